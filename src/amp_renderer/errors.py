@@ -67,8 +67,7 @@ class ArticleError(AmpRendererError):
         return {"code": self.code, "message": self.message, "path": self.path, "key": self.key}
 
     def __str__(self) -> str:
-        where = f" (at {self.path})" if self.path else ""
-        return f"{self.message}{where}"
+        return self.message
 
 
 class InvalidJSONError(ArticleError):
