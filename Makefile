@@ -38,5 +38,41 @@ unit: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests tools
 
+# template.yaml: cfn-lint from .venv, then `sam validate --lint` and plain `sam validate` from
+# aws-sam-cli in its own virtualenv (its pins clash with ours), created on first use. SAM only needs
+# a region and some credentials to build its clients; dummy ones (and no profile, no instance
+# metadata) keep it off any real account. It translates the template locally: no AWS call.
+SAM_VENV        := .venv-sam
+SAM_STAMP       := $(SAM_VENV)/.installed-stamp
+SAM_CLI_VERSION ?= 1.170.0
+SAM_PYTHON       = $(shell for c in "env PYENV_VERSION=3.12.1 python3" python3.12; do \
+	$$c -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1 \
+	&& { echo "$$c"; exit 0; }; done; echo $(PYTHON))
+SAM_ENV := env -u AWS_PROFILE AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1 \
+	AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing \
+	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
+	SAM_CLI_TELEMETRY=0
+
+$(SAM_STAMP):
+	$(SAM_PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'aws-sam-cli==$(SAM_CLI_VERSION)'
+	@touch $@
+
+lint-template: $(STAMP) $(SAM_STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --template-file template.yaml --lint
+	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --template-file template.yaml
+
+# The DependencyLayer content exactly as `sam build` makes it (layers/Makefile), zipped; fails if
+# it exceeds Lambda's unzipped limit for a function and its layers (262,144,000 bytes).
+LAYER_LIMIT := 262144000
+layer: $(STAMP)
+	rm -rf build/layer build/dependency-layer.zip
+	$(MAKE) -C layers build-DependencyLayer ARTIFACTS_DIR=$(CURDIR)/build/layer PIP="$(CURDIR)/$(PY) -m pip"
+	cd build/layer && $(CURDIR)/$(PY) -m zipfile -c ../dependency-layer.zip python
+	@unzipped=$$(du -sb build/layer/python | cut -f1); zipped=$$(stat -c %s build/dependency-layer.zip); \
+	echo "build/dependency-layer.zip: $$zipped bytes zipped, $$unzipped bytes unzipped (limit $(LAYER_LIMIT))"; \
+	test $$unzipped -lt $(LAYER_LIMIT) || { echo "layer too large for Lambda" >&2; exit 1; }
+
 clean:
 	rm -rf build .pytest_cache .hypothesis .aws-sam
