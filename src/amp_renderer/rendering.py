@@ -71,8 +71,6 @@ FALLBACK_ASPECT_RATIO = (16, 9)
 #: layer); a theme there shadows the packaged one of the same name.
 THEME_PATH_ENV = "AMP_RENDERER_THEME_PATH"
 
-_AMP_CDN = "https://cdn.ampproject.org"
-
 
 class ImageSizeResolver(Protocol):
     """Anything that can tell an image's intrinsic size (px) from its URL, or ``None``."""
@@ -332,19 +330,12 @@ def _budget_body_css(css: str, *, budget: int) -> str:
 
 
 def _extension_script(name: str) -> Markup:
-    """The ``<script async custom-element>`` tag for an AMP component (version from the rules)."""
-    version = _extension_version(name)
+    """The ``<script async custom-element>`` tag for an AMP component; its URL and version come
+    from the rules data (:func:`amp_renderer.amp.rules.extension_script_src`)."""
+    from .amp.rules import extension_script_src
+
     return Markup(f'<script async custom-element="{escape(name)}" '
-                  f'src="{_AMP_CDN}/v0/{escape(name)}-{version}.js"></script>')
-
-
-def _extension_version(name: str) -> str:
-    try:
-        from .amp import rules
-    except ImportError:
-        return "0.1"
-    finder = getattr(rules, "extension_script_version", None)
-    return finder(name) if finder else "0.1"
+                  f'src="{escape(extension_script_src(name))}"></script>')
 
 
 def _first_text(article: Article) -> str | None:
