@@ -1,0 +1,167 @@
+"""``amp-render``: the pipeline on the command line.
+
+Subcommands:
+
+* ``render ARTICLE.json [--site SITE.json] [-o OUT] [--report]`` — render one file, no AWS at
+  all; validates the page and exits 1 when it is not valid AMP.
+* ``validate FILE...`` — the AMP validator (``FILE: PASS`` or ``FILE:LINE:COL message``).
+* ``schema`` — print the JSON Schema of the article contract.
+* ``invoke -e EVENT.json`` — run one Lambda event against the embedded backend (our stand-in for
+  ``sam local invoke`` where Docker is missing).
+* ``demo`` — the main job on the sample articles (``make demo``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _load_site(path: Path | None):
+    from .site import SiteConfig
+
+    if path is None:
+        return SiteConfig.from_env()
+    return SiteConfig.from_env().merged(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _print_report(report, stream) -> None:
+    if not report:
+        print("conversion report: nothing removed or rewritten", file=stream)
+        return
+    print(f"conversion report ({len(report)} entr{'y' if len(report) == 1 else 'ies'}):",
+          file=stream)
+    for entry in report:
+        code = getattr(entry, "code", "")
+        action = getattr(entry, "action", "")
+        element = getattr(entry, "element", "")
+        attribute = getattr(entry, "attribute", None)
+        detail = getattr(entry, "detail", "")
+        removed = getattr(entry, "removed_text", "")
+        where = f"<{element}{' ' + attribute if attribute else ''}>"
+        line = f"  {code:<24} {action:<9} {where:<22} {detail}"
+        if removed:
+            line += f" [text removed: {removed[:80]!r}]"
+        print(line, file=stream)
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from .adapters import articles_from_document
+    from .amp.validator import validate
+    from .errors import ArticleError
+    from .models import parse_article
+    from .rendering import render
+    from .source import decode_json
+
+    path: Path = args.article
+    key = f"articles/{path.name}"
+    site = _load_site(args.site)
+    try:
+        documents = articles_from_document(decode_json(path.read_bytes(), key=key),
+                                           source_key=key)
+        articles = [parse_article(doc) for doc in documents]
+    except ArticleError as exc:
+        print(f"{path}: {exc.code}: {exc}", file=sys.stderr)
+        return 2
+    status = 0
+    for index, article in enumerate(articles):
+        try:
+            page = render(article, site, source_key=key)
+        except ArticleError as exc:
+            print(f"{path}[{index}]: {exc.code}: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        result = validate(page.html)
+        label = f"{path}" if len(articles) == 1 else f"{path}[{index}] ({page.slug})"
+        if args.output is None:
+            sys.stdout.write(page.html)
+        else:
+            target = args.output
+            if len(articles) > 1 or target.is_dir() or str(target).endswith("/"):
+                target = target / page.slug / "index.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(page.html, encoding="utf-8")
+            print(f"{label}: wrote {target} ({page.size_bytes:,} bytes)", file=sys.stderr)
+        for warning in page.warnings:
+            print(f"{label}: warning: unknown field {warning} ignored", file=sys.stderr)
+        if args.report:
+            _print_report(page.report, sys.stderr)
+        if result.passed:
+            print(f"{label}: AMP validation PASS", file=sys.stderr)
+        else:
+            status = 1
+            print(f"{label}: AMP validation FAIL", file=sys.stderr)
+            for error in result.errors:
+                print(f"  {error.line}:{error.col} {error.message}", file=sys.stderr)
+    return status
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from .models import json_schema
+
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _cmd_validate(argv: list[str]) -> int:
+    from .amp.cli import main as validate_main
+
+    return validate_main(argv)
+
+
+def _cmd_invoke(args: argparse.Namespace) -> int:
+    from .local.invoke import invoke_event_file
+
+    return invoke_event_file(args.event, articles=args.articles, site_json=args.site,
+                             out=args.out)
+
+
+def _cmd_demo(argv: list[str]) -> int:
+    from .local.demo import main as demo_main
+
+    return demo_main(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``amp-render`` console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Subcommands with their own full parsers take the rest of the line as it is.
+    if argv and argv[0] == "validate":
+        return _cmd_validate(argv[1:])
+    if argv and argv[0] == "demo":
+        return _cmd_demo(argv[1:])
+    parser = argparse.ArgumentParser(prog="amp-render", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("render", help="render one article JSON file (no AWS)")
+    p.add_argument("article", type=Path)
+    p.add_argument("--site", type=Path, help="site configuration JSON (default: environment)")
+    p.add_argument("-o", "--output", type=Path,
+                   help="output file, or folder for <slug>/index.html (default: stdout)")
+    p.add_argument("--report", action="store_true", help="print the conversion report")
+    p.set_defaults(func=_cmd_render)
+
+    sub.add_parser("validate", help="validate AMP HTML files (see amp-render validate -h)")
+    sub.add_parser("demo", help="the main job on the sample articles, embedded backend")
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the article contract")
+    p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser("invoke", help="run one Lambda event on the embedded backend")
+    p.add_argument("-e", "--event", type=Path, required=True)
+    p.add_argument("--articles", type=Path, default=Path("events/articles"),
+                   help="sample articles uploaded first (default: events/articles)")
+    p.add_argument("--site", type=Path, default=Path("events/site.json"))
+    p.add_argument("--out", type=Path, default=Path("build/site"))
+    p.set_defaults(func=_cmd_invoke)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
