@@ -1,0 +1,382 @@
+"""template.yaml keeps the deployment's promises: a private site readable only by its CloudFront
+distribution, events filtered on articles/*.json, bounded retries that end in a queue, least
+privilege, the settings the code reads, a layer built for the Lambda platform; and it lints clean.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+from cfnlint.api import lint_file
+from cfnlint.decode.cfn_yaml import load as load_cfn_yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = ROOT / "template.yaml"
+SOURCE_BUCKET = "${AWS::StackName}-source-${AWS::AccountId}"
+SITE_BUCKET = "${AWS::StackName}-site-${AWS::AccountId}"
+
+# The function's environment: the names the code reads (Settings.from_env, SiteConfig) and the
+# Powertools settings. Renaming one in the template silently breaks the deployed function.
+FUNCTION_ENV = {
+    "SITE_BUCKET", "MANIFEST_TABLE", "FAILED_EVENTS_QUEUE_URL", "OUTPUT_PREFIX", "SOURCE_PREFIX",
+    "SOURCE_SUFFIX", "SITE_CONFIG_KEY", "MAX_SOURCE_BYTES", "CACHE_CONTROL", "SITE_NAME",
+    "SITE_TAGLINE", "SITE_BASE_URL", "SITE_LANGUAGE", "SITE_BADGE", "PUBLISHER_NAME",
+    "PUBLISHER_LOGO_URL", "PUBLISHER_LOGO_WIDTH", "PUBLISHER_LOGO_HEIGHT",
+    "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_TRACE_DISABLED",
+}
+
+# IAM actions that only read; every other action granted to the function is a write.
+READ_ONLY_ACTIONS = {
+    "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "dynamodb:GetItem",
+    "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable",
+    "dynamodb:ConditionCheckItem",
+}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return load_cfn_yaml(str(TEMPLATE_PATH))
+
+
+@pytest.fixture(scope="module")
+def resources(template: dict) -> dict:
+    return template["Resources"]
+
+
+def _sub(value) -> str:
+    """The string of a ``!Sub`` (or a plain string), so ARNs can be compared as text."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        return value["Fn::Sub"]
+    assert isinstance(value, str), f"expected a string or !Sub, got {value!r}"
+    return value
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _function_statements(resources: dict) -> list[dict]:
+    statements = []
+    for policy in resources["RenderFunction"]["Properties"]["Policies"]:
+        assert isinstance(policy, dict) and "Statement" in policy, (
+            "use inline statements so the grants can be checked here, not SAM policy templates"
+        )
+        statements += policy["Statement"]
+    return statements
+
+
+def test_template_has_no_cfn_lint_findings():
+    matches = lint_file(TEMPLATE_PATH)
+    assert [str(m) for m in matches] == []
+
+
+def test_site_bucket_is_readable_only_by_the_distribution_and_missing_pages_are_404(resources):
+    statements = resources["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert len(allows) == 1
+    (allow,) = allows
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    # ListBucket: without it S3 answers 403 for a missing key and viewers see "Access Denied".
+    assert set(_as_list(allow["Action"])) == {"s3:GetObject", "s3:ListBucket"}
+    assert {_sub(r) for r in allow["Resource"]} == {
+        f"arn:${{AWS::Partition}}:s3:::{SITE_BUCKET}",
+        f"arn:${{AWS::Partition}}:s3:::{SITE_BUCKET}/*",
+    }
+    source_arn = _sub(allow["Condition"]["StringEquals"]["AWS:SourceArn"])
+    assert source_arn.endswith(":distribution/${Distribution}")
+    assert resources["SiteBucketPolicy"]["Properties"]["Bucket"] == {"Ref": "SiteBucket"}
+
+
+@pytest.mark.parametrize("bucket", ["SourceBucket", "SiteBucket"])
+def test_buckets_are_private_encrypted_and_refuse_plain_http(resources, bucket):
+    props = resources[bucket]["Properties"]
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert len(props["PublicAccessBlockConfiguration"]) == 4
+    sse = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    policy = resources[f"{bucket}Policy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in policy
+    )
+
+
+def test_source_bucket_is_versioned_so_every_event_names_a_version(resources):
+    props = resources["SourceBucket"]["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+
+
+def test_site_is_served_over_https_with_origin_access_control_and_index_rewrite(resources):
+    oac = resources["OriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (oac["SigningBehavior"], oac["SigningProtocol"]) == ("always", "sigv4")
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": ["SiteBucket", "RegionalDomainName"]}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["OriginAccessControl", "Id"]}
+    behaviour = config["DefaultCacheBehavior"]
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behaviour["Compress"] is True
+    (association,) = behaviour["FunctionAssociations"]
+    assert association["EventType"] == "viewer-request"
+    assert association["FunctionARN"]["Fn::GetAtt"][0] == "IndexRewriteFunction"
+    assert config["DefaultRootObject"] == "index.html"
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("/met-gets-extension-to-palantir-ai-project/",
+         "/met-gets-extension-to-palantir-ai-project/index.html"),
+        ("/met-gets-extension-to-palantir-ai-project",
+         "/met-gets-extension-to-palantir-ai-project/index.html"),
+        ("/amp/some-slug", "/amp/some-slug/index.html"),
+        ("/", "/index.html"),
+        ("/some-slug/index.html", "/some-slug/index.html"),
+        ("/favicon.ico", "/favicon.ico"),
+        ("/v1.2/notes", "/v1.2/notes/index.html"),
+    ],
+)
+def test_index_rewrite_function_maps_page_urls_to_stored_keys(resources, uri, expected):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is needed to run the CloudFront Function's JavaScript")
+    props = resources["IndexRewriteFunction"]["Properties"]
+    assert props["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    script = (
+        props["FunctionCode"]
+        + f"\nconsole.log(handler({{request: {{uri: {json.dumps(uri)}, headers: {{}}}}}}).uri);\n"
+    )
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected
+
+
+def test_s3_notifications_cover_created_and_removed_articles_json_only(resources):
+    notification = resources["SourceBucket"]["Properties"]["NotificationConfiguration"]
+    condition, eventbridge, s3 = notification["Fn::If"]
+    assert condition == "UseEventBridge"
+    assert eventbridge == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+    configs = s3["LambdaConfigurations"]
+    assert {c["Event"] for c in configs} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
+    env = resources["RenderFunction"]["Properties"]["Environment"]["Variables"]
+    for config in configs:
+        assert config["Function"] == {"Fn::GetAtt": ["RenderFunction", "Arn"]}
+        rules = {r["Name"]: r["Value"] for r in config["Filter"]["S3Key"]["Rules"]}
+        assert rules == {"prefix": "articles/", "suffix": ".json"}
+        # The handler filters on the same prefix and suffix (events from other wirings).
+        assert (rules["prefix"], rules["suffix"]) == (env["SOURCE_PREFIX"], env["SOURCE_SUFFIX"])
+
+
+def test_eventbridge_rule_matches_the_same_objects_of_the_same_bucket(resources):
+    rule = resources["SourceObjectEventsRule"]
+    assert rule["Condition"] == "UseEventBridge"
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.s3"]
+    assert set(pattern["detail-type"]) == {"Object Created", "Object Deleted"}
+    assert [_sub(n) for n in pattern["detail"]["bucket"]["name"]] == [SOURCE_BUCKET]
+    assert pattern["detail"]["object"]["key"] == [{"wildcard": "articles/*.json"}]
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["RenderFunction", "Arn"]}
+
+
+def test_invoke_permission_is_scoped_to_the_source_bucket_or_the_rule(resources):
+    props = resources["RenderFunctionInvokePermission"]["Properties"]
+    condition, eventbridge_arn, s3_arn = props["SourceArn"]["Fn::If"]
+    assert condition == "UseEventBridge"
+    assert eventbridge_arn == {"Fn::GetAtt": ["SourceObjectEventsRule", "Arn"]}
+    assert _sub(s3_arn) == f"arn:${{AWS::Partition}}:s3:::{SOURCE_BUCKET}"
+    assert props["Principal"]["Fn::If"][1:] == ["events.amazonaws.com", "s3.amazonaws.com"]
+    # S3 checks the destination when the notification is set: the permission must come first.
+    assert resources["SourceBucket"]["DependsOn"] == "RenderFunctionInvokePermission"
+
+
+def test_failed_invocations_retry_twice_then_land_in_the_failed_events_queue(resources):
+    config = resources["RenderFunction"]["Properties"]["EventInvokeConfig"]
+    assert config["MaximumRetryAttempts"] == 2
+    on_failure = config["DestinationConfig"]["OnFailure"]
+    assert on_failure == {
+        "Type": "SQS", "Destination": {"Fn::GetAtt": ["FailedEventsQueue", "Arn"]}
+    }
+    queue = resources["FailedEventsQueue"]["Properties"]
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert queue["SqsManagedSseEnabled"] is True
+
+
+def test_alarms_fire_on_a_waiting_failed_event_and_on_function_errors(resources):
+    depth = resources["FailedEventsAlarm"]["Properties"]
+    assert (depth["Namespace"], depth["MetricName"]) == (
+        "AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert depth["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["FailedEventsQueue", "QueueName"]}}
+    ]
+    assert (depth["ComparisonOperator"], depth["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+    errors = resources["RenderErrorsAlarm"]["Properties"]
+    assert (errors["Namespace"], errors["MetricName"]) == ("AWS/Lambda", "Errors")
+    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "RenderFunction"}}]
+
+
+def test_function_grants_name_their_resources_and_writes_never_touch_the_source(resources):
+    statements = _function_statements(resources)
+    assert statements
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        actions = set(_as_list(statement["Action"]))
+        targets = [_sub(r) for r in _as_list(statement["Resource"])]
+        assert "*" not in targets and not any("*" in a for a in actions), statement
+        writes = actions - READ_ONLY_ACTIONS
+        for target in targets if writes else []:
+            # A write to the source bucket would re-trigger the function: an event loop.
+            assert SOURCE_BUCKET not in target, statement
+            assert target.endswith(("/${OutputPrefix}*", ":table/${AWS::StackName}-manifest",
+                                    ":table/${AWS::StackName}-manifest/index/*",
+                                    ":${AWS::StackName}-failed-events")), statement
+    granted = {a for s in statements for a in _as_list(s["Action"])}
+    assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem",
+            "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage"} <= granted
+
+
+def test_function_reads_only_articles_and_site_config_from_the_source(resources):
+    reads = [s for s in _function_statements(resources) if "s3:GetObject" in _as_list(s["Action"])]
+    assert len(reads) == 1
+    assert {_sub(r) for r in reads[0]["Resource"]} == {
+        f"arn:${{AWS::Partition}}:s3:::{SOURCE_BUCKET}/articles/*",
+        f"arn:${{AWS::Partition}}:s3:::{SOURCE_BUCKET}/config/*",
+    }
+
+
+def test_function_policies_name_buckets_by_string_to_avoid_the_sam_cycle(resources):
+    """A !Ref/!GetAtt of a bucket in the function closes the cycle bucket notification ->
+    function -> role -> bucket; cfn-lint reports it too, this says where to look."""
+    text = json.dumps(resources["RenderFunction"]["Properties"])
+    for bucket in ("SourceBucket", "SiteBucket"):
+        assert f'"Ref": "{bucket}"' not in text
+        assert f'["{bucket}",' not in text
+
+
+def test_function_runtime_handler_and_sizing(resources):
+    props = resources["RenderFunction"]["Properties"]
+    assert props["Runtime"] == "python3.12"
+    assert props["Architectures"] == ["x86_64"]
+    assert props["Handler"] == "amp_renderer.handler.lambda_handler"
+    assert props["CodeUri"] == "src/"
+    assert (props["MemorySize"], props["Timeout"]) == (512, 30)
+    assert props["Layers"] == [{"Ref": "DependencyLayer"}]
+    module, _, function = props["Handler"].rpartition(".")
+    assert (ROOT / "src" / Path(*module.split("."))).with_suffix(".py").exists()
+    assert function == "lambda_handler"
+
+
+def test_function_environment_is_exactly_the_settings_the_code_reads(resources):
+    env = resources["RenderFunction"]["Properties"]["Environment"]["Variables"]
+    assert set(env) == FUNCTION_ENV
+    assert _sub(env["SITE_BUCKET"]) == SITE_BUCKET
+    assert env["MANIFEST_TABLE"] == {"Ref": "ManifestTable"}
+    assert env["FAILED_EVENTS_QUEUE_URL"] == {"Ref": "FailedEventsQueue"}
+    assert env["SITE_CONFIG_KEY"] == "config/site.json"
+    assert env["MAX_SOURCE_BYTES"] == str(2 * 1024 * 1024)
+    assert env["POWERTOOLS_TRACE_DISABLED"]["Fn::If"] == ["TracingEnabled", "false", "true"]
+
+
+def test_every_amp_renderer_setting_in_the_template_is_read_somewhere_in_the_package(resources):
+    env = resources["RenderFunction"]["Properties"]["Environment"]["Variables"]
+    literals: set[str] = set()
+    for path in (ROOT / "src" / "amp_renderer").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                literals.add(node.value)
+    own = {name for name in env if not name.startswith("POWERTOOLS_")}
+    assert own - literals == set()
+
+
+def test_parameter_defaults_deploy_the_reference_site(template):
+    params = template["Parameters"]
+    site = json.loads((ROOT / "events" / "site.json").read_text(encoding="utf-8"))
+    assert params["SiteName"]["Default"] == site["name"]
+    assert params["SiteTagline"]["Default"] == site["tagline"]
+    assert params["SiteLanguage"]["Default"] == site["language"]
+    assert params["BadgeText"]["Default"] == site["badge"]
+    assert params["PublisherName"]["Default"] == site["publisher"]["name"]
+    assert params["PublisherLogoUrl"]["Default"] == site["publisher"]["logo"]["src"]
+    assert int(params["PublisherLogoWidth"]["Default"]) == site["publisher"]["logo"]["width"]
+    assert int(params["PublisherLogoHeight"]["Default"]) == site["publisher"]["logo"]["height"]
+    # Empty base URL means the distribution's own domain; empty prefix means pages at the root.
+    assert params["SiteBaseUrl"]["Default"] == ""
+    assert params["OutputPrefix"]["Default"] == ""
+    assert params["CacheControl"]["Default"] == "public, max-age=300, s-maxage=3600"
+    assert params["EventSource"]["AllowedValues"] == ["S3Notifications", "EventBridge"]
+    assert params["EnableTracing"]["AllowedValues"] == ["true", "false"]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "allowed"),
+    [("", True), ("amp/", True), ("news/amp/", True), ("amp", False), ("/amp/", False),
+     ("Amp/", False)],
+)
+def test_output_prefix_parameter_accepts_only_folder_prefixes(template, prefix, allowed):
+    pattern = template["Parameters"]["OutputPrefix"]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, prefix)) is allowed
+
+
+def test_manifest_table_is_on_demand_keyed_by_source_key_with_a_slug_index(resources):
+    props = resources["ManifestTable"]["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["KeySchema"] == [{"AttributeName": "source_key", "KeyType": "HASH"}]
+    types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+    assert types == {"source_key": "S", "slug": "S"}
+    (index,) = props["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "slug-index"
+    assert index["KeySchema"] == [{"AttributeName": "slug", "KeyType": "HASH"}]
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+
+
+def test_layer_is_built_by_its_makefile_for_python312_x86_64(resources):
+    layer = resources["DependencyLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert layer["Properties"]["ContentUri"] == "layers/"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    makefile = (ROOT / "layers" / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("build-DependencyLayer:", 1)[1].replace("\\\n", " ")
+    for flag in ("--platform manylinux2014_x86_64", "--implementation cp",
+                 "--python-version 3.12", "--only-binary=:all:",
+                 '--target "$(ARTIFACTS_DIR)/python"', "-r requirements.txt"):
+        assert flag in recipe
+
+
+def test_layer_pins_exactly_the_runtime_dependencies_of_pyproject():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = {
+        canonicalize_name(r.name): r
+        for r in map(Requirement, pyproject["project"]["dependencies"])
+    }
+    pinned = {}
+    for line in (ROOT / "layers" / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            requirement = Requirement(line)
+            (spec,) = requirement.specifier
+            assert spec.operator == "==", f"{line}: pin with =="
+            pinned[canonicalize_name(requirement.name)] = spec.version
+    assert set(pinned) == set(declared)
+    for name, version in pinned.items():
+        assert declared[name].specifier.contains(version), (name, version)
+
+
+def test_outputs_name_the_site_and_every_resource_a_user_operates(template):
+    outputs = template["Outputs"]
+    assert {"SiteUrl", "SourceBucketName", "SiteBucketName", "ManifestTableName",
+            "FailedEventsQueueUrl", "DistributionId"} <= set(outputs)
+    assert outputs["SourceBucketName"]["Value"] == {"Ref": "SourceBucket"}
+    assert outputs["DistributionId"]["Value"] == {"Ref": "Distribution"}
+    condition, explicit, default = outputs["SiteUrl"]["Value"]["Fn::If"]
+    assert (condition, explicit) == ("HasSiteBaseUrl", {"Ref": "SiteBaseUrl"})
+    assert _sub(default) == "https://${Distribution.DomainName}"
