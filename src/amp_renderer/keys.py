@@ -32,8 +32,8 @@ def stem(key: str) -> str:
 
 
 def slug_from_key(key: str) -> str:
-    """The default slug of an article: its key's stem transliterated to ``[a-z0-9-]`` (python-slugify),
-    at most 120 chars, so it matches the contract's slug pattern.
+    """The default slug of an article: its key's stem transliterated to ``[a-z0-9-]``
+    (python-slugify), at most 120 chars, so it matches the contract's slug pattern.
 
     Raises ``ValueError`` when nothing usable is left (e.g. a stem of only punctuation).
     """

@@ -74,9 +74,8 @@ class ManifestTable:
             ExpressionAttributeValues={":slug": {"S": slug}})
         for item in response.get("Items", []):
             record = self._from_item(item)
-            if record.get("status") == STATUS_PUBLISHED or record.get("page_key"):
-                if record.get("status") != STATUS_DELETED:
-                    return record["source_key"]
+            if record.get("page_key") and record.get("status") != STATUS_DELETED:
+                return record["source_key"]
         return None
 
     def put(self, record: dict[str, Any]) -> None:

@@ -459,7 +459,8 @@ def _embed(body: _Body, block: Embed, site: SiteConfig, sizes: Any) -> str:
 
     html = body.add_converted(render_embed(block.provider, id=block.id, url=block.url))
     if block.caption:
-        return f'<figure class="embed">{html}<figcaption>{escape(block.caption)}</figcaption></figure>'
+        caption = f"<figcaption>{escape(block.caption)}</figcaption>"
+        return f'<figure class="embed">{html}{caption}</figure>'
     return f'<figure class="embed">{html}</figure>'
 
 
@@ -472,7 +473,8 @@ def _video(body: _Body, block: Video, site: SiteConfig, sizes: Any) -> str:
     return (f'<figure class="video"><amp-video src="{escape(block.src)}" width="{width}" '
             f'height="{height}" layout="responsive" controls{poster}>'
             f'<div fallback><p>Your browser does not play this video. '
-            f'<a href="{escape(block.src)}">Download it</a>.</p></div></amp-video>{caption}</figure>')
+            f'<a href="{escape(block.src)}">Download it</a>.</p></div></amp-video>'
+            f'{caption}</figure>')
 
 
 def _audio(body: _Body, block: Audio, site: SiteConfig, sizes: Any) -> str:

@@ -12,7 +12,7 @@ Example:
     >>> load_article(b'{"headline": ', key="articles/bad.json")
     Traceback (most recent call last):
     ...
-    amp_renderer.errors.InvalidJSONError: articles/bad.json is not valid JSON: Expecting value: line 1 column 14 (char 13)
+    amp_renderer.errors.InvalidJSONError: articles/bad.json is not valid JSON: Expecting value: ...
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ and then deletes one article to show its page goes away.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass

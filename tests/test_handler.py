@@ -1,0 +1,164 @@
+"""The Lambda entry point on the embedded backend, fed the sample events of events/."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from amp_renderer import __version__
+from amp_renderer.local.backend import LocalContext
+from conftest import REFERENCE, REFERENCE_SLUG
+
+REF_KEY = "articles/met-palantir-extension.json"
+PAGE_KEY = f"{REFERENCE_SLUG}/index.html"
+
+
+def _invoke(event):
+    from amp_renderer.handler import lambda_handler
+
+    return lambda_handler(event, LocalContext())
+
+
+def _put(backend, key, body: bytes):
+    backend.client("s3").put_object(Bucket=backend.names.source_bucket, Key=key, Body=body)
+
+
+def _page(backend, key=PAGE_KEY):
+    return backend.client("s3").get_object(Bucket=backend.names.site_bucket, Key=key)
+
+
+def _site_keys(backend):
+    listing = backend.client("s3").list_objects_v2(Bucket=backend.names.site_bucket)
+    return sorted(o["Key"] for o in listing.get("Contents", []))
+
+
+def _manifest(backend, key):
+    from amp_renderer.manifest import ManifestTable
+
+    return ManifestTable(backend.names.manifest_table).get(key)
+
+
+def test_upload_event_publishes_the_page_with_headers_and_metadata(backend, event):
+    _put(backend, REF_KEY, REFERENCE.read_bytes())
+    result = _invoke(event("s3-put-reference"))
+    assert [o["action"] for o in result["outcomes"]] == ["published"]
+    page = _page(backend)
+    html = page["Body"].read().decode("utf-8")
+    assert "<h1 class=\"headline\">Met gets extension to Palantir AI project" in html
+    assert page["ContentType"] == "text/html; charset=utf-8"
+    assert page["CacheControl"] == "public, max-age=300, s-maxage=3600"
+    source = backend.client("s3").head_object(Bucket=backend.names.source_bucket, Key=REF_KEY)
+    assert page["Metadata"]["source-key"] == REF_KEY
+    assert page["Metadata"]["source-etag"] == source["ETag"].strip('"')
+    assert page["Metadata"]["source-version-id"] == source["VersionId"]
+    assert page["Metadata"]["renderer-version"] == __version__
+    record = _manifest(backend, REF_KEY)
+    assert record["status"] == "published" and record["page_key"] == PAGE_KEY
+
+
+def test_delete_event_removes_the_page(backend, event):
+    _put(backend, REF_KEY, REFERENCE.read_bytes())
+    _invoke(event("s3-put-reference"))
+    backend.client("s3").delete_object(Bucket=backend.names.source_bucket, Key=REF_KEY)
+    result = _invoke(event("s3-delete-reference"))
+    assert result["outcomes"][0]["action"] == "unpublished"
+    assert _site_keys(backend) == []
+    assert _manifest(backend, REF_KEY)["status"] == "deleted"
+
+
+def test_late_delete_event_does_not_remove_a_reuploaded_article(backend, event):
+    """Level-triggered: the delete event arrives after a re-upload; the object exists, so the
+    page stays (it is rendered from the current object)."""
+    _put(backend, REF_KEY, REFERENCE.read_bytes())
+    _invoke(event("s3-put-reference"))
+    result = _invoke(event("s3-delete-reference"))
+    assert result["outcomes"][0]["action"] == "published"
+    assert _site_keys(backend) == [PAGE_KEY]
+
+
+def test_duplicate_event_is_harmless(backend, event):
+    _put(backend, REF_KEY, REFERENCE.read_bytes())
+    _invoke(event("s3-put-reference"))
+    first = _page(backend)["Body"].read()
+    _invoke(event("s3-put-reference"))
+    assert _page(backend)["Body"].read() == first
+    assert _site_keys(backend) == [PAGE_KEY]
+
+
+def test_encoded_key_event_finds_its_object(backend, event):
+    data = json.loads(REFERENCE.read_text())
+    data.pop("slug")
+    _put(backend, "articles/Café Menu+2026.json", json.dumps(data).encode())
+    result = _invoke(event("s3-put-encoded-key"))
+    assert result["outcomes"][0]["source_key"] == "articles/Café Menu+2026.json"
+    assert result["outcomes"][0]["action"] == "published"
+    assert _site_keys(backend) == ["cafe-menu-2026/index.html"]
+    assert _page(backend, "cafe-menu-2026/index.html")["Metadata"]["source-key"] == \
+        "articles/Caf%C3%A9 Menu%2B2026.json"
+
+
+def test_s3_test_event_is_ignored(backend, event):
+    result = _invoke(event("s3-test-event"))
+    assert result == {"outcomes": [], "ignored": ["s3:TestEvent"]}
+    assert _site_keys(backend) == []
+
+
+def test_keys_outside_the_prefix_or_suffix_are_ignored(backend):
+    for key in ("drafts/a.json", "articles/notes.txt"):
+        _put(backend, key, REFERENCE.read_bytes())
+        result = _invoke(backend.s3_event("ObjectCreated:Put", key, size=1, etag="x"))
+        assert result["outcomes"][0]["action"] == "ignored"
+    assert _site_keys(backend) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "needle"),
+    [
+        (b'{"headline": "Broken", ', "invalid_json", "is not valid JSON"),
+        (b'{"headline": "caf\xe9"}', "invalid_encoding", "not valid UTF-8"),
+        (json.dumps({"headline": "No date", "body_html": "<p>x</p>"}).encode(),
+         "schema_error", "published"),
+    ],
+)
+def test_bad_input_keeps_the_previous_page_and_records_the_error(backend, event, body, code,
+                                                                 needle):
+    _put(backend, REF_KEY, REFERENCE.read_bytes())
+    _invoke(event("s3-put-reference"))
+    good = _page(backend)["Body"].read()
+
+    _put(backend, REF_KEY, body)
+    result = _invoke(event("s3-put-reference"))
+    (outcome,) = result["outcomes"]
+    assert outcome["action"] == "failed"
+    assert outcome["error"]["code"] == code
+    assert outcome["error"]["key"] == REF_KEY
+    assert needle in outcome["error"]["message"]
+    assert _page(backend)["Body"].read() == good
+    record = _manifest(backend, REF_KEY)
+    assert record["status"] == "failed" and record["page_key"] == PAGE_KEY
+    assert record["error"]["code"] == code
+
+
+def test_failure_is_logged_as_one_error_line_with_the_key(backend, event, caplog):
+    _put(backend, REF_KEY, b"not json")
+    _invoke(event("s3-put-reference"))
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert errors[0].source_key == REF_KEY
+    assert errors[0].error_code == "invalid_json"
+    assert REF_KEY in errors[0].error
+
+
+def test_oversize_object_is_refused(backend, event, monkeypatch):
+    from amp_renderer import handler
+
+    monkeypatch.setenv("MAX_SOURCE_BYTES", "1000")
+    handler._publisher.cache_clear()
+    try:
+        _put(backend, REF_KEY, REFERENCE.read_bytes())
+        result = _invoke(event("s3-put-reference"))
+    finally:
+        handler._publisher.cache_clear()
+    assert result["outcomes"][0]["error"]["code"] == "object_too_large"
+    assert _site_keys(backend) == []

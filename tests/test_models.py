@@ -1,0 +1,82 @@
+"""The article contract (DESIGN §3): what is accepted, and errors that name the JSON path."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+
+import pytest
+
+from amp_renderer.errors import SchemaError
+from amp_renderer.models import json_schema, parse_article, unknown_field_paths
+from conftest import REFERENCE, REFERENCE_HTML
+
+
+def test_both_reference_variants_parse(reference_data):
+    blocks = parse_article(reference_data)
+    html = parse_article(json.loads(REFERENCE_HTML.read_text()))
+    assert len(blocks.body) == 24
+    assert blocks.body_html is None and html.body is None and html.body_html
+    assert blocks.headline == html.headline
+    assert blocks.published == dt.date(2026, 6, 25)
+    assert [a.name for a in blocks.authors] == ["Sandra Johnson"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path", "needle"),
+    [
+        (lambda d: d.pop("headline"), "headline", "required"),
+        (lambda d: d["body"][3].update(type="marquee"), "body[3].type", "unknown block type"),
+        (lambda d: d["body"][0].update(level=9), "body[0].level", "less than or equal to 6"),
+        (lambda d: d.update(updated="2020-01-01"), "updated", "not be before published"),
+        (lambda d: d.update(published="25/06/2026"), "published", "date"),
+        (lambda d: d.update(slug="Not A Slug"), "slug", "pattern"),
+        (lambda d: d.update(body_html="<p>x</p>"), "body", "exactly one of"),
+        (lambda d: d.update(schema_version=2), "schema_version", "unknown schema_version 2"),
+        (lambda d: d.update(image={"src": "http://insecure.example/a.jpg", "alt": ""}),
+         "image.src", "https"),
+        (lambda d: d["body"][1].pop("text"), "body[1]", "exactly one of text or html"),
+        (lambda d: d.update(headline="<b>bold</b> claim"), "headline", "plain text"),
+        (lambda d: d.update(tags="London"), "tags", "list"),
+    ],
+)
+def test_errors_name_the_json_path(reference_data, mutate, path, needle):
+    data = copy.deepcopy(reference_data)
+    mutate(data)
+    with pytest.raises(SchemaError) as caught:
+        parse_article(data)
+    assert caught.value.path == path
+    assert needle in str(caught.value)
+    assert str(caught.value).startswith(path)
+
+
+def test_date_time_keeps_its_zone_and_naive_means_utc(reference_data):
+    data = dict(reference_data, published="2026-06-25T09:30:00+01:00",
+                updated="2026-06-25T12:00:00")
+    article = parse_article(data)
+    assert article.published.utcoffset() == dt.timedelta(hours=1)
+    assert article.updated.tzinfo == dt.UTC
+
+
+def test_unknown_fields_are_kept_aside_as_warnings(reference_data):
+    data = copy.deepcopy(reference_data)
+    data["colour"] = "red"
+    data["body"][2]["emphasis"] = True
+    article = parse_article(data)
+    assert unknown_field_paths(article) == ["colour", "body[2].emphasis"]
+
+
+def test_non_object_json_is_a_schema_error():
+    with pytest.raises(SchemaError, match="JSON object"):
+        parse_article([1, 2])
+
+
+def test_json_schema_describes_every_block_type():
+    schema = json_schema()
+    text = json.dumps(schema)
+    for block in ("paragraph", "heading", "quote", "list", "image", "gallery", "embed", "video",
+                  "audio", "code", "table", "divider", "html"):
+        assert f'"const": "{block}"' in text
+    assert "headline" in schema["required"] and "published" in schema["required"]
+    assert REFERENCE.exists()
