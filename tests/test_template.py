@@ -269,6 +269,7 @@ def test_function_runtime_handler_and_sizing(resources):
     assert props["CodeUri"] == "src/"
     assert (props["MemorySize"], props["Timeout"]) == (512, 30)
     assert props["Layers"] == [{"Ref": "DependencyLayer"}]
+    assert props["Tracing"] == {"Fn::If": ["TracingEnabled", "Active", "PassThrough"]}
     module, _, function = props["Handler"].rpartition(".")
     assert (ROOT / "src" / Path(*module.split("."))).with_suffix(".py").exists()
     assert function == "lambda_handler"
