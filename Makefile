@@ -29,7 +29,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/amp-render demo
 
-test: $(STAMP) lint rules-check lint-template
+test: $(STAMP) lint rules-check lint-template conformance
 	$(PY) -m pytest -n auto -q
 
 unit: $(STAMP)
@@ -73,6 +73,20 @@ layer: $(STAMP)
 	@unzipped=$$(du -sb build/layer/python | cut -f1); zipped=$$(stat -c %s build/dependency-layer.zip); \
 	echo "build/dependency-layer.zip: $$zipped bytes zipped, $$unzipped bytes unzipped (limit $(LAYER_LIMIT))"; \
 	test $$unzipped -lt $(LAYER_LIMIT) || { echo "layer too large for Lambda" >&2; exit 1; }
+
+rules: $(STAMP)
+	$(PY) tools/build_rules.py
+
+rules-check: $(STAMP)
+	@tmp=$$(mktemp) && $(PY) tools/build_rules.py -o $$tmp && \
+	  diff -u src/amp_renderer/amp/rules.json $$tmp > /dev/null || \
+	  { echo "rules.json is stale: run 'make rules' and commit it"; rm -f $$tmp; exit 1; }; \
+	  rm -f $$tmp
+
+# The floor is the PASS/FAIL agreement reached so far (docs/conformance.md); raise it, never lower.
+CONFORMANCE_FLOOR ?= 0.94
+conformance: $(STAMP)
+	AMP_VALIDATOR_TESTDATA=$(AMP_VALIDATOR_TESTDATA) $(PY) tools/conformance.py --min-agreement $(CONFORMANCE_FLOOR)
 
 clean:
 	rm -rf build .pytest_cache .hypothesis .aws-sam

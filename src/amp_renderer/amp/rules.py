@@ -419,8 +419,6 @@ class Rules:
             for a in attr_list:
                 attrs.setdefault(a.name, a)
         dispatch = next((a for a in own_attrs if a.dispatch_key), None)
-        if dispatch is None:
-            dispatch = next((a for a in attrs.values() if a.dispatch_key), None)
         return TagSpec(
             tag_name=tag_name,
             spec_name=spec_name,

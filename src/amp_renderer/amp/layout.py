@@ -1,0 +1,172 @@
+"""AMP layout rules: which layout an element gets from its attributes, and whether it is allowed.
+
+Implements the AMP layout system as the official validator does (``ValidateLayout`` /
+``CalculateLayout`` in the validator engine; spec: https://amp.dev/documentation/guides-and-tutorials/learn/amp-html-layout/).
+Lengths are CSS lengths: a number with an optional unit ``px``, ``em``, ``rem``, ``vh``, ``vw``,
+``vmin``, ``vmax`` (no unit means px), or ``auto`` where allowed.
+
+Example:
+    >>> validate_layout({"width": "600", "height": "400"}, {"supported_layouts": ["FIXED"]})
+    []
+    >>> validate_layout({}, {"supported_layouts": ["FIXED", "RESPONSIVE"]})[0][0]
+    'MISSING_LAYOUT_ATTRIBUTES'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["LAYOUTS", "CssLength", "parse_length", "calculate_layout", "validate_layout"]
+
+#: The layout names accepted in the ``layout`` attribute (lower case), per validator.proto.
+LAYOUTS = (
+    "nodisplay",
+    "fixed",
+    "fixed-height",
+    "responsive",
+    "container",
+    "fill",
+    "flex-item",
+    "fluid",
+    "intrinsic",
+)
+
+_LENGTH_RE = re.compile(r"^(\d+(?:\.\d+)?|\.\d+)(px|em|rem|vh|vw|vmin|vmax)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class CssLength:
+    """A parsed ``width``/``height`` value.
+
+    Attributes:
+        is_set: the attribute was present.
+        is_valid: it parsed.
+        is_auto: the value was ``auto``; is_fluid: ``fluid`` (height of layout=fluid).
+        unit: ``px`` (the default), ``em`` ...
+    """
+
+    is_set: bool
+    is_valid: bool = True
+    is_auto: bool = False
+    is_fluid: bool = False
+    unit: str = "px"
+
+
+def parse_length(value: str | None, *, allow_auto: bool, allow_fluid: bool) -> CssLength:
+    """Parse a ``width``/``height`` attribute value (``None`` means absent)."""
+    if value is None:
+        return CssLength(is_set=False)
+    if value == "auto":
+        return CssLength(is_set=True, is_valid=allow_auto, is_auto=True)
+    if value == "fluid":
+        return CssLength(is_set=True, is_valid=allow_fluid, is_fluid=True)
+    m = _LENGTH_RE.match(value)
+    if not m:
+        return CssLength(is_set=True, is_valid=False)
+    return CssLength(is_set=True, unit=m.group(2) or "px")
+
+
+def calculate_layout(
+    layout_attr: str | None,
+    width: CssLength,
+    height: CssLength,
+    sizes: str | None,
+    heights: str | None,
+) -> str:
+    """The layout the AMP runtime gives an element (upper case, as in the rules).
+
+    An explicit ``layout`` wins; otherwise: no width and no height -> CONTAINER; a height with
+    no width or ``width=auto`` -> FIXED_HEIGHT; width and height plus ``sizes`` or ``heights`` ->
+    RESPONSIVE; otherwise FIXED.
+    """
+    if layout_attr:
+        return layout_attr.upper().replace("-", "_")
+    if not width.is_set and not height.is_set:
+        return "CONTAINER"
+    if height.is_set and (not width.is_set or width.is_auto):
+        return "FIXED_HEIGHT"
+    if height.is_set and width.is_set and (sizes or heights):
+        return "RESPONSIVE"
+    return "FIXED"
+
+
+def validate_layout(
+    attrs: dict[str, str], amp_layout: dict, tag: str = "amp-img"
+) -> list[tuple[str, list[str]]]:
+    """Check an element's layout attributes against its tag spec's ``amp_layout``.
+
+    Args:
+        attrs: the element's attributes (lower-case names).
+        amp_layout: the tag spec's ``AmpLayout`` (``supported_layouts``,
+            ``defines_default_width``/``defines_default_height``).
+        tag: the tag's descriptive name, used in the messages.
+    Returns:
+        ``[(error_code, params), ...]`` with params in the order of the official message
+        format for the code (``rules.error_format``). Empty when valid.
+    """
+    errors: list[tuple[str, list[str]]] = []
+    layout_attr = attrs.get("layout")
+    if layout_attr is not None and layout_attr.lower() not in LAYOUTS:
+        return [("INVALID_ATTR_VALUE", ["layout", tag, layout_attr])]
+    input_layout = layout_attr.lower().replace("-", "_").upper() if layout_attr else None
+    width_in = parse_length(attrs.get("width"), allow_auto=True, allow_fluid=False)
+    if not width_in.is_valid:
+        return [("INVALID_ATTR_VALUE", ["width", tag, attrs["width"]])]
+    height_in = parse_length(
+        attrs.get("height"), allow_auto=True, allow_fluid=input_layout == "FLUID"
+    )
+    if not height_in.is_valid:
+        return [("INVALID_ATTR_VALUE", ["height", tag, attrs["height"]])]
+    supported = amp_layout.get("supported_layouts", [])
+    width = width_in
+    if (
+        input_layout in (None, "FIXED")
+        and not width.is_set
+        and amp_layout.get("defines_default_width")
+    ):
+        width = CssLength(is_set=True)
+    height = height_in
+    if (
+        input_layout in (None, "FIXED", "FIXED_HEIGHT")
+        and not height.is_set
+        and amp_layout.get("defines_default_height")
+    ):
+        height = CssLength(is_set=True)
+    layout = calculate_layout(input_layout, width, height, attrs.get("sizes"), attrs.get("heights"))
+    if height.is_auto and layout != "FLUID":
+        return [("INVALID_ATTR_VALUE", ["height", tag, "auto"])]
+    if layout not in supported:
+        if input_layout is None and layout == "CONTAINER":
+            return [("MISSING_LAYOUT_ATTRIBUTES", [tag])]
+        code = "SPECIFIED_LAYOUT_INVALID" if input_layout else "IMPLIED_LAYOUT_INVALID"
+        return [(code, [layout, tag])]
+    if layout in ("FIXED", "FIXED_HEIGHT", "RESPONSIVE", "INTRINSIC") and not height.is_set:
+        errors.append(("MANDATORY_ATTR_MISSING", ["height", tag]))
+    if layout == "FIXED_HEIGHT" and width.is_set and not width.is_auto:
+        errors.append(
+            (
+                "ATTR_VALUE_REQUIRED_BY_LAYOUT",
+                [attrs.get("width", ""), "width", tag, layout, "auto"],
+            )
+        )
+    if layout in ("FIXED", "RESPONSIVE", "INTRINSIC"):
+        if not width.is_set:
+            errors.append(("MANDATORY_ATTR_MISSING", ["width", tag]))
+        elif width.is_auto:
+            errors.append(("INVALID_ATTR_VALUE", ["width", tag, "auto"]))
+    if (
+        layout in ("RESPONSIVE", "INTRINSIC")
+        and width.is_set
+        and height.is_set
+        and width.unit != height.unit
+    ):
+        errors.append(("INCONSISTENT_UNITS_FOR_WIDTH_AND_HEIGHT", [tag, width.unit, height.unit]))
+    if attrs.get("heights") is not None and layout != "RESPONSIVE":
+        code = (
+            "ATTR_DISALLOWED_BY_SPECIFIED_LAYOUT"
+            if input_layout
+            else "ATTR_DISALLOWED_BY_IMPLIED_LAYOUT"
+        )
+        errors.append((code, ["heights", tag, layout]))
+    return errors

@@ -1,0 +1,1099 @@
+"""The AMP validator for ``html_format: AMP``, driven by the packaged official rules.
+
+``validate(html)`` walks the document once, in source order, the way the official validator
+engine does: each start tag is matched against the tag specs for its name (first through
+*dispatch keys*, e.g. ``<meta name=viewport>``; otherwise against every spec of the tag, keeping
+the best attempt), then the chosen spec's document-level constraints are recorded
+(mandatory / unique tags, ``requires``/``satisfies``/``excludes`` conditions, extension scripts
+loaded and used, CSS bytes) and checked at the end of the document.
+
+Parsing: html5lib's tokenizer (a maintained, spec-conformant HTML5 tokenizer). lxml would be
+faster, but libxml2 reports only line numbers, and the official validator's errors carry a
+column too; html5lib's input stream knows both. Tree construction is a small stack of open
+elements with HTML's implied end tags (``p``, ``li`` ...) and implied ``head``/``body``, which is
+all the AMP rules look at (parents, ancestors, children). Text inside ``style``/``script``/
+``title``/``textarea`` is switched to the raw-text states as an HTML5 tree builder would.
+
+Each error has the official validator's code and message wording (``error_formats`` in the
+rules), a 1-based line, a 0-based column (the tag's ``<``) and the rule's spec URL.
+
+Example:
+    >>> result = validate("<!doctype html><html><head></head><body></body></html>")
+    >>> result.status, result.errors[0].code
+    ('FAIL', 'MANDATORY_ATTR_MISSING')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from . import rules as _rules
+from .layout import validate_layout
+
+__all__ = ["ValidationError", "ValidationResult", "validate"]
+
+
+@dataclass(frozen=True)
+class ValidationError:
+    """One problem found by :func:`validate`.
+
+    Attributes:
+        line: 1-based line of the tag (or CSS token) where the problem starts.
+        col: 0-based column of it.
+        code: the official validator error code (``"DISALLOWED_TAG"``).
+        message: the official validator's wording, parameters filled in.
+        spec_url: documentation link of the violated rule, or None.
+        severity: ``"ERROR"`` (makes the page FAIL) or ``"WARNING"``.
+    """
+
+    line: int
+    col: int
+    code: str
+    message: str
+    spec_url: str | None = None
+    severity: str = "ERROR"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape used by ``amp-render validate --format json`` and the logs."""
+        return {
+            "line": self.line,
+            "col": self.col,
+            "code": self.code,
+            "message": self.message,
+            "spec_url": self.spec_url,
+            "severity": self.severity,
+        }
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """The verdict for one document: ``status`` is ``"PASS"`` unless an ERROR was found.
+
+    Attributes:
+        status: ``"PASS"`` or ``"FAIL"``.
+        errors: every error and warning, in document order (warnings do not fail a page).
+    """
+
+    status: str
+    errors: tuple[ValidationError, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """True when the document is valid AMP (warnings allowed)."""
+        return self.status == "PASS"
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokenizer with positions
+# ---------------------------------------------------------------------------------------------
+
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+        "keygen",
+    ]
+)
+_RAWTEXT = frozenset(("style", "xmp", "iframe", "noembed", "noframes"))
+_RCDATA = frozenset(("title", "textarea"))
+#: Tags the HTML tree builder keeps in <head>; anything else (or text) there implies <body>.
+_HEAD_CONTENT = frozenset(
+    [
+        "base",
+        "basefont",
+        "bgsound",
+        "link",
+        "meta",
+        "title",
+        "noscript",
+        "noframes",
+        "style",
+        "script",
+        "template",
+    ]
+)
+#: Start tags that close an open <p> (HTML "in body" insertion mode).
+_CLOSES_P = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "center",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "ul",
+    ]
+)
+_IMPLIED_END = {
+    "li": ("li",),
+    "dt": ("dt", "dd"),
+    "dd": ("dt", "dd"),
+    "option": ("option",),
+    "tr": ("tr", "td", "th"),
+    "td": ("td", "th"),
+    "th": ("td", "th"),
+}
+
+
+@cache
+def _tokenizer_class():
+    """An html5lib tokenizer subclass that records where each tag starts and ends.
+
+    html5lib keeps ``_tokenizer`` private but stable (it has not changed since 1.0); its input
+    stream's ``position()`` is the only place a maintained Python HTML5 parser exposes columns.
+    """
+    from html5lib._tokenizer import HTMLTokenizer
+
+    class _PositionTokenizer(HTMLTokenizer):
+        def tagOpenState(self):  # noqa: N802 (html5lib's naming)
+            line, col = self.stream.position()
+            self._tag_start = (line, col - 1)
+            return super().tagOpenState()
+
+        def emitCurrentToken(self):  # noqa: N802
+            token = self.currentToken
+            if token["type"] == 3:  # StartTag: keep every attribute, duplicates included
+                token["raw_attrs"] = list(token["data"])
+            token["start"] = getattr(self, "_tag_start", (1, 0))
+            token["end"] = self.stream.position()
+            super().emitCurrentToken()
+
+    return _PositionTokenizer
+
+
+def _tokens(html: str):
+    """Yield html5lib token dicts with ``start``/``end`` positions; switches raw-text states."""
+    tokenizer = _tokenizer_class()(html)
+    for token in tokenizer:
+        if token["type"] in (0, 6) and "start" not in token:  # doctype, comment
+            token["start"] = getattr(tokenizer, "_tag_start", (1, 0))
+            token["end"] = tokenizer.stream.position()
+        yield token
+        if token["type"] == 3:
+            name = token["name"]
+            if name in _RAWTEXT:
+                tokenizer.state = tokenizer.rawtextState
+            elif name == "script":
+                tokenizer.state = tokenizer.scriptDataState
+            elif name in _RCDATA:
+                tokenizer.state = tokenizer.rcdataState
+            elif name == "plaintext":
+                tokenizer.state = tokenizer.plaintextState
+
+
+def _advance(pos: tuple[int, int], text: str) -> tuple[int, int]:
+    """The position after ``text`` starting at ``pos``."""
+    n = text.count("\n")
+    if n:
+        return pos[0] + n, len(text) - text.rfind("\n") - 1
+    return pos[0], pos[1] + len(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled regexes (compiled once, on first use)
+# ---------------------------------------------------------------------------------------------
+
+
+@cache
+def _regex(pattern: str, casei: bool = False) -> re.Pattern[str]:
+    """Compile a rules regex (RE2 syntax; the rules use a subset Python's ``re`` accepts, except
+    Unicode property classes, which are widened to ``\\w``)."""
+    pattern = pattern.replace(r"\p{L}", r"\w").replace(r"\p{N}", r"\d")
+    return re.compile(pattern, re.IGNORECASE if casei else 0)
+
+
+def _full(pattern: str, value: str, casei: bool = False) -> bool:
+    return _regex(pattern, casei).fullmatch(value) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# The document walk
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Element:
+    name: str
+    start: tuple[int, int]
+    spec: _rules.TagSpec | None = None
+    children: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    text_start: tuple[int, int] | None = None
+    attrs: dict[str, str] = field(default_factory=dict)
+    svg: bool = False
+    style_bytes: int = 0
+
+
+@dataclass
+class _Attempt:
+    spec: _rules.TagSpec
+    errors: list[tuple]  # (code, params, severity)
+    used_extensions: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not any(sev == "ERROR" for _, _, sev in self.errors)
+
+
+_RUNTIME_SRC_RE = re.compile(r"^https://[^/?#]+/(lts/)?v0\.m?js$")
+
+
+def _normalise_script_src(attrs: dict[str, str]) -> dict[str, str]:
+    """Map a self-hosted AMP runtime URL (``https://example.com/v0.js``) to the AMP CDN one the
+    rules name, so it dispatches to the runtime tag spec.
+
+    The AMP project allows publishers to serve the runtime and extensions from their own
+    origin (amphtml issue 25873; test ``non-amp-cdn-js``): only the path is significant.
+    """
+    m = _RUNTIME_SRC_RE.match(attrs["src"])
+    if m is None or attrs["src"].startswith(_rules.AMP_CDN + "/"):
+        return attrs
+    out = dict(attrs)
+    suffix = attrs["src"].rsplit("/", 1)[1]
+    out["src"] = f"{_rules.AMP_CDN}/{m.group(1) or ''}{suffix}"
+    return out
+
+
+_FORMAT_ATTRS = {"⚡": "AMP", "amp": "AMP"}
+_HTML_ALLOWED_ATTRS = frozenset(
+    (
+        "⚡",
+        "amp",
+        "lang",
+        "dir",
+        "class",
+        "id",
+        "i-amphtml-layout",
+        "i-amphtml-no-boilerplate",
+        "transformed",
+        "data-ampdevmode",
+        "allow-xssi-auth",
+        "allow-viewer-auth",
+        "xmlns",
+    )
+)
+_RUNTIME_CONDITION = "amphtml javascript runtime (v0.js)"
+
+
+class _Validator:
+    def __init__(self, html: str) -> None:
+        self.html = html
+        self.rules = _rules.load()
+        self.errors: list[ValidationError] = []
+        self.stack: list[_Element] = []
+        self.seen_specs: dict[str, tuple[int, int]] = {}
+        self.conditions: dict[str, tuple[int, int]] = {}
+        self.requires: list[tuple[str, _rules.TagSpec, tuple[int, int]]] = []
+        self.excludes: list[tuple[str, _rules.TagSpec, tuple[int, int]]] = []
+        self.extensions_loaded: dict[str, tuple[_rules.TagSpec, tuple[int, int]]] = {}
+        self.extensions_used: set[str] = set()
+        self.extension_needs: list[tuple[str, str, tuple[int, int], str, str | None]] = []
+        self.head_seen = False
+        self.body_seen = False
+        self.head_closed = False
+        self.manufactured_body_reported = False
+        self.css_bytes = 0
+        self.inline_style_bytes = 0
+        self.amp_custom_pos: tuple[int, int] | None = None
+        self.end_pos = (1, 0)
+
+    # -- reporting ----------------------------------------------------------------------------
+
+    def report(
+        self,
+        code: str,
+        params: list[str],
+        pos: tuple[int, int],
+        spec_url: str | None = None,
+        severity: str = "ERROR",
+    ) -> None:
+        message = _rules.error_format(code)
+        for i in range(len(params), 0, -1):
+            message = message.replace(f"%{i}", str(params[i - 1]))
+        self.errors.append(ValidationError(pos[0], pos[1], code, message, spec_url, severity))
+
+    # -- tree ---------------------------------------------------------------------------------
+
+    def parent_name(self) -> str:
+        return self.stack[-1].name if self.stack else "$root"
+
+    def open_names(self) -> list[str]:
+        return [e.name for e in self.stack]
+
+    def close_element(self, index: int) -> None:
+        """Pop elements down to (and including) ``stack[index]``, running end-of-tag checks."""
+        while len(self.stack) > index:
+            el = self.stack.pop()
+            self.end_tag_checks(el)
+
+    def start_body(self, pos: tuple[int, int], manufactured: bool) -> None:
+        for i, el in enumerate(self.stack):
+            if el.name == "head":
+                self.close_element(i)
+                break
+        self.head_closed = True
+        if manufactured and not self.manufactured_body_reported:
+            self.manufactured_body_reported = True
+            self.report("DISALLOWED_MANUFACTURED_BODY", [], pos)
+        if not any(e.name == "body" for e in self.stack):
+            self.body_seen = True
+            self.seen_specs.setdefault("body", pos)
+            if self.stack:
+                self.stack[-1].children.append("body")
+            self.stack.append(_Element("body", pos))
+
+    # -- main loop ----------------------------------------------------------------------------
+
+    def run(self) -> ValidationResult:
+        last_end = (1, 0)
+        doctype_seen = False
+        for tok in _tokens(self.html):
+            kind = tok["type"]
+            if kind in (1, 2):  # Characters, SpaceCharacters
+                self.on_text(tok["data"], last_end)
+                last_end = _advance(last_end, tok["data"])
+                continue
+            if "end" in tok:
+                last_end = tok["end"]
+            if kind == 0:  # Doctype
+                doctype_seen = True
+                self.on_doctype(tok)
+                if not self.stack:
+                    self.stack.append(_Element("!doctype", tok["start"]))
+            elif kind == 3:
+                self.on_start_tag(tok)
+            elif kind == 4:
+                self.on_end_tag(tok)
+            elif kind == 6:  # Comment
+                pass
+        if not doctype_seen:
+            self.report(
+                "INVALID_DOCTYPE_HTML",
+                [],
+                (1, 0),
+                "https://amp.dev/documentation/guides-and-tutorials/learn/spec/amphtml/"
+                "#required-markup",
+            )
+        self.end_pos = self._document_end()
+        self.close_element(0)
+        self.end_document_checks()
+        self.errors.sort(key=lambda e: (e.line, e.col))
+        failed = any(e.severity == "ERROR" for e in self.errors)
+        return ValidationResult("FAIL" if failed else "PASS", tuple(self.errors))
+
+    def _document_end(self) -> tuple[int, int]:
+        text = self.html.rstrip()
+        if not text:
+            return (1, 0)
+        line = text.count("\n") + 1
+        return line, len(text) - text.rfind("\n") - 2
+
+    # -- text ---------------------------------------------------------------------------------
+
+    def on_text(self, data: str, pos: tuple[int, int]) -> None:
+        if self.stack and (self.stack[-1].text_start is not None or self.stack[-1].spec):
+            el = self.stack[-1]
+            if el.text_start is None:
+                el.text_start = pos
+            el.text.append(data)
+        if data.strip() and not self.body_seen:
+            stripped = len(data) - len(data.lstrip())
+            where = _advance(pos, data[:stripped])
+            if self.stack and self.stack[-1].name in (
+                "style",
+                "script",
+                "title",
+                "noscript",
+                "template",
+                "textarea",
+            ):
+                return
+            self.start_body(where, manufactured=True)
+
+    # -- doctype ------------------------------------------------------------------------------
+
+    def on_doctype(self, tok: dict) -> None:
+        name = (tok.get("name") or "").lower()
+        if name != "html":
+            self.report("INVALID_DOCTYPE_HTML", [], tok["start"])
+            return
+        spec = self.rules.by_spec_name.get("html doctype")
+        if spec is not None:
+            self.seen_specs[spec.spec_name] = tok["start"]
+
+    # -- start tags ---------------------------------------------------------------------------
+
+    def on_start_tag(self, tok: dict) -> None:
+        name: str = tok["name"]
+        pos = tok["start"]
+        raw_attrs = [(k.lower(), v) for k, v in tok.get("raw_attrs", ())]
+        attrs: dict[str, str] = {}
+        for k, v in raw_attrs:
+            attrs.setdefault(k, v)
+        in_svg = bool(self.stack) and (self.stack[-1].svg or self.stack[-1].name == "svg")
+
+        # Tree construction (HTML's implied tags, simplified to what the rules look at).
+        if name == "html":
+            if any(e.name == "html" for e in self.stack):
+                return
+        elif name == "head":
+            if self.head_seen or self.body_seen:
+                return
+            self.head_seen = True
+        elif name == "body":
+            if self.body_seen:
+                if self.manufactured_body_reported:
+                    return
+            else:
+                for i, open_el in enumerate(self.stack):
+                    if open_el.name == "head":
+                        self.close_element(i)
+                        break
+                self.head_closed = True
+                self.body_seen = True
+        elif not self.body_seen and name not in _HEAD_CONTENT and not in_svg:
+            self.start_body(pos, manufactured=self.head_seen or True)
+        if not in_svg:
+            if name in _CLOSES_P:
+                self._close_if_open("p", stop_at=("button", "table", "td", "th"))
+            for implied in _IMPLIED_END.get(name, ()):
+                if self.stack and self.stack[-1].name == implied:
+                    self.close_element(len(self.stack) - 1)
+        if self.stack:
+            self.stack[-1].children.append(name)
+        el = _Element(name, pos, attrs=attrs, svg=in_svg or name == "svg")
+        self.validate_element(el, raw_attrs, attrs, tok)
+        void = (
+            name in _VOID
+            or (in_svg and tok.get("selfClosing"))
+            or (name == "svg" and tok.get("selfClosing"))
+        )
+        if void:
+            self.end_tag_checks(el)
+        else:
+            self.stack.append(el)
+            if name in ("style", "script", "title", "textarea"):
+                el.text_start = tok["end"]
+
+    def _close_if_open(self, name: str, stop_at: tuple[str, ...]) -> None:
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i].name == name:
+                self.close_element(i)
+                return
+            if self.stack[i].name in stop_at:
+                return
+
+    def on_end_tag(self, tok: dict) -> None:
+        name = tok["name"]
+        if name in ("html", "body"):
+            return  # closed at end of document (content after </body> still belongs to body)
+        if name == "head" and not self.body_seen:
+            for i, el in enumerate(self.stack):
+                if el.name == "head":
+                    self.close_element(i)
+                    self.head_closed = True
+                    return
+            return
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i].name == name:
+                self.close_element(i)
+                return
+
+    # -- tag spec matching --------------------------------------------------------------------
+
+    def validate_element(self, el: _Element, raw_attrs, attrs, tok) -> None:
+        name = el.name
+        pos = el.start
+        specs = self.rules.by_tag_name.get(name, ())
+        if name == "html":
+            self.validate_html_tag(attrs, pos)
+        if not specs:
+            if el.svg and name != "svg":
+                return  # SVG children not covered by the svg rules are left to the browser
+            code = "DISALLOWED_SCRIPT_TAG" if name == "script" else "DISALLOWED_TAG"
+            self.report(
+                code, [name], pos, self.rules.spec_urls.get("script") if name == "script" else None
+            )
+            return
+        seen: set[str] = set()
+        for k, _ in raw_attrs:
+            if k in seen:
+                self.report("DUPLICATE_ATTRIBUTE", [name, k], pos)
+            seen.add(k)
+        if name == "script" and "src" in attrs:
+            attrs = _normalise_script_src(attrs)
+        candidates = self.dispatch(specs, attrs)
+        if name == "script" and candidates is specs and all(s.dispatch_attr for s in specs):
+            # Every script tag spec is selected by a dispatch key (src=v0.js, custom-element=,
+            # type=application/ld+json ...); a script matching none is author JavaScript.
+            self.report("DISALLOWED_SCRIPT_TAG", [], pos, self.rules.spec_urls.get("script"))
+            return
+        best: _Attempt | None = None
+        for spec in candidates:
+            attempt = self.attempt(spec, el, attrs)
+            if attempt.passed:
+                best = attempt
+                break
+            if best is None or self._better(attempt, best):
+                best = attempt
+        assert best is not None
+        spec = best.spec
+        for code, params, severity in best.errors:
+            self.report(code, params, pos, spec.spec_url, severity)
+        el.spec = spec
+        if best.passed:
+            self.record(spec, el, attrs, best)
+
+    def dispatch(self, specs, attrs) -> tuple[_rules.TagSpec, ...]:
+        """Tag specs selected by a dispatch key on one of the attributes, else all of them."""
+        parent = self.parent_name().upper()
+        matched = []
+        for spec in specs:
+            d = spec.dispatch_attr
+            if d is None or d.name not in attrs:
+                continue
+            if d.dispatch_key == "NAME_DISPATCH":
+                matched.append(spec)
+                continue
+            value = attrs[d.name]
+            ok = (d.value is not None and value in d.value) or (
+                d.value_casei is not None and value.lower() in (v.lower() for v in d.value_casei)
+            )
+            if not ok:
+                continue
+            if (
+                d.dispatch_key == "NAME_VALUE_PARENT_DISPATCH"
+                and spec.mandatory_parent
+                and (spec.mandatory_parent != parent)
+            ):
+                continue
+            matched.append(spec)
+        if matched:
+            return tuple(matched)
+        # No dispatch key matched: the tag specs without dispatch keys are the candidates (as
+        # in the official engine); when every spec has one, all are tried for the best message.
+        plain = tuple(s for s in specs if s.dispatch_attr is None)
+        return plain or specs
+
+    def _better(self, a: _Attempt, b: _Attempt) -> bool:
+        spec = self.rules.error_specificity
+
+        def score(att: _Attempt) -> tuple[int, int]:
+            errs = [e for e in att.errors if e[2] == "ERROR"]
+            top = max((spec.get(e[0], 0) for e in errs), default=0)
+            return (top, -len(errs))
+
+        return score(a) > score(b)
+
+    def attempt(self, spec: _rules.TagSpec, el: _Element, attrs: dict[str, str]) -> _Attempt:
+        errors: list[tuple] = []
+        used: list[str] = []
+        tag = spec.descriptive_name
+        # Attributes.
+        oneof: dict[str, list[str]] = {}
+        anyof: dict[str, list[str]] = {}
+        for aname, value in attrs.items():
+            aspec = spec.attrs.get(aname)
+            if aspec is None:
+                aspec = self._alternative(spec, aname)
+            if aspec is None:
+                if el.name == "html" and aname in _HTML_ALLOWED_ATTRS:
+                    continue
+                if aname.startswith("data-") or aname.startswith("aria-"):
+                    continue
+                if el.svg and (aname.startswith("xmlns") or ":" in aname):
+                    continue
+                errors.append(("DISALLOWED_ATTR", [aname, tag], "ERROR"))
+                continue
+            problem = self.check_attr_value(aspec, aname, value, tag, el)
+            if problem:
+                errors.extend(problem)
+                continue
+            if aspec.mandatory_oneof:
+                oneof.setdefault(aspec.mandatory_oneof, []).append(aname)
+            if aspec.mandatory_anyof:
+                anyof.setdefault(aspec.mandatory_anyof, []).append(aname)
+            if aspec.deprecation:
+                errors.append(("DEPRECATED_ATTR", [aname, tag, aspec.deprecation], "WARNING"))
+            if aspec.trigger_if_value_regex is None or _full(aspec.trigger_if_value_regex, value):
+                for req in aspec.also_requires_attr:
+                    if req not in attrs:
+                        errors.append(("ATTR_REQUIRED_BUT_MISSING", [req, tag, aname], "ERROR"))
+            for ext in aspec.requires_extension:
+                used.append(ext)
+            if aspec.value_doc_css:
+                errors.extend(self.check_inline_style(value, tag, el))
+        for aspec in spec.attrs.values():
+            if (
+                aspec.mandatory
+                and aspec.name not in attrs
+                and not any(alt in attrs for alt in aspec.alternative_names)
+            ):
+                errors.append(("MANDATORY_ATTR_MISSING", [aspec.name, tag], "ERROR"))
+            if aspec.mandatory_oneof and aspec.mandatory_oneof not in oneof:
+                oneof[aspec.mandatory_oneof] = []
+            if aspec.mandatory_anyof and aspec.mandatory_anyof not in anyof:
+                anyof[aspec.mandatory_anyof] = []
+        for group, present in oneof.items():
+            if not present:
+                errors.append(("MANDATORY_ONEOF_ATTR_MISSING", [tag, group], "ERROR"))
+            elif len(present) > 1:
+                errors.append(("MUTUALLY_EXCLUSIVE_ATTRS", [tag, group], "ERROR"))
+        for group, present in anyof.items():
+            if not present:
+                errors.append(("MANDATORY_ANYOF_ATTR_MISSING", [tag, group], "ERROR"))
+        if spec.extension_spec is not None:
+            errors.extend(self.check_extension_src(spec, attrs))
+        if spec.amp_layout is not None:
+            for code, params in validate_layout(attrs, spec.amp_layout, tag):
+                errors.append((code, params, "ERROR"))
+        # Context: parent, ancestors, uniqueness.
+        parent = self.parent_name().upper()
+        if spec.mandatory_parent and spec.mandatory_parent != parent:
+            errors.append(
+                ("WRONG_PARENT_TAG", [tag, parent.lower(), spec.mandatory_parent.lower()], "ERROR")
+            )
+        ancestors = {n.upper() for n in self.open_names()}
+        if spec.mandatory_ancestor and spec.mandatory_ancestor not in ancestors:
+            if spec.mandatory_ancestor_suggested_alternative:
+                errors.append(
+                    (
+                        "MANDATORY_TAG_ANCESTOR_WITH_HINT",
+                        [
+                            tag,
+                            spec.mandatory_ancestor.lower(),
+                            spec.mandatory_ancestor_suggested_alternative.lower(),
+                        ],
+                        "ERROR",
+                    )
+                )
+            else:
+                errors.append(
+                    ("MANDATORY_TAG_ANCESTOR", [tag, spec.mandatory_ancestor.lower()], "ERROR")
+                )
+        for bad in spec.disallowed_ancestor:
+            if bad in ancestors:
+                errors.append(("DISALLOWED_TAG_ANCESTOR", [tag, bad.lower()], "ERROR"))
+        for anc in self.stack:
+            if anc.spec is not None and anc.spec.descendant_tag_list:
+                allowed = self.rules.descendant_tag_lists.get(anc.spec.descendant_tag_list, ())
+                if el.name not in allowed:
+                    errors.append(("DISALLOWED_TAG", [el.name], "ERROR"))
+        if spec.unique and spec.spec_name in self.seen_specs:
+            errors.append(("DUPLICATE_UNIQUE_TAG", [tag], "ERROR"))
+        elif spec.unique_warning and spec.spec_name in self.seen_specs:
+            errors.append(("DUPLICATE_UNIQUE_TAG_WARNING", [tag], "WARNING"))
+        return _Attempt(spec, errors, used)
+
+    @staticmethod
+    def _alternative(spec: _rules.TagSpec, aname: str) -> _rules.AttrSpec | None:
+        for a in spec.attrs.values():
+            if aname in a.alternative_names:
+                return a
+        return None
+
+    def check_attr_value(self, aspec, aname, value, tag, el) -> list[tuple]:
+        bad = [("INVALID_ATTR_VALUE", [aname, tag, value], "ERROR")]
+        if aspec.value is not None and value not in aspec.value:
+            return bad
+        if aspec.value_casei is not None and value.lower() not in (
+            v.lower() for v in aspec.value_casei
+        ):
+            return bad
+        if aspec.value_regex is not None and not _full(aspec.value_regex, value):
+            return bad
+        if aspec.value_regex_casei is not None and not _full(
+            aspec.value_regex_casei, value, casei=True
+        ):
+            return bad
+        if aspec.value_url is not None:
+            problems = self.check_url_attr(aspec, aname, value, tag)
+            if problems:
+                return problems
+        if aspec.value_properties is not None:
+            problems = self.check_properties(aspec, aname, value, tag)
+            if problems:
+                return problems
+        if aspec.disallowed_value_regex is not None and _regex(aspec.disallowed_value_regex).search(
+            value
+        ):
+            return bad
+        return []
+
+    def check_url_attr(self, aspec, aname, value, tag) -> list[tuple]:
+        url_spec = aspec.value_url
+        if aname in ("srcset", "imagesrcset"):
+            urls = [c.split()[0] for c in value.split(",") if c.strip()]
+            if not urls:
+                return [("MISSING_URL", [aname, tag], "ERROR")]
+        else:
+            urls = [value]
+        for url in urls:
+            url = url.strip()
+            if not url:
+                if url_spec.allow_empty:
+                    continue
+                return [("MISSING_URL", [aname, tag], "ERROR")]
+            m = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*):", url)
+            if m:
+                protocol = m.group(1).lower()
+                if protocol not in url_spec.protocols:
+                    return [("INVALID_URL_PROTOCOL", [aname, tag, protocol], "ERROR")]
+            elif not url_spec.allow_relative:
+                return [("DISALLOWED_RELATIVE_URL", [aname, tag, url], "ERROR")]
+        return []
+
+    def check_properties(self, aspec, aname, value, tag) -> list[tuple]:
+        problems: list[tuple] = []
+        props: dict[str, str] = {}
+        for part in re.split(r"[,;]", value):
+            if not part.strip():
+                continue
+            key, _, val = part.partition("=")
+            props.setdefault(key.strip().lower(), val.strip())
+        specs = {p.name: p for p in aspec.value_properties}
+        for key, val in props.items():
+            p = specs.get(key)
+            if p is None:
+                problems.append(("DISALLOWED_PROPERTY_IN_ATTR_VALUE", [key, aname, tag], "ERROR"))
+                continue
+            if p.value is not None and val.lower() != p.value.lower():
+                problems.append(
+                    ("INVALID_PROPERTY_VALUE_IN_ATTR_VALUE", [key, aname, tag, val], "ERROR")
+                )
+            elif p.value_double is not None:
+                try:
+                    ok = float(val) == p.value_double
+                except ValueError:
+                    ok = False
+                if not ok:
+                    problems.append(
+                        ("INVALID_PROPERTY_VALUE_IN_ATTR_VALUE", [key, aname, tag, val], "ERROR")
+                    )
+            elif key in ("initial-scale", "minimum-scale", "maximum-scale"):
+                try:
+                    float(val)
+                except ValueError:
+                    problems.append(
+                        ("INVALID_PROPERTY_VALUE_IN_ATTR_VALUE", [key, aname, tag, val], "ERROR")
+                    )
+        for p in aspec.value_properties:
+            if p.mandatory and p.name not in props:
+                problems.append(
+                    ("MANDATORY_PROPERTY_MISSING_FROM_ATTR_VALUE", [p.name, aname, tag], "ERROR")
+                )
+        return problems
+
+    def check_inline_style(self, value: str, tag: str, el: _Element) -> list[tuple]:
+        from .css import check_inline_style
+
+        doc_css = self.rules.doc_css
+        errors: list[tuple] = []
+        size = len(value.encode("utf-8"))
+        el.style_bytes = size
+        if doc_css.max_bytes_per_inline_style >= 0 and size > doc_css.max_bytes_per_inline_style:
+            errors.append(
+                (
+                    "INLINE_STYLE_TOO_LONG",
+                    [tag, str(size), str(doc_css.max_bytes_per_inline_style)],
+                    "ERROR",
+                )
+            )
+        if "i-amphtml-" in value:
+            errors.append(("CDATA_VIOLATES_DENYLIST", [tag, "CSS i-amphtml- name prefix"], "ERROR"))
+        for code, params in check_inline_style(value, tag, doc_css.image_url_spec):
+            errors.append((code, params, "ERROR"))
+        return errors
+
+    def check_extension_src(self, spec: _rules.TagSpec, attrs: dict[str, str]) -> list[tuple]:
+        ext = spec.extension_spec
+        src = attrs.get("src")
+        if src is None:
+            return []
+        m = re.fullmatch(
+            r"https://[^/?#]+/(?:lts/)?v0/([a-z0-9-]+)-(\d+\.\d+|latest)\.m?js"
+            r"(\?f=sxg)?",
+            src,
+        )
+        if m is None or m.group(1) != ext.name:
+            return [("INVALID_EXTENSION_PATH", [ext.name, src], "ERROR")]
+        version = m.group(2)
+        if version in ext.deprecated_versions:
+            return [("WARNING_EXTENSION_DEPRECATED_VERSION", [ext.name, version], "WARNING")]
+        if version not in ext.versions:
+            # Another version family of the same extension may allow it (dispatch picks the
+            # first family; the attempt on the right family passes).
+            return [("INVALID_EXTENSION_VERSION", [ext.name, version], "ERROR")]
+        return []
+
+    # -- after a tag passed ---------------------------------------------------------------------
+
+    def record(self, spec: _rules.TagSpec, el: _Element, attrs, attempt: _Attempt) -> None:
+        pos = el.start
+        self.seen_specs.setdefault(spec.spec_name, pos)
+        for cond in spec.satisfies:
+            self.conditions.setdefault(cond, pos)
+        for cond in spec.requires:
+            self.requires.append((cond, spec, pos))
+        for cond in spec.excludes:
+            self.excludes.append((cond, spec, pos))
+        if spec.extension_spec is not None:
+            self.conditions.setdefault(spec.spec_name, pos)
+            name = spec.extension_spec.name
+            if name not in self.extensions_loaded:
+                self.extensions_loaded[name] = (spec, pos)
+            self.requires.append((_RUNTIME_CONDITION, spec, pos))
+        for ext in spec.requires_extension:
+            self.extension_needs.append(
+                (ext, el.name, pos, "MISSING_REQUIRED_EXTENSION", spec.spec_url)
+            )
+        for ext in attempt.used_extensions:
+            self.extension_needs.append(
+                (ext, el.name, pos, "ATTR_MISSING_REQUIRED_EXTENSION", spec.spec_url)
+            )
+        self.inline_style_bytes += el.style_bytes
+        if spec.named_id == "STYLE_AMP_CUSTOM":
+            self.amp_custom_pos = pos
+        if spec.deprecation:
+            self.report(
+                "DEPRECATED_TAG",
+                [spec.descriptive_name, spec.deprecation],
+                pos,
+                spec.deprecation_url,
+                "WARNING",
+            )
+        # Child constraints of the parent.
+        if len(self.stack) >= 1:
+            parent = self.stack[-1]
+            pspec = parent.spec
+            if pspec is not None and pspec.child_tags:
+                ct = pspec.child_tags
+                first = ct.get("first_child_tag_name_oneof")
+                oneof = ct.get("child_tag_name_oneof")
+                if first and len(parent.children) == 1 and el.name.upper() not in first:
+                    self.report(
+                        "DISALLOWED_FIRST_CHILD_TAG_NAME",
+                        [el.name, pspec.descriptive_name, str([t.lower() for t in first])],
+                        pos,
+                        pspec.spec_url,
+                    )
+                elif oneof and el.name.upper() not in oneof:
+                    self.report(
+                        "DISALLOWED_CHILD_TAG_NAME",
+                        [el.name, pspec.descriptive_name, str([t.lower() for t in oneof])],
+                        pos,
+                        pspec.spec_url,
+                    )
+
+    def validate_html_tag(self, attrs: dict[str, str], pos) -> None:
+        if not any(a in attrs for a in _FORMAT_ATTRS):
+            self.report(
+                "MANDATORY_ATTR_MISSING",
+                ["⚡", "html"],
+                pos,
+                "https://amp.dev/documentation/guides-and-tutorials/learn/spec/amphtml"
+                "#required-markup",
+            )
+
+    # -- end of an element ------------------------------------------------------------------
+
+    def end_tag_checks(self, el: _Element) -> None:
+        spec = el.spec
+        if spec is None:
+            return
+        if spec.child_tags:
+            ct = spec.child_tags
+            n = len(el.children)
+            want = ct.get("mandatory_num_child_tags", -1)
+            if want >= 0 and n != want:
+                self.report(
+                    "INCORRECT_NUM_CHILD_TAGS",
+                    [spec.descriptive_name, str(want), str(n)],
+                    el.start,
+                    spec.spec_url,
+                )
+            least = ct.get("mandatory_min_num_child_tags", -1)
+            if least >= 0 and n < least:
+                self.report(
+                    "INCORRECT_MIN_NUM_CHILD_TAGS",
+                    [spec.descriptive_name, str(least), str(n)],
+                    el.start,
+                    spec.spec_url,
+                )
+        if spec.cdata is not None:
+            self.check_cdata(spec, el)
+
+    def check_cdata(self, spec: _rules.TagSpec, el: _Element) -> None:
+        text = "".join(el.text)
+        cdata = spec.cdata
+        pos = el.start
+        tag = spec.descriptive_name
+        if "mandatory_cdata" in cdata and text != cdata["mandatory_cdata"]:
+            self.report("MANDATORY_CDATA_MISSING_OR_INCORRECT", [tag], pos, spec.spec_url)
+            return
+        if "cdata_regex" in cdata and not _full(cdata["cdata_regex"], text):
+            self.report("MANDATORY_CDATA_MISSING_OR_INCORRECT", [tag], pos, spec.spec_url)
+            return
+        if cdata.get("whitespace_only") and text.strip():
+            self.report("NON_WHITESPACE_CDATA_ENCOUNTERED", [tag], pos, spec.spec_url)
+            return
+        for rule in cdata.get("disallowed_cdata_regex", ()):
+            if _regex(rule["regex"]).search(text):
+                self.report(
+                    "CDATA_VIOLATES_DENYLIST", [tag, rule["error_message"]], pos, spec.spec_url
+                )
+                return
+        size = len(text.encode("utf-8"))
+        max_bytes = cdata.get("max_bytes", -2)
+        if cdata.get("doc_css_bytes"):
+            self.css_bytes += size
+        elif max_bytes >= 0 and size > max_bytes:
+            self.report(
+                "STYLESHEET_TOO_LONG",
+                [tag, str(size), str(max_bytes)],
+                pos,
+                cdata.get("max_bytes_spec_url") or spec.spec_url,
+            )
+        if "css_spec" in cdata:
+            from .css import check_stylesheet
+
+            base = el.text_start or pos
+            doc_css = self.rules.doc_css
+            for code, params, line, col, severity in check_stylesheet(
+                text,
+                cdata["css_spec"],
+                tag,
+                base,
+                doc_css.image_url_spec,
+                allow_important=cdata["css_spec"].get("allow_important", False),
+            ):
+                url = (
+                    self.rules.spec_urls.get("styles")
+                    if code.endswith("IMPORTANT")
+                    else (spec.spec_url)
+                )
+                self.report(code, params, (line, col), url, severity)
+        if el.name == "script" and el.attrs.get("type", "").lower() in (
+            "application/ld+json",
+            "application/json",
+        ):
+            try:
+                json.loads(text)
+            except ValueError:
+                self.report("INVALID_JSON_CDATA", [], pos, spec.spec_url, "WARNING")
+
+    # -- end of document ---------------------------------------------------------------------
+
+    def end_document_checks(self) -> None:
+        end = self.end_pos
+        doc_css = self.rules.doc_css
+        total = self.css_bytes + self.inline_style_bytes
+        if doc_css.max_bytes >= 0 and total > doc_css.max_bytes:
+            if self.inline_style_bytes:
+                self.report(
+                    "STYLESHEET_AND_INLINE_STYLE_TOO_LONG",
+                    [str(total), str(doc_css.max_bytes)],
+                    end,
+                    doc_css.max_bytes_spec_url,
+                )
+            else:
+                self.report(
+                    "STYLESHEET_TOO_LONG",
+                    ["style amp-custom", str(total), str(doc_css.max_bytes)],
+                    self.amp_custom_pos or end,
+                    doc_css.max_bytes_spec_url,
+                )
+        for spec in self.rules.tag_specs:
+            if spec.mandatory and spec.spec_name not in self.seen_specs:
+                self.report("MANDATORY_TAG_MISSING", [spec.descriptive_name], end, spec.spec_url)
+        if _RUNTIME_CONDITION not in self.conditions:
+            runtime = self.rules.by_spec_name.get("amphtml engine script")
+            self.report(
+                "MANDATORY_TAG_MISSING",
+                ["amphtml engine script"],
+                end,
+                runtime.spec_url if runtime else None,
+            )
+        reported: set[tuple[str, str]] = set()
+        for cond, spec, _pos in self.requires:
+            if cond not in self.conditions and (cond, spec.spec_name) not in reported:
+                reported.add((cond, spec.spec_name))
+                self.report(
+                    "TAG_REQUIRED_BY_MISSING", [cond, spec.descriptive_name], end, spec.spec_url
+                )
+        for cond, spec, pos in self.excludes:
+            if cond in self.conditions:
+                self.report(
+                    "TAG_EXCLUDED_BY_TAG", [spec.descriptive_name, cond], pos, spec.spec_url
+                )
+        needed: set[str] = set()
+        for ext, tag, pos, code, url in self.extension_needs:
+            needed.add(ext)
+            if ext not in self.extensions_loaded:
+                params = [tag, ext]
+                self.report(code, params, pos, url)
+        for name, (spec, pos) in self.extensions_loaded.items():
+            if name in needed:
+                continue
+            usage = spec.extension_spec.requires_usage
+            if usage == "ERROR":
+                self.report("EXTENSION_UNUSED", [name], pos, spec.spec_url)
+            elif usage == "EXEMPTED":
+                self.report("WARNING_EXTENSION_UNUSED", [name, name], pos, spec.spec_url, "WARNING")
+
+
+def validate(html: str) -> ValidationResult:
+    """Validate one document as AMP (``html_format: AMP``) against the packaged rules.
+
+    Args:
+        html: the whole document as text (decoded from UTF-8).
+    Returns:
+        A :class:`ValidationResult`; ``status`` is ``"FAIL"`` when any ERROR was found.
+        Warnings (unused exempted extensions, deprecations, media-query issues) do not fail.
+    Raises:
+        Nothing for bad input: every problem is a :class:`ValidationError` in the result.
+    """
+    return _Validator(html).run()
