@@ -1,0 +1,150 @@
+"""Body HTML → AMP: the conversion pipeline (issue 4 items 1, 3, 4).
+
+``convert_html`` parses body HTML (``body_html``, ``html`` blocks, inline ``html`` fields) with
+an HTML5 parser, runs the steps of :data:`~amp_renderer.conversion.pipeline.STEPS` in their
+declared order (embeds, scripts, noscript, images, media, iframes, forms, styles, phrasing, the
+generic rules pass) and returns AMP-ready markup, the AMP components it uses, the CSS moved out
+of it and a report of every change. ``render_embed`` builds the component markup for the
+article's ``embed`` blocks.
+
+Example:
+    >>> result = convert_html('<p onclick="x()">Hi <font>there</font></p>'
+    ...                       '<p>https://youtu.be/dQw4w9WgXcQ</p>')
+    >>> print(result.html)
+    <p>Hi there</p><amp-youtube data-videoid="dQw4w9WgXcQ" layout="responsive" width="480" \
+height="270"></amp-youtube>
+    >>> sorted(result.extensions), [e.code for e in result.report]
+    (['amp-youtube'], ['CONVERTED_EMBED', 'DISALLOWED_ATTR', 'DISALLOWED_TAG'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from amp_renderer.conversion.images import ImageSizeResolver
+from amp_renderer.conversion.report import ReportEntry
+
+__all__ = ["ConversionResult", "ReportEntry", "ImageSizeResolver", "convert_html",
+           "render_embed", "EMBED_PROVIDERS"]
+
+EMBED_PROVIDERS = ("youtube", "vimeo", "twitter", "instagram", "facebook", "soundcloud",
+                   "iframe")
+"""Providers of the article contract's ``embed`` blocks (DESIGN §3)."""
+
+
+@dataclass(frozen=True)
+class ConversionResult:
+    """The converted body.
+
+    Attributes:
+        html: AMP-ready fragment, serialized HTML (no ``<html>``/``<body>``).
+        extensions: AMP components the fragment uses (``{"amp-youtube", "amp-anim"}``); the page
+            must load exactly these extension scripts (plus the theme's).
+        css: CSS moved from the body, for ``<style amp-custom>`` after the theme's ("" if none).
+        report: every removal and rewrite, in the order made.
+    """
+
+    html: str
+    extensions: frozenset[str]
+    css: str
+    report: tuple[ReportEntry, ...]
+
+
+def convert_html(html: str, *, inline: bool = False, base_url: str | None = None,
+                 image_sizes: ImageSizeResolver | None = None,
+                 css_budget: int | None = None) -> ConversionResult:
+    """Convert body HTML into an AMP-ready fragment.
+
+    Args:
+        html: body HTML as a CMS wrote it (fragment or whole document; any garbage).
+        inline: keep phrasing content only (inline ``html`` of paragraph/quote blocks).
+        base_url: absolute URL of the article's original page; relative URLs are resolved
+            against it. Without it relative URLs are kept as they are.
+        image_sizes: resolver of image dimensions (``size(src) -> (w, h) | None``); without one,
+            or when it returns ``None``, images get the documented fallback size
+            (:data:`~amp_renderer.conversion.images.FALLBACK_SIZE`, ``layout="responsive"``).
+        css_budget: UTF-8 bytes the body's CSS may take (75,000 minus the theme's CSS), or
+            ``None`` to return it all (see :mod:`~amp_renderer.conversion.styles`).
+
+    Returns:
+        A :class:`ConversionResult`. Deterministic (same input, same bytes) and idempotent
+        (converting ``result.html`` again returns it unchanged).
+
+    Raises:
+        Nothing for bad HTML: everything the rules disallow is removed or unwrapped and
+        reported. (Errors of a broken installation, such as missing rules data, propagate.)
+    """
+    from amp_renderer.conversion.context import ConversionContext
+    from amp_renderer.conversion.pipeline import run_steps
+    from amp_renderer.conversion.tree import parse_fragment, serialize_children
+
+    ctx = ConversionContext(inline=inline, base_url=base_url, image_sizes=image_sizes,
+                            css_budget=css_budget)
+    root = parse_fragment(html)
+    run_steps(root, ctx)
+    return ConversionResult(html=serialize_children(root), extensions=frozenset(ctx.extensions),
+                            css="".join(ctx.css), report=ctx.reporter.entries)
+
+
+def render_embed(provider: str, *, id: str | None = None, url: str | None = None,
+                 ) -> ConversionResult:
+    """The AMP component markup for an article ``embed`` block (DESIGN §3).
+
+    Args:
+        provider: one of :data:`EMBED_PROVIDERS`.
+        id: the provider's id (YouTube/Vimeo video id, tweet id, Instagram shortcode,
+            SoundCloud track id); for ``facebook`` and ``iframe`` use ``url``.
+        url: the item's URL (a page or player URL of the provider; for ``iframe`` the https URL
+            to frame).
+
+    Returns:
+        A :class:`ConversionResult` with the component and its extension.
+
+    Raises:
+        amp_renderer.errors.ConversionError: unknown provider, neither ``id`` nor ``url``, a URL
+        that is not the provider's, or a non-https iframe URL (the article cannot be rendered
+        as its author meant; fix the block).
+
+    Example:
+        >>> print(render_embed("vimeo", id="76979871").html)
+        <amp-vimeo data-videoid="76979871" layout="responsive" width="480" height="270"></amp-vimeo>
+    """
+    from amp_renderer.conversion.embeds import build_embed, embed_for_url
+    from amp_renderer.conversion.iframes import build_amp_iframe
+    from amp_renderer.conversion.report import Reporter
+    from amp_renderer.conversion.tree import new_element, serialize_children
+    from amp_renderer.conversion.urls import url_protocol
+    from amp_renderer.errors import ConversionError
+
+    if provider not in EMBED_PROVIDERS:
+        raise ConversionError(f"unknown embed provider {provider!r}; use one of "
+                              f"{', '.join(EMBED_PROVIDERS)}", path="provider")
+    if not id and not url:
+        raise ConversionError(f"{provider} embed needs an id or a url", path="id")
+    reporter = Reporter()
+    if provider == "iframe":
+        if not url or url_protocol(url) != "https":
+            raise ConversionError("iframe embeds need an https url (amp-iframe loads only https)",
+                                  path="url")
+        element, extension = build_amp_iframe(url), "amp-iframe"
+    else:
+        params: dict[str, str] | None = None
+        if url:
+            found = embed_for_url(url)
+            if found is None or found[0] != provider:
+                raise ConversionError(f"{url!r} is not a {provider} URL this renderer knows",
+                                      path="url")
+            params = found[1]
+        else:
+            key = {"youtube": "videoid", "vimeo": "videoid", "twitter": "tweetid",
+                   "instagram": "shortcode", "soundcloud": "trackid"}.get(provider)
+            if key is None:
+                raise ConversionError(f"{provider} embeds need a url", path="url")
+            params = {key: str(id)}
+            if provider in ("vimeo", "twitter", "soundcloud") and not str(id).isdigit():
+                raise ConversionError(f"{provider} ids are numeric, got {id!r}", path="id")
+        element, extension = build_embed(provider, params)
+    box = new_element("div")
+    box.append(element)
+    return ConversionResult(html=serialize_children(box), extensions=frozenset({extension}),
+                            css="", report=reporter.entries)
