@@ -7,7 +7,6 @@ for ``backend`` gets it reset to empty and re-created with the template's resour
 from __future__ import annotations
 
 import json
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -60,9 +59,7 @@ def _backend_server():
 @pytest.fixture
 def backend(_backend_server):
     """The embedded backend, emptied and with the template's resources freshly created."""
-    request = urllib.request.Request(f"{_backend_server.endpoint_url}/moto-api/reset",
-                                     method="POST")
-    urllib.request.urlopen(request, timeout=10).close()
+    _backend_server.reset()
     _backend_server._reset_clients()
     _backend_server.create_resources()
     s3 = _backend_server.client("s3")

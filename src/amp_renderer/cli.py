@@ -80,8 +80,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
         if args.output is None:
             sys.stdout.write(page.html)
         else:
-            target = args.output
-            if len(articles) > 1 or target.is_dir() or str(target).endswith("/"):
+            target = Path(args.output)
+            if len(articles) > 1 or target.is_dir() or args.output.endswith(("/", "\\")):
                 target = target / page.slug / "index.html"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(page.html, encoding="utf-8")
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("render", help="render one article JSON file (no AWS)")
     p.add_argument("article", type=Path)
     p.add_argument("--site", type=Path, help="site configuration JSON (default: environment)")
-    p.add_argument("-o", "--output", type=Path,
+    p.add_argument("-o", "--output",
                    help="output file, or folder for <slug>/index.html (default: stdout)")
     p.add_argument("--report", action="store_true", help="print the conversion report")
     p.set_defaults(func=_cmd_render)

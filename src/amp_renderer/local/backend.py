@@ -82,6 +82,7 @@ class EmbeddedBackend:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
+        self.reset()
         self._set_env(self.function_environment() | {
             "AWS_ENDPOINT_URL": self.endpoint_url,
             "AWS_ACCESS_KEY_ID": "testing",
@@ -93,6 +94,14 @@ class EmbeddedBackend:
         self._reset_clients()
         self.create_resources()
         return self
+
+    def reset(self) -> None:
+        """Empty the backend. moto keeps its state per process, not per server, so a second
+        backend in one process (tests, a notebook) would otherwise see the first one's objects."""
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
 
     def stop(self) -> None:
         """Stop the server and restore the environment."""

@@ -1,0 +1,84 @@
+"""The amp-render command line as a user runs it: render, schema, invoke, demo."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+
+import pytest
+
+from amp_renderer.cli import main
+from conftest import ARTICLES, EVENTS, REFERENCE, REFERENCE_SLUG
+
+
+def test_render_writes_a_valid_page_without_aws(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    status = main(["render", str(REFERENCE), "--site", str(EVENTS / "site.json"),
+                   "-o", f"{tmp_path}/"])
+    err = capsys.readouterr().err
+    assert status == 0, err
+    page = tmp_path / REFERENCE_SLUG / "index.html"
+    assert page.read_text(encoding="utf-8").startswith("<!doctype html>")
+    assert "AMP validation PASS" in err
+
+
+def test_render_to_stdout(capsys):
+    assert main(["render", str(REFERENCE), "--site", str(EVENTS / "site.json")]) == 0
+    assert "<h1 class=\"headline\">" in capsys.readouterr().out
+
+
+def test_render_reports_a_bad_file_by_name_and_code(tmp_path, capsys):
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"headline": "x", "published": "2026-01-01", "body": [{"type": "poll"}]}')
+    assert main(["render", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.json" in err and "schema_error" in err and "body[0].type" in err
+
+
+def test_schema_is_json_schema(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert schema["required"] == ["headline", "published"]
+
+
+@pytest.mark.parametrize(
+    ("event", "action", "source_key"),
+    [
+        ("s3-put-reference", "published", "articles/met-palantir-extension.json"),
+        ("s3-put-encoded-key", "published", "articles/Café Menu+2026.json"),
+        ("s3-delete-reference", "unpublished", "articles/met-palantir-extension.json"),
+    ],
+)
+def test_invoke_runs_a_sample_event_on_the_embedded_backend(tmp_path, capsys, event, action,
+                                                             source_key):
+    status = main(["invoke", "-e", str(EVENTS / f"{event}.json"), "--articles", str(ARTICLES),
+                   "--site", str(EVENTS / "site.json"), "--out", str(tmp_path / "site")])
+    result = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert [(o["action"], o["source_key"]) for o in result["outcomes"]] == [(action, source_key)]
+
+
+def test_invoke_ignores_the_test_event(tmp_path, capsys):
+    assert main(["invoke", "-e", str(EVENTS / "s3-test-event.json"), "--out",
+                 str(tmp_path)]) == 0
+    assert json.loads(capsys.readouterr().out)["ignored"] == ["s3:TestEvent"]
+
+
+def test_demo_publishes_the_samples_then_unpublishes_one(tmp_path):
+    from amp_renderer.local.demo import run_demo
+
+    articles = tmp_path / "articles"
+    shutil.copytree(ARTICLES, articles)
+    out = tmp_path / "site"
+    stream = io.StringIO()
+    rows = run_demo(articles, EVENTS / "site.json", out,
+                    delete="met-palantir-extension.body-html.json", stream=stream)
+    text = stream.getvalue()
+    assert {r.status for r in rows} == {"published, AMP valid"}
+    assert {r.source_key for r in rows} == {f"articles/{p.name}" for p in ARTICLES.glob("*.json")}
+    assert (out / REFERENCE_SLUG / "index.html").exists()
+    assert not (out / f"{REFERENCE_SLUG}-html" / "index.html").exists()
+    assert "unpublished" in text and "status deleted" in text
+    assert "source key" in text and "render ms" in text
