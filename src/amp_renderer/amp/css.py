@@ -199,7 +199,8 @@ def check_stylesheet(
     tc = _tinycss2()
     tokens = tc.parse_component_value_list(text, skip_comments=True)
     issues = _token_issues(tokens, base, tag, url_spec, allow_important)
-    nodes = tc.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
+    # One tokenization serves both passes (tinycss2 parses rules from component values too).
+    nodes = tc.parse_stylesheet(tokens, skip_comments=True, skip_whitespace=True)
     issues += _rule_issues(nodes, base, tag, css_spec)
     issues.sort(key=lambda i: (i[2], i[3]))
     return issues
