@@ -23,6 +23,7 @@ input always gives the same bytes.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -72,6 +73,7 @@ _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _ATTR_NS_PREFIX = {_XLINK_NS: "xlink", _XML_NS: "xml", "http://www.w3.org/2000/xmlns/": "xmlns"}
 
 _PARSER: Any = None
+_NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _parser() -> Any:
@@ -96,6 +98,9 @@ def parse_fragment(html: str) -> etree._Element:
         itself is never serialized). Comments appear as ``etree._Comment`` children.
     """
     root = etree.Element("div")
+    # lxml (libxml2) cannot hold C0 control characters, U+FFFE/U+FFFF or lone surrogates; HTML
+    # renders none of them, so they are dropped (form feed is HTML whitespace: a space).
+    html = _NOT_XML_CHARS.sub("", html.replace("\x0c", " "))
     with warnings.catch_warnings():
         # html5lib warns when it renames names XML cannot hold (Word's ``o:p``, ``xmlns:v``);
         # the renamed elements are unknown tags that the generic pass unwraps and reports anyway.
