@@ -366,10 +366,12 @@ def test_layer_pins_exactly_the_runtime_dependencies_of_pyproject():
             requirement = Requirement(line)
             (spec,) = requirement.specifier
             assert spec.operator == "==", f"{line}: pin with =="
-            pinned[canonicalize_name(requirement.name)] = spec.version
+            pinned[canonicalize_name(requirement.name)] = (spec.version, requirement.extras)
     assert set(pinned) == set(declared)
-    for name, version in pinned.items():
+    for name, (version, extras) in pinned.items():
         assert declared[name].specifier.contains(version), (name, version)
+        # e.g. aws-lambda-powertools[tracer]: without aws-xray-sdk, EnableTracing=true breaks.
+        assert extras == declared[name].extras, name
 
 
 def test_outputs_name_the_site_and_every_resource_a_user_operates(template):
