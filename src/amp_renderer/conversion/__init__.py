@@ -82,7 +82,9 @@ def convert_html(html: str, *, inline: bool = False, base_url: str | None = None
                             css_budget=css_budget)
     root = parse_fragment(html)
     run_steps(root, ctx)
-    return ConversionResult(html=serialize_children(root), extensions=frozenset(ctx.extensions),
+    # whitespace around the fragment is insignificant; trimming it keeps the page compact
+    html_out = serialize_children(root).strip(" \t\n\r\f")
+    return ConversionResult(html=html_out, extensions=frozenset(ctx.extensions),
                             css="".join(ctx.css), report=ctx.reporter.entries)
 
 

@@ -150,6 +150,26 @@ def _merge_picture_sources(picture: etree._Element, img: etree._Element) -> str 
     return fallback
 
 
+def _merge_picture_sizes(sources: list[etree._Element], img: etree._Element) -> str | None:
+    """One ``sizes`` list from the sources' ``media`` + ``sizes`` pairs, so the browser still picks
+    the width each layout needs: ``(min-width: 1300px) 880px, …, <img sizes or 100vw>``.
+
+    Only media conditions without commas fit in a ``sizes`` entry (HTML §4.8.4.3.10); sources
+    with media lists are skipped (the Guardian's are the high-density twins of plain ones).
+    """
+    entries: list[str] = []
+    for source in sources:
+        media, sizes = source.get("media", "").strip(), source.get("sizes", "").strip()
+        if media and sizes and "," not in media and "," not in sizes:
+            entry = f"{media} {sizes}"
+            if entry not in entries:
+                entries.append(entry)
+    if not entries:
+        return None
+    entries.append(img.get("sizes", "").strip() or "100vw")
+    return ", ".join(entries)
+
+
 class ImageStep:
     """Converts ``<picture>`` and ``<img>`` into ``<amp-img>``/``<amp-anim>`` (module doc)."""
 
@@ -177,10 +197,11 @@ class ImageStep:
                               detail="<picture> sources merged into one srcset (amp-img takes "
                               "one srcset; the browser still picks the best width)",
                               rule=_RULE_IMG)
-                if "sizes" not in img.attrib:
-                    sizes = next((s.get("sizes") for s in sources if s.get("sizes")), None)
-                    if sizes:
-                        img.set("sizes", sizes)
+                sizes = _merge_picture_sizes(sources, img)
+                if sizes and sizes != img.get("sizes"):
+                    set_attribute(ctx.reporter, img, "sizes", sizes, code="CONVERTED_IMAGE",
+                                  detail="<picture> sources' media and sizes merged into one "
+                                  "sizes list", rule=_RULE_IMG)
         for source in sources:
             remove_element(ctx.reporter, source, code="DISALLOWED_TAG",
                            detail="<source> of a <picture> removed (merged into the image's "

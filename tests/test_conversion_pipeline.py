@@ -1,0 +1,131 @@
+"""The whole conversion pipeline on real bodies: step order, safety, text kept, determinism,
+idempotency, speed-independent sanity on the reference article."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import html5lib
+import pytest
+
+from amp_renderer.conversion import ConversionResult, convert_html
+from amp_renderer.conversion.pipeline import ORDER_CONSTRAINTS, STEPS
+
+ROOT = Path(__file__).parent.parent
+MESSY = sorted((ROOT / "tests/corpus/raw/messy-html").glob("*.html"))
+REFERENCE = ROOT / "events/articles/met-palantir-extension.body-html.json"
+
+# What a reader cannot see: written here from the HTML rendering rules (display:none elements and
+# iframe/noembed raw text), independently of the package's own definition.
+HIDDEN = {"script", "style", "template", "iframe", "noembed", "noframes", "title", "head", "meta",
+          "link", "base", "param"}
+
+
+def visible_words(html: str) -> list[str]:
+    """The words a reader sees, in order, from an html5lib (etree) parse of the fragment."""
+    parts: list[str] = []
+
+    def walk(el) -> None:
+        tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else None
+        if tag is None or tag.lower() in HIDDEN:
+            return
+        parts.append(el.text or "")
+        for child in el:
+            walk(child)
+            parts.append(child.tail or "")
+
+    fragment = html5lib.parseFragment(html, container="div", namespaceHTMLElements=False)
+    walk(fragment)
+    return "".join(parts).split()
+
+
+def messy_id(path: Path) -> str:
+    return path.stem
+
+
+@pytest.fixture(scope="module")
+def converted() -> dict[str, tuple[str, ConversionResult]]:
+    out = {}
+    for path in MESSY:
+        html = path.read_text(encoding="utf-8")
+        out[path.stem] = (html, convert_html(html))
+    return out
+
+
+def test_step_order_satisfies_every_declared_constraint():
+    names = [step.name for step in STEPS]
+    assert len(set(names)) == len(names), "a step is listed twice"
+    for earlier, later, why in ORDER_CONSTRAINTS:
+        assert earlier in names and later in names, f"unknown step in constraint: {why}"
+        assert names.index(earlier) < names.index(later), f"{earlier} before {later}: {why}"
+
+
+def test_the_generic_rules_pass_runs_last_and_embeds_first():
+    assert STEPS[0].name == "embeds"
+    assert STEPS[-1].name == "generic"
+
+
+@pytest.mark.parametrize("path", MESSY, ids=messy_id)
+def test_messy_body_leaves_no_script_handler_or_script_url(path, converted):
+    _, result = converted[path.stem]
+    html = result.html.lower()
+    assert "<script" not in html
+    assert not re.search(r"\son[a-z]+\s*=", html), "an on* handler survived"
+    assert "javascript:" not in html and "vbscript:" not in html
+    assert "data:text/html" not in html
+    assert "<iframe" not in html and "<img" not in html and "<video" not in html
+    assert "!important" not in result.css
+
+
+@pytest.mark.parametrize("path", MESSY, ids=messy_id)
+def test_messy_body_keeps_its_text_except_what_the_report_lists(path, converted):
+    source, result = converted[path.stem]
+    removed = Counter(w for e in result.report for w in e.removed_text.split())
+    expected = Counter(visible_words(source))
+    expected.subtract(removed)
+    expected = +expected
+    assert Counter(visible_words(result.html)) == expected
+
+
+@pytest.mark.parametrize("path", MESSY, ids=messy_id)
+def test_converting_the_output_again_changes_nothing(path, converted):
+    _, result = converted[path.stem]
+    again = convert_html(result.html)
+    assert again.html == result.html
+    assert again.extensions == result.extensions
+
+
+def test_same_input_gives_the_same_bytes(converted):
+    source, result = converted["readability-guardian-article-body"]
+    assert convert_html(source) == result
+
+
+def test_reference_article_body_is_already_amp_and_passes_through_unchanged():
+    body = json.loads(REFERENCE.read_text(encoding="utf-8"))["body_html"]
+    result = convert_html(body)
+    assert result.html == body.strip()
+    assert result.report == () and result.css == "" and result.extensions == frozenset()
+
+
+def test_a_full_document_pasted_as_a_body_keeps_only_its_body_content():
+    result = convert_html("<!DOCTYPE html><html><head><title>Old site</title>"
+                          "<meta charset='utf-8'><link rel=stylesheet href=x.css></head>"
+                          "<body><p>Story</p></body></html>")
+    assert result.html == "<p>Story</p>"
+    assert {(e.element, e.action) for e in result.report} == {
+        ("title", "removed"), ("meta", "removed"), ("link", "removed")}
+
+
+def test_each_conversion_has_its_own_report():
+    first = convert_html("<font>a</font>")
+    second = convert_html("<p>b</p>")
+    assert len(first.report) == 1 and second.report == ()
+
+
+def test_control_characters_in_a_body_do_not_break_conversion():
+    result = convert_html("<p>Lead\x08 paragraph.\x00</p>\x0b")
+    assert result.html == "<p>Lead paragraph.</p>"
+
