@@ -132,11 +132,13 @@ def _html_fragment(w: _Writer) -> str:
         size = (f' width="{image["width"]}" height="{image["height"]}"'
                 if "width" in image else "")
         return (f'<figure class="wp-block-image size-large"><img src="{image["src"]}" '
-                f'alt="{image["alt"]}"{size} loading="lazy" class="wp-image-{rng.randint(1, 9999)}">'
+                f'alt="{image["alt"]}"{size} loading="lazy" '
+                f'class="wp-image-{rng.randint(1, 9999)}">'
                 f"<figcaption>{w.sentence()}</figcaption></figure>")
     if kind == "iframe":
         video = rng.choice(_YOUTUBE_IDS)
-        return (f'<figure class="wp-block-embed is-type-video"><div class="wp-block-embed__wrapper">'
+        return (f'<figure class="wp-block-embed is-type-video">'
+                f'<div class="wp-block-embed__wrapper">'
                 f'<iframe width="560" height="315" src="https://www.youtube.com/embed/{video}" '
                 f'frameborder="0" allow="autoplay; encrypted-media" allowfullscreen></iframe>'
                 f"</div></figure>")
