@@ -32,7 +32,8 @@ LAYOUTS = (
     "intrinsic",
 )
 
-_LENGTH_RE = re.compile(r"^(\d+(?:\.\d+)?|\.\d+)(px|em|rem|vh|vw|vmin|vmax)?$")
+#: A CSS length as the layout attributes accept it (compiled by ``re`` on first use).
+_LENGTH = r"^(\d+(?:\.\d+)?|\.\d+)(px|em|rem|vh|vw|vmin|vmax)?$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ def parse_length(value: str | None, *, allow_auto: bool, allow_fluid: bool) -> C
         return CssLength(is_set=True, is_valid=allow_auto, is_auto=True)
     if value == "fluid":
         return CssLength(is_set=True, is_valid=allow_fluid, is_fluid=True)
-    m = _LENGTH_RE.match(value)
+    m = re.match(_LENGTH, value)
     if not m:
         return CssLength(is_set=True, is_valid=False)
     return CssLength(is_set=True, unit=m.group(2) or "px")

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any
 
 from . import rules as _rules
@@ -249,36 +249,69 @@ def _full(pattern: str, value: str, casei: bool = False) -> bool:
     return _regex(pattern, casei).fullmatch(value) is not None
 
 
+@lru_cache(maxsize=32)
+def _stylesheet_issues(text: str, spec_name: str) -> tuple:
+    """CSS issues of one stylesheet text, positions relative to the text (line 1, column 0).
+
+    Cached: every page of a site carries the same theme stylesheet, so a warm Lambda checks it
+    once (CSS tokenizing is the largest part of validating a typical page).
+    """
+    from .css import check_stylesheet
+
+    rules = _rules.load()
+    spec = rules.by_spec_name[spec_name]
+    css_spec = spec.cdata["css_spec"]
+    return tuple(
+        check_stylesheet(
+            text,
+            css_spec,
+            spec.descriptive_name,
+            (1, 0),
+            rules.doc_css.image_url_spec,
+            allow_important=css_spec.get("allow_important", False),
+        )
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The document walk
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
 class _Element:
-    name: str
-    start: tuple[int, int]
-    spec: _rules.TagSpec | None = None
-    children: list[str] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)
-    text_start: tuple[int, int] | None = None
-    attrs: dict[str, str] = field(default_factory=dict)
-    svg: bool = False
-    style_bytes: int = 0
+    """An open element: its tag name, position, chosen tag spec, children and text."""
+
+    __slots__ = ("name", "start", "spec", "children", "text", "text_start", "attrs", "svg",
+                 "style_bytes")
+
+    def __init__(self, name: str, start: tuple[int, int], *, attrs: dict[str, str] | None = None,
+                 svg: bool = False) -> None:
+        self.name = name
+        self.start = start
+        self.spec: _rules.TagSpec | None = None
+        self.children: list[str] = []
+        self.text: list[str] = []
+        self.text_start: tuple[int, int] | None = None
+        self.attrs = attrs if attrs is not None else {}
+        self.svg = svg
+        self.style_bytes = 0
 
 
-@dataclass
 class _Attempt:
-    spec: _rules.TagSpec
-    errors: list[tuple]  # (code, params, severity)
-    used_extensions: list[str] = field(default_factory=list)
+    """The outcome of checking one tag against one tag spec: ``(code, params, severity)``s."""
+
+    __slots__ = ("spec", "errors", "used_extensions")
+
+    def __init__(self, spec: _rules.TagSpec, errors: list[tuple], used: list[str]) -> None:
+        self.spec = spec
+        self.errors = errors
+        self.used_extensions = used
 
     @property
     def passed(self) -> bool:
         return not any(sev == "ERROR" for _, _, sev in self.errors)
 
 
-_RUNTIME_SRC_RE = re.compile(r"^https://[^/?#]+/(lts/)?v0\.m?js$")
 
 
 def _normalise_script_src(attrs: dict[str, str]) -> dict[str, str]:
@@ -288,7 +321,7 @@ def _normalise_script_src(attrs: dict[str, str]) -> dict[str, str]:
     The AMP project allows publishers to serve the runtime and extensions from their own
     origin (amphtml issue 25873; test ``non-amp-cdn-js``): only the path is significant.
     """
-    m = _RUNTIME_SRC_RE.match(attrs["src"])
+    m = _regex(r"^https://[^/?#]+/(lts/)?v0\.m?js$").match(attrs["src"])
     if m is None or attrs["src"].startswith(_rules.AMP_CDN + "/"):
         return attrs
     out = dict(attrs)
@@ -998,18 +1031,14 @@ class _Validator:
                 cdata.get("max_bytes_spec_url") or spec.spec_url,
             )
         if "css_spec" in cdata:
-            from .css import check_stylesheet
-
             base = el.text_start or pos
-            doc_css = self.rules.doc_css
-            for code, params, line, col, severity in check_stylesheet(
-                text,
-                cdata["css_spec"],
-                tag,
-                base,
-                doc_css.image_url_spec,
-                allow_important=cdata["css_spec"].get("allow_important", False),
+            for code, params, rel_line, rel_col, severity in _stylesheet_issues(
+                text, spec.spec_name
             ):
+                if rel_line == 1:
+                    line, col = base[0], base[1] + rel_col
+                else:
+                    line, col = base[0] + rel_line - 1, rel_col
                 url = (
                     self.rules.spec_urls.get("styles")
                     if code.endswith("IMPORTANT")
