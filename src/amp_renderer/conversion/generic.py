@@ -50,7 +50,7 @@ from amp_renderer.conversion.report import (
     set_attribute,
     unwrap_element,
 )
-from amp_renderer.conversion.tree import iter_elements, tag_of
+from amp_renderer.conversion.tree import tag_of
 from amp_renderer.conversion.urls import parse_srcset, resolve_url, url_protocol
 
 __all__ = ["REMOVE_WITH_CONTENT", "DOCUMENT_METADATA", "RuleSource", "GenericStep"]
@@ -81,9 +81,8 @@ class RuleSource(Protocol):
         """All tag specs for the tag (objects with ``tag_name``, ``spec_name``, ``attrs``,
         ``mandatory_parent``, ``mandatory_ancestor``, ``disallowed_ancestor``,
         ``requires_extension``, ``spec_url``)."""
+        ...
 
-    def extension_for_tag(self, tag_name: str) -> str | None:  # pragma: no cover - protocol
-        """The extension the tag needs, or ``None``."""
 
 
 def _default_rules() -> RuleSource:
@@ -145,10 +144,6 @@ class GenericStep:
                                detail="HTML comment removed", rule=_RULE_TAGS)
                 continue
             self._element(node, rules, ctx)
-        for el in iter_elements(root):
-            extension = rules.extension_for_tag(tag_of(el))
-            if extension:
-                ctx.extensions.add(extension)
 
     def _usable_specs(self, el: etree._Element, tag: str, rules: RuleSource) -> list[Any]:
         specs = rules.tag_specs_for(tag)
@@ -209,6 +204,10 @@ class GenericStep:
                 unwrap_element(rep, el, code="MANDATORY_ATTR_MISSING",
                                detail=detail + "; unwrapped, its content is kept", rule=rule_url)
             return
+        # the extension the element needs: none if some usable spec needs none (``source`` in
+        # ``amp-video`` is fine without amp-ima-video, whose ``source`` spec requires it)
+        if all(spec.requires_extension for spec in specs):
+            ctx.extensions.add(specs[0].requires_extension[0])
         for name in el.attrib:
             spec = allowed.get(name.lower())
             if spec is not None:

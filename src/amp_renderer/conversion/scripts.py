@@ -2,7 +2,8 @@
 
 AMP pages run no author JavaScript (AMP spec "HTML tags": ``script`` is allowed only for the
 runtime, extensions and JSON data; "Attributes": attribute names starting with ``on`` other than
-``on`` itself are disallowed). A ``javascript:``/``vbscript:`` URL, or a ``data:`` URL of an HTML,
+``on`` itself are disallowed). AMP's own ``on`` action attribute is removed as well: actions
+(``AMP.navigateTo``, ``AMP.setState``…) are the page's, and a CMS body should not wire them. A ``javascript:``/``vbscript:`` URL, or a ``data:`` URL of an HTML,
 XML or script type, runs code when followed, so such URL attributes are removed too (the
 validator reports them as ``INVALID_URL_PROTOCOL``). ``<script>`` content is not visible text, so
 removing it loses none. JSON-LD in a body is also removed: the page's own structured data is
@@ -55,6 +56,10 @@ class ScriptStep:
                     remove_attribute(ctx.reporter, el, name, code="DISALLOWED_ATTR",
                                      detail=f"event handler {name} removed: AMP pages run no "
                                      "author scripts", rule=_RULE_ATTR)
+                elif lname == "on":
+                    remove_attribute(ctx.reporter, el, name, code="DISALLOWED_ATTR",
+                                     detail="AMP action attribute on removed: body content from "
+                                     "a CMS may not drive the page's actions", rule=_RULE_ATTR)
                 elif (lname in URL_ATTRIBUTES or lname.endswith("href")) and is_script_url(
                         el.get(name, "")) or lname.endswith("srcset") and "script:" in \
                         el.get(name, "").lower():

@@ -1,0 +1,131 @@
+"""Images: img → amp-img / amp-anim, picture → its best image (amp.dev amp-img, amp-anim)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from amp_renderer.conversion import convert_html
+from amp_renderer.conversion.images import FALLBACK_SIZE
+
+ROOT = Path(__file__).parent.parent
+MESSY = ROOT / "tests/corpus/raw/messy-html"
+
+
+class KnownSizes:
+    """An ImageSizeResolver that knows a fixed table of sizes (what a header probe would say)."""
+
+    def __init__(self, sizes: dict[str, tuple[int, int]]) -> None:
+        self.sizes = sizes
+        self.asked: list[str] = []
+
+    def size(self, src: str) -> tuple[int, int] | None:
+        self.asked.append(src)
+        return self.sizes.get(src)
+
+
+def test_img_with_dimensions_becomes_intrinsic_amp_img():
+    result = convert_html('<img src="https://cdn.example/a.jpg" width="640" height="480" '
+                          'alt="A lake">')
+    assert result.html == ('<amp-img src="https://cdn.example/a.jpg" width="640" height="480" '
+                           'layout="intrinsic" alt="A lake"></amp-img>')
+    assert result.extensions == frozenset()  # amp-img is built into the runtime
+
+
+def test_img_without_dimensions_asks_the_resolver():
+    sizes = KnownSizes({"https://cdn.example/a.jpg": (1200, 800)})
+    result = convert_html('<img src="https://cdn.example/a.jpg" alt="">', image_sizes=sizes)
+    assert sizes.asked == ["https://cdn.example/a.jpg"]
+    assert result.html == ('<amp-img src="https://cdn.example/a.jpg" width="1200" height="800" '
+                           'layout="intrinsic" alt=""></amp-img>')
+
+
+def test_img_with_only_a_width_keeps_it_and_takes_the_natural_aspect_ratio():
+    sizes = KnownSizes({"https://cdn.example/a.jpg": (1200, 800)})
+    result = convert_html('<img src="https://cdn.example/a.jpg" width="300">', image_sizes=sizes)
+    assert 'width="300" height="200" layout="intrinsic"' in result.html
+
+
+def test_img_of_unknown_size_gets_the_fallback_ratio_with_responsive_layout():
+    result = convert_html('<img src="https://cdn.example/a.jpg" alt="x">',
+                          image_sizes=KnownSizes({}))
+    width, height = FALLBACK_SIZE
+    assert result.html == (f'<amp-img src="https://cdn.example/a.jpg" width="{width}" '
+                           f'height="{height}" layout="responsive" alt="x" '
+                           'class="amp-unknown-size"></amp-img>')
+
+
+def test_units_inside_width_attributes_are_read_and_percentages_ignored():
+    result = convert_html('<img src="/a.png" width="20px" height="20px" alt="icon">'
+                          '<img src="/b.png" width="100%" height="50" alt="wide">')
+    assert 'src="/a.png" width="20" height="20" layout="intrinsic"' in result.html
+    assert 'src="/b.png" width="600" height="400" layout="responsive"' in result.html
+
+
+def test_gif_becomes_amp_anim_and_needs_its_extension():
+    result = convert_html('<img src="https://cdn.example/cat.gif?v=2" width="400" height="300" '
+                          'alt="cat">')
+    assert result.html == ('<amp-anim src="https://cdn.example/cat.gif?v=2" width="400" '
+                           'height="300" layout="intrinsic" alt="cat"></amp-anim>')
+    assert result.extensions == {"amp-anim"}
+
+
+def test_lazy_loading_attributes_are_promoted_and_loading_decoding_dropped():
+    result = convert_html('<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" '
+                          'data-src="https://cdn.example/a.jpg" '
+                          'data-srcset="https://cdn.example/a.jpg 1x, https://cdn.example/a2.jpg 2x"'
+                          ' loading="lazy" decoding="async" width="10" height="10" alt="a">')
+    assert result.html == ('<amp-img src="https://cdn.example/a.jpg" srcset="https://cdn.example/'
+                           'a.jpg 1x, https://cdn.example/a2.jpg 2x" width="10" height="10" '
+                           'layout="intrinsic" alt="a"></amp-img>')
+    dropped = {e.attribute for e in result.report if e.action == "removed"}
+    assert {"loading", "decoding", "data-src", "data-srcset"} <= dropped
+
+
+def test_valid_srcset_and_sizes_are_kept_invalid_ones_dropped():
+    kept = convert_html('<img src="a.jpg" srcset="a.jpg 300w, b.jpg 600w" '
+                        'sizes="(min-width: 600px) 600px, 100vw" width="600" height="400">')
+    assert 'srcset="a.jpg 300w, b.jpg 600w" sizes="(min-width: 600px) 600px, 100vw"' in kept.html
+    dropped = convert_html('<img src="a.jpg" srcset="a.jpg 300w, b.jpg 300w" sizes="100vw" '
+                           'width="600" height="400">')
+    assert "srcset" not in dropped.html and "sizes" not in dropped.html
+    assert [e.code for e in dropped.report if e.attribute == "srcset"] == ["INVALID_ATTR_VALUE"]
+
+
+def test_picture_collapses_to_one_amp_img_with_merged_width_candidates():
+    result = convert_html(
+        '<picture><source media="(min-width: 800px)" sizes="800px" srcset="big.jpg 1600w">'
+        '<source media="(min-width: 400px)" sizes="400px" srcset="mid.jpg 800w">'
+        '<source type="image/avif" srcset="x.avif 100w">'
+        '<img src="small.jpg" alt="Whale" width="400" height="300"></picture>')
+    assert result.html == ('<amp-img src="small.jpg" srcset="mid.jpg 800w, big.jpg 1600w" '
+                           'sizes="(min-width: 800px) 800px, (min-width: 400px) 400px, 100vw" '
+                           'width="400" height="300" layout="intrinsic" alt="Whale"></amp-img>')
+
+
+def test_file_urls_from_word_are_removed_with_a_report():
+    source = (MESSY / "word2016-paste-vml-shapes.html").read_text(encoding="utf-8")
+    result = convert_html(source)
+    assert "file:" not in result.html and "<amp-img" not in result.html
+    removed = [e for e in result.report if e.element == "img" and e.action == "removed"]
+    assert len(removed) == 5
+    assert all(e.code == "INVALID_URL_PROTOCOL" for e in removed)
+
+
+def test_relative_image_urls_are_resolved_against_the_article_url():
+    result = convert_html('<img src="../compass1.gif" width="40" height="40" alt="compass">',
+                          base_url="https://www.jwz.org/doc/linux.html")
+    assert 'src="https://www.jwz.org/compass1.gif"' in result.html
+
+
+def test_spacer_images_of_table_layouts_are_removed():
+    source = (MESSY / "readability-hukumusume-japanese.html").read_text(encoding="utf-8")
+    result = convert_html(source)
+    assert "corner_1.gif" not in result.html
+    assert 'alt="よくばりなイヌ"' in result.html  # the real 480x360 illustration stays
+
+
+def test_data_url_images_stay_images():
+    source = (MESSY / "readability-data-url-images.html").read_text(encoding="utf-8")
+    result = convert_html(source)
+    assert result.html.count('src="data:image/') >= 2
+    assert "<img" not in result.html
