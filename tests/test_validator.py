@@ -250,3 +250,14 @@ def test_conformance_agreement_floor():
     results = [CONFORMANCE.run_pair(p, TESTDATA) for p in PAIRS]
     agreement = sum(r.verdict_agrees for r in results) / len(results)
     assert agreement >= 0.94
+
+
+KEYFRAMES = "<style amp-keyframes>@keyframes fade { from { opacity: 0 } to { opacity: 1 } }</style>"
+
+
+def test_amp_keyframes_style_must_be_the_last_child_of_body():
+    assert validate(mutate("\n</body>", KEYFRAMES + "\n</body>")).passed
+    result = validate(mutate("<h1", KEYFRAMES + "<h1"))
+    assert codes(result) == ["MANDATORY_LAST_CHILD_TAG"]
+    assert "Tag 'style[amp-keyframes]', if present, must be the last child of tag 'body'." \
+        in messages(result)

@@ -123,6 +123,8 @@ class AttrSpec:
         requires_extension: extension scripts this attribute needs.
         deprecation: the replacement, when the attribute is deprecated.
         value_doc_css: the value is CSS (the ``style`` attribute).
+        requires_ancestor: markers (``AUTOSCROLL``) an ancestor's tag spec must set through
+            ``mark_descendants`` for the attribute to be allowed.
     """
 
     name: str
@@ -146,6 +148,7 @@ class AttrSpec:
     deprecation_url: str | None = None
     value_doc_css: bool = False
     value_doc_svg_css: bool = False
+    requires_ancestor: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +312,7 @@ def _attr_spec(d: dict) -> AttrSpec:
         deprecation_url=d.get("deprecation_url"),
         value_doc_css=d.get("value_doc_css", False),
         value_doc_svg_css=d.get("value_doc_svg_css", False),
+        requires_ancestor=tuple((d.get("requires_ancestor") or {}).get("marker", ())),
     )
 
 

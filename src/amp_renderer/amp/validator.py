@@ -282,7 +282,7 @@ class _Element:
     """An open element: its tag name, position, chosen tag spec, children and text."""
 
     __slots__ = ("name", "start", "spec", "children", "text", "text_start", "attrs", "svg",
-                 "style_bytes")
+                 "style_bytes", "last_child_rule")
 
     def __init__(self, name: str, start: tuple[int, int], *, attrs: dict[str, str] | None = None,
                  svg: bool = False) -> None:
@@ -295,6 +295,7 @@ class _Element:
         self.attrs = attrs if attrs is not None else {}
         self.svg = svg
         self.style_bytes = 0
+        self.last_child_rule: tuple[_rules.TagSpec, tuple[int, int]] | None = None
 
 
 class _Attempt:
@@ -536,7 +537,15 @@ class _Validator:
                 if self.stack and self.stack[-1].name == implied:
                     self.close_element(len(self.stack) - 1)
         if self.stack:
-            self.stack[-1].children.append(name)
+            parent = self.stack[-1]
+            parent.children.append(name)
+            if parent.last_child_rule is not None:
+                # A tag spec with mandatory_last_child (style[amp-keyframes]) was followed by a
+                # sibling.
+                last_spec, last_pos = parent.last_child_rule
+                parent.last_child_rule = None
+                self.report("MANDATORY_LAST_CHILD_TAG", [last_spec.descriptive_name,
+                            parent.name], last_pos, last_spec.spec_url)
         el = _Element(name, pos, attrs=attrs, svg=in_svg or name == "svg")
         self.validate_element(el, raw_attrs, attrs, tok)
         void = (
@@ -681,6 +690,9 @@ class _Validator:
                     continue
                 errors.append(("DISALLOWED_ATTR", [aname, tag], "ERROR"))
                 continue
+            if aspec.requires_ancestor and not self._ancestor_marked(aspec.requires_ancestor):
+                errors.append(("DISALLOWED_ATTR", [aname, tag], "ERROR"))
+                continue
             problem = self.check_attr_value(aspec, aname, value, tag, el)
             if problem:
                 errors.extend(problem)
@@ -760,6 +772,14 @@ class _Validator:
         elif spec.unique_warning and spec.spec_name in self.seen_specs:
             errors.append(("DUPLICATE_UNIQUE_TAG_WARNING", [tag], "WARNING"))
         return _Attempt(spec, errors, used)
+
+    def _ancestor_marked(self, markers: tuple[str, ...]) -> bool:
+        """True when an open ancestor's tag spec marks its descendants with one of
+        ``markers`` (``mark_descendants``, e.g. amp-sidebar's AUTOSCROLL)."""
+        return any(
+            anc.spec is not None and set(markers) & set(anc.spec.mark_descendants)
+            for anc in self.stack
+        )
 
     @staticmethod
     def _alternative(spec: _rules.TagSpec, aname: str) -> _rules.AttrSpec | None:
@@ -928,6 +948,8 @@ class _Validator:
                 (ext, el.name, pos, "ATTR_MISSING_REQUIRED_EXTENSION", spec.spec_url)
             )
         self.inline_style_bytes += el.style_bytes
+        if spec.mandatory_last_child and self.stack:
+            self.stack[-1].last_child_rule = (spec, pos)
         if spec.named_id == "STYLE_AMP_CUSTOM":
             self.amp_custom_pos = pos
         if spec.deprecation:
