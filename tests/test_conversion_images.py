@@ -72,8 +72,9 @@ def test_gif_becomes_amp_anim_and_needs_its_extension():
 def test_lazy_loading_attributes_are_promoted_and_loading_decoding_dropped():
     result = convert_html('<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" '
                           'data-src="https://cdn.example/a.jpg" '
-                          'data-srcset="https://cdn.example/a.jpg 1x, https://cdn.example/a2.jpg 2x"'
-                          ' loading="lazy" decoding="async" width="10" height="10" alt="a">')
+                          'data-srcset="https://cdn.example/a.jpg 1x, '
+                          'https://cdn.example/a2.jpg 2x" loading="lazy" decoding="async" '
+                          'width="10" height="10" alt="a">')
     assert result.html == ('<amp-img src="https://cdn.example/a.jpg" srcset="https://cdn.example/'
                            'a.jpg 1x, https://cdn.example/a2.jpg 2x" width="10" height="10" '
                            'layout="intrinsic" alt="a"></amp-img>')

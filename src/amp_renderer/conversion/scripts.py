@@ -3,8 +3,9 @@
 AMP pages run no author JavaScript (AMP spec "HTML tags": ``script`` is allowed only for the
 runtime, extensions and JSON data; "Attributes": attribute names starting with ``on`` other than
 ``on`` itself are disallowed). AMP's own ``on`` action attribute is removed as well: actions
-(``AMP.navigateTo``, ``AMP.setState``…) are the page's, and a CMS body should not wire them. A ``javascript:``/``vbscript:`` URL, or a ``data:`` URL of an HTML,
-XML or script type, runs code when followed, so such URL attributes are removed too (the
+(``AMP.navigateTo``, ``AMP.setState``…) are the page's, and a CMS body should not wire them.
+A ``javascript:``/``vbscript:`` URL, or a ``data:`` URL of an HTML, XML or script type, runs
+code when followed, so such URL attributes are removed too (the
 validator reports them as ``INVALID_URL_PROTOCOL``). ``<script>`` content is not visible text, so
 removing it loses none. JSON-LD in a body is also removed: the page's own structured data is
 written by the renderer from the article fields.
