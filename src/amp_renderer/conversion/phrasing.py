@@ -48,6 +48,8 @@ def _pad(el: etree._Element) -> None:
         el.text = " " + (el.text or "")
     if el.tail and not el.tail[0].isspace():
         el.tail = " " + el.tail
+    elif not el.tail and el.getnext() is not None:
+        el.tail = " "
 
 
 class PhrasingStep:

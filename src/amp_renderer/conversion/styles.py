@@ -202,6 +202,9 @@ class StyleStep:
             existing = el.get("class", "").split()
             if name not in existing:
                 el.set("class", " ".join([*existing, name]))
+        # "</" would end <style amp-custom> early; "\/" is the same character in CSS
+        blocks = [css.replace("</", "<\\/") for css in blocks]
+        classes = {name: rule.replace("</", "<\\/") for name, rule in classes.items()}
         self._enforce_budget(ctx, root, blocks, classes, users)
         ctx.css.extend(blocks)
         ctx.css.extend(classes.values())

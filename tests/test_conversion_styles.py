@@ -1,0 +1,77 @@
+"""Body CSS: style attributes and <style> blocks move to <style amp-custom>, AMP-safe, in budget."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from amp_renderer.conversion import convert_html
+
+
+def test_style_attribute_becomes_a_class_and_a_rule_without_important():
+    result = convert_html('<p style="text-align: center !important; color: #c00">Centred</p>')
+    match = re.fullmatch(r'<p class="(amp-s-[0-9a-f]{8})">Centred</p>', result.html)
+    assert match, result.html
+    assert result.css == f".{match.group(1)}{{text-align:center;color:#c00}}"
+    assert "CSS_SYNTAX_INVALID_IMPORTANT" in {e.code for e in result.report}
+
+
+def test_identical_styles_share_one_rule():
+    result = convert_html('<p style="color:red">a</p><p style="color:red">b</p>'
+                          '<p class="lead" style="color: red">c</p>')
+    classes = re.findall(r'class="([^"]+)"', result.html)
+    assert classes[0] == classes[1] and classes[2] == f"lead {classes[0]}"
+    assert result.css.count("{") == 1
+
+
+def test_style_block_is_moved_and_sanitised():
+    result = convert_html(
+        "<style>@import url(https://fonts.example/x.css); @charset 'utf-8';"
+        "p { color: blue !important; behavior: url(x.htc); mso-font-pitch: variable }"
+        "@media (min-width: 600px) { .lead { font-size: 2em } }"
+        "@keyframes spin { from { opacity: 0 } }"
+        ".i-amphtml-element { display: none }</style><p class=lead>Text</p>")
+    assert result.html == '<p class="lead">Text</p>'
+    assert result.css == "p{color:blue}@media (min-width: 600px){.lead{font-size:2em}}"
+
+
+def test_word_mso_declarations_are_dropped_and_reported_once_per_attribute():
+    result = convert_html('<p style="mso-line-height-rule:exactly;mso-bidi-font-size:11pt">x</p>')
+    assert result.html == "<p>x</p>" and result.css == ""
+    assert [(e.code, e.attribute) for e in result.report] == [
+        ("CSS_SYNTAX_DISALLOWED_PROPERTY_VALUE", "style"), ("MOVED_CSS", "style")]
+
+
+def test_css_over_the_budget_is_dropped_style_blocks_first():
+    html = ('<style>.site-header { background: url(https://x.example/bg.png) }</style>'
+            '<p style="text-align:center">Kept</p>')
+    full = convert_html(html)
+    attribute_rule = [r for r in re.findall(r"\.amp-s-[^}]+}", full.css)][0]
+    tight = convert_html(html, css_budget=len(attribute_rule.encode()))
+    assert tight.css == attribute_rule
+    assert [e.element for e in tight.report if e.code == "STYLESHEET_TOO_LONG"] == ["style"]
+    nothing = convert_html(html, css_budget=10)
+    assert nothing.css == "" and nothing.html == "<p>Kept</p>"
+
+
+def test_css_cannot_close_the_style_element():
+    result = convert_html('<style>p::after { content: "</style><script>x()</script>" }</style>'
+                          '<style>a[title="</x"] { color: red }</style>')
+    assert "</" not in result.css
+    assert 'a[title="<\\/x"]{color:red}' in result.css
+
+
+def test_page_with_moved_body_css_passes_the_validator(site):
+    validator = pytest.importorskip("amp_renderer.amp.validator")
+    rendering = pytest.importorskip("amp_renderer.rendering")
+    models = pytest.importorskip("amp_renderer.models")
+    article = models.parse_article({
+        "slug": "styled-body", "headline": "Styled body", "published": "2024-01-02",
+        "body_html": '<style>h2 { color: navy !important } @import url(x.css);</style>'
+                     '<h2 style="font-family: Georgia; mso-bidi-font-family: Arial">Title</h2>'
+                     '<p style="text-align:center;behavior:url(x.htc)">Text</p>'})
+    page = rendering.render(article, site)
+    result = validator.validate(page.html)
+    assert result.status == "PASS", [f"{e.code}: {e.message}" for e in result.errors]
+    assert "color:navy" in page.html and "text-align:center" in page.html
