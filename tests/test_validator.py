@@ -261,3 +261,49 @@ def test_amp_keyframes_style_must_be_the_last_child_of_body():
     assert codes(result) == ["MANDATORY_LAST_CHILD_TAG"]
     assert "Tag 'style[amp-keyframes]', if present, must be the last child of tag 'body'." \
         in messages(result)
+
+
+#: A hand-written page using every vendored extension in a valid way (tags, layouts, child
+#: tags, forms, SVG, JSON config), next to this file.
+ALL_COMPONENTS = (Path(__file__).parent / "validator_pages" / "all-components.html").read_text(
+    encoding="utf-8"
+)
+
+
+def test_page_using_every_vendored_component_passes():
+    result = validate(ALL_COMPONENTS)
+    assert result.passed, messages(result)
+    assert result.errors == ()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        ('width="auto" height="300" layout="fixed-height"',
+         'width="300" height="300" layout="fixed-height"', "ATTR_VALUE_REQUIRED_BY_LAYOUT"),
+        ('width="4" height="3" layout="intrinsic"', 'width="100%" height="3" layout="intrinsic"',
+         "INVALID_ATTR_VALUE"),
+        ('width="4" height="3" layout="intrinsic"', 'width="4em" height="3" layout="intrinsic"',
+         "INCONSISTENT_UNITS_FOR_WIDTH_AND_HEIGHT"),
+        ('src="https://example.com/embed"', 'src="http://example.com/embed"',
+         "INVALID_URL_PROTOCOL"),
+        ("<hr>", '<hr style="%s">' % ("color:red;" * 101), "INLINE_STYLE_TOO_LONG"),
+        (".a { color: red }", ".i-amphtml-a { color: red }", "CDATA_VIOLATES_DENYLIST"),
+        ("</head>", "<style amp-custom>.x{}</style></head>", "DUPLICATE_UNIQUE_TAG"),
+        ('data-videoid="x" ', "", "MANDATORY_ONEOF_ATTR_MISSING"),
+        ("<hr>", "<marquee>x</marquee>", "DISALLOWED_TAG"),
+        ('<script async custom-element="amp-form" '
+         'src="https://cdn.ampproject.org/v0/amp-form-0.1.js"></script>\n', "",
+         "MISSING_REQUIRED_EXTENSION"),
+        ("<circle", "<script>alert(1)</script><circle", "DISALLOWED_SCRIPT_TAG"),
+        ('<meta name="description" content="A page">',
+         '<meta http-equiv="refresh" content="0;url=x">', "DISALLOWED_ATTR"),
+    ],
+    ids=["fixed-height-width", "percent-width", "mixed-units", "http-iframe", "long-style",
+         "i-amphtml-css", "two-amp-custom", "youtube-without-id", "marquee",
+         "form-without-amp-form", "script-in-svg", "meta-refresh"],
+)
+def test_one_broken_rule_gives_exactly_that_error(old, new, code):
+    assert old in ALL_COMPONENTS
+    result = validate(ALL_COMPONENTS.replace(old, new, 1))
+    assert codes(result) == [code], messages(result)

@@ -693,14 +693,16 @@ class _Validator:
             if aspec.requires_ancestor and not self._ancestor_marked(aspec.requires_ancestor):
                 errors.append(("DISALLOWED_ATTR", [aname, tag], "ERROR"))
                 continue
-            problem = self.check_attr_value(aspec, aname, value, tag, el)
-            if problem:
-                errors.extend(problem)
-                continue
+            # Present counts for one-of / any-of groups even when the value is wrong (one
+            # error per problem, as the official validator reports it).
             if aspec.mandatory_oneof:
                 oneof.setdefault(aspec.mandatory_oneof, []).append(aname)
             if aspec.mandatory_anyof:
                 anyof.setdefault(aspec.mandatory_anyof, []).append(aname)
+            problem = self.check_attr_value(aspec, aname, value, tag, el)
+            if problem:
+                errors.extend(problem)
+                continue
             if aspec.deprecation:
                 errors.append(("DEPRECATED_ATTR", [aname, tag, aspec.deprecation], "WARNING"))
             if aspec.trigger_if_value_regex is None or _full(aspec.trigger_if_value_regex, value):
