@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["generate", "to_hugo_markdown", "word_pool", "DEFAULT_SEED"]
+__all__ = ["generate", "generate_range", "to_hugo_markdown", "word_pool", "DEFAULT_SEED"]
 
 #: The seed ``make bench`` uses; change it only together with the published table.
 DEFAULT_SEED = 20260625
@@ -274,7 +274,12 @@ def generate(count: int, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
 
     Deterministic for a given ``(count, seed)``; article *i* is the same whatever ``count``.
     """
-    return [_article(i, _Writer(random.Random(f"{seed}:{i}"))) for i in range(count)]
+    return generate_range(0, count, seed)
+
+
+def generate_range(start: int, stop: int, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
+    """Articles ``start`` … ``stop - 1`` of the seeded sequence (see :func:`generate`)."""
+    return [_article(i, _Writer(random.Random(f"{seed}:{i}"))) for i in range(start, stop)]
 
 
 # --- the Hugo twin ----------------------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""Measurements that need a process of their own; ``bench/run.py`` starts each one and reads
+the JSON it writes (to ``--out``, or stdout). Not imported by the package or the tests.
+
+Probes:
+
+* ``handler``: the Lambda entry point in a fresh process on an already running embedded
+  backend (``AWS_ENDPOINT_URL`` in the environment): import, the first event (everything loaded
+  or created lazily: settings, boto3 clients, Jinja2 environment, AMP rules), then ``--events``
+  warm events, each the full publish of one article (read, render, validate, write, manifest).
+* ``warm``: render, and render+validate, of the given articles, ``--iterations`` times each.
+* ``rss``: peak RSS (``ru_maxrss``) of one process that imports the handler and renders and
+  validates every sample article (``events/articles`` and the corpus).
+* ``bulk``: render and validate a folder of article JSON files into ``slug/index.html`` pages,
+  on ``--jobs`` processes; the caller times the whole process (start to exit), like Hugo's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SITE_JSON = REPO / "events" / "site.json"
+CORPUS = REPO / "tests" / "corpus" / "raw"
+
+
+def _emit(result: dict[str, Any], out: str | None) -> None:
+    text = json.dumps(result, indent=1)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        print(text)
+
+
+def _site() -> Any:
+    from amp_renderer.site import SiteConfig
+
+    return SiteConfig.model_validate(json.loads(SITE_JSON.read_text(encoding="utf-8")))
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
+
+
+def _summary(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median": round(statistics.median(ordered), 3), "p95": round(p95, 3),
+            "min": round(ordered[0], 3), "n": len(ordered)}
+
+
+# --- handler ----------------------------------------------------------------------------------
+
+
+def probe_handler(args: argparse.Namespace) -> None:
+    event = json.loads(Path(args.event).read_text(encoding="utf-8"))
+    t0 = time.perf_counter()
+    from amp_renderer import handler
+
+    t1 = time.perf_counter()
+    from amp_renderer.local.backend import LocalContext
+
+    context = LocalContext()
+    t2 = time.perf_counter()
+    first = handler.lambda_handler(event, context)
+    t3 = time.perf_counter()
+    warm = []
+    for _ in range(args.events):
+        t = time.perf_counter()
+        result = handler.lambda_handler(event, context)
+        warm.append(_ms(time.perf_counter() - t))
+    actions = {o["action"] for o in first["outcomes"]} | {o["action"] for o in result["outcomes"]}
+    _emit({"import_ms": _ms(t1 - t0), "first_event_ms": _ms(t3 - t2), "warm_ms": warm,
+           "actions": sorted(actions), "page_bytes": first["outcomes"][0]["page_bytes"],
+           "error": first["outcomes"][0]["error"]}, args.out)
+
+
+# --- warm -------------------------------------------------------------------------------------
+
+
+def probe_warm(args: argparse.Namespace) -> None:
+    from amp_renderer.amp.validator import validate
+    from amp_renderer.models import parse_article
+    from amp_renderer.rendering import render
+
+    site = _site()
+    samples = dict(sample_articles())
+    results = {}
+    for name in args.articles:
+        key = f"articles/{name.replace('/', '-').replace('#', '-')}"
+        key = key if key.endswith(".json") else key + ".json"
+        article = parse_article(samples[name])
+        page = render(article, site, source_key=key)  # first call: loads and compiles
+        verdict = validate(page.html)
+        for _ in range(5):
+            validate(render(article, site, source_key=key).html)
+        render_ms, both_ms, validate_ms = [], [], []
+        for _ in range(args.iterations):
+            t0 = time.perf_counter()
+            page = render(article, site, source_key=key)
+            t1 = time.perf_counter()
+            validate(page.html)
+            t2 = time.perf_counter()
+            render_ms.append(_ms(t1 - t0))
+            validate_ms.append(_ms(t2 - t1))
+            both_ms.append(_ms(t2 - t0))
+        results[name] = {
+            "render_ms": _summary(render_ms), "validate_ms": _summary(validate_ms),
+            "render_validate_ms": _summary(both_ms), "page_bytes": page.size_bytes,
+            "valid": bool(verdict.passed), "report_entries": len(page.report),
+            "timings_ms": page.timings_ms,
+        }
+    _emit(results, args.out)
+
+
+# --- rss --------------------------------------------------------------------------------------
+
+
+def sample_articles() -> list[tuple[str, dict[str, Any]]]:
+    """Every sample article as ``(name, article dict)``: ``events/articles/*.json``, every post
+    of the corpus's CMS documents (through the input adapters) and every messy-HTML page as the
+    ``body_html`` of an article around it. Documents the adapters refuse are left out."""
+    from amp_renderer.adapters import articles_from_document
+    from amp_renderer.errors import ArticleError
+
+    found: list[tuple[str, dict[str, Any]]] = []
+    for path in sorted((REPO / "events" / "articles").glob("*.json")):
+        found.append((path.name, json.loads(path.read_text(encoding="utf-8"))))
+    for path in sorted(CORPUS.rglob("*.json")):
+        try:
+            docs = articles_from_document(json.loads(path.read_text(encoding="utf-8")),
+                                          source_key=f"articles/{path.name}")
+        except ArticleError:
+            continue
+        found.extend((f"{path.parent.name}/{path.name}#{i}", doc) for i, doc in enumerate(docs))
+    for path in sorted(CORPUS.rglob("*.html")):
+        found.append((f"{path.parent.name}/{path.name}", {
+            "headline": path.stem.replace("-", " "), "published": "2026-06-25",
+            "slug": path.stem.lower()[:100],
+            "body_html": path.read_text(encoding="utf-8", errors="replace")}))
+    return found
+
+
+def probe_rss(args: argparse.Namespace) -> None:
+    import resource
+
+    import amp_renderer.handler  # noqa: F401  (the function process has it loaded)
+    from amp_renderer.amp.validator import validate
+    from amp_renderer.errors import ArticleError
+    from amp_renderer.models import parse_article
+    from amp_renderer.rendering import render
+
+    site = _site()
+    rendered, failed, invalid, largest = 0, [], 0, (0, "")
+    for name, data in sample_articles():
+        try:
+            page = render(parse_article(data), site,
+                          source_key=f"articles/{name.replace('/', '-').replace('#', '-')}.json")
+        except (ArticleError, ImportError) as exc:
+            failed.append(f"{name}: {type(exc).__name__}: {exc}"[:200])
+            continue
+        rendered += 1
+        invalid += not validate(page.html).passed
+        largest = max(largest, (len(json.dumps(data)), name))
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    _emit({"peak_rss_mb": round(peak_kb / 1024, 1), "rendered": rendered, "invalid": invalid,
+           "failed": failed, "largest_input": largest[1]}, args.out)
+
+
+# --- bulk -------------------------------------------------------------------------------------
+
+_STATE: dict[str, Any] = {}
+
+
+def _bulk_init(out_dir: str) -> None:
+    from amp_renderer.amp.validator import validate
+    from amp_renderer.rendering import render
+    from amp_renderer.source import load_article
+
+    _STATE.update(render=render, validate=validate, load=load_article, site=_site(),
+                  out=Path(out_dir))
+
+
+def _bulk_one(path: str) -> tuple[str, str | None]:
+    """Read, parse, render, validate and write one page; ``(name, error or None)``."""
+    source = Path(path)
+    key = f"articles/{source.name}"
+    try:
+        article = _STATE["load"](source.read_bytes(), key=key)
+        page = _STATE["render"](article, _STATE["site"], source_key=key)
+        verdict = _STATE["validate"](page.html)
+    except Exception as exc:  # reported per article, like the handler's failed outcome
+        return source.name, f"{type(exc).__name__}: {exc}"[:300]
+    if not verdict.passed:
+        first = verdict.errors[0] if verdict.errors else None
+        return source.name, f"invalid AMP: {getattr(first, 'message', first)}"[:300]
+    target = _STATE["out"] / page.slug / "index.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page.html, encoding="utf-8")
+    return source.name, None
+
+
+def probe_bulk(args: argparse.Namespace) -> None:
+    paths = sorted(str(p) for p in Path(args.src).glob("*.json"))
+    started = time.perf_counter()
+    if args.jobs == 1:
+        _bulk_init(args.dest)
+        results = [_bulk_one(p) for p in paths]
+    else:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        with ctx.Pool(args.jobs, initializer=_bulk_init, initargs=(args.dest,)) as pool:
+            results = pool.map(_bulk_one, paths, chunksize=max(1, len(paths) // (args.jobs * 8)))
+    elapsed = time.perf_counter() - started
+    errors = [f"{name}: {error}" for name, error in results if error]
+    _emit({"articles": len(paths), "pages": len(paths) - len(errors), "inner_s": round(elapsed, 3),
+           "errors": len(errors), "first_errors": errors[:5]}, args.out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="probe", required=True)
+    for name in ("handler", "warm", "rss", "bulk"):
+        p = sub.add_parser(name)
+        p.add_argument("--out")
+    sub.choices["handler"].add_argument("--event", required=True)
+    sub.choices["handler"].add_argument("--events", type=int, default=30)
+    sub.choices["warm"].add_argument("--iterations", type=int, default=200)
+    sub.choices["warm"].add_argument("articles", nargs="+")
+    sub.choices["bulk"].add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    sub.choices["bulk"].add_argument("--src", required=True)
+    sub.choices["bulk"].add_argument("--dest", required=True)
+    args = parser.parse_args(argv)
+    {"handler": probe_handler, "warm": probe_warm, "rss": probe_rss,
+     "bulk": probe_bulk}[args.probe](args)
+
+
+if __name__ == "__main__":
+    main()

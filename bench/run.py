@@ -1,0 +1,520 @@
+"""``make bench``: amp-renderer's performance figures beside Hugo's, and DESIGN §8's budgets.
+
+Run with the project's virtualenv (``make bench`` does)::
+
+    .venv/bin/python bench/run.py                 # the full run: table + bench/results.json
+    .venv/bin/python bench/run.py --quick         # fewer samples, 100/1,000-article Hugo sites
+    .venv/bin/python bench/run.py --update-docs   # also rewrite the table in docs/benchmarks.md
+
+What is measured (each in processes of its own, see ``bench/probes.py``):
+
+1. cold import of ``amp_renderer.handler`` in a fresh interpreter (median of ``--import-runs``),
+   and the 10 costliest modules by self time under ``python -X importtime``;
+2. warm render, and render+validate, of the reference article, its HTML-body twin and the
+   largest sample article (median and p95 over ``--iterations``); the Lambda entry point per
+   event on the embedded backend (moto on loopback), and the first event of a fresh process;
+3. peak RSS of one process rendering and validating every sample article;
+4. bulk pages/s over ``--articles`` generated articles (``bench/articles.py``, fixed seed), on one
+   core and on all cores, from process start to exit;
+5. Hugo building the same articles with equivalent templates (``bench/hugo_site.py``), and
+   rebuilding the ``--articles`` and ``--big`` sites after one article changes;
+6. the budgets of DESIGN §8, PASS/FAIL.
+
+Writes ``bench/results.json`` (gitignored). Exit status 0 even when a budget fails (the table
+says which); 2 when a measurement could not be made (the others still run and are reported, the
+failed ones as n/a with the reason).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import articles  # noqa: E402  (bench/ is not a package; its modules sit beside this script)
+import hugo_site  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORK = REPO / "build" / "bench"
+RESULTS = HERE / "results.json"
+DOCS = REPO / "docs" / "benchmarks.md"
+PROBES = HERE / "probes.py"
+PY = sys.executable
+
+REFERENCE = "met-palantir-extension.json"
+REFERENCE_HTML = "met-palantir-extension.body-html.json"
+
+#: DESIGN §8. Sizes in bytes use 1 KB = 1,000 bytes, as AMP's own limits do (75,000-byte CSS).
+BUDGETS = (
+    ("cold_import_ms_median", "cold import of the handler (median)", 150.0, "ms"),
+    ("warm_render_validate_ms_median", "warm render+validate, reference article", 10.0, "ms"),
+    ("peak_rss_mb", "peak RSS rendering every sample article", 128.0, "MB"),
+    ("reference_page_kb", "reference page size", 40.0, "KB"),
+)
+
+#: The function's environment as template.yaml sets it (tracing off, the default), so the
+#: import and handler probes take the code paths Lambda takes.
+LAMBDA_ENV = {
+    "POWERTOOLS_SERVICE_NAME": "amp-renderer",
+    "POWERTOOLS_METRICS_NAMESPACE": "AmpRenderer",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+_IMPORT_CODE = ("import time\nt = time.perf_counter()\nimport amp_renderer.handler\n"
+                "print((time.perf_counter() - t) * 1000)")
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "POWERTOOLS_", "PYTHON"))}
+    return env | LAMBDA_ENV | (extra or {})
+
+
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 3)
+
+
+def _probe(name: str, *args: str, env: dict[str, str] | None = None,
+           timeout: float = 600) -> tuple[dict[str, Any], float]:
+    """Run ``probes.py <name> ...`` in a fresh interpreter; (its JSON, wall seconds)."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = handle.name
+    try:
+        started = time.perf_counter()
+        done = subprocess.run([PY, str(PROBES), name, "--out", out, *args],
+                              env=env or _child_env(), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, timeout=timeout)
+        wall = time.perf_counter() - started
+        if done.returncode != 0:
+            raise RuntimeError(f"probe {name} failed: {done.stderr.strip()[-2000:]}")
+        return json.loads(Path(out).read_text(encoding="utf-8")), wall
+    finally:
+        Path(out).unlink(missing_ok=True)
+
+
+# --- 1. cold start ----------------------------------------------------------------------------
+
+
+def cold_import(runs: int) -> dict[str, Any]:
+    """Median wall time of ``import amp_renderer.handler`` in ``runs`` fresh interpreters (after
+    one unmeasured run that leaves the bytecode caches written, as a deployed package has)."""
+    samples = []
+    for i in range(runs + 1):
+        done = subprocess.run([PY, "-c", _IMPORT_CODE], env=_child_env(), capture_output=True,
+                              text=True, check=True)
+        if i:
+            samples.append(float(done.stdout.strip().splitlines()[-1]))
+    return {"cold_import_ms_median": _median(samples), "cold_import_ms_p95": _p95(samples),
+            "cold_import_ms_min": round(min(samples), 3), "cold_import_runs": len(samples)}
+
+
+_IMPORTTIME = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
+
+
+def _importtime(code: str) -> list[tuple[str, int, int, int]]:
+    done = subprocess.run([PY, "-X", "importtime", "-c", code], env=_child_env(),
+                          capture_output=True, text=True, check=True)
+    rows = []
+    for line in done.stderr.splitlines():
+        match = _IMPORTTIME.match(line)
+        if match:
+            rows.append((match[4], int(match[1]), int(match[2]), len(match[3]) // 2))
+    return rows
+
+
+def costliest_imports(runs: int = 5, top: int = 10) -> dict[str, Any]:
+    """The ``top`` modules by self time (median of ``runs``) when importing the handler, and
+    the same summed per top-level package. Modules the bare interpreter loads are left out."""
+    baseline = {name for name, *_ in _importtime("pass")}
+    self_us: dict[str, list[int]] = {}
+    cumulative_us: dict[str, list[int]] = {}
+    for _ in range(runs):
+        for name, own, total, _level in _importtime("import amp_renderer.handler"):
+            if name not in baseline:
+                self_us.setdefault(name, []).append(own)
+                cumulative_us.setdefault(name, []).append(total)
+    medians = {name: statistics.median(v) for name, v in self_us.items()}
+    modules = sorted(medians, key=medians.get, reverse=True)[:top]
+    packages: dict[str, float] = {}
+    for name, value in medians.items():
+        packages[name.split(".")[0]] = packages.get(name.split(".")[0], 0) + value
+    return {
+        "top_imports_self_ms": [
+            {"module": name, "self_ms": round(medians[name] / 1000, 2),
+             "cumulative_ms": round(statistics.median(cumulative_us[name]) / 1000, 2)}
+            for name in modules],
+        "top_packages_self_ms": [
+            {"package": name, "self_ms": round(value / 1000, 2)}
+            for name, value in sorted(packages.items(), key=lambda kv: kv[1], reverse=True)[:top]],
+        "modules_imported": len(medians),
+    }
+
+
+# --- 2. warm, and the handler per event ---------------------------------------------------------
+
+
+def warm(iterations: int, largest: str) -> dict[str, Any]:
+    names = list(dict.fromkeys([REFERENCE, REFERENCE_HTML, largest]))
+    result, _ = _probe("warm", "--iterations", str(iterations), *names)
+    ref = result[REFERENCE]
+    return {
+        "warm_render_ms_median": ref["render_ms"]["median"],
+        "warm_render_ms_p95": ref["render_ms"]["p95"],
+        "warm_render_validate_ms_median": ref["render_validate_ms"]["median"],
+        "warm_render_validate_ms_p95": ref["render_validate_ms"]["p95"],
+        "reference_page_bytes": ref["page_bytes"],
+        "reference_page_kb": round(ref["page_bytes"] / 1000, 1),
+        "largest_sample": largest,
+        "warm": result,
+    }
+
+
+def handler(cold_runs: int, events: int) -> dict[str, Any]:
+    """The Lambda entry point on the embedded backend, in ``cold_runs`` fresh processes of
+    ``events`` warm events each, after a first (cold) event."""
+    from amp_renderer.local.backend import EmbeddedBackend
+
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # this process logs nothing
+    WORK.mkdir(parents=True, exist_ok=True)
+    event_file = WORK / "event-reference.json"
+    with EmbeddedBackend() as backend:
+        s3 = backend.client("s3")
+        s3.put_object(Bucket=backend.names.source_bucket, Key="config/site.json",
+                      Body=(REPO / "events" / "site.json").read_bytes())
+        event = backend.put_source(f"articles/{REFERENCE}",
+                                   (REPO / "events" / "articles" / REFERENCE).read_bytes())
+        event_file.write_text(json.dumps(event), encoding="utf-8")
+        env = _child_env({k: v for k, v in os.environ.items() if k.startswith("AWS_")} |
+                         backend.function_environment() |
+                         {"FAILED_EVENTS_QUEUE_URL": os.environ["FAILED_EVENTS_QUEUE_URL"]})
+        env.pop("POWERTOOLS_METRICS_DISABLED", None)  # metrics on, as deployed
+        firsts, imports, warms, actions, errors = [], [], [], set(), []
+        for _ in range(cold_runs):
+            result, _ = _probe("handler", "--event", str(event_file), "--events", str(events),
+                               env=env)
+            firsts.append(result["first_event_ms"])
+            imports.append(result["import_ms"])
+            warms.extend(result["warm_ms"])
+            actions.update(result["actions"])
+            if result["error"]:
+                errors.append(result["error"])
+    warm_median = _median(warms)
+    return {
+        "handler_event_ms_median": warm_median,
+        "handler_event_ms_p95": _p95(warms),
+        "handler_events": len(warms),
+        "handler_first_event_ms_median": _median(firsts),
+        "init_before_first_event_ms": round(_median(firsts) - warm_median, 3),
+        "handler_import_ms_median": _median(imports),
+        "handler_actions": sorted(actions),
+        "handler_errors": errors[:3],
+    }
+
+
+# --- 3. memory --------------------------------------------------------------------------------
+
+
+def memory() -> dict[str, Any]:
+    result, _ = _probe("rss")
+    return {"peak_rss_mb": result["peak_rss_mb"], "samples_rendered": result["rendered"],
+            "samples_invalid": result["invalid"], "samples_failed": result["failed"],
+            "largest_sample_input": result["largest_input"]}
+
+
+# --- 4. bulk, 5. Hugo -----------------------------------------------------------------------
+
+
+def write_articles(generated: list[dict[str, Any]], folder: Path) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for article in generated:
+        (folder / f"{article['slug']}.json").write_text(json.dumps(article, ensure_ascii=False),
+                                                        encoding="utf-8")
+
+
+def bulk(src: Path, jobs: int) -> dict[str, Any]:
+    dest = WORK / f"site-{jobs}core"
+    if dest.exists():
+        shutil.rmtree(dest)
+    result, wall = _probe("bulk", "--jobs", str(jobs), "--src", str(src), "--dest", str(dest))
+    return {"jobs": jobs, "wall_s": round(wall, 3), "pages": result["pages"],
+            "articles": result["articles"], "errors": result["errors"],
+            "first_errors": result["first_errors"],
+            "pages_per_s": round(result["pages"] / wall, 1)}
+
+
+def hugo(generated: list[dict[str, Any]], big: int, runs: int) -> dict[str, Any]:
+    binary = hugo_site.ensure_hugo(log)
+    if binary is None:
+        return {"hugo": None}
+    info: dict[str, Any] = {"version": hugo_site.hugo_version(binary)}
+    small = hugo_site.write_site(WORK / f"hugo-{len(generated)}", generated)
+    hugo_site.build(binary, small)  # unmeasured: warms the file cache, as ours is warm
+    builds = []
+    for _ in range(runs):
+        seconds, pages = hugo_site.build(binary, small)
+        builds.append(seconds)
+    info |= {"articles": len(generated), "pages": pages, "build_s_median": _median(builds)}
+    rebuilds = []
+    for i in range(runs):
+        hugo_site.touch_one(small, generated, index=i)
+        rebuilds.append(hugo_site.build(binary, small)[0])
+    info["rebuild_one_changed_s"] = {str(len(generated)): _median(rebuilds)}
+    if big:
+        log(f"hugo: generating and building the {big:,}-article site")
+        many = generated + articles.generate_range(len(generated), big)
+        large = hugo_site.write_site(WORK / f"hugo-{big}", many)
+        hugo_site.build(binary, large)
+        rebuilds = []
+        for i in range(max(1, runs - 1)):
+            hugo_site.touch_one(large, many, index=i)
+            seconds, pages = hugo_site.build(binary, large)
+            rebuilds.append(seconds)
+        info["rebuild_one_changed_s"][str(big)] = _median(rebuilds)
+        info["big_pages"] = pages
+    return {"hugo": info}
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory_gb = None
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory_gb = round(kb / 1024 / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    system = platform.platform()
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                system = line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                            capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "src"],
+                           cwd=REPO, capture_output=True, text=True).stdout.strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": memory_gb, "os": system,
+            "python": platform.python_version(), "commit": commit + ("+local" if dirty else ""),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def budgets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for key, label, limit, unit in BUDGETS:
+        value = results.get(key)
+        status = "n/a" if value is None else ("PASS" if value <= limit else "FAIL")
+        rows.append({"key": key, "label": label, "value": value, "limit": limit, "unit": unit,
+                     "status": status})
+    return rows
+
+
+def _fmt(value: Any, unit: str = "", digits: int = 1) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        value = f"{value:,.{digits}f}"
+    elif isinstance(value, int):
+        value = f"{value:,}"
+    return f"{value} {unit}".strip()
+
+
+def table(r: dict[str, Any]) -> str:
+    """The Markdown report: budgets, the figures, Hugo side by side, the costliest imports."""
+    m = r["machine"]
+    lines = [
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, {m['os']}, "
+        f"Python {m['python']}; commit {m['commit']}; {r['generated_at']}; load average at "
+        f"start {', '.join(map(str, m['load_average_at_start']))}.",
+        "",
+        "| DESIGN §8 budget | measured | budget | |",
+        "|---|---:|---:|---|",
+    ]
+    for row in r["budgets"]:
+        lines.append(f"| {row['label']} | {_fmt(row['value'], row['unit'])} | "
+                     f"≤ {_fmt(row['limit'], row['unit'], 0)} | **{row['status']}** |")
+    w = r.get("warm", {})
+    lines += ["", "| measurement | median | p95 | note |", "|---|---:|---:|---|",
+              f"| cold import `amp_renderer.handler` | {_fmt(r.get('cold_import_ms_median'), 'ms')}"
+              f" | {_fmt(r.get('cold_import_ms_p95'), 'ms')} | {r.get('cold_import_runs')} fresh "
+              "interpreters |",
+              f"| init before the first event | {_fmt(r.get('init_before_first_event_ms'), 'ms')}"
+              f" | | first event {_fmt(r.get('handler_first_event_ms_median'), 'ms')} − warm "
+              "event |"]
+    for name, row in w.items():
+        lines.append(f"| warm render, `{name}` | {_fmt(row['render_ms']['median'], 'ms', 2)} | "
+                     f"{_fmt(row['render_ms']['p95'], 'ms', 2)} | {row['render_ms']['n']} runs, "
+                     f"page {_fmt(row['page_bytes'], 'bytes')} |")
+        lines.append(f"| warm render+validate, `{name}` | "
+                     f"{_fmt(row['render_validate_ms']['median'], 'ms', 2)} | "
+                     f"{_fmt(row['render_validate_ms']['p95'], 'ms', 2)} | "
+                     f"{'valid AMP' if row['valid'] else 'INVALID AMP'} |")
+    lines += [
+        f"| handler per event (embedded backend) | {_fmt(r.get('handler_event_ms_median'), 'ms')}"
+        f" | {_fmt(r.get('handler_event_ms_p95'), 'ms')} | {r.get('handler_events')} events: "
+        "read, render, validate, write, manifest on moto (loopback) |",
+        f"| peak RSS, every sample article | {_fmt(r.get('peak_rss_mb'), 'MB')} | | "
+        f"{r.get('samples_rendered')} articles rendered and validated |",
+    ]
+    b1, bn = r.get("bulk_1core", {}), r.get("bulk_all_cores", {})
+    h = r.get("hugo") or {}
+    lines += ["", "| bulk (same generated articles) | pages/s | wall | note |",
+              "|---|---:|---:|---|"]
+    for label, b in (("amp-renderer, 1 core", b1), (f"amp-renderer, {bn.get('jobs')} cores", bn)):
+        if b:
+            errors = f"; **{b['errors']} failed**" if b["errors"] else ""
+            lines.append(f"| {label} | {_fmt(b['pages_per_s'])} | {_fmt(b['wall_s'], 's', 2)} | "
+                         f"{b['pages']} pages rendered+validated+written{errors} |")
+    if h:
+        lines.append(f"| Hugo ({h['version'].split()[1]}), all cores | "
+                     f"{_fmt(r.get('hugo_pages_per_s'))} | {_fmt(h['build_s_median'], 's', 2)} | "
+                     f"{h['pages']} pages, no validation |")
+        lines.append(f"| **ours ÷ Hugo, pages/s (all cores)** | "
+                     f"**{_fmt(r.get('bulk_vs_hugo_ratio'), '', 3)}** | | > 1 means faster than "
+                     "Hugo |")
+        for size, seconds in h["rebuild_one_changed_s"].items():
+            ratio = r["publish_one_vs_hugo_rebuild_ratio"].get(size)
+            lines.append(f"| one article changed: our publish ÷ Hugo rebuild of {int(size):,} "
+                         f"articles | **{_fmt(ratio, '', 4)}** | Hugo "
+                         f"{_fmt(seconds, 's', 2)} | ours "
+                         f"{_fmt(r.get('handler_event_ms_median'), 'ms')} per event |")
+    else:
+        lines.append("| Hugo | n/a | | not installed and could not be installed |")
+    top = r.get("top_imports_self_ms", [])
+    if top:
+        lines += ["", "Costliest imports (self time, median of 5 `-X importtime` runs): " +
+                  ", ".join(f"`{t['module']}` {t['self_ms']:.1f} ms" for t in top) + ".",
+                  "By package: " + ", ".join(f"`{p['package']}` {p['self_ms']:.1f} ms"
+                                             for p in r.get("top_packages_self_ms", [])) + "."]
+    for name, message in r.get("failures", {}).items():
+        last = message.strip().splitlines()[-1] if message.strip() else message
+        lines.append(f"\n**Not measured: {name}** ({last[:300]}).")
+    return "\n".join(lines)
+
+
+def update_docs(markdown: str) -> None:
+    """Replace the text between the ``bench:begin``/``bench:end`` markers of the docs page."""
+    text = DOCS.read_text(encoding="utf-8")
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    DOCS.write_text(f"{head}{begin}\n{markdown}\n{end}{tail}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="amp-renderer benchmarks (make bench)")
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer samples and smaller sites: a smoke run, not for the docs")
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--big", type=int, default=10_000, help="the larger Hugo site (0: skip)")
+    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--import-runs", type=int, default=21)
+    parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--update-docs", action="store_true",
+                        help=f"rewrite the table in {DOCS.relative_to(REPO)}")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.articles, args.big, args.iterations, args.import_runs = 200, 1000, 30, 5
+    started = time.perf_counter()
+    results: dict[str, Any] = {"generated_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                               "machine": machine(), "seed": articles.DEFAULT_SEED}
+    failures: dict[str, str] = {}
+
+    def section(name: str, measure: Any, *a: Any, **kw: Any) -> None:
+        """Run one measurement; a failure is recorded and the rest still runs."""
+        try:
+            results.update(measure(*a, **kw))
+        except Exception as exc:  # noqa: BLE001  (any failure: report it, measure the rest)
+            message = f"{type(exc).__name__}: {exc}"
+            failures[name] = message[-1500:]
+            log(f"{name} failed: {message[-1500:]}")
+
+    log(f"cold import: {args.import_runs} fresh interpreters")
+    section("cold import", cold_import, args.import_runs)
+    section("costliest imports", costliest_imports)
+    log("memory: every sample article in one process")
+    section("memory", memory)
+    log(f"warm: {args.iterations} iterations per article")
+    section("warm", warm, args.iterations, results.get("largest_sample_input", REFERENCE_HTML))
+    log("handler: the Lambda entry point on the embedded backend")
+    section("handler", handler, cold_runs=3 if args.quick else 5,
+            events=20 if args.quick else 40)
+    log(f"bulk: generating {args.articles:,} articles (seed {articles.DEFAULT_SEED})")
+    generated = articles.generate(args.articles)
+    src = WORK / "articles"
+    write_articles(generated, src)
+    cores = os.cpu_count() or 1
+    section("bulk, 1 core", lambda: {"bulk_1core": bulk(src, 1)})
+    section(f"bulk, {cores} cores", lambda: {"bulk_all_cores": bulk(src, cores)})
+    results["bulk_pages_per_s_1core"] = results.get("bulk_1core", {}).get("pages_per_s")
+    results["bulk_pages_per_s_all_cores"] = results.get("bulk_all_cores", {}).get("pages_per_s")
+    if not args.no_hugo:
+        log("hugo: the same articles as a Hugo site")
+        section("hugo", hugo, generated, args.big, runs=2 if args.quick else 3)
+    h = results.get("hugo")
+    ours_all = results.get("bulk_pages_per_s_all_cores")
+    publish_ms = results.get("handler_event_ms_median")
+    if h:
+        results["hugo_pages_per_s"] = round(h["pages"] / h["build_s_median"], 1)
+        results["bulk_vs_hugo_ratio"] = (
+            round(ours_all / results["hugo_pages_per_s"], 4) if ours_all else None)
+        results["publish_one_vs_hugo_rebuild_ratio"] = {
+            size: round(publish_ms / 1000 / seconds, 5) if publish_ms else None
+            for size, seconds in h["rebuild_one_changed_s"].items()}
+    else:
+        results |= {"hugo_pages_per_s": None, "bulk_vs_hugo_ratio": None,
+                    "publish_one_vs_hugo_rebuild_ratio": None}
+    results["budgets"] = budgets(results)
+    results["failures"] = failures
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["bench_wall_s"] = round(time.perf_counter() - started, 1)
+    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+    markdown = table(results)
+    print(markdown)
+    log(f"wrote {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out} "
+        f"in {results['bench_wall_s']} s")
+    if args.update_docs:
+        update_docs(markdown)
+        log(f"updated {DOCS.relative_to(REPO)}")
+    return 2 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
