@@ -88,5 +88,13 @@ CONFORMANCE_FLOOR ?= 0.94
 conformance: $(STAMP)
 	AMP_VALIDATOR_TESTDATA=$(AMP_VALIDATOR_TESTDATA) $(PY) tools/conformance.py --min-agreement $(CONFORMANCE_FLOOR)
 
+# Benchmarks (DESIGN §8 budgets; Hugo side by side), not part of `make test`: prints a Markdown
+# table and writes bench/results.json. Installs Hugo (apt-get --no-install-recommends) when missing
+# and says so when it cannot. BENCH_ARGS=--quick for a smoke run, --update-docs to refresh
+# docs/benchmarks.md.
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf build .pytest_cache .hypothesis .aws-sam
