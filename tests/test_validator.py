@@ -307,3 +307,13 @@ def test_one_broken_rule_gives_exactly_that_error(old, new, code):
     assert old in ALL_COMPONENTS
     result = validate(ALL_COMPONENTS.replace(old, new, 1))
     assert codes(result) == [code], messages(result)
+
+
+def test_tap_action_needs_role_and_tabindex_unless_the_tag_implies_them():
+    # $GLOBAL_ATTRS' on= triggers role and tabindex; <a> declares both implicit.
+    link = mutate('<a href="https://example.com/">', '<a href="https://example.com/" on="tap:x">')
+    assert validate(link).passed
+    heading = validate(mutate('<h1 class="lead">', '<h1 class="lead" on="tap:x">'))
+    assert codes(heading) == ["ATTR_REQUIRED_BUT_MISSING", "ATTR_REQUIRED_BUT_MISSING"]
+    assert "The attribute 'role' in tag 'h1' is missing or incorrect, but required by " \
+        "attribute 'on'." in messages(heading)
