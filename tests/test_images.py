@@ -318,3 +318,13 @@ def test_images_module_works_without_boto3():
             "R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=='))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "(1, 1)"
+
+
+def test_conversion_uses_discovered_sizes_instead_of_the_fallback(server):
+    from amp_renderer.conversion import convert_html
+
+    html = f'<p><img src="{server.url}/photo.jpg" alt="Metroid"></p>'
+    result = convert_html(html, image_sizes=_loopback_resolver())
+    img = lxml.html.fragment_fromstring(result.html, create_parent="div").find(".//amp-img")
+    assert (img.get("width"), img.get("height")) == tuple(str(n) for n in JPEG_SIZE)
+    assert "amp-unknown-size" not in (img.get("class") or "")  # not the fallback
