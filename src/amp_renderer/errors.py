@@ -29,6 +29,8 @@ __all__ = [
     "AmpValidationError",
     "SlugConflictError",
     "TransientError",
+    "SourceBusyError",
+    "LeaseLostError",
 ]
 
 
@@ -132,3 +134,13 @@ class SlugConflictError(ArticleError):
 class TransientError(AmpRendererError):
     """A fault worth retrying that is not an AWS client error (e.g. a lost conditional-write
     race). Propagates so Lambda retries the event."""
+
+
+class SourceBusyError(TransientError):
+    """Another worker holds the lease on this source key (it is rendering it right now) and did
+    not finish within the wait. Retried: the retry reads the source again, after that worker."""
+
+
+class LeaseLostError(TransientError):
+    """This worker's lease on a source key expired and was taken over (or the manifest record
+    changed under it); its work is abandoned and the event retried."""

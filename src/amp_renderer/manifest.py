@@ -1,14 +1,54 @@
-"""The manifest table (DynamoDB): one record per source key (DESIGN §1).
+"""The manifest table (DynamoDB): one record per source key, one claim per slug (DESIGN §1, §6).
 
-It maps a source key to the page it published (so a delete or a slug change removes the right
-page), holds the source version facts used to refuse stale work, and keeps the last error of a
-failed render for ``amp-render status``.
+Two kinds of item share the table (partition key ``source_key``, GSI ``slug-index`` on ``slug``):
 
-Record attributes: ``source_key`` (partition key), ``page_key``, ``slug`` (GSI ``slug-index``),
-``headline``, ``section``, ``published``, ``updated``, ``source_etag``, ``source_version_id``,
-``source_last_modified``, ``sequencer``, ``renderer_version``, ``rendered_at`` (ISO 8601 UTC),
-``status`` (``published`` | ``failed`` | ``deleted``), ``error`` (map: code, message, path),
-``report`` (list of conversion report lines), ``page_bytes``.
+**Source record** (``source_key`` = the S3 key, e.g. ``articles/a.json``):
+
+================================  ==============================================================
+``page_key``, ``slug``            the page published for it (absent when none)
+``headline``, ``section``         from the article
+``published``, ``updated``        the article's dates, ISO 8601
+``source_etag``,                  the source version the page was rendered from (HEAD facts;
+``source_version_id``,            ``source_last_modified`` ISO 8601 UTC)
+``source_last_modified``
+``sequencer``                     S3's ``sequencer`` of the newest event fully processed (hex)
+``renderer_version``,             package version and ISO 8601 UTC time of the render
+``rendered_at``
+``site_fingerprint``              hash of the site configuration the page was rendered with
+``status``                        ``published`` | ``failed`` | ``deleted``
+``error``                         the last permanent error: map of code, message, path, and
+                                  the source version it concerns; removed by a good render
+``report``, ``report_count``      conversion report summary (first 50 lines) and entry count
+``page_bytes``                    size of the stored page
+``page_keys``                     string set: every page of this source that may exist in the
+                                  site bucket, written *before* a page is (write-ahead)
+``lease_token``,                  the lease of the worker processing the key right now
+``lease_expires_ms``              (epoch milliseconds)
+================================  ==============================================================
+
+**Slug claim** (``source_key`` = ``slug#<slug>``): ``owner`` (the source key owning the slug),
+``page_key``, ``claimed_at``, ``record_type`` = ``slug_claim``. It has no ``slug`` attribute, so
+``slug-index`` holds source records only.
+
+Why a claim item: a DynamoDB condition sees only the item it writes, so "no other record has this
+slug" cannot be a condition on the source record (and a GSI query is eventually consistent).
+A claim item keyed by the slug makes ownership a single-item condition
+(``attribute_not_exists(owner) OR owner = :me``). The claim and the source record's
+``page_keys`` change together in one ``TransactWriteItems``, so the invariant
+
+    page ``P`` is in ``page_keys`` of ``K``  ⇔  the claim of ``slug(P)`` is owned by ``K``
+
+holds after any crash. Pages are written only after that transaction and deleted before the
+release transaction, so every page in the site bucket is listed in its owner's ``page_keys``:
+nothing can be orphaned past the next run for that key.
+
+Example:
+    >>> claim_key("hello-world")
+    'slug#hello-world'
+    >>> slug_of_page_key("amp/hello-world/index.html")
+    'hello-world'
+    >>> newer_sequencer("0A1", "00A0"), newer_sequencer("", "01")
+    (True, False)
 """
 
 from __future__ import annotations
@@ -18,24 +58,74 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import storage
+from .errors import LeaseLostError, SlugConflictError
 
-__all__ = ["ManifestTable", "SLUG_INDEX", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED"]
+__all__ = ["ManifestTable", "SLUG_INDEX", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
+           "CLAIM_PREFIX", "claim_key", "slug_of_page_key", "newer_sequencer"]
 
 SLUG_INDEX = "slug-index"
 STATUS_PUBLISHED = "published"
 STATUS_FAILED = "failed"
 STATUS_DELETED = "deleted"
+#: Partition-key prefix of slug claim items. A source key never starts with it (source keys
+#: start with ``SOURCE_PREFIX``, ``articles/`` by default).
+CLAIM_PREFIX = "slug#"
+
+#: Attributes that describe the published page; removed when the source is deleted.
+_PAGE_FIELDS = ("page_key", "slug", "headline", "section", "published", "updated",
+                "source_etag", "source_version_id", "source_last_modified", "renderer_version",
+                "rendered_at", "site_fingerprint", "page_bytes", "report", "report_count")
 
 
-def _now() -> str:
+def claim_key(slug: str) -> str:
+    """The partition key of the claim item for ``slug``."""
+    return f"{CLAIM_PREFIX}{slug}"
+
+
+def slug_of_page_key(page_key: str) -> str:
+    """The slug in a page key ``<output_prefix><slug>/index.html`` (slugs hold no ``/``)."""
+    return page_key.rsplit("/", 2)[-2]
+
+
+def newer_sequencer(a: str | None, b: str | None) -> bool:
+    """Whether S3 sequencer ``a`` is strictly later than ``b`` (both for one key).
+
+    S3's documentation: sequencers of one key compare as hexadecimal numbers, the shorter
+    left-padded with zeros. An empty sequencer is never newer (and nothing is newer than it is
+    known to be older than).
+    """
+    if not a:
+        return False
+    if not b:
+        return True
+    return int(a, 16) > int(b, 16)
+
+
+def now_iso() -> str:
+    """Now as ISO 8601 UTC with milliseconds."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def _cancel_codes(exc: Exception) -> list[str]:
+    reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
+    return [str(r.get("Code", "None")) for r in reasons]
+
+
+def _is_conditional_failure(exc: Exception) -> bool:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+    return code == "ConditionalCheckFailedException"
 
 
 @dataclass
 class ManifestTable:
     """Access to the manifest table ``name`` through a boto3 DynamoDB client.
 
-    All writes are single-item; none is a read-modify-write without a condition.
+    Every write that a concurrent worker could contest is conditional: on the lease token for a
+    source record, on the owner for a slug claim. Reads are strongly consistent.
+
+    Args:
+        name: the table name (``MANIFEST_TABLE``).
+        dynamodb: a boto3 DynamoDB client (default: the process-wide lazy one).
     """
 
     name: str
@@ -53,63 +143,208 @@ class ManifestTable:
             self.dynamodb = storage.client("dynamodb")
         return self.dynamodb
 
-    def _to_item(self, record: dict[str, Any]) -> dict[str, Any]:
-        return {k: self._ser.serialize(v) for k, v in record.items() if v is not None}
+    def _values(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {k: self._ser.serialize(v) for k, v in values.items()}
 
     def _from_item(self, item: dict[str, Any]) -> dict[str, Any]:
         return {k: self._de.deserialize(v) for k, v in item.items()}
 
+    @staticmethod
+    def _key(key: str) -> dict[str, Any]:
+        return {"source_key": {"S": key}}
+
+    # -- reads -----------------------------------------------------------------------------
+
     def get(self, source_key: str) -> dict[str, Any] | None:
         """The record of ``source_key`` (strongly consistent read), or ``None``."""
-        response = self._client.get_item(TableName=self.name, Key={"source_key": {"S": source_key}},
+        response = self._client.get_item(TableName=self.name, Key=self._key(source_key),
                                           ConsistentRead=True)
         item = response.get("Item")
         return self._from_item(item) if item else None
 
     def owner_of_slug(self, slug: str) -> str | None:
-        """The source key whose published page holds ``slug``, if any (GSI query)."""
-        response = self._client.query(
-            TableName=self.name, IndexName=SLUG_INDEX,
-            KeyConditionExpression="slug = :slug",
-            ExpressionAttributeValues={":slug": {"S": slug}})
-        for item in response.get("Items", []):
-            record = self._from_item(item)
-            if record.get("page_key") and record.get("status") != STATUS_DELETED:
-                return record["source_key"]
-        return None
-
-    def put(self, record: dict[str, Any]) -> None:
-        """Write a whole record (``source_key`` required); ``rendered_at`` is stamped if absent."""
-        record = {"rendered_at": _now(), **record}
-        self._client.put_item(TableName=self.name, Item=self._to_item(record))
-
-    def mark_failed(self, source_key: str, error: dict[str, Any], *,
-                    source_facts: dict[str, Any] | None = None) -> None:
-        """Record a permanent failure; the published page (and its ``page_key``) are kept."""
-        names = {"#s": "status", "#e": "error", "#t": "failed_at"}
-        values: dict[str, Any] = {":s": STATUS_FAILED, ":e": error, ":t": _now()}
-        sets = ["#s = :s", "#e = :e", "#t = :t"]
-        for i, (field, value) in enumerate((source_facts or {}).items()):
-            if value is not None:
-                names[f"#f{i}"] = field
-                values[f":f{i}"] = value
-                sets.append(f"#f{i} = :f{i}")
-        self._client.update_item(
-            TableName=self.name, Key={"source_key": {"S": source_key}},
-            UpdateExpression="SET " + ", ".join(sets),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={k: self._ser.serialize(v) for k, v in values.items()})
-
-    def mark_deleted(self, source_key: str) -> None:
-        """Record that the source is gone and its page was removed."""
-        self._client.update_item(
-            TableName=self.name, Key={"source_key": {"S": source_key}},
-            UpdateExpression="SET #s = :s, deleted_at = :t REMOVE page_key, slug, #e",
-            ExpressionAttributeNames={"#s": "status", "#e": "error"},
-            ExpressionAttributeValues={":s": {"S": STATUS_DELETED}, ":t": {"S": _now()}})
+        """The source key owning ``slug`` (its claim item, strongly consistent), or ``None``."""
+        claim = self.get(claim_key(slug))
+        return claim.get("owner") if claim else None
 
     def scan(self) -> list[dict[str, Any]]:
-        """Every record (paginated scan; for ``amp-render status`` and tests)."""
+        """Every source record, sorted by key (paginated scan; ``amp-render status``, tests)."""
+        return [r for r in self._scan_all() if not r["source_key"].startswith(CLAIM_PREFIX)]
+
+    def claims(self) -> dict[str, str]:
+        """Every slug claim as ``{slug: owner source key}``."""
+        return {r["source_key"][len(CLAIM_PREFIX):]: r["owner"] for r in self._scan_all()
+                if r["source_key"].startswith(CLAIM_PREFIX)}
+
+    def _scan_all(self) -> list[dict[str, Any]]:
         paginator = self._client.get_paginator("scan")
-        return [self._from_item(item) for page in paginator.paginate(TableName=self.name)
-                for item in page.get("Items", [])]
+        items = [self._from_item(item) for page in paginator.paginate(TableName=self.name,
+                                                                       ConsistentRead=True)
+                 for item in page.get("Items", [])]
+        return sorted(items, key=lambda r: r["source_key"])
+
+    # -- the lease -------------------------------------------------------------------------
+
+    def acquire(self, source_key: str, token: str, *, now_ms: int,
+                lease_ms: int) -> dict[str, Any] | None:
+        """Take the lease on ``source_key`` for ``lease_ms`` (creating the record if needed).
+
+        Condition: no lease, or an expired one (a crashed worker's). Returns the record as it
+        now is, or ``None`` when another worker holds a live lease.
+        """
+        try:
+            response = self._client.update_item(
+                TableName=self.name, Key=self._key(source_key),
+                UpdateExpression="SET lease_token = :t, lease_expires_ms = :e",
+                ConditionExpression="attribute_not_exists(lease_token) OR lease_expires_ms < :now",
+                ExpressionAttributeValues=self._values(
+                    {":t": token, ":e": now_ms + lease_ms, ":now": now_ms}),
+                ReturnValues="ALL_NEW")
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return None
+        return self._from_item(response["Attributes"])
+
+    def release(self, source_key: str, token: str) -> None:
+        """Give the lease back; a record left with nothing but the key is deleted.
+
+        Raises:
+            LeaseLostError: the lease is no longer this worker's (it expired and was taken).
+        """
+        try:
+            self._client.delete_item(
+                TableName=self.name, Key=self._key(source_key),
+                ConditionExpression=("lease_token = :t AND attribute_not_exists(#s) "
+                                     "AND attribute_not_exists(page_keys)"),
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=self._values({":t": token}))
+            return
+        except self._client.exceptions.ConditionalCheckFailedException:
+            pass
+        try:
+            self._client.update_item(
+                TableName=self.name, Key=self._key(source_key),
+                UpdateExpression="REMOVE lease_token, lease_expires_ms",
+                ConditionExpression="lease_token = :t",
+                ExpressionAttributeValues=self._values({":t": token}))
+        except self._client.exceptions.ConditionalCheckFailedException:
+            raise LeaseLostError(f"the lease on {source_key} expired and was taken over") \
+                from None
+
+    # -- slug claims and the write-ahead page set ------------------------------------------
+
+    def claim_page(self, source_key: str, token: str, page_key: str) -> None:
+        """Claim ``slug(page_key)`` for ``source_key`` and add ``page_key`` to its
+        ``page_keys``, atomically (one transaction). Call before writing the page.
+
+        Raises:
+            SlugConflictError: another source key owns the slug (its page is untouched).
+            LeaseLostError: the lease on ``source_key`` is no longer this worker's.
+            botocore.exceptions.ClientError: transient faults, transaction conflicts included.
+        """
+        slug = slug_of_page_key(page_key)
+        try:
+            self._client.transact_write_items(TransactItems=[
+                {"Put": {
+                    "TableName": self.name,
+                    "Item": self._values({"source_key": claim_key(slug), "owner": source_key,
+                                          "page_key": page_key, "record_type": "slug_claim",
+                                          "claimed_at": now_iso()}),
+                    "ConditionExpression": "attribute_not_exists(#o) OR #o = :k",
+                    "ExpressionAttributeNames": {"#o": "owner"},
+                    "ExpressionAttributeValues": self._values({":k": source_key})}},
+                {"Update": {
+                    "TableName": self.name, "Key": self._key(source_key),
+                    "UpdateExpression": "ADD page_keys :p",
+                    "ConditionExpression": "lease_token = :t",
+                    "ExpressionAttributeValues": self._values({":p": {page_key}, ":t": token})}},
+            ])
+        except self._client.exceptions.TransactionCanceledException as exc:
+            codes = _cancel_codes(exc)
+            if codes[:1] == ["ConditionalCheckFailed"]:
+                owner = self.owner_of_slug(slug) or "another source"
+                raise SlugConflictError(
+                    f"slug {slug!r} is already published by {owner}; choose another slug "
+                    "(the other article's page is unchanged)", path="slug",
+                    key=source_key) from None
+            if codes[1:2] == ["ConditionalCheckFailed"]:
+                raise LeaseLostError(f"the lease on {source_key} was lost") from None
+            raise
+
+    def release_page(self, source_key: str, token: str, page_key: str, *, owned: bool) -> None:
+        """Drop ``page_key`` from ``page_keys`` and, when ``owned`` (the caller checked the
+        claim), give up its slug claim, atomically. Call after deleting the page.
+
+        Raises:
+            LeaseLostError: the lease on ``source_key`` is no longer this worker's.
+        """
+        drop = {"Update": {
+            "TableName": self.name, "Key": self._key(source_key),
+            "UpdateExpression": "DELETE page_keys :p",
+            "ConditionExpression": "lease_token = :t",
+            "ExpressionAttributeValues": self._values({":p": {page_key}, ":t": token})}}
+        items = [drop]
+        if owned:
+            items.insert(0, {"Delete": {
+                "TableName": self.name, "Key": self._key(claim_key(slug_of_page_key(page_key))),
+                "ConditionExpression": "#o = :k",
+                "ExpressionAttributeNames": {"#o": "owner"},
+                "ExpressionAttributeValues": self._values({":k": source_key})}})
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except self._client.exceptions.TransactionCanceledException as exc:
+            if "ConditionalCheckFailed" in _cancel_codes(exc):
+                raise LeaseLostError(f"the lease on {source_key} was lost") from None
+            raise
+
+    # -- commits (all conditional on the lease) --------------------------------------------
+
+    def _update(self, source_key: str, token: str, sets: dict[str, Any],
+                removes: tuple[str, ...] = ()) -> None:
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":lease": token}
+        parts = []
+        for i, (name, value) in enumerate(sets.items()):
+            names[f"#a{i}"] = name
+            values[f":v{i}"] = value
+            parts.append(f"#a{i} = :v{i}")
+        expression = "SET " + ", ".join(parts)
+        drop = [name for name in removes if name not in sets]
+        if drop:
+            for j, name in enumerate(drop):
+                names[f"#r{j}"] = name
+            expression += " REMOVE " + ", ".join(f"#r{j}" for j in range(len(drop)))
+        try:
+            self._client.update_item(
+                TableName=self.name, Key=self._key(source_key), UpdateExpression=expression,
+                ConditionExpression="lease_token = :lease",
+                ExpressionAttributeNames=names, ExpressionAttributeValues=self._values(values))
+        except self._client.exceptions.ConditionalCheckFailedException:
+            raise LeaseLostError(f"the lease on {source_key} was lost") from None
+
+    def commit_published(self, source_key: str, token: str, fields: dict[str, Any]) -> None:
+        """Record a published page (``fields``: page_key, slug, source facts, ...). Clears
+        ``error``; ``None`` values remove the attribute. Conditional on the lease."""
+        sets = {k: v for k, v in fields.items() if v is not None}
+        sets.update(status=STATUS_PUBLISHED, rendered_at=fields.get("rendered_at") or now_iso())
+        removes = ("error", "deleted_at",
+                   *(k for k, v in fields.items() if v is None))
+        self._update(source_key, token, sets, removes)
+
+    def commit_failed(self, source_key: str, token: str, error: dict[str, Any],
+                      facts: dict[str, Any]) -> None:
+        """Record a permanent failure: status ``failed``, ``error`` (code, message, path and the
+        source version it concerns). The published page and its facts are kept."""
+        sets = {"status": STATUS_FAILED, "failed_at": now_iso(),
+                "error": {k: v for k, v in error.items() if v is not None},
+                **{k: v for k, v in facts.items() if v is not None}}
+        self._update(source_key, token, sets)
+
+    def commit_deleted(self, source_key: str, token: str, facts: dict[str, Any]) -> None:
+        """Record that the source is gone and its pages were removed."""
+        sets = {"status": STATUS_DELETED, "deleted_at": now_iso(),
+                **{k: v for k, v in facts.items() if v is not None}}
+        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, "error"))
+
+    def note_sequencer(self, source_key: str, token: str, sequencer: str) -> None:
+        """Record that the event with ``sequencer`` was fully processed (nothing else changed)."""
+        self._update(source_key, token, {"sequencer": sequencer})
