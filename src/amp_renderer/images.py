@@ -38,19 +38,15 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import ipaddress
 import json
 import logging
 import os
 import re
-import socket
-import tempfile
 import threading
 import time
 import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -295,6 +291,9 @@ class HttpRangeFetcher:
     def _check_address(self, url: str) -> None:
         if self.allow_private:
             return
+        import ipaddress
+        import socket
+
         host = urllib.parse.urlsplit(url).hostname or ""
         try:
             infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
@@ -443,6 +442,8 @@ class ImageSizeCache:
         a path. Raises ``OSError`` when the directory is not writable."""
         if not self.path:
             return
+        import tempfile  # deferred: only the CLI saves, and tempfile costs start-up time
+
         with self._lock:
             data = {url: list(e.size) for url, e in self._entries.items() if e.size is not None}
         directory = os.path.dirname(os.path.abspath(self.path))
@@ -507,6 +508,8 @@ class ImageSizeResolver:
         unique = list(dict.fromkeys(srcs))
         if len(unique) <= 1 or max_workers <= 1:
             return {src: self.size(src) for src in unique}
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=min(max_workers, len(unique))) as pool:
             return dict(zip(unique, pool.map(self.size, unique), strict=True))
 
