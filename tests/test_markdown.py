@@ -91,3 +91,22 @@ def test_markdown_text_is_not_retypeset():
 
 def test_empty_markdown_gives_empty_html():
     assert markdown_to_html("") == ""
+
+
+@pytest.mark.parametrize("slug", ["html-tags-and-formatting", "twitter-embeds", "many-images"])
+def test_markdown_body_renders_to_a_valid_amp_page(slug):
+    from amp_renderer.amp.validator import validate
+    from amp_renderer.models import parse_article
+    from amp_renderer.rendering import render
+    from amp_renderer.site import SiteConfig
+
+    markdown = next(md for s, md, _ in GHOST_PAIRS if s == slug)
+    site = SiteConfig.model_validate(json.loads(
+        (Path(__file__).parent.parent / "events/site.json").read_text(encoding="utf-8")))
+    page = render(parse_article({"headline": slug, "slug": slug, "published": "2015-03-01",
+                                 "body_markdown": markdown}), site)
+    assert validate(page.html).passed
+    if slug == "twitter-embeds":  # the raw <iframe> in the Markdown became the AMP component
+        assert "amp-youtube" in page.extensions and "<iframe" not in page.html
+    if slug == "many-images":
+        assert page.html.count("<amp-img") >= markdown.count("![") + markdown.count("<img")
