@@ -83,6 +83,9 @@ class _Server:
                     body = body[: int(match.group(1)) + 1]
                     status = 206
                 self.send_response(status)
+                if status in (301, 302, 307):  # the route's body is the redirect target
+                    self.send_header("Location", body.decode())
+                    body = b""
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -107,7 +110,10 @@ class _Server:
 @pytest.fixture
 def server():
     srv = _Server({"/photo.jpg": (200, JPEG), "/padded.jpg": (200, PADDED_JPEG),
-                   "/page.html": (200, b"<!DOCTYPE html><html><body>hi</body></html>")})
+                   "/page.html": (200, b"<!DOCTYPE html><html><body>hi</body></html>"),
+                   "/moved.jpg": (302, b"/photo.jpg"),
+                   "/to-file.jpg": (302, b"file:///etc/passwd"),
+                   "/to-ftp.jpg": (302, b"ftp://127.0.0.1/photo.jpg")})
     yield srv
     srv.close()
 
@@ -199,6 +205,24 @@ def test_server_that_never_answers_gives_none():
         assert resolver.size(f"http://127.0.0.1:{port}/photo.jpg") is None
     finally:
         silent.close()
+
+
+def test_redirects_are_followed_only_to_http(server):
+    resolver = _loopback_resolver()
+    assert resolver.size(server.url + "/moved.jpg") == JPEG_SIZE
+    assert resolver.size(server.url + "/to-file.jpg") is None
+    assert resolver.size(server.url + "/to-ftp.jpg") is None
+
+
+def test_redirect_targets_pass_the_same_address_check(server):
+    class RefusesPhoto(HttpRangeFetcher):
+        def _check_address(self, url):
+            if url.endswith("/photo.jpg"):  # stands for "resolves to a private address"
+                raise OSError("refused")
+
+    resolver = ImageSizeResolver([RefusesPhoto(allow_private=False)])
+    assert resolver.size(server.url + "/moved.jpg") is None
+    assert server.requests == [("/moved.jpg", f"bytes=0-{HEADER_BYTES_FIRST - 1}")]
 
 
 def test_private_addresses_are_refused_by_default(server):
