@@ -286,13 +286,6 @@ class Article(_Model):
                 f"unknown schema_version {value}; this renderer reads version {SCHEMA_VERSION}")
         return value
 
-    @field_validator("headline")
-    @classmethod
-    def _plain_headline(cls, value: str) -> str:
-        if "<" in value and re.search(r"<[a-zA-Z/!]", value):
-            raise ValueError("must be plain text, not HTML")
-        return value
-
     @model_validator(mode="after")
     def _contract_rules(self) -> Article:
         bodies = [self.body is not None, self.body_html is not None,

@@ -63,23 +63,27 @@ def load_article(raw: bytes, *, key: str) -> Article:
     """
     data = decode_json(raw, key=key)
     try:
-        documents = _adapt(data, key)
-        if len(documents) != 1:
-            raise UnsupportedShapeError(
-                f"{key} holds {len(documents)} articles; the function publishes one page per "
-                "object: upload each post as its own object (amp-render render can split a "
-                "collection locally)", path="$")
-        return parse_article(documents[0])
+        return parse_article(_single_document(data, key))
     except ArticleError as exc:
         raise exc.with_key(key) from None
 
 
-def _adapt(data: Any, key: str) -> list[Any]:
-    """Native articles pass through; WordPress/Ghost shapes go through the input adapters."""
+def _single_document(data: Any, key: str) -> Any:
+    """The one article the object holds. Native articles pass through; WordPress and Ghost
+    shapes go through the input adapters (:mod:`amp_renderer.adapters`)."""
     if isinstance(data, dict) and "headline" in data:
-        return [data]
-    try:
-        from .adapters import articles_from_document
-    except ImportError:  # adapters not installed in a trimmed build: native articles only
-        return [data]
-    return articles_from_document(data, source_key=key)
+        return data
+    from .adapters import adapt_document
+
+    adapted = adapt_document(data, source_key=key)
+    if len(adapted.articles) == 1:
+        return adapted.articles[0]
+    if not adapted.articles and adapted.skipped:
+        skipped = adapted.skipped[0]
+        raise UnsupportedShapeError(
+            f"{key} holds no publishable post: {skipped.path}: {skipped.reason}",
+            path=skipped.path)
+    raise UnsupportedShapeError(
+        f"{key} holds {len(adapted.articles)} articles ({adapted.shape}); the function "
+        "publishes one page per object: upload each post as its own object "
+        "(amp-render render renders a whole collection locally)", path="$")

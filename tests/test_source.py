@@ -1,0 +1,64 @@
+"""Source object bytes → article: encodings, JSON errors and CMS shapes, each named by key."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from amp_renderer.errors import (
+    InvalidEncodingError,
+    InvalidJSONError,
+    SchemaError,
+    UnsupportedShapeError,
+)
+from amp_renderer.source import load_article
+from conftest import CORPUS, REFERENCE
+
+KEY = "articles/x.json"
+
+
+def test_reference_article_loads():
+    assert load_article(REFERENCE.read_bytes(), key=KEY).slug == \
+        "met-gets-extension-to-palantir-ai-project"
+
+
+def test_utf8_bom_is_tolerated():
+    assert load_article(b"\xef\xbb\xbf" + REFERENCE.read_bytes(), key=KEY).headline
+
+
+@pytest.mark.parametrize(
+    ("raw", "error", "needle"),
+    [
+        (b"\xff\xfe{}", InvalidEncodingError, "byte 0"),
+        (b'{"headline": "x",}', InvalidJSONError, "line 1 column 18"),
+        (b'{"headline": "x", "published": "2026-01-01"}', SchemaError, "body"),
+        (b'{"title": "no shape"}', UnsupportedShapeError, "title"),
+    ],
+)
+def test_errors_carry_the_key_and_say_what_is_wrong(raw, error, needle):
+    with pytest.raises(error) as caught:
+        load_article(raw, key=KEY)
+    assert caught.value.key == KEY
+    assert needle in str(caught.value)
+
+
+def test_one_wordpress_post_is_one_article():
+    raw = (CORPUS / "wordpress" / "wp-post-co-authors.json").read_bytes()
+    post = json.loads(raw)
+    article = load_article(raw, key=KEY)
+    assert article.slug == post["slug"]
+
+
+def test_a_collection_is_refused_with_its_size_and_shape():
+    raw = (CORPUS / "wordpress" / "wp-posts-collection-category-7.json").read_bytes()
+    count = len(json.loads(raw))
+    with pytest.raises(UnsupportedShapeError, match=f"holds {count} articles"):
+        load_article(raw, key=KEY)
+
+
+def test_an_unpublished_post_says_why():
+    post = json.loads((CORPUS / "wordpress" / "wp-post-co-authors.json").read_text())
+    post["status"] = "draft"
+    with pytest.raises(UnsupportedShapeError, match="no publishable post.*draft"):
+        load_article(json.dumps(post).encode(), key=KEY)
