@@ -67,10 +67,15 @@ def _cmd_render(args: argparse.Namespace) -> int:
     except ArticleError as exc:
         print(f"{path}: {exc.code}: {exc}", file=sys.stderr)
         return 2
+    image_sizes = None
+    if not args.no_image_probe:
+        from .images import ImageSizeResolver
+
+        image_sizes = ImageSizeResolver(base_url=site.base_url)
     status = 0
     for index, article in enumerate(articles):
         try:
-            page = render(article, site, source_key=key)
+            page = render(article, site, source_key=key, image_sizes=image_sizes)
         except ArticleError as exc:
             print(f"{path}[{index}]: {exc.code}: {exc}", file=sys.stderr)
             status = 2
@@ -143,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-o", "--output",
                    help="output file, or folder for <slug>/index.html (default: stdout)")
     p.add_argument("--report", action="store_true", help="print the conversion report")
+    p.add_argument("--no-image-probe", action="store_true",
+                   help="do not read images' first bytes over HTTP(S) to learn missing sizes; "
+                        "use the fallback aspect ratio")
     p.set_defaults(func=_cmd_render)
 
     sub.add_parser("validate", help="validate AMP HTML files (see amp-render validate -h)")
