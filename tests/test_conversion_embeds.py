@@ -134,8 +134,8 @@ def test_every_vox_youtube_iframe_becomes_amp_youtube_without_dimensions_in_the_
     ("iframe", {"url": "https://maps.example/embed?q=1"},
      '<amp-iframe src="https://maps.example/embed?q=1" layout="responsive" width="600" '
      'height="400" sandbox="allow-scripts allow-same-origin allow-popups '
-     'allow-popups-to-escape-sandbox allow-forms"><div placeholder="" '
-     'class="amp-iframe-placeholder"></div></amp-iframe>'),
+     'allow-popups-to-escape-sandbox allow-forms"><span placeholder="" '
+     'class="amp-iframe-placeholder"></span></amp-iframe>'),
 ])
 def test_render_embed_builds_the_component_for_an_embed_block(provider, kwargs, expected):
     result = render_embed(provider, **kwargs)

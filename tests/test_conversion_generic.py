@@ -90,3 +90,18 @@ def test_inline_content_keeps_phrasing_only():
                           '<a href="https://x.example/">more</a>', inline=True)
     assert result.html == 'Breaking: <b>storm</b> one two <a href="https://x.example/">more</a>'
     assert {e.code for e in result.report} == {"NOT_PHRASING_CONTENT"}
+
+
+def test_amp_components_pasted_without_a_valid_layout_are_repaired():
+    result = convert_html('<amp-img src="https://cdn.example/a.jpg" alt="a"></amp-img>'
+                          '<amp-audio src="https://cdn.example/a.mp3" layout="responsive">'
+                          "</amp-audio>")
+    assert result.html == ('<amp-img src="https://cdn.example/a.jpg" alt="a" layout="responsive" '
+                           'width="600" height="400"></amp-img>'
+                           '<amp-audio src="https://cdn.example/a.mp3"></amp-audio>')
+    assert result.extensions == {"amp-audio"}
+
+
+def test_boolean_attributes_written_the_xhtml_way_keep_their_meaning():
+    result = convert_html('<p hidden="hidden">Spoiler</p>')
+    assert result.html == '<p hidden="">Spoiler</p>'

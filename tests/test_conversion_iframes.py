@@ -20,7 +20,7 @@ def test_google_maps_iframe_from_a_wordpress_page_becomes_amp_iframe():
     assert 'layout="responsive" width="600" height="450"' in tag
     assert 'sandbox="' in tag and 'allowfullscreen=""' in tag
     assert "style=" not in tag and 'frameborder="0"' in tag
-    assert '<div placeholder="" class="amp-iframe-placeholder"></div></amp-iframe>' in result.html
+    assert '<span placeholder="" class="amp-iframe-placeholder"></span></amp-iframe>' in result.html
     assert "amp-iframe" in result.extensions
 
 
@@ -29,7 +29,7 @@ def test_an_existing_sandbox_is_kept():
                           'width="300" height="200" title="Poll"></iframe>')
     assert result.html == ('<amp-iframe src="https://poll.example/1" layout="responsive" '
                            'width="300" height="200" sandbox="allow-scripts" title="Poll">'
-                           '<div placeholder="" class="amp-iframe-placeholder"></div>'
+                           '<span placeholder="" class="amp-iframe-placeholder"></span>'
                            "</amp-iframe>")
 
 

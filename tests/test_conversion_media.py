@@ -20,7 +20,7 @@ def test_video_with_sources_becomes_amp_video_with_its_fallback_text():
         '<amp-video poster="https://cdn.example/p.jpg" controls="" layout="responsive" '
         'width="1280" height="720"><source src="https://cdn.example/v.webm" type="video/webm">'
         '<source src="https://cdn.example/v.mp4" type="video/mp4">'
-        '<div fallback="">Your browser cannot play this.</div></amp-video>')
+        '<span fallback="">Your browser cannot play this.</span></amp-video>')
     assert result.extensions == {"amp-video"}
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import html5lib
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from amp_renderer.conversion import ConversionResult, convert_html
 from amp_renderer.conversion.pipeline import ORDER_CONSTRAINTS, STEPS
@@ -129,3 +131,23 @@ def test_control_characters_in_a_body_do_not_break_conversion():
     result = convert_html("<p>Lead\x08 paragraph.\x00</p>\x0b")
     assert result.html == "<p>Lead paragraph.</p>"
 
+
+
+SNIPPETS = ["<p>", "</p>", "<div>", "</div>", "text ", "<b>", "</i>", "<font color=red>",
+            "<img src=a.gif>", '<img data-src="https://x.example/i.jpg" width=10>', "<picture>",
+            '<source srcset="b.jpg 100w">', "<iframe src=https://x.example/f></iframe>",
+            "<iframe src=https://youtu.be/LtOGa5M8AuU></iframe>", "<video src=http://v/a.mp4>",
+            "</video>", "<noscript>", "</noscript>", "<script>x()</script>", "<style>p{a:b}",
+            "</style>", '<a href="javascript:x()" onclick=y>', "</a>", "<table><td>", "<li>",
+            "<form action=/s>", "<input name=q>", "<svg><path d=M0></svg>", "<!-- c -->",
+            '<p style="color:red!important">', "<pre>\n\nx</pre>", "&amp;", "&nbsp;", "<br>",
+            "<blockquote class=twitter-tweet><a href=https://x.com/a/status/1>t</a>",
+            "<amp-img src=x.jpg>", "<template>", "<select><option>o", "<textarea>t"]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(SNIPPETS), max_size=25).map("".join), st.booleans())
+def test_conversion_is_idempotent_on_arbitrary_markup(html, inline):
+    first = convert_html(html, inline=inline)
+    again = convert_html(first.html, inline=inline)
+    assert again.html == first.html

@@ -25,7 +25,11 @@ from amp_renderer.conversion.images import ImageSizeResolver
 from amp_renderer.conversion.report import ReportEntry
 
 __all__ = ["ConversionResult", "ReportEntry", "ImageSizeResolver", "convert_html",
-           "render_embed", "EMBED_PROVIDERS"]
+           "render_embed", "EMBED_PROVIDERS", "MAX_PASSES"]
+
+MAX_PASSES = 3
+"""Conversion passes at most: one, plus a re-parse and re-run when unwrapping left markup the
+HTML parser would nest differently (rare; a third pass has never been needed on the corpus)."""
 
 EMBED_PROVIDERS = ("youtube", "vimeo", "twitter", "instagram", "facebook", "soundcloud",
                    "iframe")
@@ -81,9 +85,21 @@ def convert_html(html: str, *, inline: bool = False, base_url: str | None = None
     ctx = ConversionContext(inline=inline, base_url=base_url, image_sizes=image_sizes,
                             css_budget=css_budget)
     root = parse_fragment(html)
-    run_steps(root, ctx)
-    # whitespace around the fragment is insignificant; trimming it keeps the page compact
-    html_out = serialize_children(root).strip(" \t\n\r\f")
+    for _ in range(MAX_PASSES):
+        entries_before = len(ctx.reporter.entries)
+        ctx.extensions.clear()  # recomputed by the generic pass from what is in the tree
+        run_steps(root, ctx)
+        # whitespace around the fragment is insignificant; trimming it keeps the page compact
+        html_out = serialize_children(root).strip(" \t\n\r\f")
+        if not any(e.action == "unwrapped" for e in ctx.reporter.entries[entries_before:]):
+            break
+        # Unwrapping can leave nesting the HTML parser would not build (<li><noscript><li>
+        # unwrapped is <li><li>); browsers would read the output differently from our tree.
+        # Re-parse and convert again until the markup reads back as the tree it came from.
+        reparsed = parse_fragment(html_out)
+        if serialize_children(reparsed).strip(" \t\n\r\f") == html_out:
+            break
+        root = reparsed
     return ConversionResult(html=html_out, extensions=frozenset(ctx.extensions),
                             css="".join(ctx.css), report=ctx.reporter.entries)
 

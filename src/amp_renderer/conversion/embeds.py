@@ -263,7 +263,9 @@ class EmbedStep:
             elif tag == "script":
                 self._vendor_script(el, ctx)
             elif tag in ("blockquote", "div"):
-                self._blockquote(el, ctx)
+                parent = el.getparent()
+                if el.get("placeholder") is None and not tag_of(parent).startswith("amp-"):
+                    self._blockquote(el, ctx)  # (not an AMP component's own placeholder)
             elif tag == "p" and not ctx.inline:
                 self._bare_url(el, ctx)
 

@@ -21,6 +21,9 @@ here). Per node, in document order:
 * an element missing the attributes every usable spec requires (``mandatory``,
   ``mandatory_oneof``) is ``MANDATORY_ATTR_MISSING``: AMP components are removed, plain HTML
   unwrapped;
+* an AMP component whose layout attributes are invalid (AMP layout system, validator
+  ``amp_layout``) is given ``layout="responsive"`` with its own or the fallback size when it
+  supports that, else removed;
 * every remaining element's required extension (``requires_extension`` of its tag spec or of its
   attributes) is added to the result's extensions.
 
@@ -43,6 +46,7 @@ from typing import Any, Protocol
 from lxml import etree
 
 from amp_renderer.conversion.context import ConversionContext
+from amp_renderer.conversion.images import FALLBACK_SIZE, parse_dimension
 from amp_renderer.conversion.report import (
     AMP_SPEC_URL,
     remove_attribute,
@@ -80,7 +84,7 @@ class RuleSource(Protocol):
     def tag_specs_for(self, tag_name: str) -> tuple[Any, ...]:  # pragma: no cover - protocol
         """All tag specs for the tag (objects with ``tag_name``, ``spec_name``, ``attrs``,
         ``mandatory_parent``, ``mandatory_ancestor``, ``disallowed_ancestor``,
-        ``requires_extension``, ``spec_url``)."""
+        ``requires_extension``, ``spec_url``, ``amp_layout``)."""
         ...
 
 
@@ -204,6 +208,8 @@ class GenericStep:
                 unwrap_element(rep, el, code="MANDATORY_ATTR_MISSING",
                                detail=detail + "; unwrapped, its content is kept", rule=rule_url)
             return
+        if not self._layout_ok(el, tag, specs, rule_url, ctx):
+            return
         # the extension the element needs: none if some usable spec needs none (``source`` in
         # ``amp-video`` is fine without amp-ima-video, whose ``source`` spec requires it)
         if all(spec.requires_extension for spec in specs):
@@ -246,9 +252,62 @@ class GenericStep:
                                  detail=f"{lname} removed: {problem}", rule=rule_url)
                 return
         problem = _value_problem(spec, value)
+        if problem and spec.value == ("",):
+            # a boolean attribute written the XHTML way (hidden="hidden"): same meaning as ""
+            set_attribute(rep, el, name, "", code="INVALID_ATTR_VALUE",
+                          detail=f"boolean attribute {lname} written as {lname}=\"\"",
+                          rule=rule_url)
+            return
         if problem:
             remove_attribute(rep, el, name, code="INVALID_ATTR_VALUE",
                              detail=f"{lname}={value[:60]!r} removed: {problem}", rule=rule_url)
+
+    def _layout_ok(self, el: etree._Element, tag: str, specs: list[Any], rule_url: str,
+                   ctx: ConversionContext) -> bool:
+        """Check an AMP component's layout attributes (AMP layout system); repair an invalid
+        layout as ``responsive`` with the element's own or the fallback size where the
+        component supports it, else remove the element. False when the element was removed."""
+        layout_specs = [s for s in specs if s.amp_layout]
+        if not layout_specs:
+            return True
+        from amp_renderer.amp.layout import validate_layout  # deferred with the rules data
+
+        def errors() -> list[Any]:
+            attrs = {k.lower(): v for k, v in el.attrib.items()}
+            results = [validate_layout(attrs, s.amp_layout, tag) for s in layout_specs]
+            return [] if any(not r for r in results) else results[0]
+
+        problems = errors()
+        if not problems:
+            return True
+        if "layout" in el.attrib:  # first try the layout the other attributes imply
+            saved = el.get("layout")
+            del el.attrib["layout"]
+            if not errors():
+                ctx.reporter.record(problems[0][0], "removed", tag, attribute="layout",
+                                    detail=f"invalid layout {saved!r} removed; the size "
+                                    "attributes define the layout", rule=rule_url)
+                return True
+            el.set("layout", saved)
+        if any("RESPONSIVE" in s.amp_layout.get("supported_layouts", ()) for s in layout_specs):
+            width, height = parse_dimension(el.get("width")), parse_dimension(el.get("height"))
+            if not (width and height):
+                width, height = FALLBACK_SIZE
+            ctx.reporter.record(problems[0][0], "rewritten", tag, attribute="layout",
+                                detail=f"invalid layout {dict(el.attrib).get('layout', '')!r} "
+                                f"replaced by responsive {width}x{height}", rule=rule_url)
+            for name in ("layout", "width", "height", "sizes", "heights"):
+                if name in el.attrib:
+                    del el.attrib[name]
+            el.set("layout", "responsive")
+            el.set("width", str(width))
+            el.set("height", str(height))
+            if not errors():
+                return True
+        remove_element(ctx.reporter, el, code=problems[0][0],
+                       detail=f"<{tag}> removed: its layout attributes are invalid and cannot "
+                       "be repaired", rule=rule_url)
+        return False
 
     def _missing_mandatory(self, el: etree._Element, specs: list[Any]) -> list[str] | None:
         """``None`` when some spec's mandatory attributes are all present, else what the most

@@ -22,7 +22,7 @@ Example:
     >>> serialize_children(root)  # doctest: +NORMALIZE_WHITESPACE
     '<amp-iframe src="https://maps.test/e" layout="responsive" width="600" height="450" \
 sandbox="allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox allow-forms" \
-frameborder="0" allowfullscreen=""><div placeholder="" class="amp-iframe-placeholder"></div>\
+frameborder="0" allowfullscreen=""><span placeholder="" class="amp-iframe-placeholder"></span>\
 </amp-iframe>'
 """
 
@@ -75,7 +75,9 @@ def build_amp_iframe(src: str, size: tuple[int, int] | None = None,
         if source.get("allowfullscreen") is not None:
             attrs["allowfullscreen"] = ""
     amp = new_element("amp-iframe", attrs)
-    amp.append(new_element("div", {"placeholder": "", "class": PLACEHOLDER_CLASS}))
+    # a <span>, not a <div>: an amp-iframe may sit inside a <p>, and a <div> there would make
+    # the browser's parser close the <p> and move the placeholder out of the component
+    amp.append(new_element("span", {"placeholder": "", "class": PLACEHOLDER_CLASS}))
     return amp
 
 

@@ -6,7 +6,7 @@ relative): every source (``src`` attribute or ``<source>`` child) is resolved ag
 would block the http file anyway), and sources that can never load for a reader (``blob:`` object
 URLs from a player script, ``file:``, ``about:``) are dropped. A medium with no source left is
 removed, its fallback text reported. Fallback content (text for old browsers) is kept in a
-``<div fallback>``. A Brightcove player (``data-account`` + ``data-video-id``/``data-playlist-id``
+``<span fallback>``. A Brightcove player (``data-account`` + ``data-video-id``/``data-playlist-id``
 on the video, its ``src`` a ``blob:``) becomes ``<amp-brightcove>``, which needs no file URL.
 
 Example:
@@ -16,7 +16,7 @@ Example:
     >>> MediaStep().run(root, ctx)
     >>> serialize_children(root)
     '<amp-video src="https://x.test/a.mp4" controls="" layout="responsive" width="640" \
-height="360"><div fallback="">Old browser</div></amp-video>'
+height="360"><span fallback="">Old browser</span></amp-video>'
 """
 
 from __future__ import annotations
@@ -147,8 +147,9 @@ class MediaStep:
 
 
 def _fallback_content(el: etree._Element) -> etree._Element | None:
-    """The medium's non-source content moved into a ``<div fallback>``, or ``None``."""
-    holder = new_element("div", {"fallback": ""})
+    """The medium's non-source content moved into a ``<span fallback>``, or ``None``."""
+    # a <span>, not a <div>: a medium inside a <p> would otherwise be split by the parser
+    holder = new_element("span", {"fallback": ""})
     holder.text = el.text
     for child in list(el):
         if tag_of(child) in ("source", "track"):

@@ -27,12 +27,28 @@ from lxml import etree
 from amp_renderer.conversion.context import ConversionContext
 from amp_renderer.conversion.report import AMP_SPEC_URL, remove_attribute, remove_element
 from amp_renderer.conversion.tree import iter_elements, tag_of
-from amp_renderer.conversion.urls import URL_ATTRIBUTES, is_script_url
+from amp_renderer.conversion.urls import is_script_url
 
 __all__ = ["ScriptStep"]
 
 _RULE_SCRIPT = AMP_SPEC_URL + "#html-tags"
 _RULE_ATTR = AMP_SPEC_URL + "#attrs"
+
+
+_TEXT_ATTRIBUTES = frozenset({"alt", "title", "aria-label", "placeholder", "content", "value"})
+"""Attributes whose value is text for people, never followed as a URL."""
+
+
+def _holds_script_url(value: str) -> bool:
+    """True when the value, or any candidate of a srcset-like list in it, is a script URL.
+
+    Every other attribute is checked, not only the known URL attributes: lazy-loading scripts
+    copy ``data-src``/``data-srcset``/``data-href`` (and whatever a plugin invents) into real URL
+    attributes, and this step runs before the image step promotes them."""
+    if is_script_url(value):
+        return True
+    return "," in value and any(is_script_url(part.strip().split(" ", 1)[0])
+                                for part in value.split(",") if part.strip())
 
 
 class ScriptStep:
@@ -61,9 +77,7 @@ class ScriptStep:
                     remove_attribute(ctx.reporter, el, name, code="DISALLOWED_ATTR",
                                      detail="AMP action attribute on removed: body content from "
                                      "a CMS may not drive the page's actions", rule=_RULE_ATTR)
-                elif (lname in URL_ATTRIBUTES or lname.endswith("href")) and is_script_url(
-                        el.get(name, "")) or lname.endswith("srcset") and "script:" in \
-                        el.get(name, "").lower():
+                elif lname not in _TEXT_ATTRIBUTES and _holds_script_url(el.get(name, "")):
                     remove_attribute(ctx.reporter, el, name, code="INVALID_URL_PROTOCOL",
                                      detail=f"{name} held a script URL, which runs code when "
                                      "followed", rule=_RULE_ATTR)

@@ -20,7 +20,6 @@ import re
 from urllib.parse import urljoin
 
 __all__ = [
-    "URL_ATTRIBUTES",
     "SCRIPT_PROTOCOLS",
     "url_protocol",
     "is_script_url",
@@ -28,14 +27,6 @@ __all__ = [
     "parse_srcset",
     "SrcsetCandidate",
 ]
-
-URL_ATTRIBUTES = frozenset(
-    [
-        "href", "src", "poster", "action", "formaction", "cite", "longdesc", "background", "usemap",
-        "data-src", "data-href", "xlink:href"
-    ]
-)
-"""Attributes holding a single URL (HTML §4 attribute index); ``srcset`` is handled apart."""
 
 SCRIPT_PROTOCOLS = frozenset({"javascript", "vbscript", "livescript"})
 """Schemes that run code when followed; never allowed in AMP (every ``value_url`` in the
