@@ -28,7 +28,7 @@ __all__ = ["ConversionResult", "ReportEntry", "ImageSizeResolver", "convert_html
            "render_embed", "EMBED_PROVIDERS", "MAX_PASSES"]
 
 MAX_PASSES = 3
-"""Conversion passes at most: one, plus a re-parse and re-run when unwrapping left markup the
+"""Conversion passes at most: one, plus a re-parse and re-run when the edits left markup the
 HTML parser would nest differently (rare; a third pass has never been needed on the corpus)."""
 
 EMBED_PROVIDERS = ("youtube", "vimeo", "twitter", "instagram", "facebook", "soundcloud",
@@ -91,11 +91,12 @@ def convert_html(html: str, *, inline: bool = False, base_url: str | None = None
         run_steps(root, ctx)
         # whitespace around the fragment is insignificant; trimming it keeps the page compact
         html_out = serialize_children(root).strip(" \t\n\r\f")
-        if not any(e.action == "unwrapped" for e in ctx.reporter.entries[entries_before:]):
-            break
-        # Unwrapping can leave nesting the HTML parser would not build (<li><noscript><li>
-        # unwrapped is <li><li>); browsers would read the output differently from our tree.
-        # Re-parse and convert again until the markup reads back as the tree it came from.
+        if len(ctx.reporter.entries) == entries_before:
+            break  # nothing changed: the markup is the parser's own tree
+        # Edits can leave nesting the HTML parser would not build (<li><noscript><li> unwrapped
+        # is <li><li>; an http iframe inside a link becomes a link in a link); browsers would
+        # read such output differently from our tree. Re-parse and convert again until the
+        # markup reads back as the tree it came from.
         reparsed = parse_fragment(html_out)
         if serialize_children(reparsed).strip(" \t\n\r\f") == html_out:
             break

@@ -124,6 +124,13 @@ def parse_fragment(html: str) -> etree._Element:
         if el.text and el.text[0] == "\n" and any(
                 a.tag in ("td", "th", "caption") for a in el.iterancestors()):
             el.text = el.text[1:]
+    # html5lib 1.1 also reconstructs open formatting elements (<b>) *inside* a <textarea> or
+    # <title>, whose content browsers read as plain text; flatten such children back to text.
+    for el in root.iter("textarea", "title"):
+        if len(el):
+            el.text = "".join(el.itertext())
+            for child in list(el):
+                el.remove(child)
     return root
 
 
