@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from amp_renderer.conversion import convert_html
@@ -130,3 +131,12 @@ def test_data_url_images_stay_images():
     result = convert_html(source)
     assert result.html.count('src="data:image/') >= 2
     assert "<img" not in result.html
+
+
+def test_bogus_sizes_from_a_wordpress_export_are_dropped():
+    post = json.loads((ROOT / "tests/corpus/raw/wordpress/wp-post-bogus-sizes-wp-caption.json")
+                      .read_text(encoding="utf-8"))
+    result = convert_html(post["content"]["rendered"])
+    assert result.html.count("<amp-img") == 3
+    assert 'sizes="https://' not in result.html
+    assert [e.code for e in result.report if e.attribute == "sizes"] == ["INVALID_ATTR_VALUE"] * 2

@@ -60,9 +60,10 @@ SOUNDCLOUD_HEIGHT = 166
 """amp-soundcloud classic player height in px (``layout="fixed-height"``); 300 for the visual
 player (``data-visual="true"``), as in the amp-soundcloud docs."""
 
-VENDOR_SCRIPT_HOSTS = ("platform.twitter.com", "instagram.com", "connect.facebook.net",
-                       "w.soundcloud.com", "youtube.com", "player.vimeo.com")
-"""Hosts of the embed widget scripts that the AMP components replace."""
+VENDOR_SCRIPT_HOSTS = {"platform.twitter.com": "amp-twitter", "instagram.com": "amp-instagram",
+                       "connect.facebook.net": "amp-facebook", "w.soundcloud.com": "amp-soundcloud",
+                       "youtube.com": "amp-youtube", "player.vimeo.com": "amp-vimeo"}
+"""Hosts of the embed widget scripts, and the AMP component that replaces each."""
 
 _EXTENSION = {"youtube": "amp-youtube", "vimeo": "amp-vimeo", "twitter": "amp-twitter",
               "instagram": "amp-instagram", "facebook": "amp-facebook",
@@ -328,8 +329,11 @@ class EmbedStep:
             self._replace(el, *found, ctx, what=f"bare {found[0]} URL on its own line")
 
     def _vendor_script(self, el: etree._Element, ctx: ConversionContext) -> None:
-        host = (urlsplit(el.get("src", "").strip()).hostname or "").lower()
-        if host and any(host == h or host.endswith("." + h) for h in VENDOR_SCRIPT_HOSTS):
+        src = el.get("src", "").strip()
+        host = (urlsplit("https:" + src if src.startswith("//") else src).hostname or "").lower()
+        component = next((c for h, c in VENDOR_SCRIPT_HOSTS.items()
+                          if host == h or host.endswith("." + h)), None)
+        if component:
             remove_element(ctx.reporter, el, code="CONVERTED_EMBED",
-                           detail=f"embed widget script from {host} removed: the AMP component "
-                           "loads its own", rule=_RULE.format("amp-twitter").rsplit("amp-", 1)[0])
+                           detail=f"embed widget script from {host} removed: <{component}> "
+                           "loads its own", rule=_RULE.format(component))

@@ -56,6 +56,7 @@ __all__ = [
     "ImageSizeResolver",
     "ImageStep",
     "parse_dimension",
+    "valid_sizes",
 ]
 
 FALLBACK_SIZE = (600, 400)
@@ -110,6 +111,37 @@ def parse_dimension(value: str | None) -> int | None:
     if not match or int(match.group(1)) == 0:
         return None
     return int(match.group(1))
+
+
+_SIZES_ENTRY = re.compile(
+    r"^(?P<condition>.*?)\s*(?P<length>calc\(.+\)|0|"
+    r"\d*\.?\d+(?:px|em|rem|ex|ch|vw|vh|vmin|vmax|cm|mm|in|pt|pc|q))$", re.IGNORECASE)
+
+
+def valid_sizes(value: str) -> bool:
+    """Whether a ``sizes`` value is a list of ``[media condition] length`` entries (WHATWG HTML
+    §4.8.4.3.10 "sizes attributes", simplified: conditions are parenthesised; ``auto`` allowed).
+
+    Example:
+        >>> valid_sizes("(min-width: 600px) calc(50vw - 2em), 100vw")
+        True
+        >>> valid_sizes("https://x.test/a.png"), valid_sizes("600px 100vw")
+        (False, False)
+    """
+    entries = [e.strip() for e in value.split(",")]
+    if not entries or any(not e for e in entries):
+        return False
+    for entry in entries:
+        if entry.lower() == "auto":
+            continue
+        match = _SIZES_ENTRY.match(entry)
+        if not match:
+            return False
+        condition = match.group("condition")
+        if condition and not (condition.startswith("(") or condition.lower().startswith(
+                ("not ", "only "))):
+            return False
+    return True
 
 
 def _is_gif(src: str) -> bool:
@@ -301,6 +333,11 @@ class ImageStep:
             ctx.extensions.add("amp-anim")
 
     def _check_srcset(self, img: etree._Element, ctx: ConversionContext) -> None:
+        sizes = img.get("sizes")
+        if sizes is not None and not valid_sizes(sizes):
+            remove_attribute(ctx.reporter, img, "sizes", code="INVALID_ATTR_VALUE",
+                             detail=f"sizes dropped: {sizes[:80]!r} is not a list of "
+                             "[media condition] length entries", rule=_RULE_IMG)
         srcset = img.get("srcset")
         if srcset is None:
             if "sizes" in img.attrib:

@@ -38,9 +38,12 @@ def _lazy_twin(noscript: etree._Element) -> etree._Element | None:
     previous = noscript.getprevious()
     if not images or previous is None or (previous.tail or "").strip():
         return None
-    candidates = [previous] if tag_of(previous) == "img" else [
-        el for el in previous.iter() if tag_of(el) == "img"] if tag_of(previous) == "picture" \
-        else []
+    if tag_of(previous) == "img":
+        candidates = [previous]
+    elif tag_of(previous) == "picture":
+        candidates = [el for el in previous.iter() if tag_of(el) == "img"]
+    else:
+        return None
     fallback_src = images[0].get("src", "").strip()
     for img in candidates:
         sources = {img.get(a, "").strip() for a in _LAZY_SRC_ATTRS} - {""}
