@@ -6,7 +6,8 @@ Probes:
 * ``handler``: the Lambda entry point in a fresh process on an already running embedded
   backend (``AWS_ENDPOINT_URL`` in the environment): import, the first event (everything loaded
   or created lazily: settings, boto3 clients, Jinja2 environment, AMP rules), then ``--events``
-  warm events, each the full publish of one article (read, render, validate, write, manifest).
+  warm events, each the full publish of a new version of the article (read, render, validate,
+  write, manifest); the upload before each event is not timed.
 * ``warm``: render, and render+validate, of the given articles, ``--iterations`` times each.
 * ``rss``: peak RSS (``ru_maxrss``) of one process that imports the handler and renders and
   validates every sample article (``events/articles`` and the corpus).
@@ -58,8 +59,32 @@ def _summary(samples_ms: list[float]) -> dict[str, float]:
 # --- handler ----------------------------------------------------------------------------------
 
 
+def edited(article_json: bytes, edit: str) -> bytes:
+    """The article with ``edit`` appended to its headline: a new version that must be published
+    (the pipeline skips a version it has already published, and stale events)."""
+    data = json.loads(article_json)
+    data["headline"] = f"{data['headline']} ({edit})"
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def _changed_event(template: dict[str, Any], s3: Any, body: bytes) -> dict[str, Any]:
+    """Upload ``body`` as a new version of the template event's object; the event S3 sends."""
+    import copy
+
+    event = copy.deepcopy(template)
+    record = event["Records"][0]["s3"]
+    key = record["object"]["key"]  # the test key needs no URL decoding
+    response = s3.put_object(Bucket=record["bucket"]["name"], Key=key, Body=body,
+                             ContentType="application/json")
+    record["object"].update({"size": len(body), "eTag": response["ETag"].strip('"'),
+                             "versionId": response.get("VersionId"),
+                             "sequencer": f"{time.time_ns():016X}0001"})
+    return event
+
+
 def probe_handler(args: argparse.Namespace) -> None:
     event = json.loads(Path(args.event).read_text(encoding="utf-8"))
+    source = Path(args.article).read_bytes()
     t0 = time.perf_counter()
     from amp_renderer import handler
 
@@ -70,14 +95,18 @@ def probe_handler(args: argparse.Namespace) -> None:
     t2 = time.perf_counter()
     first = handler.lambda_handler(event, context)
     t3 = time.perf_counter()
-    warm = []
-    for _ in range(args.events):
+    from amp_renderer import storage
+
+    s3 = storage.client("s3")  # the function's own client, created by the first event
+    warm, actions = [], [o["action"] for o in first["outcomes"]]
+    for i in range(args.events):
+        changed = _changed_event(event, s3, edited(source, f"edit {i}"))
         t = time.perf_counter()
-        result = handler.lambda_handler(event, context)
+        result = handler.lambda_handler(changed, context)
         warm.append(_ms(time.perf_counter() - t))
-    actions = {o["action"] for o in first["outcomes"]} | {o["action"] for o in result["outcomes"]}
+        actions.extend(o["action"] for o in result["outcomes"])
     _emit({"import_ms": _ms(t1 - t0), "first_event_ms": _ms(t3 - t2), "warm_ms": warm,
-           "actions": sorted(actions), "page_bytes": first["outcomes"][0]["page_bytes"],
+           "actions": actions, "page_bytes": first["outcomes"][0]["page_bytes"],
            "error": first["outcomes"][0]["error"]}, args.out)
 
 
@@ -238,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
         p = sub.add_parser(name)
         p.add_argument("--out")
     sub.choices["handler"].add_argument("--event", required=True)
+    sub.choices["handler"].add_argument("--article", required=True)
     sub.choices["handler"].add_argument("--events", type=int, default=30)
     sub.choices["warm"].add_argument("--iterations", type=int, default=200)
     sub.choices["warm"].add_argument("articles", nargs="+")
