@@ -44,3 +44,11 @@ def test_noscript_text_is_unwrapped_and_kept():
     result = convert_html("<noscript><p>Enable JavaScript to see the chart.</p></noscript>")
     assert result.html == "<p>Enable JavaScript to see the chart.</p>"
     assert result.report[0].code == "UNWRAPPED_NOSCRIPT"
+
+
+def test_noscript_copy_inside_a_pasted_amp_component_is_dropped():
+    result = convert_html('<amp-img src="https://cdn.example/a.jpg" width="800" height="600" '
+                          'layout="responsive" alt="A"><noscript><img src="https://cdn.example/'
+                          'a.jpg" width="800" height="600" alt="A"></noscript></amp-img>')
+    assert result.html == ('<amp-img src="https://cdn.example/a.jpg" width="800" height="600" '
+                           'layout="responsive" alt="A"></amp-img>')

@@ -62,6 +62,13 @@ class NoscriptStep:
         for el in iter_elements(root):
             if tag_of(el) != "noscript" or el.getparent() is None:
                 continue
+            if any(tag_of(a).startswith("amp-") for a in el.iterancestors()):
+                # AMP-style markup pasted back (<amp-img><noscript><img></noscript></amp-img>):
+                # the component is the real content; its no-JS copy would nest a second one.
+                remove_element(ctx.reporter, el, code="DISALLOWED_TAG",
+                               detail="<noscript> copy inside an AMP component removed: the "
+                               "component shows the same content", rule=_RULE)
+                continue
             twin = _lazy_twin(el)
             if twin is not None:
                 remove_element(ctx.reporter, twin, code="DUPLICATE_LAZY_IMAGE",
