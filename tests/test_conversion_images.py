@@ -15,13 +15,13 @@ MESSY = ROOT / "tests/corpus/raw/messy-html"
 class KnownSizes:
     """An ImageSizeResolver that knows a fixed table of sizes (what a header probe would say)."""
 
-    def __init__(self, sizes: dict[str, tuple[int, int]]) -> None:
-        self.sizes = sizes
+    def __init__(self, table: dict[str, tuple[int, int]]) -> None:
+        self.table = table
         self.asked: list[str] = []
 
     def size(self, src: str) -> tuple[int, int] | None:
         self.asked.append(src)
-        return self.sizes.get(src)
+        return self.table.get(src)
 
 
 def test_img_with_dimensions_becomes_intrinsic_amp_img():
@@ -140,3 +140,24 @@ def test_bogus_sizes_from_a_wordpress_export_are_dropped():
     assert result.html.count("<amp-img") == 3
     assert 'sizes="https://' not in result.html
     assert [e.code for e in result.report if e.attribute == "sizes"] == ["INVALID_ATTR_VALUE"] * 2
+
+
+class BatchSizes(KnownSizes):
+    """A resolver that can also look many images up at once, as the real one does."""
+
+    def __init__(self, table: dict[str, tuple[int, int]]) -> None:
+        super().__init__(table)
+        self.batches: list[list[str]] = []
+
+    def sizes(self, srcs):
+        self.batches.append(list(srcs))
+        return {src: self.table.get(src) for src in srcs}
+
+
+def test_a_batch_capable_resolver_is_asked_once_for_all_unsized_images():
+    resolver = BatchSizes({"https://factorio.example/a.png": (20, 20)})
+    source = (MESSY / "readability-tabular-data.html").read_text(encoding="utf-8")
+    result = convert_html(source, image_sizes=resolver)
+    assert len(resolver.batches) == 1 and len(resolver.batches[0]) >= 190
+    assert resolver.asked == []  # every size came from the batch
+    assert "<img" not in result.html

@@ -93,6 +93,10 @@ class ImageSizeResolver(Protocol):
 
     ``size(src)`` takes an absolute URL (or a ``data:`` URL) and returns ``(width, height)`` in
     CSS px, or ``None`` when the size cannot be found. It must not raise for unreachable images.
+
+    A resolver may also offer ``sizes(srcs) -> {src: size}`` to look many images up at once
+    (concurrently); :class:`ImageStep` then asks for all of a body's unsized images in one call
+    before converting them, instead of one network round trip after another.
     """
 
     def size(self, src: str) -> tuple[int, int] | None:  # pragma: no cover - protocol
@@ -209,6 +213,7 @@ class ImageStep:
 
     def run(self, root: etree._Element, ctx: ConversionContext) -> None:
         """Convert every image below ``root``; adds ``amp-anim`` to ``ctx.extensions`` if used."""
+        known = self._prefetch_sizes(root, ctx)  # per call: steps are shared, state is not
         for el in iter_elements(root):
             if el.getparent() is None:
                 continue
@@ -216,7 +221,29 @@ class ImageStep:
             if tag == "picture":
                 self._picture(el, ctx)
             elif tag == "img":
-                self._img(el, ctx)
+                self._img(el, ctx, known)
+
+    def _prefetch_sizes(self, root: etree._Element, ctx: ConversionContext,
+                        ) -> dict[str, tuple[int, int] | None]:
+        """Ask a batch-capable resolver for every unsized image's size in one call."""
+        batch = getattr(ctx.image_sizes, "sizes", None)
+        if not callable(batch):
+            return {}
+        wanted: list[str] = []
+        for img in root.iter("img"):
+            if parse_dimension(img.get("width")) and parse_dimension(img.get("height")):
+                continue
+            src = next((img.get(a, "").strip() for a in (*_LAZY_SRC, "src")
+                        if img.get(a, "").strip() and _loadable(img.get(a, "").strip())), "")
+            if src:
+                wanted.append(resolve_url(src, ctx.base_url))
+        return dict(batch(wanted)) if len(wanted) > 1 else {}
+
+    def _natural_size(self, src: str, ctx: ConversionContext,
+                      known: dict[str, tuple[int, int] | None]) -> tuple[int, int] | None:
+        if src in known:
+            return known[src]
+        return ctx.image_sizes.size(src) if ctx.image_sizes is not None else None
 
     def _picture(self, picture: etree._Element, ctx: ConversionContext) -> None:
         imgs = [el for el in picture.iter() if tag_of(el) == "img"]
@@ -244,7 +271,8 @@ class ImageStep:
                        detail="<picture> replaced by its image (not an AMP element)",
                        rule=_RULE_IMG)
 
-    def _img(self, img: etree._Element, ctx: ConversionContext) -> None:
+    def _img(self, img: etree._Element, ctx: ConversionContext,
+             known: dict[str, tuple[int, int] | None]) -> None:
         rep = ctx.reporter
         for lazy in _LAZY_SRC:
             value = img.get(lazy, "").strip()
@@ -291,9 +319,7 @@ class ImageStep:
         width, height = parse_dimension(img.get("width")), parse_dimension(img.get("height"))
         layout = "intrinsic"
         if width is None or height is None:
-            natural = None
-            if ctx.image_sizes is not None:
-                natural = ctx.image_sizes.size(src)
+            natural = self._natural_size(src, ctx, known)
             if natural and natural[0] > 0 and natural[1] > 0:
                 if width is not None:  # keep the author's width, natural aspect ratio
                     width, height = width, max(1, round(width * natural[1] / natural[0]))
