@@ -27,9 +27,9 @@ from amp_renderer.conversion.report import ReportEntry
 __all__ = ["ConversionResult", "ReportEntry", "ImageSizeResolver", "convert_html",
            "render_embed", "EMBED_PROVIDERS", "MAX_PASSES"]
 
-MAX_PASSES = 3
-"""Conversion passes at most: one, plus a re-parse and re-run when the edits left markup the
-HTML parser would nest differently (rare; a third pass has never been needed on the corpus)."""
+MAX_PASSES = 4
+"""Conversion passes at most. A body that needs changes takes two: the conversion, and a check
+that converting its output again changes nothing; a third is rare (see :func:`convert_html`)."""
 
 EMBED_PROVIDERS = ("youtube", "vimeo", "twitter", "instagram", "facebook", "soundcloud",
                    "iframe")
@@ -92,15 +92,14 @@ def convert_html(html: str, *, inline: bool = False, base_url: str | None = None
         # whitespace around the fragment is insignificant; trimming it keeps the page compact
         html_out = serialize_children(root).strip(" \t\n\r\f")
         if len(ctx.reporter.entries) == entries_before:
-            break  # nothing changed: the markup is the parser's own tree
-        # Edits can leave nesting the HTML parser would not build (<li><noscript><li> unwrapped
-        # is <li><li>; an http iframe inside a link becomes a link in a link); browsers would
-        # read such output differently from our tree. Re-parse and convert again until the
-        # markup reads back as the tree it came from.
-        reparsed = parse_fragment(html_out)
-        if serialize_children(reparsed).strip(" \t\n\r\f") == html_out:
-            break
-        root = reparsed
+            break  # a pass that changes nothing: converting the output again is a no-op
+        # Convert the output again until nothing changes, so the result is idempotent by
+        # construction. Two reasons a second pass finds work: edits can leave nesting the HTML
+        # parser would not build (<li><noscript><li> unwrapped is <li><li>; an http iframe in a
+        # link becomes a link in a link), which the re-parse turns into the browser's tree; and
+        # removing junk can reveal what an earlier step looks for (a paragraph holding only a
+        # YouTube URL once the <base> tag beside it is gone).
+        root = parse_fragment(html_out)
     return ConversionResult(html=html_out, extensions=frozenset(ctx.extensions),
                             css="".join(ctx.css), report=ctx.reporter.entries)
 

@@ -231,19 +231,25 @@ def _size(el: etree._Element) -> tuple[int, int] | None:
     return None
 
 
+_URL_WRAPPERS = frozenset({"a", "br", "span", "font", "b", "strong", "em", "i", "u", "small",
+                           "big"})
+"""Elements a bare URL paragraph may wrap its URL in (editors add formatting around pastes)."""
+
+
 def _link_url(el: etree._Element) -> str | None:
-    """The URL of a paragraph that holds nothing but that URL (as text or a self-named link)."""
-    children = [c for c in el if isinstance(c.tag, str) and tag_of(c) != "br"]
-    if len(children) > 1:
+    """The URL of a paragraph that holds nothing but that URL (as text or a self-named link,
+    possibly inside formatting elements)."""
+    descendants = [d for d in el.iterdescendants() if isinstance(d.tag, str)]
+    if any(tag_of(d) not in _URL_WRAPPERS for d in descendants):
         return None
-    if not children:
-        text = visible_text(el)
-        return text if text and " " not in text else None
-    link = children[0]
-    if tag_of(link) != "a" or (el.text or "").strip() or (link.tail or "").strip():
+    text = visible_text(el)
+    if not text or " " in text:
         return None
-    href = link.get("href", "").strip()
-    if href and visible_text(link).rstrip("/") == href.rstrip("/"):
+    links = [d for d in descendants if tag_of(d) == "a"]
+    if not links:
+        return text
+    href = links[0].get("href", "").strip()
+    if len(links) == 1 and href and text.rstrip("/") == href.rstrip("/"):
         return href
     return None
 
