@@ -153,3 +153,14 @@ def test_render_embed_builds_the_component_for_an_embed_block(provider, kwargs, 
 def test_render_embed_refuses_blocks_it_cannot_render(provider, kwargs):
     with pytest.raises(ConversionError):
         render_embed(provider, **kwargs)
+
+
+@pytest.mark.parametrize("paragraph", [
+    "<p><font color=red>https://youtu.be/LtOGa5M8AuU</font></p>",
+    "<p><base href=x>https://youtu.be/LtOGa5M8AuU</p>",
+    '<p><a href="https://youtu.be/LtOGa5M8AuU"><b>https://youtu.be/LtOGa5M8AuU</b></a></p>',
+])
+def test_a_url_alone_in_a_paragraph_is_embedded_whatever_wraps_it(paragraph):
+    assert convert_html(paragraph).html == (
+        '<amp-youtube data-videoid="LtOGa5M8AuU" layout="responsive" width="480" height="270">'
+        "</amp-youtube>")

@@ -144,7 +144,8 @@ SNIPPETS = ["<p>", "</p>", "<div>", "</div>", "text ", "<b>", "</i>", "<font col
             "<blockquote class=twitter-tweet><a href=https://x.com/a/status/1>t</a>",
             "<amp-img src=x.jpg>", "<template>", "<select><option>o", "<textarea>t",
             "<a href=https://x.example/>", "<iframe src=http://x.example/f></iframe>",
-            "<h2>", "<ul>", "<object>fallback</object>", "<center>", "<button>"]
+            "<h2>", "<ul>", "<object>fallback</object>", "<center>", "<button>", "<base href=x>",
+            "https://youtu.be/LtOGa5M8AuU", "<meta name=x>"]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
