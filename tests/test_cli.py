@@ -82,3 +82,30 @@ def test_demo_publishes_the_samples_then_unpublishes_one(tmp_path):
     assert not (out / f"{REFERENCE_SLUG}-html" / "index.html").exists()
     assert "unpublished" in text and "status deleted" in text
     assert "source key" in text and "render ms" in text
+
+
+def test_serve_maps_urls_like_cloudfront(tmp_path):
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from amp_renderer.local.preview import make_server
+
+    page = tmp_path / REFERENCE_SLUG / "index.html"
+    page.parent.mkdir()
+    page.write_text("<!doctype html><title>x</title>", encoding="utf-8")
+    server = make_server(tmp_path, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        for path in (f"/{REFERENCE_SLUG}/", f"/{REFERENCE_SLUG}"):
+            with urllib.request.urlopen(base + path, timeout=5) as response:
+                assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+                assert response.read().startswith(b"<!doctype html>")
+        for missing in ("/no-such-page/", "/"):
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(base + missing, timeout=5)
+            assert caught.value.code == 404
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -9,6 +9,7 @@ Subcommands:
 * ``invoke -e EVENT.json`` — run one Lambda event against the embedded backend (our stand-in for
   ``sam local invoke`` where Docker is missing).
 * ``demo`` — the main job on the sample articles (``make demo``).
+* ``serve [DIR]`` — preview ``build/site/`` on 127.0.0.1 with CloudFront's URL mapping.
 """
 
 from __future__ import annotations
@@ -125,6 +126,12 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
                              out=args.out)
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .local.preview import serve
+
+    return serve(args.root, args.port)
+
+
 def _cmd_demo(argv: list[str]) -> int:
     from .local.demo import main as demo_main
 
@@ -155,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("validate", help="validate AMP HTML files (see amp-render validate -h)")
     sub.add_parser("demo", help="the main job on the sample articles, embedded backend")
+
+    p = sub.add_parser("serve", help="preview build/site/ on 127.0.0.1 as CloudFront maps URLs")
+    p.add_argument("root", type=Path, nargs="?", default=Path("build/site"))
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the article contract")
     p.set_defaults(func=_cmd_schema)
