@@ -318,8 +318,10 @@ class ImageStep:
 
         width, height = parse_dimension(img.get("width")), parse_dimension(img.get("height"))
         layout = "intrinsic"
+        how = "width and height from the tag"
         if width is None or height is None:
             natural = self._natural_size(src, ctx, known)
+            how = "width and height read from the image file"
             if natural and natural[0] > 0 and natural[1] > 0:
                 if width is not None:  # keep the author's width, natural aspect ratio
                     width, height = width, max(1, round(width * natural[1] / natural[0]))
@@ -330,6 +332,8 @@ class ImageStep:
             else:
                 width, height = FALLBACK_SIZE
                 layout = "responsive"
+                how = (f"size unknown: fallback {width}x{height}, layout responsive, class "
+                       f"{FALLBACK_CLASS}")
         if width <= SPACER_MAX_PX and height <= SPACER_MAX_PX and not img.get("alt", "").strip():
             remove_element(rep, img, code="REMOVED_SPACER_IMAGE",
                            detail=f"{width}x{height} image without alt removed: a layout "
@@ -350,8 +354,6 @@ class ImageStep:
             if name not in attrs and name not in ("width", "height", "layout"):
                 attrs[name] = value
         amp = new_element(tag, attrs)
-        how = "sizes from the tag" if layout == "intrinsic" else (
-            f"unknown size: fallback {FALLBACK_SIZE[0]}x{FALLBACK_SIZE[1]}, layout responsive")
         replace_element(rep, img, amp, code="CONVERTED_IMAGE",
                         detail=f"<img> converted to <{tag}> ({how})",
                         rule=_RULE_ANIM if tag == "amp-anim" else _RULE_IMG)
