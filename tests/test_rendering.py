@@ -8,8 +8,9 @@ import json
 import lxml.html
 import pytest
 
+from amp_renderer.conversion.images import FALLBACK_SIZE
 from amp_renderer.models import parse_article
-from amp_renderer.rendering import FALLBACK_ASPECT_RATIO, render
+from amp_renderer.rendering import render
 from conftest import REFERENCE_HTML, REFERENCE_SLUG
 
 KEY = "articles/met-palantir-extension.json"
@@ -136,7 +137,8 @@ def test_hero_and_gallery_images_always_have_both_dimensions(reference_data, sit
     for img in doc.xpath("//amp-img"):
         assert int(img.get("width")) > 0 and int(img.get("height")) > 0
     hero = doc.xpath("//figure[@class='hero-image']/amp-img")[0]
-    assert (int(hero.get("width")), int(hero.get("height"))) == FALLBACK_ASPECT_RATIO
+    assert (int(hero.get("width")), int(hero.get("height"))) == FALLBACK_SIZE
+    assert hero.get("class") == "amp-unknown-size"
     assert "amp-carousel" in page.extensions
     assert 'custom-element="amp-carousel"' in page.html
     og_image = doc.xpath("//meta[@property='og:image']/@content")

@@ -59,13 +59,7 @@ from .models import (
 )
 from .site import SiteConfig
 
-__all__ = ["render", "Page", "ImageSizeResolver", "FALLBACK_ASPECT_RATIO", "THEME_PATH_ENV"]
-
-#: Width:height used for an image whose size is neither in the JSON nor discoverable. 16:9 is the
-#: common shape of news photos and video stills; with ``layout="responsive"`` the image scales to
-#: the column width, so a wrong guess changes the crop box, never the page layout (AMP requires
-#: both width and height on ``amp-img``: https://amp.dev/documentation/components/amp-img).
-FALLBACK_ASPECT_RATIO = (16, 9)
+__all__ = ["render", "Page", "ImageSizeResolver", "THEME_PATH_ENV"]
 
 #: Environment variable naming a directory with more themes (e.g. ``/opt/themes`` from a Lambda
 #: layer); a theme there shadows the packaged one of the same name.
@@ -355,7 +349,8 @@ def _absolute(src: str, site: SiteConfig) -> str:
 
 
 def _image_size(image: Image, image_sizes: ImageSizeResolver | None) -> tuple[int, int, bool]:
-    """(width, height, known): from the JSON, then the resolver, then the fallback ratio."""
+    """(width, height, known): from the JSON, then the resolver, then the converter's fallback
+    (:data:`amp_renderer.conversion.images.FALLBACK_SIZE`, one rule for block and body images)."""
     if image.width and image.height:
         return image.width, image.height, True
     if image_sizes is not None:
@@ -365,13 +360,15 @@ def _image_size(image: Image, image_sizes: ImageSizeResolver | None) -> tuple[in
             if image.width and not image.height:
                 return image.width, round(image.width * height / width), True
             return width, height, True
-    width, height = FALLBACK_ASPECT_RATIO
+    from .conversion.images import FALLBACK_SIZE
+
+    width, height = FALLBACK_SIZE
     return width, height, False
 
 
 def _image_markup(image: Image, image_sizes: ImageSizeResolver | None, *, css_class: str,
                   sizes: str | None = None) -> Markup:
-    width, height, _known = _image_size(image, image_sizes)
+    width, height, known = _image_size(image, image_sizes)
     caption = []
     if image.caption:
         caption.append(f'<span class="caption">{escape(image.caption)}</span>')
@@ -382,7 +379,11 @@ def _image_markup(image: Image, image_sizes: ImageSizeResolver | None, *, css_cl
     return Markup(
         f'<figure class="{css_class}"><amp-img src="{escape(image.src)}" '
         f'width="{width}" height="{height}" layout="responsive" alt="{escape(image.alt)}"'
-        f'{sizes_attr}></amp-img>{figcaption}</figure>')
+        f'{sizes_attr}{"" if known else _FALLBACK_CLASS_ATTR}></amp-img>{figcaption}</figure>')
+
+
+#: Marks images shown at the fallback size, as the converter does, so the theme can letterbox them.
+_FALLBACK_CLASS_ATTR = ' class="amp-unknown-size"'
 
 
 def _convert(body: _Body, html: str, *, inline: bool, site: SiteConfig,
@@ -446,10 +447,11 @@ def _gallery(body: _Body, block: Gallery, site: SiteConfig, sizes: Any) -> str:
     width, height, _ = _image_size(block.images[0], sizes)
     slides = []
     for image in block.images:
-        w, h, _ = _image_size(image, sizes)
+        w, h, known = _image_size(image, sizes)
         caption = f"<figcaption>{escape(image.caption)}</figcaption>" if image.caption else ""
         slides.append(f'<figure><amp-img src="{escape(image.src)}" width="{w}" height="{h}" '
-                      f'layout="responsive" alt="{escape(image.alt)}"></amp-img>{caption}</figure>')
+                      f'layout="responsive" alt="{escape(image.alt)}"'
+                      f'{"" if known else _FALLBACK_CLASS_ATTR}></amp-img>{caption}</figure>')
     return (f'<amp-carousel class="gallery" type="slides" layout="responsive" width="{width}" '
             f'height="{height}" controls>{"".join(slides)}</amp-carousel>')
 
@@ -466,8 +468,10 @@ def _embed(body: _Body, block: Embed, site: SiteConfig, sizes: Any) -> str:
 
 def _video(body: _Body, block: Video, site: SiteConfig, sizes: Any) -> str:
     body.extensions.add("amp-video")
-    width, height = (block.width, block.height) if block.width and block.height else \
-        FALLBACK_ASPECT_RATIO
+    if block.width and block.height:
+        width, height = block.width, block.height
+    else:  # video players are 16:9 unless told otherwise
+        width, height = 16, 9
     poster = f' poster="{escape(block.poster)}"' if block.poster else ""
     caption = f"<figcaption>{escape(block.caption)}</figcaption>" if block.caption else ""
     return (f'<figure class="video"><amp-video src="{escape(block.src)}" width="{width}" '
