@@ -167,3 +167,19 @@ def test_html_body_variant_renders_the_same_text(page, site):
     text = _text(_doc(page.html).find_class("article-body")[0])
     other_text = _text(_doc(other.html).find_class("article-body")[0])
     assert other_text == text
+
+
+def test_body_css_is_kept_within_the_amp_budget_with_the_theme_first(reference_data, site):
+    from amp_renderer.amp.validator import validate
+
+    rules = "".join(f".c{i} {{ color: #{i % 999:03d}; margin: {i % 7}px; }}\n"
+                    for i in range(4000))  # far more than 75,000 bytes
+    data = dict(reference_data)
+    data.pop("body")
+    data["body_html"] = f"<style>{rules}</style><p style='color: red'>Styled text.</p>"
+    page = render(parse_article(data), site, source_key=KEY)
+    css = _doc(page.html).xpath("//style[@amp-custom]")[0].text
+    assert len(css.encode()) <= 75_000
+    assert ".article-body" in css  # the theme's rules are all there
+    assert validate(page.html).passed
+    assert any("75,000" in e.detail or "budget" in e.detail for e in page.report)

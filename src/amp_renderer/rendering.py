@@ -390,8 +390,11 @@ def _convert(body: _Body, html: str, *, inline: bool, site: SiteConfig,
              image_sizes: ImageSizeResolver | None) -> str:
     from .conversion import convert_html
 
+    # The theme's CSS has priority; body CSS gets what is left of AMP's budget.
+    budget = (_CSS_BUDGET_BYTES - len(_theme_css(site.theme).encode())
+              - sum(len(css.encode()) for css in body.css))
     return body.add_converted(convert_html(html, inline=inline, base_url=site.base_url,
-                                           image_sizes=image_sizes))
+                                           image_sizes=image_sizes, css_budget=max(budget, 0)))
 
 
 def _text_or_html(body: _Body, block: Paragraph | Quote, site: SiteConfig,
