@@ -293,6 +293,7 @@ def hugo(generated: list[dict[str, Any]], big: int, runs: int) -> dict[str, Any]
         seconds, pages = hugo_site.build(binary, small)
         builds.append(seconds)
     info |= {"articles": len(generated), "pages": pages, "build_s_median": _median(builds)}
+    info["build_1core_s"] = min(hugo_site.build(binary, small, cores=1)[0] for _ in range(2))
     rebuilds = []
     for i in range(runs):
         hugo_site.touch_one(small, generated, index=i)
@@ -421,6 +422,10 @@ def table(r: dict[str, Any]) -> str:
         lines.append(f"| Hugo ({h['version'].split()[1]}), all cores | "
                      f"{_fmt(r.get('hugo_pages_per_s'))} | {_fmt(h['build_s_median'], 's', 2)} | "
                      f"{h['pages']} pages, no validation |")
+        lines.append(f"| Hugo, 1 core (`GOMAXPROCS=1`) | {_fmt(r.get('hugo_pages_per_s_1core'))} | "
+                     f"{_fmt(h['build_1core_s'], 's', 2)} | best of 2 |")
+        lines.append(f"| ours ÷ Hugo, pages/s (1 core each) | "
+                     f"{_fmt(r.get('bulk_vs_hugo_ratio_1core'), '', 3)} | | |")
         lines.append(f"| **ours ÷ Hugo, pages/s (all cores)** | "
                      f"**{_fmt(r.get('bulk_vs_hugo_ratio'), '', 3)}** | | > 1 means faster than "
                      "Hugo |")
@@ -509,6 +514,10 @@ def main(argv: list[str] | None = None) -> int:
     publish_ms = results.get("handler_event_ms_median")
     if h:
         results["hugo_pages_per_s"] = round(h["pages"] / h["build_s_median"], 1)
+        results["hugo_pages_per_s_1core"] = round(h["pages"] / h["build_1core_s"], 1)
+        ours_1 = results.get("bulk_pages_per_s_1core")
+        results["bulk_vs_hugo_ratio_1core"] = (
+            round(ours_1 / results["hugo_pages_per_s_1core"], 4) if ours_1 else None)
         results["bulk_vs_hugo_ratio"] = (
             round(ours_all / results["hugo_pages_per_s"], 4) if ours_all else None)
         results["publish_one_vs_hugo_rebuild_ratio"] = {
