@@ -33,14 +33,19 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
 Why a claim item: a DynamoDB condition sees only the item it writes, so "no other record has this
 slug" cannot be a condition on the source record (and a GSI query is eventually consistent).
 A claim item keyed by the slug makes ownership a single-item condition
-(``attribute_not_exists(owner) OR owner = :me``). The claim and the source record's
-``page_keys`` change together in one ``TransactWriteItems``, so the invariant
+(``attribute_not_exists(owner) OR owner = :me``).
 
-    page ``P`` is in ``page_keys`` of ``K``  ⇔  the claim of ``slug(P)`` is owned by ``K``
+Why ordered single-item writes rather than one ``TransactWriteItems``: the order alone keeps the
+site safe after a crash at any point, at half a transaction's write cost. A page is
 
-holds after any crash. Pages are written only after that transaction and deleted before the
-release transaction, so every page in the site bucket is listed in its owner's ``page_keys``:
-nothing can be orphaned past the next run for that key.
+1. listed in its source's ``page_keys`` (write-ahead), then
+2. its slug claimed, then
+3. written (S3);
+
+and removed in the reverse order (page deleted, claim given up, then unlisted). So a page in the
+site bucket is always listed by the source that owns its slug, and the clean-up of a listed page
+deletes it only when that source owns the claim; a listed page whose claim is not owned was never
+written by this source and is only unlisted. Nothing can be orphaned past the next run for a key.
 
 Example:
     >>> claim_key("hello-world")
@@ -53,6 +58,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -104,16 +110,6 @@ def newer_sequencer(a: str | None, b: str | None) -> bool:
 def now_iso() -> str:
     """Now as ISO 8601 UTC with milliseconds."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-
-
-def _cancel_codes(exc: Exception) -> list[str]:
-    reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
-    return [str(r.get("Code", "None")) for r in reasons]
-
-
-def _is_conditional_failure(exc: Exception) -> bool:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-    return code == "ConditionalCheckFailedException"
 
 
 @dataclass
@@ -186,11 +182,15 @@ class ManifestTable:
     # -- the lease -------------------------------------------------------------------------
 
     def acquire(self, source_key: str, token: str, *, now_ms: int,
-                lease_ms: int) -> dict[str, Any] | None:
+                lease_ms: int) -> tuple[bool, dict[str, Any] | None]:
         """Take the lease on ``source_key`` for ``lease_ms`` (creating the record if needed).
 
-        Condition: no lease, or an expired one (a crashed worker's). Returns the record as it
-        now is, or ``None`` when another worker holds a live lease.
+        Condition: no lease, or an expired one (a crashed worker's).
+
+        Returns:
+            ``(True, record as it now is)``, or ``(False, record as it is)`` when another worker
+            holds a live lease (one request either way: the record comes back with the failed
+            condition, ``ReturnValuesOnConditionCheckFailure``).
         """
         try:
             response = self._client.update_item(
@@ -199,27 +199,30 @@ class ManifestTable:
                 ConditionExpression="attribute_not_exists(lease_token) OR lease_expires_ms < :now",
                 ExpressionAttributeValues=self._values(
                     {":t": token, ":e": now_ms + lease_ms, ":now": now_ms}),
-                ReturnValues="ALL_NEW")
-        except self._client.exceptions.ConditionalCheckFailedException:
-            return None
-        return self._from_item(response["Attributes"])
+                ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            item = exc.response.get("Item")
+            return False, (self._from_item(item) if item else None)
+        return True, self._from_item(response["Attributes"])
 
-    def release(self, source_key: str, token: str) -> None:
-        """Give the lease back; a record left with nothing but the key is deleted.
+    def release(self, source_key: str, token: str, *, forget: bool = False) -> None:
+        """Give the lease back. With ``forget`` (the worker committed nothing to a record that
+        had nothing), a record left with nothing but its key is deleted instead.
 
         Raises:
             LeaseLostError: the lease is no longer this worker's (it expired and was taken).
         """
-        try:
-            self._client.delete_item(
-                TableName=self.name, Key=self._key(source_key),
-                ConditionExpression=("lease_token = :t AND attribute_not_exists(#s) "
-                                     "AND attribute_not_exists(page_keys)"),
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues=self._values({":t": token}))
-            return
-        except self._client.exceptions.ConditionalCheckFailedException:
-            pass
+        if forget:
+            try:
+                self._client.delete_item(
+                    TableName=self.name, Key=self._key(source_key),
+                    ConditionExpression=("lease_token = :t AND attribute_not_exists(#s) "
+                                         "AND attribute_not_exists(page_keys)"),
+                    ExpressionAttributeNames={"#s": "status"},
+                    ExpressionAttributeValues=self._values({":t": token}))
+                return
+            except self._client.exceptions.ConditionalCheckFailedException:
+                pass
         try:
             self._client.update_item(
                 TableName=self.name, Key=self._key(source_key),
@@ -232,87 +235,81 @@ class ManifestTable:
 
     # -- slug claims and the write-ahead page set ------------------------------------------
 
-    def claim_page(self, source_key: str, token: str, page_key: str) -> None:
-        """Claim ``slug(page_key)`` for ``source_key`` and add ``page_key`` to its
-        ``page_keys``, atomically (one transaction). Call before writing the page.
+    def claim_page(self, source_key: str, token: str, page_key: str, *, listed: bool) -> None:
+        """Before writing ``page_key``: list it in the record's ``page_keys`` (write-ahead,
+        unless ``listed`` already), then claim its slug (``attribute_not_exists(owner) OR
+        owner = :me``). Two single-item conditional writes, in this order, so a crash between
+        them leaves a listed page that was never written and whose slug is not owned, which
+        the clean-up only unlists.
 
         Raises:
             SlugConflictError: another source key owns the slug (its page is untouched).
             LeaseLostError: the lease on ``source_key`` is no longer this worker's.
-            botocore.exceptions.ClientError: transient faults, transaction conflicts included.
+            botocore.exceptions.ClientError: transient faults.
         """
+        if not listed:
+            self._update(source_key, token, {}, add={"page_keys": {page_key}})
         slug = slug_of_page_key(page_key)
         try:
-            self._client.transact_write_items(TransactItems=[
-                {"Put": {
-                    "TableName": self.name,
-                    "Item": self._values({"source_key": claim_key(slug), "owner": source_key,
-                                          "page_key": page_key, "record_type": "slug_claim",
-                                          "claimed_at": now_iso()}),
-                    "ConditionExpression": "attribute_not_exists(#o) OR #o = :k",
-                    "ExpressionAttributeNames": {"#o": "owner"},
-                    "ExpressionAttributeValues": self._values({":k": source_key})}},
-                {"Update": {
-                    "TableName": self.name, "Key": self._key(source_key),
-                    "UpdateExpression": "ADD page_keys :p",
-                    "ConditionExpression": "lease_token = :t",
-                    "ExpressionAttributeValues": self._values({":p": {page_key}, ":t": token})}},
-            ])
-        except self._client.exceptions.TransactionCanceledException as exc:
-            codes = _cancel_codes(exc)
-            if codes[:1] == ["ConditionalCheckFailed"]:
-                owner = self.owner_of_slug(slug) or "another source"
-                raise SlugConflictError(
-                    f"slug {slug!r} is already published by {owner}; choose another slug "
-                    "(the other article's page is unchanged)", path="slug",
-                    key=source_key) from None
-            if codes[1:2] == ["ConditionalCheckFailed"]:
-                raise LeaseLostError(f"the lease on {source_key} was lost") from None
-            raise
+            self._client.put_item(
+                TableName=self.name,
+                Item=self._values({"source_key": claim_key(slug), "owner": source_key,
+                                   "page_key": page_key, "record_type": "slug_claim",
+                                   "claimed_at": now_iso()}),
+                ConditionExpression="attribute_not_exists(#o) OR #o = :k",
+                ExpressionAttributeNames={"#o": "owner"},
+                ExpressionAttributeValues=self._values({":k": source_key}),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            owner = self._from_item(exc.response.get("Item") or {}).get("owner")
+            raise SlugConflictError(
+                f"slug {slug!r} is already published by {owner or 'another source'}; choose "
+                "another slug (the other article's page is unchanged)", path="slug",
+                key=source_key) from None
 
     def release_page(self, source_key: str, token: str, page_key: str, *, owned: bool) -> None:
-        """Drop ``page_key`` from ``page_keys`` and, when ``owned`` (the caller checked the
-        claim), give up its slug claim, atomically. Call after deleting the page.
+        """After deleting ``page_key`` (when ``owned``: the caller checked the claim is this
+        source's), give up its slug claim, then unlist it from ``page_keys``.
 
         Raises:
             LeaseLostError: the lease on ``source_key`` is no longer this worker's.
         """
-        drop = {"Update": {
-            "TableName": self.name, "Key": self._key(source_key),
-            "UpdateExpression": "DELETE page_keys :p",
-            "ConditionExpression": "lease_token = :t",
-            "ExpressionAttributeValues": self._values({":p": {page_key}, ":t": token})}}
-        items = [drop]
         if owned:
-            items.insert(0, {"Delete": {
-                "TableName": self.name, "Key": self._key(claim_key(slug_of_page_key(page_key))),
-                "ConditionExpression": "#o = :k",
-                "ExpressionAttributeNames": {"#o": "owner"},
-                "ExpressionAttributeValues": self._values({":k": source_key})}})
-        try:
-            self._client.transact_write_items(TransactItems=items)
-        except self._client.exceptions.TransactionCanceledException as exc:
-            if "ConditionalCheckFailed" in _cancel_codes(exc):
-                raise LeaseLostError(f"the lease on {source_key} was lost") from None
-            raise
+            # Already released, or never this source's: nothing to give up.
+            with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
+                self._client.delete_item(
+                    TableName=self.name, Key=self._key(claim_key(slug_of_page_key(page_key))),
+                    ConditionExpression="#o = :k", ExpressionAttributeNames={"#o": "owner"},
+                    ExpressionAttributeValues=self._values({":k": source_key}))
+        self._update(source_key, token, {}, delete={"page_keys": {page_key}})
 
     # -- commits (all conditional on the lease) --------------------------------------------
 
     def _update(self, source_key: str, token: str, sets: dict[str, Any],
-                removes: tuple[str, ...] = ()) -> None:
+                removes: tuple[str, ...] = (), *, add: dict[str, Any] | None = None,
+                delete: dict[str, Any] | None = None, release: bool = False) -> None:
+        """One conditional ``UpdateItem`` on the record (condition: the lease is ``token``);
+        with ``release`` it also gives the lease back."""
         names: dict[str, str] = {}
         values: dict[str, Any] = {":lease": token}
-        parts = []
+        clauses: dict[str, list[str]] = {"SET": [], "REMOVE": [], "ADD": [], "DELETE": []}
         for i, (name, value) in enumerate(sets.items()):
-            names[f"#a{i}"] = name
-            values[f":v{i}"] = value
-            parts.append(f"#a{i} = :v{i}")
-        expression = "SET " + ", ".join(parts)
+            names[f"#s{i}"] = name
+            values[f":s{i}"] = value
+            clauses["SET"].append(f"#s{i} = :s{i}")
         drop = [name for name in removes if name not in sets]
-        if drop:
-            for j, name in enumerate(drop):
-                names[f"#r{j}"] = name
-            expression += " REMOVE " + ", ".join(f"#r{j}" for j in range(len(drop)))
+        if release:
+            drop += ["lease_token", "lease_expires_ms"]
+        for j, name in enumerate(drop):
+            names[f"#r{j}"] = name
+            clauses["REMOVE"].append(f"#r{j}")
+        for verb, changes in (("ADD", add), ("DELETE", delete)):
+            for k, (name, value) in enumerate((changes or {}).items()):
+                names[f"#{verb[0].lower()}{k}"] = name
+                values[f":{verb[0].lower()}{k}"] = value
+                clauses[verb].append(f"#{verb[0].lower()}{k} :{verb[0].lower()}{k}")
+        expression = " ".join(f"{verb} {', '.join(parts)}" for verb, parts in clauses.items()
+                              if parts)
         try:
             self._client.update_item(
                 TableName=self.name, Key=self._key(source_key), UpdateExpression=expression,
@@ -321,30 +318,34 @@ class ManifestTable:
         except self._client.exceptions.ConditionalCheckFailedException:
             raise LeaseLostError(f"the lease on {source_key} was lost") from None
 
-    def commit_published(self, source_key: str, token: str, fields: dict[str, Any]) -> None:
-        """Record a published page (``fields``: page_key, slug, source facts, ...). Clears
-        ``error``; ``None`` values remove the attribute. Conditional on the lease."""
+    def commit_published(self, source_key: str, token: str, fields: dict[str, Any], *,
+                         release: bool = True) -> None:
+        """Record a published page (``fields``: page_key, slug, source facts, ...) and, with
+        ``release``, give the lease back in the same request. Clears ``error``; ``None``
+        values remove the attribute. Conditional on the lease."""
         sets = {k: v for k, v in fields.items() if v is not None}
         sets.update(status=STATUS_PUBLISHED, rendered_at=fields.get("rendered_at") or now_iso())
-        removes = ("error", "deleted_at",
+        removes = ("error", "deleted_at", "failed_at",
                    *(k for k, v in fields.items() if v is None))
-        self._update(source_key, token, sets, removes)
+        self._update(source_key, token, sets, removes, release=release)
 
     def commit_failed(self, source_key: str, token: str, error: dict[str, Any],
-                      facts: dict[str, Any]) -> None:
+                      facts: dict[str, Any], *, release: bool = True) -> None:
         """Record a permanent failure: status ``failed``, ``error`` (code, message, path and the
         source version it concerns). The published page and its facts are kept."""
         sets = {"status": STATUS_FAILED, "failed_at": now_iso(),
                 "error": {k: v for k, v in error.items() if v is not None},
                 **{k: v for k, v in facts.items() if v is not None}}
-        self._update(source_key, token, sets)
+        self._update(source_key, token, sets, release=release)
 
-    def commit_deleted(self, source_key: str, token: str, facts: dict[str, Any]) -> None:
+    def commit_deleted(self, source_key: str, token: str, facts: dict[str, Any], *,
+                       release: bool = True) -> None:
         """Record that the source is gone and its pages were removed."""
         sets = {"status": STATUS_DELETED, "deleted_at": now_iso(),
                 **{k: v for k, v in facts.items() if v is not None}}
-        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, "error"))
+        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, "error"), release=release)
 
-    def note_sequencer(self, source_key: str, token: str, sequencer: str) -> None:
+    def note_sequencer(self, source_key: str, token: str, sequencer: str, *,
+                       release: bool = True) -> None:
         """Record that the event with ``sequencer`` was fully processed (nothing else changed)."""
-        self._update(source_key, token, {"sequencer": sequencer})
+        self._update(source_key, token, {"sequencer": sequencer}, release=release)

@@ -47,8 +47,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import random
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -56,7 +56,13 @@ from urllib.parse import quote
 
 from . import __version__, storage
 from .config import Settings
-from .errors import AmpValidationError, ArticleError, SourceBusyError, TransientError
+from .errors import (
+    AmpValidationError,
+    ArticleError,
+    SlugConflictError,
+    SourceBusyError,
+    TransientError,
+)
 from .events import SourceRecord
 from .keys import is_source_key, page_key
 from .manifest import CLAIM_PREFIX, STATUS_PUBLISHED, ManifestTable, newer_sequencer, now_iso
@@ -76,6 +82,9 @@ LEASE_WAIT_SECONDS = 5.0
 #: The page PutObject starts only with at least this much lease left (s): the one write the lease
 #: cannot fence, so it must not run past the lease.
 WRITE_MARGIN_SECONDS = 45.0
+#: Lease tokens only need to be unique: a PRNG seeded once from os.urandom (per-call urandom
+#: costs a system call per event).
+_TOKENS = random.Random()
 #: Attempts at reading a source whose HEAD and GET disagree (changed or deleted in between).
 _READ_ROUNDS = 3
 #: Conversion report lines kept in the manifest (the full report is in the log line).
@@ -219,48 +228,57 @@ class Publisher:
                 or key.startswith(CLAIM_PREFIX)):
             return Outcome(key, "ignored")
         started = time.perf_counter()
-        token = uuid.uuid4().hex
-        current = self._acquire(record, token)
-        if current is None:
+        token = f"{_TOKENS.getrandbits(96):024x}"
+        acquired = self._acquire(record, token)
+        if acquired is None:
             return Outcome(key, "skipped", timings_ms=_since(started, {}))
-        leased_at = self._clock()
+        current, leased_at = acquired
         try:
-            outcome = self._process_leased(record, token, current, leased_at, started)
+            # Every path ends with one request that commits and gives the lease back.
+            return self._process_leased(record, token, current, leased_at, started)
         except BaseException:
             self._release_quietly(key, token)
             raise
-        self.manifest.release(key, token)
-        return outcome
 
-    def _acquire(self, record: SourceRecord, token: str) -> dict[str, Any] | None:
-        """Take the lease; ``None`` when the record shows the event is stale. Waits up to
-        ``lease_wait_seconds`` for a busy key, then raises :class:`SourceBusyError`."""
+    def _acquire(self, record: SourceRecord, token: str) -> tuple[dict[str, Any], float] | None:
+        """Take the lease: the record and the time the lease counts from (taken *before* the
+        request, so a slow request shortens the lease, never lengthens it); ``None`` when the
+        record shows the event is stale. Waits up to ``lease_wait_seconds`` for a busy key,
+        then raises :class:`SourceBusyError`."""
         deadline = self._clock() + self.lease_wait_seconds
-        delay = 0.01
+        delay = 0.05
         while True:
-            now_ms = int(self._clock() * 1000)
-            current = self.manifest.acquire(record.key, token, now_ms=now_ms,
-                                            lease_ms=int(self.lease_seconds * 1000))
-            if current is not None:
-                return current
-            if _is_stale(record, self.manifest.get(record.key)):
+            asked_at = self._clock()
+            taken, current = self.manifest.acquire(record.key, token,
+                                                   now_ms=int(asked_at * 1000),
+                                                   lease_ms=int(self.lease_seconds * 1000))
+            if taken and current is not None:
+                return current, asked_at
+            if _is_stale(record, current):
                 return None
             if self._clock() + delay > deadline:
                 raise SourceBusyError(
                     f"{record.key} is being rendered by another worker; retry later")
             self._sleep(delay)
-            delay = min(delay * 2, 0.25)
+            delay = min(delay * 2, 0.5)
+
+    def _release(self, key: str, token: str, current: dict[str, Any]) -> None:
+        """Give the lease back without committing; a record that holds nothing else (a key
+        never published) is deleted instead."""
+        empty = not current.get("status") and not current.get("page_keys")
+        self.manifest.release(key, token, forget=empty)
 
     def _release_quietly(self, key: str, token: str) -> None:
         """Best effort after a failure: the original error matters more; an unreleased lease
         only delays the retry until it expires."""
         with contextlib.suppress(Exception):
-            self.manifest.release(key, token)
+            self.manifest.release(key, token)  # keeps the record: it may list a page
 
     def _process_leased(self, record: SourceRecord, token: str, current: dict[str, Any],
                         leased_at: float, started: float) -> Outcome:
         key = record.key
         if _is_stale(record, current):
+            self._release(key, token, current)
             return Outcome(key, "skipped", timings_ms=_since(started, {}))
         sequencer = _max_sequencer(record.sequencer, current.get("sequencer"))
         timings: dict[str, float] = {}
@@ -274,8 +292,10 @@ class Publisher:
             try:
                 site, fingerprint = self._site(record.bucket)
                 if self._unchanged(current, head, fingerprint):
-                    if sequencer != current.get("sequencer"):
+                    if sequencer and sequencer != current.get("sequencer"):
                         self.manifest.note_sequencer(key, token, sequencer)
+                    else:
+                        self._release(key, token, current)
                     timings["read"] = _ms(started)
                     return Outcome(key, "unchanged", page_key=current.get("page_key"),
                                    timings_ms=_since(started, timings))
@@ -337,8 +357,8 @@ class Publisher:
         target = page_key(page.slug, site.output_prefix)
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
-        if target not in listed:
-            self.manifest.claim_page(key, token, target)  # SlugConflictError: recorded
+        # SlugConflictError is recorded as this source's failure; the owner's page is untouched.
+        self.manifest.claim_page(key, token, target, listed=target in listed)
         if self._clock() > leased_at + self.lease_seconds - self.write_margin_seconds:
             raise TransientError(f"too little of the lease on {key} is left to write its page")
         storage.put_page(self.settings.site_bucket, target, page.html,
@@ -348,6 +368,9 @@ class Publisher:
                                    "source-version-id": source.version_id or "",
                                    "renderer-version": __version__,
                                    "site-fingerprint": fingerprint})
+        # Pages no longer needed (a slug change, a crash's leftovers) go before the commit, so
+        # the commit can give the lease back in the same request.
+        removed = self._remove_pages(key, token, listed - {target})
         if self._before_commit is not None:
             self._before_commit(key)
         report = [_report_line(entry) for entry in page.report]
@@ -369,7 +392,6 @@ class Publisher:
             "report": report[:_REPORT_LINES] or None,
             "report_count": len(report),
         })
-        removed = self._remove_pages(key, token, (listed | {target}) - {target})
         timings["write"] = _ms(t0)
         return Outcome(key, "published", page_key=target, page_bytes=page.size_bytes,
                        timings_ms=_since(started, timings), report=page.report,
@@ -381,9 +403,11 @@ class Publisher:
         error = {**exc.to_dict(), "source_etag": facts.get("source_etag"),
                  "source_version_id": facts.get("source_version_id"),
                  "renderer_version": __version__}
-        self.manifest.commit_failed(key, token, error, {"sequencer": sequencer})
+        if isinstance(exc, SlugConflictError):  # the claim step listed the page first
+            current = self.manifest.get(key) or current
         keep = current.get("page_key") if current.get("status") != "deleted" else None
         self._remove_pages(key, token, set(current.get("page_keys") or ()) - {keep})
+        self.manifest.commit_failed(key, token, error, {"sequencer": sequencer})
 
     def _gate(self, html: str) -> Any:
         if self._validate is None:
@@ -416,6 +440,8 @@ class Publisher:
         timings["write"] = _ms(t0)
         if current.get("status") or listed:
             self.manifest.commit_deleted(key, token, {"sequencer": sequencer})
+        else:
+            self._release(key, token, current)
         action: Action = "unpublished" if removed else "unchanged"
         return Outcome(key, action, page_key=removed[0] if removed else None,
                        timings_ms=_since(started, timings), removed_pages=removed)

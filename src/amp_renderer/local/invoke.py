@@ -63,4 +63,4 @@ def invoke_event_file(event_path: Path, *, articles: Path, site_json: Path | Non
     print(json.dumps(result, indent=2, ensure_ascii=False))
     for ignored in parsed.ignored:
         print(f"ignored: {ignored.reason} {ignored.detail}".rstrip(), file=sys.stderr)
-    return 1 if any(o["action"] == "failed" for o in result["outcomes"]) else 0
+    return 1 if any(o["action"] == "failed" for o in result.get("outcomes", [])) else 0

@@ -1,0 +1,389 @@
+"""Chaos: random edits, messy delivery, concurrent workers and injected faults still leave exactly
+the site the final sources imply (issue 5, DESIGN §1 and §6).
+
+A seeded "CMS" makes ``CHAOS_OPS`` (1,000) random create / update / rename (slug change) /
+delete operations over 50 articles in the versioned source bucket; each operation's real-shaped
+S3 event is delivered to 4 worker threads (each its own :class:`Publisher`, like separate Lambda
+containers) with duplicates, reordering and delays. S3 and DynamoDB calls fail at random (throttling
+and 5xx, some retried by botocore, some surfacing as transient errors), and some renders crash
+between the page write and the manifest write, a few of them taking their lease down with them. A
+failed event is retried twice, as Lambda does, then goes to the failed-events queue, which is
+redriven at the end. Then: the site bucket holds exactly one page per live article, byte-equal to a
+fresh render of its final source, and the manifest and the slug claims agree.
+
+Runs on moto's in-process mock. moto does not serialise requests, so a lock makes each AWS call
+atomic as it is in AWS (a conditional write is checked and applied in one step). The seed is printed
+and repeated in every failure message; ``CHAOS_SEED`` and ``CHAOS_OPS`` override.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import time
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+
+from amp_renderer.config import Settings
+from amp_renderer.keys import page_key
+from amp_renderer.local.backend import EmbeddedBackend
+from amp_renderer.site import SiteConfig
+from chaos import Faults
+from conftest import EVENTS
+
+ARTICLES = 50
+WORKERS = 4
+SOURCE_BUCKET = "chaos-source"
+SITE_BUCKET = "chaos-site"
+TABLE = "chaos-manifest"
+QUEUE = "chaos-failed-events"
+#: Lambda's asynchronous invocation: the first attempt and two retries.
+ATTEMPTS = 3
+#: Lease of the workers (s): a worker starts its page write within 1.5 s of taking the lease or
+#: gives up (a retryable error), so a slow test machine cannot make two workers write at once.
+LEASE = 4.0
+
+
+class SimulatedCrash(Exception):
+    """The worker dies after writing the page and before committing the manifest."""
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto's in-process mock with the chaos resources; each AWS call atomic."""
+    import botocore.retries.standard as standard
+    from moto import mock_aws
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    lock = threading.RLock()
+    original = BotocoreStubber.__call__
+
+    def atomic(self, *args, **kwargs):
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", atomic)
+    # botocore's backoff between its own retries (real seconds) would dominate the run time.
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, ctx: 0.001)
+    with mock_aws():
+        yield
+
+
+def _clients(faults: Faults | None = None) -> dict[str, Any]:
+    import boto3
+    from botocore.config import Config
+
+    from amp_renderer.storage import RETRY_CONFIG
+
+    session = boto3.session.Session()
+    clients = {name: session.client(name, config=Config(**RETRY_CONFIG))
+               for name in ("s3", "dynamodb", "sqs")}
+    if faults is not None:
+        for name in ("s3", "dynamodb"):
+            faults.install(clients[name])
+    return clients
+
+
+def _create_resources(clients: dict[str, Any]) -> str:
+    s3, dynamodb = clients["s3"], clients["dynamodb"]
+    for bucket in (SOURCE_BUCKET, SITE_BUCKET):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=SOURCE_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=SOURCE_BUCKET, Key="config/site.json",
+                  Body=(EVENTS / "site.json").read_bytes())
+    dynamodb.create_table(
+        TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "source_key", "AttributeType": "S"},
+                              {"AttributeName": "slug", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "source_key", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[{"IndexName": "slug-index",
+                                 "KeySchema": [{"AttributeName": "slug", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"}}])
+    return clients["sqs"].create_queue(QueueName=QUEUE)["QueueUrl"]
+
+
+def _source_key(index: int) -> str:
+    """Every tenth key has a space and a plus, which arrive URL-encoded in the events."""
+    return f"articles/story {index:02d}+draft.json" if index % 10 == 0 else \
+        f"articles/story-{index:02d}.json"
+
+
+def _article(index: int, revision: int, rename: int) -> bytes:
+    """A small article; ``rename`` picks its slug (each article's slugs are its own)."""
+    return json.dumps({
+        "headline": f"Article {index} revision {revision}",
+        "slug": f"story-{index:02d}-{rename}",
+        "published": "2026-06-25T08:00:00Z",
+        "section": "Chaos",
+        "body": [{"type": "paragraph", "text": f"Revision {revision} of article {index}."}],
+    }).encode()
+
+
+class Delivery:
+    """Events in flight: duplicated, reordered and delayed, with Lambda's retry policy."""
+
+    def __init__(self, rng: random.Random, failed_queue: tuple[Any, str]) -> None:
+        self.rng = rng
+        self.items: list[tuple[float, int, dict]] = []
+        self.cond = threading.Condition()
+        self.in_flight = 0
+        self.closed = False
+        self.sqs, self.queue_url = failed_queue
+        self.sent_to_queue = 0
+        self.errors: list[BaseException] = []
+
+    def put(self, event: dict, *, attempt: int = 1, delay: float = 0.0) -> None:
+        with self.cond:
+            self.items.append((time.monotonic() + delay, attempt, event))
+            self.cond.notify()
+
+    def backlog(self) -> int:
+        with self.cond:
+            return len(self.items) + self.in_flight
+
+    def take(self) -> tuple[int, dict] | None:
+        with self.cond:
+            while True:
+                now = time.monotonic()
+                ready = [i for i, item in enumerate(self.items) if item[0] <= now]
+                if ready:
+                    _, attempt, event = self.items.pop(self.rng.choice(ready))  # any order
+                    self.in_flight += 1
+                    return attempt, event
+                if self.closed and not self.items and not self.in_flight:
+                    self.cond.notify_all()
+                    return None
+                self.cond.wait(0.01)
+
+    def done(self, attempt: int, event: dict, error: BaseException | None) -> None:
+        if error is not None:
+            if attempt < ATTEMPTS:
+                self.put(event, attempt=attempt + 1, delay=0.02 * attempt)
+            else:  # Lambda's on-failure destination record
+                self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps({
+                    "version": "1.0", "timestamp": "2026-06-25T08:17:09.311Z",
+                    "requestContext": {"requestId": "chaos", "condition": "RetriesExhausted",
+                                       "approximateInvokeCount": ATTEMPTS,
+                                       "functionArn": "arn:aws:lambda:us-east-1:123456789012:"
+                                                      "function:chaos:$LATEST"},
+                    "requestPayload": event,
+                    "responseContext": {"statusCode": 200, "functionError": "Unhandled"},
+                    "responsePayload": {"errorType": type(error).__name__,
+                                        "errorMessage": str(error)[:200]}}))
+                self.sent_to_queue += 1
+        with self.cond:
+            self.in_flight -= 1
+            self.cond.notify_all()
+
+
+def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(aws, monkeypatch):
+    from amp_renderer import handler
+    from amp_renderer.amp.validator import validate
+    from amp_renderer.models import parse_article
+    from amp_renderer.pipeline import Publisher
+    from amp_renderer.redrive import redrive
+    from amp_renderer.rendering import render
+
+    seed = int(os.environ.get("CHAOS_SEED") or random.SystemRandom().randrange(2**32))
+    ops = int(os.environ.get("CHAOS_OPS") or 1000)
+    print(f"chaos seed {seed} ({ops} operations); rerun with CHAOS_SEED={seed}")
+    where = f"(CHAOS_SEED={seed}, CHAOS_OPS={ops})"
+    rng = random.Random(seed)
+    monkeypatch.setattr(handler, "logger", _Quiet())
+    monkeypatch.setattr(handler, "metrics", _Quiet())
+
+    healthy = _clients()
+    queue_url = _create_resources(healthy)
+    faults = Faults(random.Random(rng.random()))
+    faulty = _clients(faults)
+    settings = Settings(site_bucket=SITE_BUCKET, manifest_table=TABLE,
+                        failed_events_queue_url=queue_url)
+    crashes = {"soft": 0, "hard": 0}
+    crash_lock = threading.Lock()
+    crash_rng = random.Random(rng.random())
+
+    def before_commit(key: str) -> None:
+        with crash_lock:
+            roll = crash_rng.random()
+        if roll < 0.03:
+            hard = roll < 0.01
+            with crash_lock:
+                crashes["hard" if hard else "soft"] += 1
+            if hard:  # the process dies: it cannot even give its lease back
+                faults.doom_next_dynamodb_calls(1)
+            raise SimulatedCrash(f"crash after writing the page of {key}")
+
+    def gate(html: str) -> Any:
+        """The publish gate passes every page here: validation is the costliest step of a
+        render (about 10 ms each, a thousand renders) and not what this test is about; the
+        validator has its own tests, and every page expected at the end is validated below."""
+        return _Passed()
+
+    # The workers' clock: the redrive runs "later" (after the leases of crashed workers
+    # expired), as an operator's would, without the test sleeping through LEASE.
+    later = [0.0]
+
+    def clock() -> float:
+        return time.time() + later[0]
+
+    def publisher() -> Publisher:
+        return Publisher(settings, s3=faulty["s3"], dynamodb=faulty["dynamodb"],
+                         validate=gate, lease_seconds=LEASE, lease_wait_seconds=0.05,
+                         write_margin_seconds=LEASE - 1.5, before_commit=before_commit,
+                         clock=clock)
+
+    delivery = Delivery(random.Random(rng.random()), (healthy["sqs"], queue_url))
+    events = EmbeddedBackend()  # only its real-shaped S3 event builder; no server
+    events.names = type(events.names)(SOURCE_BUCKET, SITE_BUCKET, TABLE, QUEUE)
+
+    def worker() -> None:
+        mine = publisher()
+        while (item := delivery.take()) is not None:
+            attempt, event = item
+            try:
+                handler.handle_event(event, mine)
+            except Exception as exc:  # noqa: BLE001 - a failed invocation, retried
+                delivery.done(attempt, event, exc)
+            except BaseException as exc:  # pragma: no cover - a bug: stop the run
+                delivery.errors.append(exc)
+                delivery.done(attempt, event, None)
+                raise
+            else:
+                delivery.done(attempt, event, None)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+
+    # The CMS: live state of each article (None = absent), revisions and slugs.
+    state: dict[int, tuple[int, int] | None] = dict.fromkeys(range(ARTICLES))
+    s3 = healthy["s3"]
+    counts = {"create": 0, "update": 0, "rename": 0, "delete": 0}
+    started = time.monotonic()
+    for revision in range(1, ops + 1):
+        index = rng.randrange(ARTICLES)
+        key = _source_key(index)
+        current = state[index]
+        if current is None:
+            kind, new = "create", (revision, 0)
+        else:
+            kind = rng.choices(["update", "rename", "delete"], [5, 2, 2])[0]
+            new = {"update": (revision, current[1]), "rename": (revision, current[1] + 1),
+                   "delete": None}[kind]
+        counts[kind] += 1
+        if new is None:
+            response = s3.delete_object(Bucket=SOURCE_BUCKET, Key=key)
+            event = events.s3_event("ObjectRemoved:DeleteMarkerCreated", key,
+                                    version_id=response.get("VersionId"))
+        else:
+            body = _article(index, *new)
+            response = s3.put_object(Bucket=SOURCE_BUCKET, Key=key, Body=body)
+            event = events.s3_event("ObjectCreated:Put", key, size=len(body),
+                                    etag=response["ETag"].strip('"'),
+                                    version_id=response.get("VersionId"))
+        state[index] = new
+        delivery.put(event, delay=rng.choice([0, 0, 0, 0.01, 0.05]))
+        if rng.random() < 0.2:  # S3 delivers at least once
+            delivery.put(event, delay=rng.choice([0, 0.02, 0.1]))
+        while delivery.backlog() > 2 * WORKERS:  # keep the CMS and the workers interleaved
+            time.sleep(0.002)
+    delivery.closed = True
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not delivery.errors, f"{delivery.errors!r} {where}"
+    assert not any(t.is_alive() for t in threads), f"workers stuck {where}"
+    delivered = time.monotonic() - started
+
+    # The redrive: first with faults still on, then (the outage over) without, until empty.
+    replayed = 0
+    for round_ in range(6):
+        if round_:
+            faults.enabled = False
+        later[0] += LEASE  # leases of crashed workers have expired by now
+        mine = publisher()
+        results = redrive(queue_url, sqs=healthy["sqs"],
+                          handle=lambda e, mine=mine: handler.handle_event(e, mine))
+        replayed += sum(r.status == "replayed" for r in results)
+        if not any(r.status == "failed" for r in results):
+            break
+    left = healthy["sqs"].get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert left["Attributes"]["ApproximateNumberOfMessages"] == "0", f"queue not drained {where}"
+
+    print(f"{counts}; faults {dict(sorted(faults.counts.items()))}; crashes {crashes}; "
+          f"{delivery.sent_to_queue} events to the failed queue, {replayed} replayed; "
+          f"delivery {delivered:.1f}s")
+
+    # What the final sources imply, rendered afresh.
+    site = SiteConfig().merged(json.loads((EVENTS / "site.json").read_text()))
+    expected: dict[str, bytes] = {}
+    owners: dict[str, str] = {}
+    live_keys = {}
+    for index, live in state.items():
+        key = _source_key(index)
+        if live is None:
+            continue
+        page = render(parse_article(json.loads(_article(index, *live))), site, source_key=key)
+        assert validate(page.html).passed
+        expected[page_key(page.slug, site.output_prefix)] = page.html.encode("utf-8")
+        owners[page.slug] = key
+        live_keys[key] = page_key(page.slug, site.output_prefix)
+
+    listing = s3.list_objects_v2(Bucket=SITE_BUCKET)
+    stored = sorted(o["Key"] for o in listing.get("Contents", []))
+    from amp_renderer.manifest import ManifestTable
+
+    manifest = ManifestTable(TABLE, healthy["dynamodb"])
+    records = {r["source_key"]: r for r in manifest.scan()}
+    if stored != sorted(expected):
+        wrong = sorted(set(stored) ^ set(expected))
+        owners_of = {k: s3.head_object(Bucket=SITE_BUCKET, Key=k)["Metadata"] if k in stored
+                     else None for k in wrong}
+        keys = {unquote(m["source-key"]) for m in owners_of.values() if m}
+        raise AssertionError(f"orphans {sorted(set(stored) - set(expected))}, missing "
+                             f"{sorted(set(expected) - set(stored))}; pages {owners_of}; "
+                             f"records {[records.get(k) for k in keys]} {where}")
+    for key, html in expected.items():
+        body = s3.get_object(Bucket=SITE_BUCKET, Key=key)["Body"].read()
+        assert body == html, f"{key} differs from a fresh render of its final source {where}"
+
+    assert manifest.claims() == owners, f"slug claims disagree {where}"
+    for key, page in live_keys.items():
+        record = records.get(key)
+        head = s3.head_object(Bucket=SOURCE_BUCKET, Key=key)
+        assert record is not None, f"no manifest record for {key} {where}"
+        assert (record["status"], record["page_key"], record["source_version_id"]) == \
+            ("published", page, head["VersionId"]), f"{key}: {record} {where}"
+        assert set(record["page_keys"]) == {page}, f"{key}: {record} {where}"
+        assert record.get("lease_expires_ms", 0) < clock() * 1000, \
+            f"{key} left leased {where}"  # an expired lease (a crashed worker's) is harmless
+    for key, record in records.items():
+        if key not in live_keys:
+            assert record.get("status") == "deleted" and not record.get("page_keys"), \
+                f"{key}: {record} {where}"
+    assert counts["rename"] and counts["delete"] and faults.counts and sum(crashes.values()), \
+        f"the run exercised too little {counts} {faults.counts} {crashes} {where}"
+
+
+class _Passed:
+    """A validation result that passed."""
+
+    passed = True
+    errors: tuple = ()
+
+
+class _Quiet:
+    """Logger and Metrics off for the run: thousands of log lines would only slow it down, and
+    Powertools' Metrics object collects per invocation, not per thread."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
