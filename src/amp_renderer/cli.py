@@ -138,6 +138,61 @@ def _cmd_demo(argv: list[str]) -> int:
     return demo_main(argv)
 
 
+def _cmd_status(args: argparse.Namespace) -> int:
+    """``status``: exit 0, or 1 when a shown record failed or events wait in the queue."""
+    import os
+
+    from .manifest import ManifestTable
+    from .status import collect_status, format_status, status_json
+
+    table = args.table or os.environ.get("MANIFEST_TABLE")
+    if not table:
+        print("amp-render status: give --table or set MANIFEST_TABLE", file=sys.stderr)
+        return 2
+    queue_url = args.queue_url or os.environ.get("FAILED_EVENTS_QUEUE_URL") or None
+    report = collect_status(ManifestTable(table), key=args.key, queue_url=queue_url)
+    print(status_json(report) if args.json else format_status(report, detail=bool(args.key)))
+    failing = report.counts.get("failed", 0) or bool(report.failed_events)
+    return 1 if failing else 0
+
+
+def _cmd_redrive(args: argparse.Namespace) -> int:
+    """``redrive``: exit 0 when every message was replayed (or listed), 1 when some failed."""
+    import os
+
+    from .redrive import redrive
+
+    queue_url = args.queue_url or os.environ.get("FAILED_EVENTS_QUEUE_URL")
+    if not queue_url:
+        print("amp-render redrive: give --queue-url or set FAILED_EVENTS_QUEUE_URL",
+              file=sys.stderr)
+        return 2
+    if not args.dry_run:
+        from .local.demo import _quiet_powertools
+
+        _quiet_powertools()
+    results = redrive(queue_url, dry_run=args.dry_run, limit=args.limit)
+    for result in results:
+        keys = ", ".join(result.source_keys) or "-"
+        detail = ", ".join(result.actions) if result.status == "replayed" else (
+            result.error or result.original_error)
+        print(f"{result.status:<10} {result.message_id}  {keys}  {detail}"[:240])
+    replayed = sum(r.status == "replayed" for r in results)
+    failed = sum(r.status in ("failed", "unreadable") for r in results)
+    if args.dry_run:
+        print(f"{len(results)} message(s) listed; nothing replayed or deleted", file=sys.stderr)
+    else:
+        print(f"{len(results)} message(s): {replayed} replayed and deleted, {failed} kept",
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _cmd_backend(args: argparse.Namespace) -> int:
+    from .local.standalone import serve
+
+    return serve(args.port, seed=args.seed, events_dir=args.events)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``amp-render`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -178,6 +233,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--site", type=Path, default=Path("events/site.json"))
     p.add_argument("--out", type=Path, default=Path("build/site"))
     p.set_defaults(func=_cmd_invoke)
+
+    p = sub.add_parser("status", help="manifest records and failed events (AWS or local)")
+    p.add_argument("key", nargs="?", help="one source key, e.g. articles/a.json (all if omitted)")
+    p.add_argument("--json", action="store_true", help="JSON instead of a table")
+    p.add_argument("--table", help="manifest table (default: $MANIFEST_TABLE)")
+    p.add_argument("--queue-url", help="failed-events queue (default: $FAILED_EVENTS_QUEUE_URL)")
+    p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser("redrive", help="replay the failed-events queue through the handler")
+    p.add_argument("--dry-run", action="store_true", help="list the messages; change nothing")
+    p.add_argument("--limit", type=int, help="at most this many messages")
+    p.add_argument("--queue-url", help="failed-events queue (default: $FAILED_EVENTS_QUEUE_URL)")
+    p.set_defaults(func=_cmd_redrive)
+
+    p = sub.add_parser("backend", help="keep the embedded backend up and print its environment")
+    p.add_argument("--port", type=int, default=4566, help="port on 127.0.0.1 (default 4566)")
+    p.add_argument("--seed", action="store_true",
+                   help="publish the sample articles, one broken article and a failed event")
+    p.add_argument("--events", type=Path, default=Path("events"), help=argparse.SUPPRESS)
+    p.set_defaults(func=_cmd_backend)
 
     args = parser.parse_args(argv)
     return args.func(args)

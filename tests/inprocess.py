@@ -1,0 +1,146 @@
+"""moto's in-process mock with the template's resources, for the fast reliability tests.
+
+``deployment`` is a fixture: import it into a test module (``from inprocess import deployment``).
+It yields a :class:`Deployment` with boto3 clients on the mock, the resource names, the reference
+site configuration uploaded, and helpers that put/delete sources returning real-shaped events.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from conftest import EVENTS
+
+
+@dataclass
+class Deployment:
+    """One mocked deployment: clients, names, and helpers that act like S3 and Lambda."""
+
+    s3: Any
+    dynamodb: Any
+    sqs: Any
+    names: Any
+    queue_url: str
+    events: Any  # an EmbeddedBackend used only for its S3 event builder
+
+    @property
+    def settings(self):
+        from amp_renderer.config import Settings
+
+        return Settings(site_bucket=self.names.site_bucket,
+                        manifest_table=self.names.manifest_table,
+                        failed_events_queue_url=self.queue_url)
+
+    def publisher(self, **kwargs: Any):
+        """A :class:`Publisher` on this deployment (keyword arguments passed through)."""
+        from amp_renderer.pipeline import Publisher
+
+        return Publisher(self.settings, s3=kwargs.pop("s3", self.s3),
+                         dynamodb=kwargs.pop("dynamodb", self.dynamodb), **kwargs)
+
+    def put_source(self, key: str, body: bytes | dict) -> dict:
+        """Upload a source; returns the ``ObjectCreated:Put`` event S3 would send."""
+        if isinstance(body, dict):
+            body = json.dumps(body).encode()
+        response = self.s3.put_object(Bucket=self.names.source_bucket, Key=key, Body=body)
+        return self.events.s3_event("ObjectCreated:Put", key, size=len(body),
+                                    etag=response["ETag"].strip('"'),
+                                    version_id=response.get("VersionId"))
+
+    def delete_source(self, key: str) -> dict:
+        response = self.s3.delete_object(Bucket=self.names.source_bucket, Key=key)
+        return self.events.s3_event("ObjectRemoved:DeleteMarkerCreated", key,
+                                    version_id=response.get("VersionId"))
+
+    def pages(self) -> list[str]:
+        listing = self.s3.list_objects_v2(Bucket=self.names.site_bucket)
+        return sorted(o["Key"] for o in listing.get("Contents", []))
+
+    def page(self, key: str) -> bytes:
+        return self.s3.get_object(Bucket=self.names.site_bucket, Key=key)["Body"].read()
+
+    def manifest(self):
+        from amp_renderer.manifest import ManifestTable
+
+        return ManifestTable(self.names.manifest_table, self.dynamodb)
+
+
+@pytest.fixture
+def deployment(monkeypatch):
+    """A fresh mocked deployment (buckets, manifest table with its GSI, failed-events queue)."""
+    import boto3
+    from botocore.config import Config
+    from moto import mock_aws
+
+    from amp_renderer.local.backend import EmbeddedBackend
+    from amp_renderer.storage import RETRY_CONFIG
+
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        session = boto3.session.Session()
+        clients = {n: session.client(n, config=Config(**RETRY_CONFIG))
+                   for n in ("s3", "dynamodb", "sqs")}
+        events = EmbeddedBackend()
+        names = events.names
+        for bucket in (names.source_bucket, names.site_bucket):
+            clients["s3"].create_bucket(Bucket=bucket)
+        clients["s3"].put_bucket_versioning(Bucket=names.source_bucket,
+                                            VersioningConfiguration={"Status": "Enabled"})
+        clients["s3"].put_object(Bucket=names.source_bucket, Key="config/site.json",
+                                 Body=(EVENTS / "site.json").read_bytes())
+        clients["dynamodb"].create_table(
+            TableName=names.manifest_table, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "source_key", "AttributeType": "S"},
+                                  {"AttributeName": "slug", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "source_key", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[{"IndexName": "slug-index",
+                                     "KeySchema": [{"AttributeName": "slug", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}])
+        queue_url = clients["sqs"].create_queue(QueueName=names.failed_events_queue)["QueueUrl"]
+        yield Deployment(clients["s3"], clients["dynamodb"], clients["sqs"], names, queue_url,
+                         events)
+
+
+def small_article(headline: str = "A small article", **fields: Any) -> dict:
+    """A valid article with a one-paragraph body (fields override)."""
+    return {"headline": headline, "published": "2026-06-25T08:00:00Z",
+            "body": [{"type": "paragraph", "text": f"{headline}: the text."}], **fields}
+
+
+def count_calls(client: Any, operation: str) -> list[dict]:
+    """Record the parameters of every ``operation`` call ``client`` makes (a botocore hook)."""
+    calls: list[dict] = []
+    service = client.meta.service_model.service_name
+
+    def hook(params: dict, **_: Any) -> None:
+        calls.append(dict(params))
+
+    client.meta.events.register(f"provide-client-params.{service}.{operation}", hook)
+    return calls
+
+
+def fail_calls(client: Any, operation: str, code: str = "SlowDown", times: int = 1,
+               status: int = 503) -> list[int]:
+    """The next ``times`` calls of ``operation`` raise the ClientError botocore raises once its
+    retries are spent. Returns a one-item list counting the failures injected."""
+    from botocore.exceptions import ClientError
+
+    service = client.meta.service_model.service_name
+    left = [times]
+
+    def hook(model: Any, **_: Any) -> None:
+        if left[0] > 0:
+            left[0] -= 1
+            raise ClientError({"Error": {"Code": code, "Message": "injected"},
+                               "ResponseMetadata": {"HTTPStatusCode": status}}, model.name)
+
+    client.meta.events.register_first(f"before-call.{service}.{operation}", hook)
+    return left
