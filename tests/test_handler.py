@@ -163,3 +163,44 @@ def test_oversize_object_is_refused(backend, event, monkeypatch):
         handler._publisher.cache_clear()
     assert result["outcomes"][0]["error"]["code"] == "object_too_large"
     assert _site_keys(backend) == []
+
+
+def test_sqs_batch_reports_only_the_message_that_hit_a_transient_fault(backend, event):
+    """S3 → SQS → Lambda: partial batch failure (Powertools BatchProcessor). The sample message
+    publishes; a copy whose object read is throttled comes back in batchItemFailures."""
+    _put(backend, REF_KEY, REFERENCE.read_bytes())
+    batch = event("sqs-s3-put-reference")
+    throttled = json.loads(json.dumps(batch["Records"][0]))
+    throttled["messageId"] = "throttled-message"
+    body = json.loads(throttled["body"])
+    body["Records"][0]["s3"]["object"]["key"] = "articles/throttled.json"
+    throttled["body"] = json.dumps(body)
+    batch["Records"].append(throttled)
+    _put(backend, "articles/throttled.json", REFERENCE.read_bytes())
+    s3 = backend.client("s3")
+
+    def throttle(params, **_):
+        if params.get("Key") == "articles/throttled.json":
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"}},
+                              "HeadObject")
+
+    s3.meta.events.register("provide-client-params.s3.HeadObject", throttle)
+    try:
+        result = _invoke(batch)
+    finally:
+        s3.meta.events.unregister("provide-client-params.s3.HeadObject", throttle)
+    assert result == {"batchItemFailures": [{"itemIdentifier": "throttled-message"}]}
+    assert _site_keys(backend) == [PAGE_KEY]
+
+
+def test_eventbridge_object_created_and_deleted_publish_and_unpublish(backend, event):
+    _put(backend, REF_KEY, REFERENCE.read_bytes())
+    created = _invoke(event("eventbridge-object-created"))
+    assert [o["action"] for o in created["outcomes"]] == ["published"]
+    assert _site_keys(backend) == [PAGE_KEY]
+    backend.client("s3").delete_object(Bucket=backend.names.source_bucket, Key=REF_KEY)
+    deleted = _invoke(event("eventbridge-object-deleted"))
+    assert [o["action"] for o in deleted["outcomes"]] == ["unpublished"]
+    assert _site_keys(backend) == []
