@@ -193,14 +193,16 @@ def put_page(bucket: str, key: str, html: str, *, cache_control: str,
 
 def head_page(bucket: str, key: str, *, s3: Any = None) -> dict[str, str] | None:
     """The user metadata of a stored page (``source-etag``, ``renderer-version``...), or
-    ``None`` when there is no such page."""
+    ``None`` when there is no such page or it cannot be read (without ``s3:ListBucket`` S3
+    answers 403 for a missing key: the caller then simply renders again)."""
     from botocore.exceptions import ClientError
 
     s3 = s3 or client("s3")
     try:
         return dict(s3.head_object(Bucket=bucket, Key=key).get("Metadata") or {})
     except ClientError as exc:
-        if _missing(exc):
+        code = str(exc.response.get("Error", {}).get("Code"))
+        if _missing(exc) or code in ("403", "AccessDenied", "Forbidden"):
             return None
         raise
 
