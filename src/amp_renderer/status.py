@@ -27,7 +27,7 @@ __all__ = ["StatusReport", "collect_status", "peek_failed_events", "format_statu
 
 #: Columns of the table: (title, record field).
 _COLUMNS = (("SOURCE KEY", "source_key"), ("STATUS", "status"), ("PAGE", "page_key"),
-            ("SOURCE VERSION", "source_version_id"), ("RENDERED (UTC)", "rendered_at"),
+            ("VERSION", "source_version_id"), ("RENDERED (UTC)", "rendered_at"),
             ("LAST ERROR", "error"))
 
 

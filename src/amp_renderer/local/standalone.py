@@ -27,6 +27,9 @@ __all__ = ["serve", "exports"]
 DEFAULT_PORT = 4566
 #: A source key whose object is not JSON: what a failed article looks like in ``status``.
 BROKEN_KEY = "articles/broken-draft.json"
+#: The sample article edited (``updated`` set) by the upload whose event failed.
+EDITED_SAMPLE = "met-palantir-extension.json"
+EDITED_AT = "2026-06-26T09:30:00Z"
 
 
 def exports(backend: EmbeddedBackend) -> dict[str, str]:
@@ -55,10 +58,19 @@ def _seed(backend: EmbeddedBackend, events_dir: Path, stream) -> None:
     result = backend.invoke(backend.put_source(BROKEN_KEY, b'{"headline": "Half a draft", '))
     print(f"seeded {BROKEN_KEY}: {result['outcomes'][0]['action']}", file=stream)
     record = events_dir / "failed-event-destination-record.json"
-    if record.exists():
+    reference = events_dir / "articles" / EDITED_SAMPLE
+    if record.exists() and reference.exists():
+        # An edit whose invocation failed after Lambda's retries: the source changed, the page
+        # did not, and the on-failure destination record (the sample's shape and error) waits.
+        data = json.loads(reference.read_text(encoding="utf-8"))
+        data["updated"] = EDITED_AT
+        failed = json.loads(record.read_text(encoding="utf-8"))
+        failed["requestPayload"] = backend.put_source(f"articles/{EDITED_SAMPLE}",
+                                                      json.dumps(data).encode())
         backend.client("sqs").send_message(QueueUrl=backend.queue_url,
-                                           MessageBody=json.dumps(json.loads(record.read_text())))
-        print(f"seeded the failed-events queue with {record.name}", file=stream)
+                                           MessageBody=json.dumps(failed))
+        print(f"seeded the failed-events queue: an edit of articles/{EDITED_SAMPLE} whose "
+              "invocation failed", file=stream)
 
 
 def serve(port: int = DEFAULT_PORT, *, seed: bool = False, events_dir: Path = Path("events"),
