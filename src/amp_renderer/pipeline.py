@@ -30,10 +30,13 @@ loses it) and the retried event, or the next one, or a redrive, redoes the work 
 source and removes every listed page that is not the current one. Before the one unfenced write,
 the PutObject, the worker checks that at least :data:`WRITE_MARGIN_SECONDS` of its lease remain.
 
-Stale work is skipped twice over: an event whose S3 ``sequencer`` is not newer than the one the
-record last completed is dropped without reading S3 (a later event already made the page match
-a later state), and a source version equal to the committed one (ETag, version id, renderer
-version, site configuration, and the stored page's own metadata) is not rendered again.
+Stale work is skipped twice over: a duplicate delivery (an event whose S3 ``sequencer`` is the one
+the record last completed) is dropped without reading S3, and a source version equal to the
+committed one (ETag, version id, renderer version, site configuration, and the stored page's own
+metadata) is not rendered again, whatever event brought it. An event *older* than the last one
+completed is still processed (it reads the current source, so it is harmless and cheap): S3's
+sequencers are only comparable between real events of one key, and hand-made or sample events
+(``sam local invoke -e events/...``) must not be silently dropped.
 LastModified is recorded but not used to order versions: it has one-second resolution and
 deleting the newest version of an object makes an older one current again, which must publish.
 
@@ -99,7 +102,7 @@ class Outcome:
         source_key: the decoded source key.
         action: ``published`` (page written), ``unpublished`` (page deleted), ``unchanged``
             (nothing to do: the page already matches, or an absent source with no page),
-            ``skipped`` (stale event: a later one was already processed), ``ignored`` (not an
+            ``skipped`` (a duplicate of the event last processed), ``ignored`` (not an
             article key), ``failed`` (permanent input error, recorded; the previous page kept).
         page_key: the page written or deleted.
         page_bytes: size of the page written.
@@ -243,8 +246,8 @@ class Publisher:
     def _acquire(self, record: SourceRecord, token: str) -> tuple[dict[str, Any], float] | None:
         """Take the lease: the record and the time the lease counts from (taken *before* the
         request, so a slow request shortens the lease, never lengthens it); ``None`` when the
-        record shows the event is stale. Waits up to ``lease_wait_seconds`` for a busy key,
-        then raises :class:`SourceBusyError`."""
+        record shows the event is a duplicate of one already processed. Waits up to
+        ``lease_wait_seconds`` for a busy key, then raises :class:`SourceBusyError`."""
         deadline = self._clock() + self.lease_wait_seconds
         delay = 0.05
         while True:
@@ -254,7 +257,7 @@ class Publisher:
                                                    lease_ms=int(self.lease_seconds * 1000))
             if taken and current is not None:
                 return current, asked_at
-            if _is_stale(record, current):
+            if _is_duplicate(record, current):
                 return None
             if self._clock() + delay > deadline:
                 raise SourceBusyError(
@@ -277,7 +280,7 @@ class Publisher:
     def _process_leased(self, record: SourceRecord, token: str, current: dict[str, Any],
                         leased_at: float, started: float) -> Outcome:
         key = record.key
-        if _is_stale(record, current):
+        if _is_duplicate(record, current):
             self._release(key, token, current)
             return Outcome(key, "skipped", timings_ms=_since(started, {}))
         sequencer = _max_sequencer(record.sequencer, current.get("sequencer"))
@@ -447,11 +450,11 @@ class Publisher:
                        timings_ms=_since(started, timings), removed_pages=removed)
 
 
-def _is_stale(record: SourceRecord, current: dict[str, Any] | None) -> bool:
-    """The record's event is not newer than the last one fully processed for its key."""
+def _is_duplicate(record: SourceRecord, current: dict[str, Any] | None) -> bool:
+    """The record's event is the last one fully processed for its key (S3 delivered it twice)."""
     if not current or not record.sequencer or not current.get("sequencer"):
         return False
-    return not newer_sequencer(record.sequencer, current["sequencer"])
+    return int(record.sequencer, 16) == int(current["sequencer"], 16)
 
 
 def _max_sequencer(a: str | None, b: str | None) -> str | None:

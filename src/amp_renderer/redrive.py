@@ -8,7 +8,7 @@ path as Lambda) and deletes the message **only after** the handler returned. A m
 raises (a transient fault again) is made visible again at once and kept for the next run.
 
 Replaying is safe at any time: processing is level-triggered (it renders the source as it is now),
-an event older than the last one processed for its key is skipped, and a permanent input error is
+a duplicate of the event last processed for its key is skipped, and a permanent input error is
 recorded in the manifest, so its message is deleted too (fix the article and upload it again).
 
 Example (``--dry-run`` lists without replaying or deleting)::
