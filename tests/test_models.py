@@ -86,3 +86,35 @@ def test_headline_is_plain_text_even_when_it_looks_like_markup(reference_data):
     as written (the theme escapes it), not an error."""
     assert parse_article(dict(reference_data, headline="Use <div> for layout")).headline == \
         "Use <div> for layout"
+
+
+@pytest.mark.parametrize("value", ["20260101", "2026", 2026, -1, 1767225600, "June 25, 2026",
+                                   "2026-06-25T9:30"])
+def test_dates_must_be_iso_8601_strings(reference_data, value):
+    with pytest.raises(SchemaError) as caught:
+        parse_article(dict(reference_data, published=value))
+    assert caught.value.path == "published"
+    assert "ISO 8601" in str(caught.value)
+
+
+def test_control_characters_are_dropped_from_text(reference_data):
+    data = copy.deepcopy(reference_data)
+    data["headline"] = "Met\u0000 gets\u000b extension\u007f"
+    data["tags"] = ["Pal\u0001antir"]
+    data["body"][1]["text"] = "Line one\nline two\ttabbed\u0008"
+    article = parse_article(data)
+    assert article.headline == "Met gets extension"
+    assert article.tags == ["Palantir"]
+    assert article.body[1].text == "Line one\nline two\ttabbed"
+
+
+def test_schema_version_must_be_a_number_not_true(reference_data):
+    with pytest.raises(SchemaError) as caught:
+        parse_article(dict(reference_data, schema_version=True))
+    assert caught.value.path == "schema_version"
+
+
+def test_invalid_unicode_is_named(reference_data):
+    data = json.loads(json.dumps(reference_data)[:-1] + ', "\\ud800": 1}')
+    with pytest.raises(SchemaError, match="not valid Unicode"):
+        parse_article(data)

@@ -62,3 +62,16 @@ def test_an_unpublished_post_says_why():
     post["status"] = "draft"
     with pytest.raises(UnsupportedShapeError, match="no publishable post.*draft"):
         load_article(json.dumps(post).encode(), key=KEY)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"headline": "x", "n": ' + b"1" * 5000 + b"}",  # over Python's int-conversion limit
+        b'{"headline": "x", "n": ' + b"[" * 5000 + b"]" * 5000 + b"}",  # nested too deep
+    ],
+)
+def test_pathological_json_is_an_input_error_not_a_crash(raw):
+    with pytest.raises(InvalidJSONError) as caught:
+        load_article(raw, key=KEY)
+    assert caught.value.key == KEY

@@ -63,28 +63,63 @@ LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 EMBED_PROVIDERS = ("youtube", "vimeo", "twitter", "instagram", "facebook", "soundcloud", "iframe")
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: ISO 8601 extended date-time: date, ``T`` (or a space), hours and minutes, optional seconds and
+#: fraction, optional ``Z`` or ±hh:mm. Anything else (``20260101``, ``2026``, Unix timestamps)
+#: is refused rather than guessed at: pydantic alone would read a number as seconds since 1970.
+_DATE_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:?\d{2})?$")
 _DATETIME = TypeAdapter(dt.datetime)
 
 
 def _parse_when(value: Any) -> Any:
     """ISO 8601 date or date-time. A bare date stays a :class:`datetime.date` (so the page can
-    say ``<time datetime="2026-06-25">``); a date-time without a zone is taken as UTC."""
-    if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
-        return dt.date.fromisoformat(value.strip())
-    if isinstance(value, (str, dt.datetime)):
-        parsed = _DATETIME.validate_python(value)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-    return value
+    say ``<time datetime="2026-06-25">``); a date-time without a zone is taken as UTC.
+
+    Raises ``ValueError`` for anything that is not such a string."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date (2026-06-25) or date-time string "
+                         "(2026-06-25T09:30:00+01:00)")
+    text = value.strip()
+    if _DATE_ONLY.match(text):
+        return dt.date.fromisoformat(text)
+    if not _DATE_TIME.match(text):
+        raise ValueError(f"{value[:40]!r} is not an ISO 8601 date (2026-06-25) or date-time "
+                         "(2026-06-25T09:30:00+01:00)")
+    parsed = _DATETIME.validate_python(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 When = Annotated[dt.date | dt.datetime, BeforeValidator(_parse_when)]
 
 
+#: C0 and C1 control characters other than tab, line feed and carriage return: invisible, and a
+#: parse error or worse in HTML (a NUL in a title), so they are dropped from every string.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _without_controls(value: Any) -> Any:
+    if isinstance(value, str):
+        return _CONTROL_CHARS.sub("", value)
+    if isinstance(value, list):
+        return [_without_controls(item) for item in value]
+    return value
+
+
 class _Model(BaseModel):
     """Base: unknown fields are kept aside (``model_extra``) and reported as warnings, never
-    rendered (DESIGN §3: "Unknown fields are ignored with a warning")."""
+    rendered (DESIGN §3: "Unknown fields are ignored with a warning"). Control characters are
+    dropped from every string field (see :data:`_CONTROL_CHARS`)."""
 
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_control_characters(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: _without_controls(value) for key, value in data.items()}
+        return data
 
 
 def _check_src(value: str) -> str:
@@ -260,7 +295,7 @@ class Article(_Model):
     timezone-aware :class:`datetime.datetime`.
     """
 
-    schema_version: int = SCHEMA_VERSION
+    schema_version: Annotated[int, Field(strict=True)] = SCHEMA_VERSION
     id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     slug: Annotated[str, Field(pattern=SLUG_PATTERN)] | None = None
     headline: Annotated[str, Field(min_length=1, max_length=300)]
@@ -336,9 +371,12 @@ def _schema_error(exc: ValidationError) -> SchemaError:
     ctx_error = (first.get("ctx") or {}).get("error")
     if isinstance(ctx_error, _PathError):
         return SchemaError(f"{ctx_error.path}: {ctx_error}", path=ctx_error.path)
-    path = _json_path(tuple(first["loc"]))
+    path = _json_path(tuple(first["loc"])) or "$"
     message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "union_tag_invalid":
+    if first["type"] == "string_unicode":
+        message = ("text that is not valid Unicode (a lone surrogate escape such as \\ud800) "
+                   "in a field name or value")
+    elif first["type"] == "union_tag_invalid":
         tag = (first.get("ctx") or {}).get("tag")
         message = (f"unknown block type {tag!r}; expected one of " + ", ".join(BLOCK_TYPES))
         path = f"{path}.type"
@@ -348,7 +386,7 @@ def _schema_error(exc: ValidationError) -> SchemaError:
     count = exc.error_count()
     if count > 1:
         message += f" (and {count - 1} more error{'s' if count > 2 else ''})"
-    return SchemaError(f"{path}: {message}" if path else message, path=path or None)
+    return SchemaError(f"{path}: {message}", path=path)
 
 
 def parse_article(data: Any) -> Article:

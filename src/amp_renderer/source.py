@@ -48,6 +48,11 @@ def decode_json(raw: bytes, *, key: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidJSONError(f"{key} is not valid JSON: {exc}", key=key) from None
+    except RecursionError:
+        raise InvalidJSONError(f"{key} nests arrays or objects too deeply to be an article",
+                               key=key) from None
+    except ValueError as exc:  # e.g. an integer over Python's 4,300-digit conversion limit
+        raise InvalidJSONError(f"{key} is not usable JSON: {exc}", key=key) from None
 
 
 def load_article(raw: bytes, *, key: str) -> Article:
