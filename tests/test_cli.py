@@ -109,3 +109,19 @@ def test_serve_maps_urls_like_cloudfront(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_render_escapes_field_names_and_refuses_empty_files(tmp_path, capsys, reference_data):
+    forged = dict(reference_data)
+    forged["evil\n\u001b[31mFAKE: AMP validation PASS"] = 1
+    source = tmp_path / "forged.json"
+    source.write_text(json.dumps(forged))
+    assert main(["render", str(source), "-o", f"{tmp_path}/out/"]) == 0
+    err = capsys.readouterr().err
+    assert "\u001b" not in err and "\nFAKE" not in err
+    assert "evil\\n\\x1b[31mFAKE" in err
+
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    assert main(["render", str(empty)]) == 2
+    assert "no publishable article" in capsys.readouterr().err

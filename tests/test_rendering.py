@@ -183,3 +183,12 @@ def test_body_css_is_kept_within_the_amp_budget_with_the_theme_first(reference_d
     assert ".article-body" in css  # the theme's rules are all there
     assert validate(page.html).passed
     assert any("75,000" in e.detail or "budget" in e.detail for e in page.report)
+
+
+def test_html_body_gets_a_meta_description_from_its_first_paragraph(site):
+    data = json.loads(REFERENCE_HTML.read_text())
+    data.pop("description")
+    page = render(parse_article(data), site, source_key=KEY)
+    (description,) = _doc(page.html).xpath("//meta[@name='description']/@content")
+    assert description.startswith("Met gets extension to Palantir AI project - The London")
+    assert len(description) <= 160 and description.endswith("…")

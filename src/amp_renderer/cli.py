@@ -22,6 +22,13 @@ from pathlib import Path
 __all__ = ["main"]
 
 
+def _printable(text: str) -> str:
+    """``text`` with control and other non-printable characters escaped, so a field name in an
+    article cannot forge lines or terminal colours in our output."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
 def _load_site(path: Path | None):
     from .site import SiteConfig
 
@@ -66,7 +73,10 @@ def _cmd_render(args: argparse.Namespace) -> int:
                                            source_key=key)
         articles = [parse_article(doc) for doc in documents]
     except ArticleError as exc:
-        print(f"{path}: {exc.code}: {exc}", file=sys.stderr)
+        print(f"{path}: {exc.code}: {_printable(str(exc))}", file=sys.stderr)
+        return 2
+    if not articles:
+        print(f"{path}: no publishable article in this file", file=sys.stderr)
         return 2
     image_sizes = None
     if not args.no_image_probe:
@@ -78,7 +88,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
         try:
             page = render(article, site, source_key=key, image_sizes=image_sizes)
         except ArticleError as exc:
-            print(f"{path}[{index}]: {exc.code}: {exc}", file=sys.stderr)
+            print(f"{path}[{index}]: {exc.code}: {_printable(str(exc))}", file=sys.stderr)
             status = 2
             continue
         result = validate(page.html)
@@ -93,7 +103,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
             target.write_text(page.html, encoding="utf-8")
             print(f"{label}: wrote {target} ({page.size_bytes:,} bytes)", file=sys.stderr)
         for warning in page.warnings:
-            print(f"{label}: warning: unknown field {warning} ignored", file=sys.stderr)
+            print(f"{label}: warning: unknown field {_printable(warning)} ignored",
+                  file=sys.stderr)
         if args.report:
             _print_report(page.report, sys.stderr)
         if result.passed:

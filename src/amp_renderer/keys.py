@@ -27,8 +27,10 @@ def decode_event_key(raw: str) -> str:
 
 
 def stem(key: str) -> str:
-    """The file name of ``key`` without directory and extension: ``articles/a.b.json`` → ``a.b``."""
-    return posixpath.splitext(posixpath.basename(key))[0]
+    """The file name of ``key`` without directory and extension: ``articles/a.b.json`` → ``a.b``;
+    ``articles/.json`` → ``""`` (a name that is only an extension has no stem)."""
+    name = posixpath.basename(key)
+    return name[: name.rfind(".")] if "." in name else name
 
 
 def slug_from_key(key: str) -> str:

@@ -248,7 +248,7 @@ def _json_for_script(data: Any) -> Markup:
 def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str, body: _Body,
                   image_sizes: ImageSizeResolver | None, source_key: str | None) -> dict:
     language = article.language or site.language
-    description = article.description or _first_text(article)
+    description = article.description or _first_text(article, body)
     publisher = site.effective_publisher
     hero = None
     if article.image is not None:
@@ -332,13 +332,32 @@ def _extension_script(name: str) -> Markup:
                   f'src="{escape(extension_script_src(name))}"></script>')
 
 
-def _first_text(article: Article) -> str | None:
-    """A description when the article has none: the first paragraph's text, ≤ 160 chars."""
+#: Longest meta description made up from the body (search engines show about this much).
+_DESCRIPTION_CHARS = 160
+
+
+def _first_text(article: Article, body: _Body) -> str | None:
+    """A description when the article has none: the text of the first non-empty paragraph of
+    the rendered body (blocks, HTML or Markdown alike), at most 160 characters, cut at a word."""
     for block in article.body or ():
         if isinstance(block, Paragraph) and block.text:
-            text = " ".join(block.text.split())
-            return text if len(text) <= 160 else text[:157].rsplit(" ", 1)[0] + "…"
+            return _shorten(block.text)
+    if article.body is None and body.parts:
+        import lxml.html
+
+        root = lxml.html.fragment_fromstring("".join(body.parts), create_parent="div")
+        for paragraph in root.iter("p"):
+            text = paragraph.text_content()
+            if text.strip():
+                return _shorten(text)
     return None
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= _DESCRIPTION_CHARS:
+        return text
+    return text[:_DESCRIPTION_CHARS - 3].rsplit(" ", 1)[0] + "…"
 
 
 def _absolute(src: str, site: SiteConfig) -> str:
