@@ -17,12 +17,14 @@ spans, so the ordering is made by a **lease** per source key, held in the manife
    lease was taken first, whatever this worker reads is at least as new as any change whose event
    arrived before it: the **last** event for a key is processed by a worker that reads the final
    source version, and no other worker writes that key's pages at the same time.
-3. *Claim then write*: a transaction claims the slug (``slug#<slug>`` item) and adds the page key
-   to the record's ``page_keys`` (write-ahead), both conditional; then one PutObject writes the
-   page; then the record is committed, conditional on the lease (a worker that lost its lease
-   cannot commit). Pages the record lists but no longer needs (a slug change, a crash's
-   leftovers) are deleted and released last.
-4. *Release* the lease.
+3. *List, claim, write*: the page key is added to the record's ``page_keys`` (write-ahead,
+   conditional on the lease), the slug is claimed (``slug#<slug>`` item, conditional on no other
+   owner), then one PutObject writes the page (see :mod:`amp_renderer.manifest` for why this
+   order is crash-safe without a transaction).
+4. *Clean up*: pages the record lists but no longer needs (a slug change, a crash's leftovers)
+   are deleted, their claims given up, then unlisted.
+5. *Commit and release*: one ``UpdateItem``, conditional on the lease (a worker that lost its
+   lease cannot commit), records the page and the source version and removes the lease.
 
 A crash anywhere leaves at worst a page listed in ``page_keys`` and an uncommitted record; the
 lease expires (:data:`LEASE_SECONDS`, longer than the function's timeout, so a live Lambda never
