@@ -107,3 +107,34 @@ def test_status_shows_records_failures_and_the_queue(queued, monkeypatch, capsys
     assert record["source_key"] == broken and record["error"]["code"] == "invalid_json"
     assert data["failed_events"] == []  # the queued event is about another key
     assert _waiting(queued) == 1  # status only peeks
+
+
+def test_redrive_through_the_deployed_function_sends_the_original_event(queued):
+    """``--function``: the original event goes to the function itself (here botocore's Stubber
+    stands in for Lambda, which moto cannot run without Docker); a FunctionError keeps the
+    message, a clean answer deletes it."""
+    import io
+
+    import boto3
+    from botocore.stub import Stubber
+
+    from amp_renderer.redrive import invoke_function
+
+    client = boto3.session.Session().client("lambda", region_name="us-east-1")
+    sent = json.dumps(RECORD["requestPayload"]).encode()
+    with Stubber(client) as stub:
+        stub.add_response("invoke", {"StatusCode": 200, "FunctionError": "Unhandled",
+                                     "Payload": io.BytesIO(b'{"errorType": "ClientError"}')},
+                          {"FunctionName": "render", "InvocationType": "RequestResponse",
+                           "Payload": sent})
+        stub.add_response("invoke", {"StatusCode": 200, "Payload": io.BytesIO(
+            b'{"outcomes": [{"action": "published"}], "ignored": []}')},
+                          {"FunctionName": "render", "InvocationType": "RequestResponse",
+                           "Payload": sent})
+        handle = invoke_function("render", lambda_client=client)
+        (first,) = redrive(queued.queue_url, sqs=queued.sqs, handle=handle)
+        assert first.status == "failed" and "ClientError" in first.error
+        assert _waiting(queued) == 1
+        (second,) = redrive(queued.queue_url, sqs=queued.sqs, handle=handle)
+        assert (second.status, second.actions) == ("replayed", ["published"])
+    assert _waiting(queued) == 0

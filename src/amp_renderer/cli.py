@@ -178,11 +178,16 @@ def _cmd_redrive(args: argparse.Namespace) -> int:
         print("amp-render redrive: give --queue-url or set FAILED_EVENTS_QUEUE_URL",
               file=sys.stderr)
         return 2
-    if not args.dry_run:
+    handle = None
+    if args.function:
+        from .redrive import invoke_function
+
+        handle = invoke_function(args.function)
+    elif not args.dry_run:
         from .local.demo import _quiet_powertools
 
         _quiet_powertools()
-    results = redrive(queue_url, dry_run=args.dry_run, limit=args.limit)
+    results = redrive(queue_url, handle=handle, dry_run=args.dry_run, limit=args.limit)
     for result in results:
         keys = ", ".join(result.source_keys) or "-"
         detail = ", ".join(result.actions) if result.status == "replayed" else (
@@ -256,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dry-run", action="store_true", help="list the messages; change nothing")
     p.add_argument("--limit", type=int, help="at most this many messages")
     p.add_argument("--queue-url", help="failed-events queue (default: $FAILED_EVENTS_QUEUE_URL)")
+    p.add_argument("--function", help="replay through this deployed function (stack output "
+                   "RenderFunctionName) instead of the handler in this process")
     p.set_defaults(func=_cmd_redrive)
 
     p = sub.add_parser("backend", help="keep the embedded backend up and print its environment")

@@ -26,7 +26,7 @@ from typing import Any
 
 from . import storage
 
-__all__ = ["RedriveResult", "redrive", "describe_message"]
+__all__ = ["RedriveResult", "redrive", "describe_message", "invoke_function"]
 
 #: Seconds a received message stays hidden while it is replayed (a render takes well under one).
 VISIBILITY_TIMEOUT_S = 60
@@ -127,6 +127,30 @@ def redrive(queue_url: str, *, handle: Callable[[dict[str, Any]], dict[str, Any]
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
             result.status = "replayed"
     return results
+
+
+def invoke_function(function_name: str, *, lambda_client: Any = None
+                    ) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A ``handle`` for :func:`redrive` that replays through the deployed function itself
+    (``lambda:InvokeFunction``, synchronous), so the page is rendered with the function's own
+    configuration and code, not this machine's.
+
+    The original event (``requestPayload``) is sent; a ``FunctionError`` in the response
+    raises :class:`RuntimeError` (the message is kept).
+    """
+    client = lambda_client or storage.client("lambda")
+
+    def handle(record: dict[str, Any]) -> dict[str, Any]:
+        payload = record.get("requestPayload", record)
+        response = client.invoke(FunctionName=function_name, InvocationType="RequestResponse",
+                                 Payload=json.dumps(payload).encode("utf-8"))
+        body = response["Payload"].read()
+        if response.get("FunctionError"):
+            raise RuntimeError(f"{function_name} failed: {body[:300].decode('utf-8', 'replace')}")
+        result = json.loads(body or b"null")
+        return result if isinstance(result, dict) else {}
+
+    return handle
 
 
 def _make_visible(sqs: Any, queue_url: str, message: dict[str, Any]) -> None:
