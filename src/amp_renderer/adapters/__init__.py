@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ArticleError, UnsupportedShapeError
-from ._common import SkippedPost
+from ._common import SkippedPost, json_type
 from .ghost import GhostExportIndex, article_from_ghost_post, is_ghost_post
 from .wordpress import article_from_wordpress_post, is_wordpress_post
 
@@ -128,7 +128,7 @@ def _adapt(doc: object) -> AdaptedDocument:
         return result
     if not isinstance(doc, Mapping):
         raise UnsupportedShapeError(
-            f"unsupported document shape: a JSON {_json_type(doc)} is not {_EXPECTED}", path="$")
+            f"unsupported document shape: a JSON {json_type(doc)} is not {_EXPECTED}", path="$")
     single = _single_shape(doc)
     if single is not None:
         result = AdaptedDocument(single)
@@ -137,7 +137,7 @@ def _adapt(doc: object) -> AdaptedDocument:
     export = _ghost_export_data(doc)
     if export is not None:
         data, where = export
-        index = GhostExportIndex(data)
+        index = GhostExportIndex(data, where)
         result = AdaptedDocument("ghost-export")
         for i, post in enumerate(data["posts"]):
             _add_single(result, post, f"{where}.posts[{i}]", export=index)
@@ -175,7 +175,7 @@ def _add_single(result: AdaptedDocument, obj: Any, path: str,
         mapped = article_from_ghost_post(obj, path=path, export=export)
     else:
         seen = (f"a JSON object with keys {_keys(obj)}" if isinstance(obj, Mapping)
-                else f"a JSON {_json_type(obj)}")
+                else f"a JSON {json_type(obj)}")
         raise UnsupportedShapeError(
             f"unsupported post shape at {path}: {seen} is not an article, a WordPress post or "
             "a Ghost post", path=path)
@@ -204,10 +204,3 @@ def _keys(obj: Mapping[str, Any], limit: int = 20) -> str:
         return "(none)"
     more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
     return ", ".join(keys[:limit]) + more
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {bool: "boolean", int: "number", float: "number", str: "string",
-            list: "array"}.get(type(value), type(value).__name__)

@@ -43,12 +43,14 @@ from typing import Any
 
 from ..errors import SchemaError
 from ._common import (
+    JsonObject,
     SkippedPost,
     drop_empty,
     https_url,
     iso_utc,
     not_before,
     plain_text,
+    plain_text_line,
     public_url,
     slug_from,
 )
@@ -71,36 +73,43 @@ class GhostExportIndex:
 
     Args:
         data: ``db[0].data`` of the export.
+        path: its JSON path in the export file, for errors.
+
+    Raises:
+        SchemaError: a table or row read has the wrong JSON type (path names it).
     """
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        users = {u.get("id"): u for u in data.get("users") or [] if isinstance(u, Mapping)}
-        tags = {t.get("id"): t for t in data.get("tags") or [] if isinstance(t, Mapping)}
+    def __init__(self, data: Mapping[str, Any], path: str = "data") -> None:
+        tables = JsonObject(data, path)
+        users = {u.ident("id"): u for u in tables.objects("users")}
+        tags = {t.ident("id"): t for t in tables.objects("tags")}
         self._users = users
-        self._authors = self._join(data.get("posts_authors"), "author_id", users)
-        self._tags = self._join(data.get("posts_tags"), "tag_id", tags)
+        self._authors = self._join(tables.objects("posts_authors"), "author_id", users)
+        self._tags = self._join(tables.objects("posts_tags"), "tag_id", tags)
 
     @staticmethod
-    def _join(links: Any, key: str, table: Mapping[Any, Any]) -> dict[Any, list[Any]]:
-        joined: dict[Any, list[tuple[int, Any]]] = {}
-        for link in links or []:
-            if isinstance(link, Mapping) and link.get(key) in table:
-                joined.setdefault(link.get("post_id"), []).append(
-                    (link.get("sort_order") or 0, table[link[key]]))
+    def _join(links: list[JsonObject], key: str,
+              table: Mapping[str | None, JsonObject]) -> dict[str | None, list[JsonObject]]:
+        joined: dict[str | None, list[tuple[float, JsonObject]]] = {}
+        for link in links:
+            row = table.get(link.ident(key))
+            if row is not None:
+                joined.setdefault(link.ident("post_id"), []).append(
+                    (link.number("sort_order") or 0, row))
         return {post: [row for _, row in sorted(rows, key=lambda r: r[0])]
                 for post, rows in joined.items()}
 
-    def authors(self, post: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    def authors(self, post: JsonObject) -> list[JsonObject]:
         """The post's authors in byline order."""
-        found = self._authors.get(post.get("id"))
+        found = self._authors.get(post.ident("id"))
         if found:
             return found
-        user = self._users.get(post.get("author_id"))
+        user = self._users.get(post.ident("author_id"))
         return [user] if user else []
 
-    def tags(self, post: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    def tags(self, post: JsonObject) -> list[JsonObject]:
         """The post's tags in order (the first is Ghost's primary tag)."""
-        return self._tags.get(post.get("id"), [])
+        return self._tags.get(post.ident("id"), [])
 
 
 def article_from_ghost_post(post: Mapping[str, Any], *, path: str = "$",
@@ -118,77 +127,80 @@ def article_from_ghost_post(post: Mapping[str, Any], *, path: str = "$",
         members-only posts.
 
     Raises:
-        SchemaError: the post has no ``html`` (only ``mobiledoc``/``lexical``), with the path.
+        SchemaError: the post has no ``html`` (only ``mobiledoc``/``lexical``), or a field read
+            holds the wrong JSON type (``authors[0].name`` a number…); ``path`` names the field.
     """
-    post_id = str(post["id"]) if post.get("id") is not None else None
-    status = post.get("status")
+    fields = JsonObject(post, path)
+    post_id = fields.ident("id")
+    status = fields.string("status")
     if status is not None and status != "published":
         return SkippedPost(path, post_id, f"status {status!r}: only published posts are rendered")
-    visibility = post.get("visibility")
+    visibility = fields.string("visibility")
     if visibility is not None and visibility != "public":
         return SkippedPost(path, post_id,
                            f"visibility {visibility!r}: members-only content is not published")
-    body = post.get("html")
+    body = fields.raw.get("html")
     if not isinstance(body, str):
         raise SchemaError(
-            f"{path}.html: the Ghost post has no rendered html (only mobiledoc/lexical); export "
-            "it from Ghost 2 or later, or fetch it from the Content API", path=f"{path}.html")
+            f"{fields.path_of('html')}: the Ghost post has no rendered html (only "
+            "mobiledoc/lexical); export it from Ghost 2 or later, or fetch it from the Content "
+            "API", path=fields.path_of("html"))
 
     if export is not None:
-        authors, tags = export.authors(post), export.tags(post)
+        authors, tags = export.authors(fields), export.tags(fields)
     else:
-        authors = [a for a in post.get("authors") or [] if isinstance(a, Mapping)]
-        if not authors and isinstance(post.get("primary_author"), Mapping):
-            authors = [post["primary_author"]]
-        tags = [t for t in post.get("tags") or [] if isinstance(t, Mapping)]
+        authors = fields.objects("authors")
+        if not authors and "primary_author" in fields and fields.raw["primary_author"] is not None:
+            authors = [fields.object("primary_author")]
+        tags = fields.objects("tags")
     public_tags = [t for t in tags if _is_public_tag(t)]
-    primary = post.get("primary_tag")
-    section = (primary.get("name") if isinstance(primary, Mapping) and _is_public_tag(primary)
-               else (public_tags[0].get("name") if public_tags else None))
+    primary = fields.object("primary_tag")
+    section = (primary.string("name") if primary.raw and _is_public_tag(primary)
+               else (public_tags[0].string("name") if public_tags else None))
 
-    published = iso_utc(post.get("published_at")) or iso_utc(post.get("created_at"))
+    published = iso_utc(fields.string("published_at")) or iso_utc(fields.string("created_at"))
     fallback_id = f"ghost-{post_id}" if post_id else ""
+    descriptions = (fields.string(k) for k in ("meta_description", "custom_excerpt", "excerpt"))
     return drop_empty({
         "id": fallback_id or None,
-        "slug": slug_from(post.get("slug"), fallback_id),
-        "headline": " ".join((post.get("title") or "").split()),
-        "description": next((" ".join(str(v).split()) for v in (
-            post.get("meta_description"), post.get("custom_excerpt"), post.get("excerpt"))
-            if isinstance(v, str) and v.strip()), None),
-        "canonical_url": public_url(post.get("canonical_url")) or public_url(post.get("url")),
+        "slug": slug_from(fields.string("slug"), fallback_id),
+        "headline": plain_text_line(fields.string("title")),
+        "description": next((plain_text_line(v) for v in descriptions if v and v.strip()), None),
+        "canonical_url": public_url(fields.string("canonical_url"))
+        or public_url(fields.string("url")),
         "section": section,
-        "tags": [t["name"] for t in public_tags if t.get("name")],
+        "tags": [name for t in public_tags if (name := t.string("name"))],
         "published": published,
-        "updated": not_before(iso_utc(post.get("updated_at")), published),
-        "authors": [_author(a) for a in authors if a.get("name")],
-        "image": _feature_image(post),
+        "updated": not_before(iso_utc(fields.string("updated_at")), published),
+        "authors": [_author(a) for a in authors if a.string("name")],
+        "image": _feature_image(fields),
         "body_html": body.replace(GHOST_URL_PLACEHOLDER, ""),
     })
 
 
-def _is_public_tag(tag: Mapping[str, Any]) -> bool:
-    name = tag.get("name") or ""
-    return tag.get("visibility", "public") == "public" and not name.startswith("#")
+def _is_public_tag(tag: JsonObject) -> bool:
+    name = tag.string("name") or ""
+    return (tag.string("visibility") or "public") == "public" and not name.startswith("#")
 
 
-def _author(user: Mapping[str, Any]) -> dict[str, str]:
+def _author(user: JsonObject) -> dict[str, str]:
     # Only name, page and picture: Ghost payloads also carry e-mail addresses, never published.
     return drop_empty({
-        "name": " ".join(user["name"].split()),
-        "url": public_url(user.get("url")) or public_url(user.get("website")),
-        "image": https_url(_deplaceholder(user.get("profile_image"))),
+        "name": plain_text_line(user.string("name")),
+        "url": public_url(user.string("url")) or public_url(user.string("website")),
+        "image": https_url(_deplaceholder(user.string("profile_image"))),
     })
 
 
-def _deplaceholder(value: Any) -> Any:
-    return value.replace(GHOST_URL_PLACEHOLDER, "") if isinstance(value, str) else value
+def _deplaceholder(value: str | None) -> str | None:
+    return value.replace(GHOST_URL_PLACEHOLDER, "") if value is not None else None
 
 
-def _feature_image(post: Mapping[str, Any]) -> dict[str, Any] | None:
-    src = https_url(_deplaceholder(post.get("feature_image")))
+def _feature_image(post: JsonObject) -> dict[str, Any] | None:
+    src = https_url(_deplaceholder(post.string("feature_image")))
     if src is None or (not src.startswith("/") and public_url(src) is None):
         return None  # e.g. a test instance's https://fixture.invalid/…: can never load
     return drop_empty({
         "src": src,
-        "caption": plain_text(post.get("feature_image_caption")),
-    }) | {"alt": " ".join((post.get("feature_image_alt") or "").split())}
+        "caption": plain_text(post.string("feature_image_caption")),
+    }) | {"alt": plain_text_line(post.string("feature_image_alt"))}

@@ -44,10 +44,13 @@ from typing import Any
 
 from ..errors import SchemaError
 from ._common import (
+    JsonObject,
     SkippedPost,
     drop_empty,
     https_url,
     iso_utc,
+    join_path,
+    json_type,
     not_before,
     plain_text,
     public_url,
@@ -83,36 +86,46 @@ def article_from_wordpress_post(post: Mapping[str, Any], *,
         :class:`SkippedPost` for drafts and password-protected posts.
 
     Raises:
-        SchemaError: ``content.rendered`` is not a string.
+        SchemaError: a field read holds the wrong JSON type (``title.rendered`` a number,
+            ``_embedded.author`` an object…) or ``content.rendered`` is missing; ``path`` names
+            the field in the source document.
     """
-    post_id = str(post["id"]) if post.get("id") is not None else None
-    status = post.get("status")
+    fields = JsonObject(post, path)
+    post_id = fields.ident("id")
+    status = fields.string("status")
     if status is not None and status != "publish":
         return SkippedPost(path, post_id, f"status {status!r}: only published posts are rendered")
-    if post["content"].get("protected"):
+    content = fields.object("content")
+    if content.raw.get("protected"):
         return SkippedPost(path, post_id, "password-protected: its content is not public")
-    body = post["content"]["rendered"]
-    if not isinstance(body, str):
-        raise SchemaError(f"{path}.content.rendered must be a string",
-                          path=f"{path}.content.rendered")
+    body = content.string("rendered")
+    if body is None:
+        raise SchemaError(f"{content.path_of('rendered')} must be a string",
+                          path=content.path_of("rendered"))
 
-    embedded = post.get("_embedded") or {}
-    yoast = post.get("yoast_head_json") or {}
-    published = iso_utc(post.get("date_gmt")) or iso_utc(post.get("date"))
-    updated = iso_utc(post.get("modified_gmt")) or iso_utc(post.get("modified"))
+    embedded = fields.object("_embedded")
+    yoast = fields.object("yoast_head_json")
+    published = iso_utc(fields.string("date_gmt")) or iso_utc(fields.string("date"))
+    updated = iso_utc(fields.string("modified_gmt")) or iso_utc(fields.string("modified"))
     terms = _terms(embedded)
-    description = (plain_text(yoast.get("description"))
-                   or _READ_MORE.sub("", plain_text((post.get("excerpt") or {}).get("rendered"))))
+    description = (plain_text(yoast.string("description"))
+                   or _READ_MORE.sub("", plain_text(fields.object("excerpt").string("rendered"))))
+    section = None
+    for term in terms.get("category", []):
+        name = term.string("name")
+        if name and term.string("slug") != DEFAULT_CATEGORY_SLUG:
+            section = unescape_once(name)
+            break
 
     return drop_empty({
         "id": f"wordpress-{post_id}" if post_id else None,
-        "slug": slug_from(post.get("slug"), f"wordpress-{post_id}" if post_id else ""),
-        "headline": plain_text(post["title"].get("rendered")),
+        "slug": slug_from(fields.string("slug"), f"wordpress-{post_id}" if post_id else ""),
+        "headline": plain_text(fields.object("title").string("rendered")),
         "description": description,
-        "canonical_url": public_url(yoast.get("canonical")) or public_url(post.get("link")),
-        "section": next((unescape_once(t.get("name")) for t in terms.get("category", [])
-                         if t.get("slug") != DEFAULT_CATEGORY_SLUG and t.get("name")), None),
-        "tags": [unescape_once(t.get("name")) for t in terms.get("post_tag", []) if t.get("name")],
+        "canonical_url": public_url(yoast.string("canonical")) or public_url(fields.string("link")),
+        "section": section,
+        "tags": [unescape_once(name) for t in terms.get("post_tag", [])
+                 if (name := t.string("name"))],
         "published": published,
         "updated": not_before(updated, published),
         "authors": _authors(embedded, terms),
@@ -121,62 +134,76 @@ def article_from_wordpress_post(post: Mapping[str, Any], *,
     })
 
 
-def _terms(embedded: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
+def _terms(embedded: JsonObject) -> dict[str, list[JsonObject]]:
     """``_embedded["wp:term"]`` (a list of lists of terms) grouped by taxonomy."""
-    grouped: dict[str, list[Mapping[str, Any]]] = {}
-    for group in embedded.get("wp:term") or []:
-        for term in group if isinstance(group, list) else []:
-            if isinstance(term, Mapping) and term.get("taxonomy"):
-                grouped.setdefault(term["taxonomy"], []).append(term)
+    grouped: dict[str, list[JsonObject]] = {}
+    where = embedded.path_of("wp:term")
+    for i, group in enumerate(embedded.array("wp:term")):
+        if not isinstance(group, list):
+            raise SchemaError(f"{join_path(where, i)} must be a JSON array, not a JSON "
+                              f"{json_type(group)}", path=join_path(where, i))
+        for j, item in enumerate(group):
+            term = JsonObject(item, join_path(join_path(where, i), j))
+            taxonomy = term.string("taxonomy")
+            if taxonomy:
+                grouped.setdefault(taxonomy, []).append(term)
     return grouped
 
 
-def _avatar(user: Mapping[str, Any]) -> str | None:
-    avatars = user.get("avatar_urls") or {}
-    if not isinstance(avatars, Mapping) or not avatars:
+def _avatar(user: JsonObject | None) -> str | None:
+    if user is None:
         return None
-    best = max(avatars, key=lambda size: int(size) if str(size).isdigit() else 0)
-    return https_url(avatars[best])
+    avatars = user.object("avatar_urls")
+    if not avatars.raw:
+        return None
+    best = max(avatars.raw, key=lambda size: int(size) if str(size).isdigit() else 0)
+    return https_url(avatars.string(best))
 
 
-def _authors(embedded: Mapping[str, Any],
-             terms: Mapping[str, list[Mapping[str, Any]]]) -> list[dict[str, str]]:
-    users = [u for u in embedded.get("author") or []
-             if isinstance(u, Mapping) and u.get("name") and "code" not in u]  # "code": an error
-    by_slug = {u.get("slug"): u for u in users}
+def _authors(embedded: JsonObject, terms: Mapping[str, list[JsonObject]]) -> list[dict[str, str]]:
+    # an entry with "code" is WordPress's error object for an author it could not embed
+    users = [u for u in embedded.objects("author") if u.string("name") and "code" not in u]
+    by_slug = {u.string("slug"): u for u in users}
     bylines = terms.get("author")  # Co-Authors Plus exposes every byline as an "author" term
     if bylines:
-        return [drop_empty({
-            "name": unescape_once(t.get("name")),
-            "url": public_url(t.get("link")) or public_url((by_slug.get(t.get("slug")) or {})
-                                                           .get("link")),
-            "image": _avatar(by_slug.get(t.get("slug")) or {}),
-        }) for t in bylines if t.get("name")]
+        result = []
+        for term in bylines:
+            name = term.string("name")
+            if not name:
+                continue
+            user = by_slug.get(term.string("slug"))
+            result.append(drop_empty({
+                "name": unescape_once(name),
+                "url": public_url(term.string("link"))
+                or (public_url(user.string("link")) if user else None),
+                "image": _avatar(user),
+            }))
+        return result
     return [drop_empty({
-        "name": unescape_once(u["name"]),
-        "url": public_url(u.get("link")) or public_url(u.get("url")),
+        "name": unescape_once(u.string("name")),
+        "url": public_url(u.string("link")) or public_url(u.string("url")),
         "image": _avatar(u),
     }) for u in users]
 
 
-def _featured_image(embedded: Mapping[str, Any]) -> dict[str, Any] | None:
-    media = next((m for m in embedded.get("wp:featuredmedia") or []
-                  if isinstance(m, Mapping) and "code" not in m), None)
-    if media is None or media.get("media_type", "image") != "image":
+def _featured_image(embedded: JsonObject) -> dict[str, Any] | None:
+    media = next((m for m in embedded.objects("wp:featuredmedia") if "code" not in m), None)
+    if media is None or (media.string("media_type") or "image") != "image":
         return None
-    details = media.get("media_details") or {}
-    src = https_url(media.get("source_url")) or https_url(
-        ((details.get("sizes") or {}).get("full") or {}).get("source_url"))
+    details = media.object("media_details")
+    src = https_url(media.string("source_url")) or https_url(
+        details.object("sizes").object("full").string("source_url"))
     if src is None:
         return None
-    width, height = details.get("width"), details.get("height")
-    sized = all(isinstance(v, int) and v > 0 for v in (width, height))
-    credit = ((details.get("image_meta") or {}).get("credit") or "").strip()
+    width, height = details.raw.get("width"), details.raw.get("height")
+    sized = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (width, height))
+    credit = (details.object("image_meta").string("credit") or "").strip()
+    alt = plain_text(media.string("alt_text"))
     return drop_empty({
         "src": src,
         "width": width if sized else None,
         "height": height if sized else None,
-        "alt": plain_text(media.get("alt_text")),
-        "caption": plain_text((media.get("caption") or {}).get("rendered")),
+        "alt": alt,
+        "caption": plain_text(media.object("caption").string("rendered")),
         "credit": credit,
-    }) | {"alt": plain_text(media.get("alt_text"))}  # alt is required, even when empty
+    }) | {"alt": alt}  # alt is required, even when empty
