@@ -204,3 +204,28 @@ def test_eventbridge_object_created_and_deleted_publish_and_unpublish(backend, e
     deleted = _invoke(event("eventbridge-object-deleted"))
     assert [o["action"] for o in deleted["outcomes"]] == ["unpublished"]
     assert _site_keys(backend) == []
+
+
+def test_a_crash_inside_the_renderer_is_recorded_not_retried(backend, monkeypatch, caplog):
+    """A bug triggered by one article must not loop through retries and the failed-events
+    queue: it is recorded as a permanent failure naming the exception; the page stays."""
+    from amp_renderer import rendering
+
+    _put(backend, REF_KEY, REFERENCE.read_bytes())
+    _invoke(backend.s3_event("ObjectCreated:Put", REF_KEY, size=1, etag="e"))
+    good = _page(backend)["Body"].read()
+
+    def crash(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(rendering, "render", crash)
+    data = json.loads(REFERENCE.read_text())
+    data["headline"] = "A new headline"
+    _put(backend, REF_KEY, json.dumps(data).encode())
+    result = _invoke(backend.s3_event("ObjectCreated:Put", REF_KEY, size=1, etag="f"))
+    (outcome,) = result["outcomes"]
+    assert outcome["action"] == "failed"
+    assert outcome["error"]["code"] == "render_crashed"
+    assert "RecursionError" in outcome["error"]["message"]
+    assert _page(backend)["Body"].read() == good
+    assert _manifest(backend, REF_KEY)["status"] == "failed"

@@ -28,6 +28,7 @@ __all__ = [
     "ConversionError",
     "AmpValidationError",
     "SlugConflictError",
+    "RenderCrashError",
     "TransientError",
     "SourceBusyError",
     "LeaseLostError",
@@ -129,6 +130,15 @@ class SlugConflictError(ArticleError):
     source). The other source's page is never overwritten."""
 
     code = "slug_conflict"
+
+
+class RenderCrashError(ArticleError):
+    """The pure core (loading, converting, rendering, validating) raised something that is not
+    an :class:`ArticleError` for this article: a bug, which retrying cannot fix. Recorded like
+    any permanent fault (the last good page stays) so it is visible in ``amp-render status``;
+    after a fix, ``amp-render redrive`` or a re-upload renders the article again."""
+
+    code = "render_crashed"
 
 
 class TransientError(AmpRendererError):

@@ -64,6 +64,7 @@ from .config import Settings
 from .errors import (
     AmpValidationError,
     ArticleError,
+    RenderCrashError,
     SlugConflictError,
     SourceBusyError,
     TransientError,
@@ -346,11 +347,13 @@ class Publisher:
 
         key = record.key
         t0 = time.perf_counter()
-        article = load_article(source.body, key=key)
-        page = render(article, site, source_key=key, image_sizes=self.image_sizes)
+        with _core_faults_are_permanent(key):
+            article = load_article(source.body, key=key)
+            page = render(article, site, source_key=key, image_sizes=self.image_sizes)
         timings["render"] = _ms(t0)
         t0 = time.perf_counter()
-        result = self._gate(page.html)
+        with _core_faults_are_permanent(key):
+            result = self._gate(page.html)
         timings["validate"] = _ms(t0)
         if not result.passed:
             errors = [e for e in result.errors if getattr(e, "severity", "ERROR") == "ERROR"]
@@ -461,6 +464,22 @@ def _is_duplicate(record: SourceRecord, current: dict[str, Any] | None) -> bool:
 
 def _max_sequencer(a: str | None, b: str | None) -> str | None:
     return a if newer_sequencer(a, b) else (b or a or None)
+
+
+@contextlib.contextmanager
+def _core_faults_are_permanent(key: str):
+    """Anything but an :class:`ArticleError` out of the pure core (no I/O happens there) is a bug
+    triggered by this article: retrying gives the same crash, so it is recorded as a permanent
+    :class:`~amp_renderer.errors.RenderCrashError` naming the exception, not retried forever."""
+    try:
+        yield
+    except ArticleError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the point is to catch what nobody expected
+        raise RenderCrashError(
+            f"rendering {key} failed inside the renderer ({type(exc).__name__}: "
+            f"{str(exc)[:300]}); this is a bug, please report it with the article", key=key
+        ) from exc
 
 
 def _report_line(entry: Any) -> str:
