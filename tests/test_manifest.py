@@ -99,10 +99,12 @@ def test_deleted_records_lose_their_page_facts_but_keep_the_sequencer(deployment
     assert not {"page_key", "slug", "headline"} & set(record)
 
 
-def test_sequencers_compare_as_hex_numbers():
-    # S3: compare sequencers of one key as hexadecimal, the shorter left-padded with zeros.
-    assert newer_sequencer("0A1", "A0")
-    assert not newer_sequencer("00A0", "A0")
+def test_sequencers_compare_right_padded():
+    # S3's event message structure: the shorter sequencer is right-padded with zeros, then the
+    # two are compared lexicographically.
+    assert newer_sequencer("A0", "0A1")
+    assert not newer_sequencer("A0", "A000")
+    assert newer_sequencer("0055AED6DCD9028200", "0055AED6DCD90281E500")
     assert newer_sequencer("00685BC0E46F1A2B37", "00685BAF1B7A3C9D42")
     assert not newer_sequencer("", "01") and newer_sequencer("01", None)
 

@@ -43,7 +43,8 @@ class SourceRecord:
         key: the decoded object key.
         kind: ``created`` or ``removed`` (a hint only: processing reads the current state).
         event_name: as sent, e.g. ``ObjectCreated:Put``.
-        sequencer: S3's per-key ordering token (hex string, compare after left-padding), or "".
+        sequencer: S3's per-key ordering token (hex string, ordered by
+            :func:`amp_renderer.manifest.newer_sequencer`), or "".
         version_id / etag / size: the object version the event speaks of, when given.
         event_time: ISO 8601.
         message_id: the SQS message id when the record came through SQS (partial batch failure).

@@ -96,15 +96,21 @@ def slug_of_page_key(page_key: str) -> str:
 def newer_sequencer(a: str | None, b: str | None) -> bool:
     """Whether S3 sequencer ``a`` is strictly later than ``b`` (both for one key).
 
-    S3's documentation: sequencers of one key compare as hexadecimal numbers, the shorter
-    left-padded with zeros. An empty sequencer is never newer (and nothing is newer than it is
-    known to be older than).
+    S3's documentation (event message structure): sequencers of one key may differ in length;
+    right-pad the shorter with zeros, then compare lexicographically. An empty sequencer is never
+    newer (and nothing is newer than it is known to be older than).
+
+    >>> newer_sequencer("0055AED6DCD90281E6", "0055AED6DCD90281E5")
+    True
+    >>> newer_sequencer("0055AED6DCD9028200", "0055AED6DCD90281E500")
+    True
     """
     if not a:
         return False
     if not b:
         return True
-    return int(a, 16) > int(b, 16)
+    width = max(len(a), len(b))
+    return a.upper().ljust(width, "0") > b.upper().ljust(width, "0")
 
 
 def now_iso() -> str:
