@@ -35,7 +35,21 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "AmpR
 @functools.cache
 def _publisher() -> Publisher:
     """One publisher per container: settings read once, clients created on first use."""
-    return Publisher(Settings.from_env())
+    settings = Settings.from_env()
+    return Publisher(settings, image_sizes=_image_sizes(settings))
+
+
+def _image_sizes(settings: Settings) -> Any:
+    """The container's image-size resolver: images under the site's own URL are read with a
+    ranged GET from the site bucket, others over HTTP(S); results are cached per URL for the
+    life of the container, so re-renders do no I/O."""
+    from . import storage
+    from .images import HttpRangeFetcher, ImageSizeResolver, S3RangeFetcher
+
+    base = settings.site.base_url
+    s3 = S3RangeFetcher(storage.client("s3"), [settings.site_bucket],
+                        url_prefixes={f"{base}/": settings.site_bucket})
+    return ImageSizeResolver([s3, HttpRangeFetcher()], base_url=base)
 
 
 def _tracing_enabled() -> bool:
@@ -94,7 +108,7 @@ def _process(record: Any, publisher: Publisher) -> Outcome:
 def _summary(outcomes: list[Outcome], ignored: list[Any]) -> dict[str, Any]:
     return {
         "outcomes": [{"source_key": o.source_key, "action": o.action, "page_key": o.page_key,
-                      "page_bytes": o.page_bytes,
+                      "page_bytes": o.page_bytes, "timings_ms": o.timings_ms,
                       "error": o.error.to_dict() if o.error else None} for o in outcomes],
         "ignored": [i.reason for i in ignored],
     }
