@@ -217,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_validate(argv[1:])
     if argv and argv[0] == "demo":
         return _cmd_demo(argv[1:])
-    parser = argparse.ArgumentParser(prog="amp-render", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="amp-render",
+                                     description="Render, validate and publish AMP articles.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("render", help="render one article JSON file (no AWS)")
