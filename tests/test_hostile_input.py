@@ -103,3 +103,57 @@ def test_control_characters_in_cms_names_do_not_reach_the_article():
             "published_at": "2026-01-01T00:00:00Z", "authors": [{"name": "An\u007fn"}]}
     [article] = articles_from_document(post)
     assert (article["headline"], article["authors"][0]["name"]) == ("abc", "Ann")
+
+
+# --------------------------------------------------------------------------- body HTML parsing
+
+
+def _codes(result):
+    return [entry.code for entry in result.report]
+
+
+def test_a_body_nested_a_thousand_divs_deep_keeps_its_text_and_reports_the_flattening():
+    from amp_renderer.conversion import convert_html
+    from amp_renderer.conversion.tree import MAX_ELEMENT_DEPTH
+
+    result = convert_html("<div>" * 1000 + "deep text" + "</div>" * 1000 + "<p>after</p>")
+    assert "deep text" in result.html and result.html.endswith("<p>after</p>")
+    assert result.html.count("<div>") == MAX_ELEMENT_DEPTH
+    assert "NESTING_TOO_DEEP" in _codes(result)
+
+
+def test_deeply_nested_svg_and_unclosed_spans_convert():
+    from amp_renderer.conversion import convert_html
+
+    for body in ("<svg><g>" * 5000 + "x", "<span>" * 20000 + "tail words"):
+        result = convert_html(body)
+        assert "NESTING_TOO_DEEP" in _codes(result)
+    assert "tail words" in result.html
+
+
+def test_a_paragraph_of_many_character_references_keeps_every_character():
+    from amp_renderer.conversion import convert_html
+
+    result = convert_html("<p>" + "&amp;&lt;&#x1F600; x " * 30_000 + "</p>")
+    assert result.html.count("&amp;&lt;\U0001F600 x") == 30_000
+
+
+def test_an_element_with_twenty_thousand_attributes_keeps_the_first_ones_and_reports_the_rest():
+    from amp_renderer.conversion import convert_html
+    from amp_renderer.conversion.tree import MAX_ATTRIBUTES_PER_ELEMENT
+
+    body = "<p " + " ".join(f"data-a{i}=1" for i in range(20_000)) + ">text</p>"
+    result = convert_html(body)
+    assert result.html.count(" data-a") == MAX_ATTRIBUTES_PER_ELEMENT
+    assert 'data-a0="1"' in result.html and "data-a19999" not in result.html
+    [entry] = [e for e in result.report if e.code == "TOO_MANY_ATTRIBUTES"]
+    assert str(20_000 - MAX_ATTRIBUTES_PER_ELEMENT) in entry.detail and entry.element == "p"
+
+
+def test_nul_and_other_control_characters_in_a_body_are_removed_and_reported():
+    from amp_renderer.conversion import convert_html
+
+    result = convert_html('<p title="a\x00b">c\x01d\x0be</p>')
+    assert result.html == '<p title="ab">cde</p>'
+    [entry] = [e for e in result.report if e.code == "INVALID_CHARACTER"]
+    assert entry.detail.startswith("3 ")

@@ -80,11 +80,13 @@ def convert_html(html: str, *, inline: bool = False, base_url: str | None = None
     """
     from amp_renderer.conversion.context import ConversionContext
     from amp_renderer.conversion.pipeline import run_steps
-    from amp_renderer.conversion.tree import parse_fragment, serialize_children
+    from amp_renderer.conversion.tree import ParseNotes, parse_fragment, serialize_children
 
     ctx = ConversionContext(inline=inline, base_url=base_url, image_sizes=image_sizes,
                             css_budget=css_budget)
-    root = parse_fragment(html)
+    notes = ParseNotes()
+    root = parse_fragment(html, notes)
+    _report_parse_notes(ctx.reporter, notes)
     for _ in range(MAX_PASSES):
         entries_before = len(ctx.reporter.entries)
         ctx.extensions.clear()  # recomputed by the generic pass from what is in the tree
@@ -102,6 +104,31 @@ def convert_html(html: str, *, inline: bool = False, base_url: str | None = None
         root = parse_fragment(html_out)
     return ConversionResult(html=html_out, extensions=frozenset(ctx.extensions),
                             css="".join(ctx.css), report=ctx.reporter.entries)
+
+
+def _report_parse_notes(reporter, notes) -> None:
+    """Report what :func:`~amp_renderer.conversion.tree.parse_fragment` changed."""
+    from amp_renderer.conversion.report import AMP_SPEC_URL
+    from amp_renderer.conversion.tree import MAX_ATTRIBUTES_PER_ELEMENT, MAX_ELEMENT_DEPTH
+
+    if notes.removed_characters:
+        reporter.record("INVALID_CHARACTER", "removed", "#text",
+                        detail=f"{notes.removed_characters} control character(s), U+FFFE/U+FFFF "
+                        "or lone surrogate(s) removed: HTML renders none of them",
+                        rule=AMP_SPEC_URL)
+    for tag, count in notes.dropped_attributes:
+        reporter.record("TOO_MANY_ATTRIBUTES", "removed", tag,
+                        detail=f"{count} attribute(s) after the first "
+                        f"{MAX_ATTRIBUTES_PER_ELEMENT} removed", rule=AMP_SPEC_URL)
+    if notes.skipped_start_tags:
+        reporter.record("NESTING_TOO_DEEP", "unwrapped", "#start-tags",
+                        detail=f"{notes.skipped_start_tags} start tag(s) nested deeper than "
+                        f"{MAX_ELEMENT_DEPTH} elements ignored; their text is kept",
+                        rule=AMP_SPEC_URL)
+    for tag, text in notes.flattened:
+        reporter.record("NESTING_TOO_DEEP", "unwrapped", tag,
+                        detail=f"markup nested deeper than {MAX_ELEMENT_DEPTH} elements replaced "
+                        f"by its text ({text[:60]!r})", rule=AMP_SPEC_URL)
 
 
 def render_embed(provider: str, *, id: str | None = None, url: str | None = None,

@@ -26,12 +26,16 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
 
 __all__ = [
     "VOID_ELEMENTS",
+    "MAX_ELEMENT_DEPTH",
+    "MAX_ATTRIBUTES_PER_ELEMENT",
+    "ParseNotes",
     "NON_RENDERED_ELEMENTS",
     "parse_fragment",
     "serialize_children",
@@ -72,40 +76,219 @@ _XLINK_NS = "http://www.w3.org/1999/xlink"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _ATTR_NS_PREFIX = {_XLINK_NS: "xlink", _XML_NS: "xml", "http://www.w3.org/2000/xmlns/": "xmlns"}
 
+MAX_ELEMENT_DEPTH = 256
+"""Deepest element nesting a converted body keeps (elements below the fragment root). Deeper
+content is flattened into the text of the element at this depth (reported, text kept): real
+articles nest a few dozen levels at most, while a hostile body nests thousands to exhaust
+recursion in every later consumer (serializers, validators, browsers' layout). 256 is libxml2's
+default parser depth limit (``xmlParserMaxDepth``); browsers' parsers cap nesting too (Blink
+stops nesting at 512 levels)."""
+
+MAX_ATTRIBUTES_PER_ELEMENT = 256
+"""Attributes an element keeps; later ones are dropped (reported). The AMP validator rules and
+every real CMS stay far below it (the widest tags in the corpus carry about 15), and html5lib's
+tokenizer checks each new attribute against all earlier ones, so 20,000 attributes on one tag
+cost ~20 s of parsing without a cap."""
+
 _PARSER: Any = None
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+@dataclass
+class ParseNotes:
+    """What :func:`parse_fragment` changed beyond what the HTML parser itself does (for the
+    conversion report).
+
+    Attributes:
+        removed_characters: control characters, U+FFFE/U+FFFF and lone surrogates dropped.
+        dropped_attributes: ``(tag, count)`` for elements that had more than
+            :data:`MAX_ATTRIBUTES_PER_ELEMENT` attributes.
+        flattened: ``(tag, text)`` for each element at :data:`MAX_ELEMENT_DEPTH` whose deeper
+            markup was replaced by its text.
+        skipped_start_tags: start tags the parser ignored because they would have opened an
+            element deeper than :data:`MAX_ELEMENT_DEPTH` (their text is kept).
+    """
+
+    removed_characters: int = 0
+    dropped_attributes: list[tuple[str, int]] = field(default_factory=list)
+    flattened: list[tuple[str, str]] = field(default_factory=list)
+    skipped_start_tags: int = 0
+
+
+class _TextBuffer:
+    """Text the tree builder appends, joined once per text node.
+
+    html5lib's lxml builder appends every character token to ``element.text`` / ``.tail``;
+    each append copies the whole node text out of and back into libxml2, so a paragraph of N
+    character references costs O(N²) (540 KB of ``&amp;`` took 18 s). Buffering the parts per
+    target node and writing them once makes it linear. Any other tree operation flushes first,
+    so the builder never sees stale text."""
+
+    __slots__ = ("node", "attr", "parts")
+
+    def __init__(self) -> None:
+        self.node: Any = None
+        self.attr = "text"
+        self.parts: list[str] = []
+
+    def add(self, node: Any, attr: str, data: str) -> None:
+        if node is not self.node or attr != self.attr:
+            self.flush()
+            self.node, self.attr = node, attr
+        self.parts.append(data)
+
+    def flush(self) -> None:
+        if self.parts:
+            joined = "".join(self.parts)
+            setattr(self.node, self.attr, (getattr(self.node, self.attr) or "") + joined)
+        self.node, self.parts = None, []
 
 
 def _parser() -> Any:
     global _PARSER
     if _PARSER is None:
-        import html5lib  # deferred: ~25 ms of imports, only needed when a body is converted
-
-        _PARSER = html5lib.HTMLParser(
-            tree=html5lib.getTreeBuilder("lxml"), namespaceHTMLElements=False
-        )
+        _PARSER = _build_parser()
     return _PARSER
 
 
-def parse_fragment(html: str) -> etree._Element:
+def _build_parser() -> Any:
+    """html5lib's parser with three linear-time fixes (see :class:`_TextBuffer` and
+    :data:`MAX_ATTRIBUTES_PER_ELEMENT`): subclasses, because html5lib has no hooks for them."""
+    import html5lib  # deferred: ~25 ms of imports, only needed when a body is converted
+    from html5lib import _tokenizer, html5parser
+    from html5lib.treebuilders import etree_lxml
+
+    class Tokenizer(_tokenizer.HTMLTokenizer):
+        def __iter__(self) -> Any:
+            # Start tags beyond the depth limit are dropped (their text stays, as the text of
+            # the deepest element): html5lib walks the whole stack of open elements for every
+            # tag ("has an element in scope"), so 16,000 nested <div>s cost O(n²), ~7 s.
+            start_tag = _tokenizer.tokenTypes["StartTag"]
+            for token in super().__iter__():
+                if (token["type"] == start_tag
+                        and len(self.parser.tree.openElements) > MAX_ELEMENT_DEPTH):
+                    self.notes.skipped_start_tags += 1
+                    continue
+                yield token
+
+        def attributeNameState(self) -> bool:  # noqa: N802 - html5lib's name
+            attrs = self.currentToken["data"]
+            if len(attrs) > MAX_ATTRIBUTES_PER_ELEMENT + 1:
+                # keep the first attributes and the one being read; html5lib compares each new
+                # name with every earlier one, so an unbounded list is O(n²)
+                self.dropped += len(attrs) - MAX_ATTRIBUTES_PER_ELEMENT - 1
+                del attrs[MAX_ATTRIBUTES_PER_ELEMENT:-1]
+            return super().attributeNameState()
+
+        def emitCurrentToken(self) -> None:  # noqa: N802 - html5lib's name
+            token = self.currentToken
+            if token["type"] == _tokenizer.tokenTypes["StartTag"]:
+                extra = len(token["data"]) - MAX_ATTRIBUTES_PER_ELEMENT
+                if extra > 0:
+                    del token["data"][MAX_ATTRIBUTES_PER_ELEMENT:]
+                if extra > 0 or self.dropped:
+                    self.notes.dropped_attributes.append(
+                        (token["name"].lower(), max(extra, 0) + self.dropped))
+                self.dropped = 0
+            super().emitCurrentToken()
+
+    class Parser(html5lib.HTMLParser):
+        notes = ParseNotes()
+
+        def _parse(self, stream, innerHTML=False, container="div", scripting=False,  # noqa: N803
+                   **kwargs):
+            # html5lib's own _parse, with our tokenizer
+            self.innerHTMLMode = innerHTML
+            self.container = container
+            self.scripting = scripting
+            self.tokenizer = Tokenizer(stream, parser=self, **kwargs)
+            self.tokenizer.dropped = 0
+            self.tokenizer.notes = self.notes
+            self.reset()
+            try:
+                self.mainLoop()
+            except html5parser._ReparseException:
+                self.reset()
+                self.mainLoop()
+
+    class TreeBuilder(etree_lxml.TreeBuilder):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            buffer = self.text_buffer = _TextBuffer()
+            infoset = self.infosetFilter
+            base = self.elementClass
+
+            def flushing(name: str) -> Any:
+                method = getattr(base, name)
+
+                def call(self: Any, *a: Any, **k: Any) -> Any:
+                    buffer.flush()
+                    return method(self, *a, **k)
+                return call
+
+            class Element(base):  # type: ignore[misc, valid-type]
+                appendChild = flushing("appendChild")  # noqa: N815 - html5lib's names
+                insertBefore = flushing("insertBefore")  # noqa: N815
+                removeChild = flushing("removeChild")  # noqa: N815
+                reparentChildren = flushing("reparentChildren")  # noqa: N815
+                hasContent = flushing("hasContent")  # noqa: N815
+                cloneNode = flushing("cloneNode")  # noqa: N815
+
+                def insertText(self, data: str, insertBefore: Any = None) -> None:  # noqa: N802,N803
+                    if insertBefore is not None:
+                        buffer.flush()
+                        base.insertText(self, data, insertBefore)
+                        return
+                    data = infoset.coerceCharacters(data)  # as html5lib's own insertText
+                    el = self._element
+                    try:
+                        buffer.add(el[-1], "tail", data)
+                    except IndexError:
+                        buffer.add(el, "text", data)
+
+            self.elementClass = Element
+
+        def getFragment(self) -> Any:  # noqa: N802 - html5lib's name
+            self.text_buffer.flush()
+            return super().getFragment()
+
+        def getDocument(self) -> Any:  # noqa: N802 - html5lib's name
+            self.text_buffer.flush()
+            return super().getDocument()
+
+    return Parser(tree=TreeBuilder, namespaceHTMLElements=False)
+
+
+def parse_fragment(html: str, notes: ParseNotes | None = None) -> etree._Element:
     """Parse body HTML into a detached ``<div>`` container element.
 
     Args:
         html: any HTML text: a fragment, a full document, or garbage.
+        notes: filled with what was changed on the way (dropped characters and attributes,
+            flattened deep nesting), for the caller to report; ``None`` to ignore.
 
     Returns:
         A ``div`` element whose ``.text`` and children are the parsed fragment (the container
-        itself is never serialized). Comments appear as ``etree._Comment`` children.
+        itself is never serialized). Comments appear as ``etree._Comment`` children. No element
+        is deeper than :data:`MAX_ELEMENT_DEPTH` and none has more than
+        :data:`MAX_ATTRIBUTES_PER_ELEMENT` attributes.
     """
+    notes = notes if notes is not None else ParseNotes()
     root = etree.Element("div")
     # lxml (libxml2) cannot hold C0 control characters, U+FFFE/U+FFFF or lone surrogates; HTML
     # renders none of them, so they are dropped (form feed is HTML whitespace: a space).
-    html = _NOT_XML_CHARS.sub("", html.replace("\x0c", " "))
+    html, removed = _NOT_XML_CHARS.subn("", html.replace("\x0c", " "))
+    notes.removed_characters += removed
+    parser = _parser()
+    parser.notes = notes
     with warnings.catch_warnings():
         # html5lib warns when it renames names XML cannot hold (Word's ``o:p``, ``xmlns:v``);
         # the renamed elements are unknown tags that the generic pass unwraps and reports anyway.
         warnings.simplefilter("ignore")
-        nodes = _parser().parseFragment(html, container="div")
+        try:
+            nodes = parser.parseFragment(html, container="div")
+        finally:
+            parser.notes = ParseNotes()
     last: etree._Element | None = None
     for node in nodes:
         if isinstance(node, str):
@@ -117,6 +300,7 @@ def parse_fragment(html: str) -> etree._Element:
             continue
         root.append(node)
         last = node
+    _flatten_deep(root, notes)
     # html5lib 1.1 does not drop the newline right after <pre>/<listing>/<textarea> inside a
     # table cell or caption ("in cell"/"in caption" insertion modes), as the spec and browsers
     # do; drop it here so the tree is the browser's and serializing it is stable.
@@ -132,6 +316,25 @@ def parse_fragment(html: str) -> etree._Element:
             for child in list(el):
                 el.remove(child)
     return root
+
+
+def _flatten_deep(root: etree._Element, notes: ParseNotes) -> None:
+    """Replace the content of elements at :data:`MAX_ELEMENT_DEPTH` by their visible text."""
+    depth = 0
+    boundary: list[etree._Element] = []
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            if depth == MAX_ELEMENT_DEPTH + 1 and len(el):  # root itself is depth 1
+                boundary.append(el)
+        else:
+            depth -= 1
+    for el in boundary:
+        text = _text_of(el, with_tail=False)
+        notes.flattened.append((tag_of(el), " ".join(text.split())))
+        for child in list(el):
+            el.remove(child)
+        el.text = text or None
 
 
 def tag_of(el: Any) -> str:
@@ -162,20 +365,32 @@ def visible_text(el: etree._Element) -> str:
 
     Text inside :data:`NON_RENDERED_ELEMENTS` and comments is not visible and is left out.
     """
+    return " ".join(_text_of(el, with_tail=False).split())
+
+
+def _text_of(el: etree._Element, *, with_tail: bool) -> str:
+    """Visible text of ``el`` uncollapsed, without recursion (any depth)."""
     parts: list[str] = []
-
-    def walk(node: etree._Element) -> None:
-        if not isinstance(node.tag, str) or tag_of(node) in NON_RENDERED_ELEMENTS:
-            return
-        if node.text:
-            parts.append(node.text)
-        for child in node:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
-
-    walk(el)
-    return " ".join("".join(parts).split())
+    skipping = 0  # inside this many non-rendered elements or comments
+    for event, node in etree.iterwalk(el, events=("start", "end", "comment", "pi")):
+        if event in ("comment", "pi"):
+            if node is not el and node.tail and not skipping:
+                parts.append(node.tail)
+            continue
+        hidden = tag_of(node) in NON_RENDERED_ELEMENTS
+        if event == "start":
+            if hidden:
+                skipping += 1
+            elif not skipping and node.text:
+                parts.append(node.text)
+        else:
+            if hidden:
+                skipping -= 1
+            if node is not el and not skipping and node.tail:
+                parts.append(node.tail)
+    if with_tail and el.tail:
+        parts.append(el.tail)
+    return "".join(parts)
 
 
 def _append_text(parent: etree._Element, previous: etree._Element | None, text: str | None) -> None:
@@ -250,39 +465,55 @@ def _attr_name(name: str) -> str:
     return name
 
 
-def _serialize(node: etree._Element, out: list[str]) -> None:
+def _start_tag(node: etree._Element, out: list[str]) -> str:
     tag = node.tag
-    if not isinstance(tag, str):
-        if tag is etree.Comment:
-            out.append(f"<!--{node.text or ''}-->")
-        return
     name = etree.QName(tag).localname if tag[0] == "{" else tag
     out.append("<" + name)
     for attr, value in node.attrib.items():
         out.append(f' {_attr_name(attr)}="{_escape_attr(value)}"')
     out.append(">")
-    lname = name.lower()
-    if lname in VOID_ELEMENTS and tag[0] != "{":
-        return
-    if node.text:
-        if lname in _RAW_TEXT_ELEMENTS:
-            out.append(node.text)
-        else:
-            if lname in ("pre", "textarea", "listing") and node.text.startswith("\n"):
-                out.append("\n")  # the parser drops one leading newline; keep the real one
-            out.append(_escape_text(node.text))
-    for child in node:
-        _serialize(child, out)
-        if child.tail:
-            out.append(_escape_text(child.tail))
-    out.append(f"</{name}>")
+    return name
+
+
+def _serialize(top: etree._Element, out: list[str]) -> None:
+    # An explicit stack instead of recursion: any depth serializes (no RecursionError).
+    stack: list[tuple[etree._Element, str | None]] = [(top, None)]  # (node, end tag or None)
+    while stack:
+        node, end = stack.pop()
+        if end is not None:  # all children written: close the element, then its tail
+            out.append(end)
+            if node is not top and node.tail:
+                out.append(_escape_text(node.tail))
+            continue
+        tag = node.tag
+        if not isinstance(tag, str):
+            if tag is etree.Comment:
+                out.append(f"<!--{node.text or ''}-->")
+            if node is not top and node.tail:
+                out.append(_escape_text(node.tail))
+            continue
+        name = _start_tag(node, out)
+        lname = name.lower()
+        if lname in VOID_ELEMENTS and tag[0] != "{":
+            if node is not top and node.tail:
+                out.append(_escape_text(node.tail))
+            continue
+        if node.text:
+            if lname in _RAW_TEXT_ELEMENTS:
+                out.append(node.text)
+            else:
+                if lname in ("pre", "textarea", "listing") and node.text.startswith("\n"):
+                    out.append("\n")  # the parser drops one leading newline; keep the real one
+                out.append(_escape_text(node.text))
+        stack.append((node, f"</{name}>"))
+        stack.extend((child, None) for child in reversed(node))
 
 
 def serialize_children(root: etree._Element) -> str:
     """Serialize the content of ``root`` (not ``root`` itself) as HTML (WHATWG HTML §13.3).
 
     Foreign (SVG/MathML) elements are written with their local names and an explicit end tag,
-    which the HTML parser reads back to the same tree.
+    which the HTML parser reads back to the same tree. Any nesting depth is fine (no recursion).
     """
     out: list[str] = []
     if root.text:
