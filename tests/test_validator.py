@@ -317,3 +317,63 @@ def test_tap_action_needs_role_and_tabindex_unless_the_tag_implies_them():
     assert codes(heading) == ["ATTR_REQUIRED_BUT_MISSING", "ATTR_REQUIRED_BUT_MISSING"]
     assert "The attribute 'role' in tag 'h1' is missing or incorrect, but required by " \
         "attribute 'on'." in messages(heading)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile input: deep nesting, huge tags (the cost of a tag must not grow with its depth)
+# ---------------------------------------------------------------------------------------------
+
+
+def in_body(fragment: str, page: str = VALID_PAGE) -> str:
+    """``page`` with ``fragment`` as the first content of its body."""
+    return mutate("<body>\n", "<body>\n" + fragment, page)
+
+
+def test_deeply_nested_valid_page_passes():
+    depth = 20_000
+    result = validate(in_body("<div>" * depth + "<p>deep</p>" + "</div>" * depth))
+    assert result.passed, messages(result)
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    ["<span>" * 20_000, "<svg>" + "<g>" * 20_000 + "</svg>", "<table><tr><td>" * 5_000],
+    ids=["unclosed-spans", "svg-groups", "nested-tables"],
+)
+def test_deeply_nested_unclosed_elements_are_validated_without_exception(fragment):
+    result = validate(in_body(fragment))
+    assert isinstance(result, ValidationResult)
+
+
+def test_ancestor_checks_do_not_walk_the_open_element_stack():
+    # Each tag's parent / ancestor / descendant-list / <p>-closing checks use incremental
+    # indexes, so validating N nested tags visits the stack O(N) times, not O(N^2).
+    from amp_renderer.amp import validator as engine
+
+    class CountingStack(list):
+        visits = 0
+
+        def __iter__(self):
+            CountingStack.visits += len(self)
+            return super().__iter__()
+
+        def __getitem__(self, index):
+            CountingStack.visits += 1
+            return super().__getitem__(index)
+
+    depth = 3_000
+    page = in_body("<div>" * depth + "<p>a<span>b</span><div>c</div>" + "</div>" * depth
+                   + "<amp-accordion><section><h2>h</h2><p>x</p></section></amp-accordion>")
+    run = engine._Validator(page)
+    run.stack = CountingStack()
+    tags = page.count("<")
+    result = run.run()
+    assert codes(result) == ["MISSING_REQUIRED_EXTENSION"]  # amp-accordion's script
+    assert CountingStack.visits < 10 * tags
+
+
+def test_many_attributes_on_one_tag_are_all_checked():
+    attrs = " ".join(f"data-a{i}=1" for i in range(20_000))
+    assert validate(in_body(f"<p {attrs}>x</p>")).passed
+    result = validate(in_body(f"<p {attrs} data-a7=2 onclick=x>x</p>"))
+    assert codes(result) == ["DUPLICATE_ATTRIBUTE", "DISALLOWED_ATTR"]

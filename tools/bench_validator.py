@@ -4,6 +4,7 @@ Until ``make bench`` covers the validator, run::
 
     python tools/bench_validator.py            # renders events/articles/met-palantir-extension.json
     python tools/bench_validator.py page.html  # or times the given files
+    python tools/bench_validator.py --hostile  # deep nesting and huge tags (cost must stay linear)
 
 Prints the median and best of N warm runs in ms (the first, cold run loads the rules, html5lib
 and tinycss2 and is reported separately). Targets: reference page <= 5 ms warm.
@@ -48,6 +49,26 @@ def grow(html: str, target_bytes: int = 200_000) -> str:
     return html[:end] + body * copies + html[end:]
 
 
+def hostile_pages(html: str) -> list[tuple[str, str]]:
+    """The reference page with hostile-but-plausible bodies: deep nesting (each tag's ancestor
+    checks must not walk the open-element stack) and one tag with 20,000 attributes."""
+    body = html.index(">", html.index("<body")) + 1
+
+    def inject(fragment: str) -> str:
+        return html[:body] + fragment + html[body:]
+
+    attrs = " ".join(f"data-a{i}=1" for i in range(20_000))
+    return [
+        ("16,000 nested <div> (valid)", inject("<div>" * 16_000 + "x" + "</div>" * 16_000)),
+        ("100,000 nested <div> (valid)", inject("<div>" * 100_000 + "x" + "</div>" * 100_000)),
+        ("100,000 unclosed <span>", inject("<span>" * 100_000)),
+        ("50,000 nested <svg><g>", inject("<svg>" + "<g>" * 50_000 + "</svg>")),
+        ("<p> with 20,000 attributes", inject(f"<p {attrs}>x</p>")),
+        ("<p> with 40,000 attributes", inject(
+            "<p " + " ".join(f"data-a{i}=1" for i in range(40_000)) + ">x</p>")),
+    ]
+
+
 def time_ms(html: str, runs: int) -> tuple[float, float, float, str]:
     """(cold ms, median warm ms, best warm ms, status) for validating ``html``."""
     from amp_renderer.amp.validator import validate
@@ -68,9 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--hostile", action="store_true",
+                        help="time deep nesting / huge tags instead (3 warm runs each)")
     args = parser.parse_args(argv)
     pages = [(str(p), p.read_text(encoding="utf-8")) for p in args.files]
-    if not pages:
+    if args.hostile:
+        pages = hostile_pages(reference_page())
+        args.runs = min(args.runs, 3)
+    elif not pages:
         ref = reference_page()
         pages = [("reference page", ref), ("reference page grown to ~200 KB", grow(ref))]
     for name, html in pages:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -178,6 +179,23 @@ _IMPLIED_END = {
 }
 
 
+class _AttrList(list):
+    """A start tag's attribute list on which html5lib's duplicate-attribute check is free.
+
+    html5lib compares each new attribute name with every earlier one (``data[:-1]`` in
+    ``attributeNameState``), which is quadratic: 20,000 attributes on one tag took 7 s. That
+    check only queues a parse error nobody reads here (the validator reports
+    ``DUPLICATE_ATTRIBUTE`` itself from ``raw_attrs``), so the slice it walks is empty.
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice) and index == slice(None, -1, None):
+            return []
+        return super().__getitem__(index)
+
+
 @cache
 def _tokenizer_class():
     """An html5lib tokenizer subclass that records where each tag starts and ends.
@@ -191,7 +209,11 @@ def _tokenizer_class():
         def tagOpenState(self):  # noqa: N802 (html5lib's naming)
             line, col = self.stream.position()
             self._tag_start = (line, col - 1)
-            return super().tagOpenState()
+            result = super().tagOpenState()
+            token = getattr(self, "currentToken", None)
+            if token and token["type"] == 3 and type(token["data"]) is list and not token["data"]:
+                token["data"] = _AttrList()  # a start tag was just opened
+            return result
 
         def emitCurrentToken(self):  # noqa: N802
             token = self.currentToken
@@ -358,6 +380,14 @@ class _Validator:
         self.rules = _rules.load()
         self.errors: list[ValidationError] = []
         self.stack: list[_Element] = []
+        # Incremental views of the stack, so that each tag's ancestor checks cost O(1) however
+        # deep the document nests (a walk of the stack per tag is quadratic):
+        #: tag name -> positions in ``stack`` of the open elements with that name (ascending).
+        self.open_at: dict[str, list[int]] = {}
+        #: ``descendant_tag_list`` names of the open elements' tag specs, with multiplicity.
+        self.open_descendant_lists: Counter[str] = Counter()
+        #: ``mark_descendants`` markers of the open elements' tag specs, with multiplicity.
+        self.open_marks: Counter[str] = Counter()
         self.seen_specs: dict[str, tuple[int, int]] = {}
         self.conditions: dict[str, tuple[int, int]] = {}
         self.requires: list[tuple[str, _rules.TagSpec, tuple[int, int]]] = []
@@ -394,30 +424,54 @@ class _Validator:
     def parent_name(self) -> str:
         return self.stack[-1].name if self.stack else "$root"
 
-    def open_names(self) -> list[str]:
-        return [e.name for e in self.stack]
+    def is_open(self, name: str) -> bool:
+        """True when an element named ``name`` (lower case) is open (an ancestor of what
+        comes next)."""
+        return bool(self.open_at.get(name))
+
+    def last_open(self, name: str) -> int:
+        """The stack position of the innermost open ``name`` element, or -1."""
+        at = self.open_at.get(name)
+        return at[-1] if at else -1
+
+    def push(self, el: _Element) -> None:
+        """Open ``el`` (its tag spec already chosen) as the child of the current element."""
+        self.open_at.setdefault(el.name, []).append(len(self.stack))
+        self.stack.append(el)
+        spec = el.spec
+        if spec is not None:
+            if spec.descendant_tag_list:
+                self.open_descendant_lists[spec.descendant_tag_list] += 1
+            for marker in spec.mark_descendants:
+                self.open_marks[marker] += 1
 
     def close_element(self, index: int) -> None:
         """Pop elements down to (and including) ``stack[index]``, running end-of-tag checks."""
         while len(self.stack) > index:
             el = self.stack.pop()
+            self.open_at[el.name].pop()
+            spec = el.spec
+            if spec is not None:
+                if spec.descendant_tag_list:
+                    self.open_descendant_lists[spec.descendant_tag_list] -= 1
+                for marker in spec.mark_descendants:
+                    self.open_marks[marker] -= 1
             self.end_tag_checks(el)
 
     def start_body(self, pos: tuple[int, int], manufactured: bool) -> None:
-        for i, el in enumerate(self.stack):
-            if el.name == "head":
-                self.close_element(i)
-                break
+        head = self.last_open("head")
+        if head >= 0:
+            self.close_element(head)
         self.head_closed = True
         if manufactured and not self.manufactured_body_reported:
             self.manufactured_body_reported = True
             self.report("DISALLOWED_MANUFACTURED_BODY", [], pos)
-        if not any(e.name == "body" for e in self.stack):
+        if not self.is_open("body"):
             self.body_seen = True
             self.seen_specs.setdefault("body", pos)
             if self.stack:
                 self.stack[-1].children.append("body")
-            self.stack.append(_Element("body", pos))
+            self.push(_Element("body", pos))
 
     # -- main loop ----------------------------------------------------------------------------
 
@@ -436,7 +490,7 @@ class _Validator:
                 doctype_seen = True
                 self.on_doctype(tok)
                 if not self.stack:
-                    self.stack.append(_Element("!doctype", tok["start"]))
+                    self.push(_Element("!doctype", tok["start"]))
             elif kind == 3:
                 self.on_start_tag(tok)
             elif kind == 4:
@@ -511,7 +565,7 @@ class _Validator:
 
         # Tree construction (HTML's implied tags, simplified to what the rules look at).
         if name == "html":
-            if any(e.name == "html" for e in self.stack):
+            if self.is_open("html"):
                 return
         elif name == "head":
             if self.head_seen or self.body_seen:
@@ -522,10 +576,9 @@ class _Validator:
                 if self.manufactured_body_reported:
                     return
             else:
-                for i, open_el in enumerate(self.stack):
-                    if open_el.name == "head":
-                        self.close_element(i)
-                        break
+                head = self.last_open("head")
+                if head >= 0:
+                    self.close_element(head)
                 self.head_closed = True
                 self.body_seen = True
         elif not self.body_seen and name not in _HEAD_CONTENT and not in_svg:
@@ -556,33 +609,30 @@ class _Validator:
         if void:
             self.end_tag_checks(el)
         else:
-            self.stack.append(el)
+            self.push(el)
             if name in ("style", "script", "title", "textarea"):
                 el.text_start = tok["end"]
 
     def _close_if_open(self, name: str, stop_at: tuple[str, ...]) -> None:
-        for i in range(len(self.stack) - 1, -1, -1):
-            if self.stack[i].name == name:
-                self.close_element(i)
-                return
-            if self.stack[i].name in stop_at:
-                return
+        """Close the innermost open ``name`` unless one of ``stop_at`` is open inside it (HTML's
+        "has an element in button scope", simplified). O(1) besides the elements closed."""
+        at = self.last_open(name)
+        if at >= 0 and all(self.last_open(s) < at for s in stop_at):
+            self.close_element(at)
 
     def on_end_tag(self, tok: dict) -> None:
         name = tok["name"]
         if name in ("html", "body"):
             return  # closed at end of document (content after </body> still belongs to body)
         if name == "head" and not self.body_seen:
-            for i, el in enumerate(self.stack):
-                if el.name == "head":
-                    self.close_element(i)
-                    self.head_closed = True
-                    return
+            head = self.last_open("head")
+            if head >= 0:
+                self.close_element(head)
+                self.head_closed = True
             return
-        for i in range(len(self.stack) - 1, -1, -1):
-            if self.stack[i].name == name:
-                self.close_element(i)
-                return
+        at = self.last_open(name)
+        if at >= 0:
+            self.close_element(at)
 
     # -- tag spec matching --------------------------------------------------------------------
 
@@ -744,8 +794,7 @@ class _Validator:
             errors.append(
                 ("WRONG_PARENT_TAG", [tag, parent.lower(), spec.mandatory_parent.lower()], "ERROR")
             )
-        ancestors = {n.upper() for n in self.open_names()}
-        if spec.mandatory_ancestor and spec.mandatory_ancestor not in ancestors:
+        if spec.mandatory_ancestor and not self.is_open(spec.mandatory_ancestor.lower()):
             if spec.mandatory_ancestor_suggested_alternative:
                 errors.append(
                     (
@@ -763,13 +812,14 @@ class _Validator:
                     ("MANDATORY_TAG_ANCESTOR", [tag, spec.mandatory_ancestor.lower()], "ERROR")
                 )
         for bad in spec.disallowed_ancestor:
-            if bad in ancestors:
+            if self.is_open(bad.lower()):
                 errors.append(("DISALLOWED_TAG_ANCESTOR", [tag, bad.lower()], "ERROR"))
-        for anc in self.stack:
-            if anc.spec is not None and anc.spec.descendant_tag_list:
-                allowed = self.rules.descendant_tag_lists.get(anc.spec.descendant_tag_list, ())
-                if el.name not in allowed:
-                    errors.append(("DISALLOWED_TAG", [el.name], "ERROR"))
+        # An ancestor's descendant_tag_list restricts every descendant; like the official
+        # validator (validateDescendantTags), one error however many ancestors refuse the tag.
+        for list_name, n_open in self.open_descendant_lists.items():
+            if n_open and el.name not in self.rules.descendant_tag_lists.get(list_name, ()):
+                errors.append(("DISALLOWED_TAG", [el.name], "ERROR"))
+                break
         if spec.unique and spec.spec_name in self.seen_specs:
             errors.append(("DUPLICATE_UNIQUE_TAG", [tag], "ERROR"))
         elif spec.unique_warning and spec.spec_name in self.seen_specs:
@@ -779,10 +829,7 @@ class _Validator:
     def _ancestor_marked(self, markers: tuple[str, ...]) -> bool:
         """True when an open ancestor's tag spec marks its descendants with one of
         ``markers`` (``mark_descendants``, e.g. amp-sidebar's AUTOSCROLL)."""
-        return any(
-            anc.spec is not None and set(markers) & set(anc.spec.mark_descendants)
-            for anc in self.stack
-        )
+        return any(self.open_marks[m] > 0 for m in markers)
 
     @staticmethod
     def _alternative(spec: _rules.TagSpec, aname: str) -> _rules.AttrSpec | None:
