@@ -75,3 +75,50 @@ def test_page_with_moved_body_css_passes_the_validator(site):
     result = validator.validate(page.html)
     assert result.status == "PASS", [f"{e.code}: {e.message}" for e in result.errors]
     assert "color:navy" in page.html and "text-align:center" in page.html
+
+
+# Each body below once produced CSS the validator refused (the whole page was then refused);
+# the converter must drop exactly the offending declaration or rule and say so.
+HOSTILE_CSS = {
+    "bad url token": ('<p style="background:url(a(b).png);color:red">x</p>', "background"),
+    "javascript url": ('<p style="background:url(javascript:alert(1));color:red">x</p>',
+                       "background"),
+    "escaped url function": ('<p style="background:\\75rl(javascript:alert(1));color:red">x</p>',
+                             "background"),
+    "image-set": ('<p style="background:image-set(url(javascript:x) 1x);color:red">x</p>',
+                  "background"),
+    "font-face src": ("<style>@font-face{font-family:f;src:url(javascript:x)}p{color:red}</style>"
+                      "<p>x</p>", "src"),
+    "url in selector": ("<style>url(javascript:x){margin:0}p{color:red}</style><p>x</p>",
+                        "url(javascript:x)"),
+    "important in selector": ("<style>p !important{color:red}a{color:red}</style><p>x</p>",
+                              "p !important"),
+    "comment in string": ("<style>p::before{content:'<!--'}p{color:red}</style><p>x</p>",
+                          "content"),
+    "comment in selector": ("<style>p:not([title='<!--']){color:red}a{color:red}</style><p>x</p>",
+                            "<!--"),
+    "string ended by </style>": ('<style>p{color:red}p{content:"</style><p>x</p>', "content"),
+    "newline in string": ("<p style=\"font-family:'abc\nxyz';color:red\">x</p>", "font-family"),
+    "deep @media": ("<style>" + "@media screen{" * 1000 + "p{color:red}</style><p>x</p>",
+                    "@media"),
+    "deep brackets": ('<p style="color:red">y</p><p style="color:' + "(" * 20000 + '">x</p>',
+                      "too deeply"),
+}
+
+
+@pytest.mark.parametrize("body,dropped", HOSTILE_CSS.values(), ids=HOSTILE_CSS.keys())
+def test_css_the_validator_refuses_is_dropped_and_reported_and_the_page_validates(
+        site, body, dropped):
+    validator = pytest.importorskip("amp_renderer.amp.validator")
+    rendering = pytest.importorskip("amp_renderer.rendering")
+    models = pytest.importorskip("amp_renderer.models")
+    converted = convert_html(body)
+    details = [e.detail for e in converted.report if e.code.startswith("CSS_")]
+    assert any(dropped in d for d in details), details
+    article = models.parse_article({"slug": "hostile-css", "headline": "Hostile CSS",
+                                    "published": "2026-01-01", "body_html": body})
+    page = rendering.render(article, site)
+    result = validator.validate(page.html)
+    assert result.status == "PASS", [f"{e.code}: {e.message}" for e in result.errors]
+    if dropped not in ("font-family", "@media"):  # there, color:red is inside what is dropped
+        assert "color:red" in page.html  # the rest of the CSS survives
