@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from amp_renderer.amp.validator import ValidationResult, validate
 
@@ -377,3 +379,135 @@ def test_many_attributes_on_one_tag_are_all_checked():
     assert validate(in_body(f"<p {attrs}>x</p>")).passed
     result = validate(in_body(f"<p {attrs} data-a7=2 onclick=x>x</p>"))
     assert codes(result) == ["DUPLICATE_ATTRIBUTE", "DISALLOWED_ATTR"]
+
+
+def test_byte_order_mark_before_the_doctype_is_not_text():
+    # Browsers and the official validator drop a UTF-8 BOM; it is not "text outside body".
+    result = validate("\ufeff" + VALID_PAGE)
+    assert result.passed, messages(result)
+
+
+@pytest.mark.parametrize(
+    ("srcset", "code"),
+    [
+        (", , ,, 1x 2x, a 1e999w", "INVALID_ATTR_VALUE"),  # empty candidates
+        ("https://example.com/a.jpg 1x 2x", "INVALID_ATTR_VALUE"),  # two descriptors
+        ("https://example.com/a.jpg 1e999w", "INVALID_ATTR_VALUE"),  # not an integer width
+        ("https://example.com/a.jpg 0x", "INVALID_ATTR_VALUE"),  # zero density
+        ("https://example.com/a.jpg 2x https://example.com/b.jpg 1x", "INVALID_ATTR_VALUE"),
+        ("https://example.com/a.jpg, https://example.com/b.jpg", "DUPLICATE_DIMENSION"),  # 1x twice
+        ("https://example.com/a.jpg 400w, https://example.com/b.jpg 400w", "DUPLICATE_DIMENSION"),
+        ("", "MISSING_URL"),
+    ],
+)
+def test_malformed_srcset_fails_as_the_official_srcset_parser_reads_it(srcset, code):
+    img = f'<amp-img src="https://example.com/a.jpg" srcset="{srcset}" width="4" height="3" ' \
+        'layout="responsive" alt="x"></amp-img>'
+    result = validate(in_body(img))
+    assert codes(result) == [code], messages(result)
+    if code == "DUPLICATE_DIMENSION":
+        assert "Multiple image candidates with the same width or pixel density found in " \
+            "attribute 'srcset' in tag 'amp-img'." in messages(result)
+
+
+@pytest.mark.parametrize(
+    "srcset",
+    ["https://example.com/a.jpg 400w, https://example.com/b.jpg 800w,",
+     "https://example.com/a.jpg, https://example.com/b.jpg 1.5x,https://example.com/c.jpg 2x",
+     "/img/a.jpg 1x"],
+)
+def test_well_formed_srcset_passes(srcset):
+    img = f'<amp-img src="https://example.com/a.jpg" srcset="{srcset}" width="4" height="3" ' \
+        'layout="responsive" alt="x"></amp-img>'
+    result = validate(in_body(img))
+    assert result.passed, messages(result)
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["http://[::1", "https://[not-an-address]/", "https://%zz/", "http://a:99999999999/",
+     "https://a..example/", "https://", "https://ex ample.com/"],
+)
+def test_malformed_url_fails(href):
+    result = validate(in_body(f'<a href="{href}">x</a>'))
+    assert codes(result) == ["INVALID_URL"], messages(result)
+    assert f"Malformed URL '{href}' for attribute 'href' in tag 'a'." in messages(result)
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["http://[::1]:8080/x", "https://user:pw@example.com:443/p?q#f", "//example.com/a",
+     "https://bücher.example/", "mailto:a@example.com", "/relative?x=[1]"],
+)
+def test_unusual_but_well_formed_urls_pass(href):
+    result = validate(in_body(f'<a href="{href}">x</a>'))
+    assert result.passed, messages(result)
+
+
+def test_javascript_url_split_by_a_newline_fails():
+    # Browsers drop newlines in URLs; the protocol check must not be fooled by them.
+    for href in ("java&#10;script:alert(1)", "javascript:alert(1)//&#10;x"):
+        result = validate(in_body(f'<a href="{href}">x</a>'))
+        assert codes(result) == ["INVALID_URL_PROTOCOL"], messages(result)
+
+
+@pytest.mark.parametrize(
+    ("css", "nested"),
+    [("p{color:" + "(" * 51 + ")" * 51 + "}", True),
+     ("p{color:" + "(" * 50 + ")" * 50 + "}", False),
+     ("@media screen{" * 52 + "p{color:red}" + "}" * 52, True),
+     ("p{color:" + "(" * 20_000 + "}", True),
+     ("@media screen{" * 5_000, True),
+     ("p{color:" + "[{" * 50_000 + "}", True)],
+    ids=["51-parens", "50-parens", "52-media", "20000-parens", "5000-media", "50000-brackets"],
+)
+def test_deeply_nested_css_is_a_validation_error_not_an_exception(css, nested):
+    result = validate(mutate(".lead { color: #333; }", css))
+    assert ("CSS_EXCESSIVELY_NESTED" in codes(result)) is nested, messages(result)
+    if nested:
+        assert "CSS excessively nested in tag 'style amp-custom'." in messages(result)
+
+
+def test_deeply_nested_inline_style_is_a_validation_error():
+    result = validate(mutate('<h1 class="lead">',
+                             '<h1 class="lead" style="color:' + "(" * 60 + '">'))
+    assert codes(result) == ["CSS_EXCESSIVELY_NESTED"], messages(result)
+
+
+def test_json_ld_nested_too_deep_to_parse_is_the_invalid_json_warning():
+    page = mutate('"headline": "Hello"}', '"headline": "Hello", "x": ' + "[" * 100_000
+                  + "]" * 100_000 + "}")
+    result = validate(page)
+    assert result.passed  # the official validator only warns about JSON it cannot parse
+    assert codes(result, "WARNING") == ["INVALID_JSON_CDATA"]
+
+
+# Fragments that broke validators before: markup, CSS and URL syntax, code points a str can hold
+# but UTF-8 cannot (lone surrogates), controls, a BOM.
+_NASTY = [
+    "<", ">", "</", "/>", "=", '"', "'", "<style amp-custom>", "</style>", "<p>", "<div>",
+    "<script type=application/ld+json>", "</script>", "<amp-img ", "<img ", "<a ", "<svg>",
+    "<g>", "<table>", "<td>", "<template>", "<noscript>", "<math>", "<amp-accordion>",
+    "<section>", "<amp-sidebar>", "<html ⚡>", "<head>", "<body>", "</body>", "<!doctype html>",
+    "srcset=", "src=", "href=", "style=", "width=", "height=", "layout=", "sizes=", "heights=",
+    "media=", "on=", "autoscroll", "http://[::1", "https://%zz", "1e999", "NaN", "-1", "1x",
+    "100w", "\x00", "\ud800", "\ufeff", "&#0;", "&#xD800;", "&amp", "@media", "{", "}", "(",
+    ")", "[", "]", "url(", "!important", ";", ":", ",", " ", "\n", "\\", "/*", "<!--", "-->",
+]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.one_of(st.sampled_from(_NASTY), st.text(max_size=4)), max_size=40).map("".join),
+    st.sampled_from(["<body>\n", "</head>", "<style amp-custom>", "<amp-accordion", None]),
+)
+def test_no_exception_escapes_validate(fragment, where):
+    if where is None:
+        page = fragment
+    else:
+        at = ALL_COMPONENTS.index(where) + len(where)
+        page = ALL_COMPONENTS[:at] + fragment + ALL_COMPONENTS[at:]
+    result = validate(page)
+    assert result.status in ("PASS", "FAIL")
+    assert result.passed == (not codes(result))

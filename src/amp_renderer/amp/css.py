@@ -10,7 +10,9 @@ rules data (validator-main.protoascii, validator-css.protoascii) and the AMP spe
 * ``!important`` is disallowed (``allow_important: false``);
 * at-rules must be in the spec's ``at_rule_spec`` list; ``@media`` types and features must be
   known (the spec makes these warnings unless ``issues_as_error``);
-* ``url()`` values must use an allowed protocol (``image_url_spec`` / ``font_url_spec``).
+* ``url()`` values must use an allowed protocol (``image_url_spec`` / ``font_url_spec``);
+* blocks and functions nested more than :data:`MAX_NESTING` deep are
+  ``CSS_EXCESSIVELY_NESTED`` (so hostile CSS cannot exhaust the Python stack either).
 
 Byte limits and the ``i-amphtml-`` denylist are checked by the validator on the raw text.
 Errors are returned as ``(code, params, line, col)`` tuples with absolute document positions.
@@ -19,7 +21,7 @@ Errors are returned as ``(code, params, line, col)`` tuples with absolute docume
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 __all__ = ["check_stylesheet", "check_inline_style", "CssIssue"]
 
@@ -27,6 +29,15 @@ __all__ = ["check_stylesheet", "check_inline_style", "CssIssue"]
 CssIssue = tuple[str, list[str], int, int, str]
 
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+
+#: The deepest nesting of ``()``/``[]``/``{}`` blocks and functions the official CSS parser
+#: accepts inside a rule (a stylesheet rule's own ``{}`` not counted): its
+#: ``kMaximumCssRecursion`` is 100 recursion levels and each nesting level costs two
+#: (parse-css.js, ``consumeAComponentValue`` / ``consumeASimpleBlock``). Deeper is
+#: ``CSS_EXCESSIVELY_NESTED``.
+MAX_NESTING = 50
+
+_BLOCKS = frozenset(("() block", "[] block", "{} block"))
 
 
 def _tinycss2():
@@ -43,14 +54,41 @@ def _abs(base: tuple[int, int], line: int, column: int) -> tuple[int, int]:
     return base[0] + line - 1, column - 1
 
 
-def _walk(tokens: Iterable) -> Iterable:
-    """Every component value, depth first, including the contents of blocks and functions."""
-    for tok in tokens:
-        yield tok
+def _walk(tokens: Iterable, *, rule_blocks_free: bool) -> tuple[list, object | None]:
+    """Every component value, depth first, including the contents of blocks and functions, down
+    to :data:`MAX_NESTING` levels.
+
+    Iterative (tinycss2 builds arbitrarily deep trees without recursion; walking them
+    recursively would raise RecursionError on ``((((...``). ``rule_blocks_free``: top-level
+    ``{}`` blocks are rule bodies (a stylesheet) and do not count as a level.
+
+    Returns:
+        ``(values, too_deep)``: the values in document order, and the first block or function
+        nested too deep (its contents are not walked), or None.
+    """
+    flat: list = []
+    too_deep = None
+    stack: list[tuple[Iterator, int]] = [(iter(tokens), 0)]
+    while stack:
+        values, depth = stack[-1]
+        tok = next(values, None)
+        if tok is None:
+            stack.pop()
+            continue
+        flat.append(tok)
         if tok.type == "function":
-            yield from _walk(tok.arguments)
-        elif tok.type in ("() block", "[] block", "{} block"):
-            yield from _walk(tok.content)
+            children = tok.arguments
+        elif tok.type in _BLOCKS:
+            children = tok.content
+        else:
+            continue
+        top_level = len(stack) == 1
+        level = 0 if rule_blocks_free and top_level and tok.type == "{} block" else depth + 1
+        if level > MAX_NESTING:
+            too_deep = too_deep or tok
+            continue
+        stack.append((iter(children), level))
+    return flat, too_deep
 
 
 def _url_issue(url: str, url_spec, tag: str) -> tuple[str, list[str]] | None:
@@ -66,10 +104,15 @@ def _url_issue(url: str, url_spec, tag: str) -> tuple[str, list[str]] | None:
     return None
 
 
-def _token_issues(tokens, base, tag: str, url_spec, allow_important: bool) -> list[CssIssue]:
-    """Token-level problems anywhere in the CSS text: syntax errors, !important, url()s."""
+def _token_issues(tokens, base, tag: str, url_spec, allow_important: bool,
+                  rule_blocks_free: bool) -> list[CssIssue]:
+    """Token-level problems anywhere in the CSS text: syntax errors, !important, url()s,
+    excessive nesting."""
     issues: list[CssIssue] = []
-    flat = list(_walk(tokens))
+    flat, too_deep = _walk(tokens, rule_blocks_free=rule_blocks_free)
+    if too_deep is not None:
+        issues.append(("CSS_EXCESSIVELY_NESTED", [tag],
+                       *_abs(base, too_deep.source_line, too_deep.source_column), "ERROR"))
     for i, tok in enumerate(flat):
         kind = tok.type
         if kind == "error":
@@ -86,7 +129,10 @@ def _token_issues(tokens, base, tag: str, url_spec, allow_important: bool) -> li
             issues.append(("CSS_SYNTAX_STRAY_TRAILING_BACKSLASH", [tag],
                            *_abs(base, tok.source_line, tok.source_column), "ERROR"))
         elif kind == "literal" and tok.value == "!" and not allow_important:
-            nxt = next((t for t in flat[i + 1:] if t.type not in ("whitespace", "comment")), None)
+            j = i + 1
+            while j < len(flat) and flat[j].type in ("whitespace", "comment"):
+                j += 1
+            nxt = flat[j] if j < len(flat) else None
             if nxt is not None and nxt.type == "ident" and nxt.lower_value == "important":
                 issues.append(("CSS_SYNTAX_DISALLOWED_IMPORTANT", [],
                                *_abs(base, tok.source_line, tok.source_column), "ERROR"))
@@ -131,6 +177,8 @@ def _media_issues(prelude, base, tag: str, media_spec: dict) -> list[CssIssue]:
 def _rule_issues(nodes, base, tag: str, css_spec: dict, depth: int = 0) -> list[CssIssue]:
     tc = _tinycss2()
     issues: list[CssIssue] = []
+    if depth > MAX_NESTING:
+        return issues  # reported as CSS_EXCESSIVELY_NESTED by _token_issues
     at_rules = {a.get("name", "").lower(): a for a in css_spec.get("at_rule_spec", ())}
     for node in nodes:
         kind = node.type
@@ -198,7 +246,7 @@ def check_stylesheet(
     """
     tc = _tinycss2()
     tokens = tc.parse_component_value_list(text, skip_comments=True)
-    issues = _token_issues(tokens, base, tag, url_spec, allow_important)
+    issues = _token_issues(tokens, base, tag, url_spec, allow_important, rule_blocks_free=True)
     # One tokenization serves both passes (tinycss2 parses rules from component values too).
     nodes = tc.parse_stylesheet(tokens, skip_comments=True, skip_whitespace=True)
     issues += _rule_issues(nodes, base, tag, css_spec)
@@ -215,4 +263,5 @@ def check_inline_style(value: str, tag: str, url_spec=None) -> list[tuple[str, l
     tc = _tinycss2()
     tokens = tc.parse_component_value_list(value, skip_comments=True)
     return [(code, params) for code, params, *_ in
-            _token_issues(tokens, (1, 0), tag, url_spec, allow_important=False)]
+            _token_issues(tokens, (1, 0), tag, url_spec, allow_important=False,
+                          rule_blocks_free=False)]

@@ -246,6 +246,12 @@ def _tokens(html: str):
                 tokenizer.state = tokenizer.plaintextState
 
 
+def _utf8_len(text: str) -> int:
+    """Bytes of ``text`` in UTF-8, the unit of the AMP CSS byte limits. A lone surrogate (which
+    a ``str`` can hold though no UTF-8 document can) counts as its 3-byte encoding."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
 def _advance(pos: tuple[int, int], text: str) -> tuple[int, int]:
     """The position after ``text`` starting at ``pos``."""
     n = text.count("\n")
@@ -318,6 +324,133 @@ class _Element:
         self.svg = svg
         self.style_bytes = 0
         self.last_child_rule: tuple[_rules.TagSpec, tuple[int, int]] | None = None
+
+
+#: One srcset image candidate as the official validator's srcset parser reads it
+#: (parse-srcset.cc ``ParseSourceSet``): a URL of two or more non-space characters neither
+#: starting nor ending with a comma, an optional width or pixel-density descriptor, an optional
+#: comma. ``\s`` is ASCII whitespace there (RE2), hence the explicit classes.
+_SRCSET_CANDIDATE = re.compile(
+    r"[\t\n\f\r ]*(?:,[\t\n\f\r ]*)?"
+    r"([^,\t\n\f\r ][^\t\n\f\r ]*[^,\t\n\f\r ])[\t\n\f\r ]*"
+    r"([1-9][0-9]*[wx]|[1-9][0-9]*\.[0-9]+x|0\.[0-9]*[1-9][0-9]*x)?"
+    r"[\t\n\f\r ]*(?:(,)[\t\n\f\r ]*)?"
+)
+
+
+def _parse_srcset(value: str) -> tuple[str | None, list[str]]:
+    """Split a ``srcset`` value into its candidate URLs, as the official validator does.
+
+    Returns:
+        ``(error code or None, urls)``; the code is ``DUPLICATE_DIMENSION`` when two
+        candidates share a descriptor (none counts as ``1x``), ``INVALID_ATTR_VALUE`` when the
+        value is not a comma-separated list of candidates (empty candidates, two descriptors,
+        a descriptor like ``1e999w``, no candidate at all).
+    """
+    urls: list[str] = []
+    seen: set[str] = set()
+    pos = 0
+    while pos < len(value):
+        m = _SRCSET_CANDIDATE.match(value, pos)
+        if m is None:
+            break
+        descriptor = m.group(2) or "1x"
+        if descriptor in seen:
+            return "DUPLICATE_DIMENSION", urls
+        seen.add(descriptor)
+        urls.append(m.group(1))
+        pos = m.end()
+        if pos < len(value) and not m.group(3):
+            return "INVALID_ATTR_VALUE", urls  # a second candidate needs a comma before it
+    if pos < len(value) or not urls:
+        return "INVALID_ATTR_VALUE", urls
+    return None, urls
+
+
+#: The protocol as the official validator extracts it for the protocol check (``urlProtocol``
+#: in validator.js: deliberately broader than RFC 3986, so ``java\nscript:`` is caught too).
+_PROTOCOL_RE = re.compile(r"([^:/?#.]+):[^\n\r\u2028\u2029]*\Z")
+#: Characters the official URL parser refuses in a host name (parse-url.js
+#: ``hostCharIsValid``), besides control characters.
+_HOST_INVALID = frozenset(' !"#$%&\'()*+,/:;<=>?[\\]^`{|}~')
+
+
+def _url_scheme(url: str) -> str | None:
+    """The scheme of ``url`` as the official URL parser finds it (letters, digits, ``+``, ``-``
+    before the first colon), lower case; None for a relative URL."""
+    url = re.sub(r"[\t\r\n]", "", url.strip())
+    head, colon, _ = url.partition(":")
+    if not colon or not all(c.isascii() and (c.isalnum() or c in "+-") for c in head):
+        return None
+    return head.lower()
+
+
+def _malformed_url(url: str) -> bool:
+    """True when the official validator reports "Malformed URL" (``INVALID_URL``) for ``url``.
+
+    Its parser (parse-url.js) checks only the authority of ``http``/``https``/``ftp``/``sftp``
+    and scheme-relative (``//host``) URLs: a host must be present, valid after
+    percent-decoding (UTF-8, none of :data:`_HOST_INVALID`, no leading dot or ``..``), an
+    IPv6 literal well formed, a port a number up to 65535. The authority is split by
+    ``urllib.parse`` (which also refuses unbalanced or invalid ``[...]`` hosts and bad ports)
+    rather than by hand.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    text = re.sub(r"[\t\r\n]", "", url.strip())
+    scheme = _url_scheme(text)
+    rest = text.partition(":")[2] if scheme is not None else text
+    if scheme is not None and scheme not in ("http", "https", "ftp", "sftp"):
+        return False
+    if not rest.startswith("//"):
+        return False
+    try:
+        parts = urlsplit(rest)
+        parts.port  # noqa: B018 (raises ValueError for a bad or out-of-range port)
+        hostinfo = parts.netloc.rpartition("@")[2]
+        if hostinfo.startswith("["):
+            return not parts.hostname
+        host = unquote(hostinfo.partition(":")[0], errors="strict")
+    except (ValueError, UnicodeDecodeError):
+        return True
+    return (
+        not host
+        or host.startswith(".")
+        or ".." in host
+        or any(c in _HOST_INVALID or c < " " or c == "\x7f" for c in host)
+    )
+
+
+# Per tag spec facts the attribute checks need on every tag, computed once per spec (the
+# rules are loaded once per process) instead of scanning all of a spec's attr specs per tag:
+# an svg <g> has over a hundred.
+# Keyed by id(); each entry keeps its spec alive, so an id cannot be reused by another spec.
+_CONSTRAINED: dict[int, tuple[_rules.TagSpec, tuple[_rules.AttrSpec, ...]]] = {}
+_ALTERNATIVES: dict[int, tuple[_rules.TagSpec, dict[str, _rules.AttrSpec]]] = {}
+
+
+def _constrained_attrs(spec: _rules.TagSpec) -> tuple[_rules.AttrSpec, ...]:
+    """The spec's attr specs that are mandatory or in a mandatory one-of / any-of group, in
+    rules order."""
+    entry = _CONSTRAINED.get(id(spec))
+    if entry is None:
+        entry = _CONSTRAINED[id(spec)] = (spec, tuple(
+            a for a in spec.attrs.values() if a.mandatory or a.mandatory_oneof
+            or a.mandatory_anyof
+        ))
+    return entry[1]
+
+
+def _alternative_names(spec: _rules.TagSpec) -> dict[str, _rules.AttrSpec]:
+    """Alternative attribute name (``xlink:href``) -> the attr spec it stands for."""
+    entry = _ALTERNATIVES.get(id(spec))
+    if entry is None:
+        names: dict[str, _rules.AttrSpec] = {}
+        for a in spec.attrs.values():
+            for alt in a.alternative_names:
+                names.setdefault(alt, a)
+        entry = _ALTERNATIVES[id(spec)] = (spec, names)
+    return entry[1]
 
 
 class _Attempt:
@@ -764,7 +897,7 @@ class _Validator:
                 used.append(ext)
             if aspec.value_doc_css:
                 errors.extend(self.check_inline_style(value, tag, el))
-        for aspec in spec.attrs.values():
+        for aspec in _constrained_attrs(spec):
             if (
                 aspec.mandatory
                 and aspec.name not in attrs
@@ -833,10 +966,7 @@ class _Validator:
 
     @staticmethod
     def _alternative(spec: _rules.TagSpec, aname: str) -> _rules.AttrSpec | None:
-        for a in spec.attrs.values():
-            if aname in a.alternative_names:
-                return a
-        return None
+        return _alternative_names(spec).get(aname)
 
     def check_attr_value(self, aspec, aname, value, tag, el) -> list[tuple]:
         bad = [("INVALID_ATTR_VALUE", [aname, tag, value], "ERROR")]
@@ -867,26 +997,35 @@ class _Validator:
         return []
 
     def check_url_attr(self, aspec, aname, value, tag) -> list[tuple]:
+        """A ``value_url`` attribute, as the official validator's ``validateAttrValueUrl``
+        checks it: a ``srcset`` is split by its srcset parser, then each distinct URL must
+        parse (``INVALID_URL``, "Malformed URL"), use an allowed protocol and be absolute
+        unless the spec allows relative URLs."""
         url_spec = aspec.value_url
         if aname in ("srcset", "imagesrcset"):
-            urls = [c.split()[0] for c in value.split(",") if c.strip()]
-            if not urls:
+            if value == "":
                 return [("MISSING_URL", [aname, tag], "ERROR")]
+            code, urls = _parse_srcset(value)
+            if code == "DUPLICATE_DIMENSION":
+                return [(code, [aname, tag], "ERROR")]
+            if code is not None:
+                return [(code, [aname, tag, value], "ERROR")]
         else:
             urls = [value]
-        for url in urls:
-            url = url.strip()
-            if not url:
+        for url in sorted(set(urls)):
+            if not url.strip(" \t\n\r\f\v\xa0"):
                 if url_spec.allow_empty:
                     continue
                 return [("MISSING_URL", [aname, tag], "ERROR")]
-            m = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*):", url)
-            if m:
-                protocol = m.group(1).lower()
-                if protocol not in url_spec.protocols:
-                    return [("INVALID_URL_PROTOCOL", [aname, tag, protocol], "ERROR")]
-            elif not url_spec.allow_relative:
-                return [("DISALLOWED_RELATIVE_URL", [aname, tag, url], "ERROR")]
+            if _malformed_url(url):
+                return [("INVALID_URL", [aname, tag, url], "ERROR")]
+            scheme = _url_scheme(url)
+            m = _PROTOCOL_RE.match(url)
+            protocol = m.group(1).lower().lstrip() if m else (scheme or "")
+            if protocol and protocol not in url_spec.protocols:
+                return [("INVALID_URL_PROTOCOL", [aname, tag, protocol], "ERROR")]
+            if not url_spec.allow_relative and not scheme:
+                return [("DISALLOWED_RELATIVE_URL", [aname, tag, url.strip()], "ERROR")]
         return []
 
     def check_properties(self, aspec, aname, value, tag) -> list[tuple]:
@@ -939,7 +1078,7 @@ class _Validator:
 
         doc_css = self.rules.doc_css
         errors: list[tuple] = []
-        size = len(value.encode("utf-8"))
+        size = _utf8_len(value)
         el.style_bytes = size
         if doc_css.max_bytes_per_inline_style >= 0 and size > doc_css.max_bytes_per_inline_style:
             errors.append(
@@ -1095,7 +1234,7 @@ class _Validator:
                     "CDATA_VIOLATES_DENYLIST", [tag, rule["error_message"]], pos, spec.spec_url
                 )
                 return
-        size = len(text.encode("utf-8"))
+        size = _utf8_len(text)
         max_bytes = cdata.get("max_bytes", -2)
         if cdata.get("doc_css_bytes"):
             self.css_bytes += size
@@ -1130,7 +1269,10 @@ class _Validator:
         ):
             try:
                 json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
+                # RecursionError: nesting deeper than the interpreter's limit (~1,000) cannot
+                # be parsed here; it gets the official "invalid JSON" warning rather than
+                # escaping validate().
                 self.report("INVALID_JSON_CDATA", [], pos, spec.spec_url, "WARNING")
 
     # -- end of document ---------------------------------------------------------------------
@@ -1204,4 +1346,7 @@ def validate(html: str) -> ValidationResult:
     Raises:
         Nothing for bad input: every problem is a :class:`ValidationError` in the result.
     """
+    if html.startswith("\ufeff"):
+        # A byte order mark is not content: browsers and the official validator drop it.
+        html = html[1:]
     return _Validator(html).run()
