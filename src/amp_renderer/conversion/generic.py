@@ -1,4 +1,4 @@
-"""Step 10 (last): the generic tag-and-attribute pass, driven by the official AMP rules data.
+"""Step 11 (last): the generic tag-and-attribute pass, driven by the official AMP rules data.
 
 After the specific conversions, whatever the AMP validator rules still disallow is removed or
 unwrapped, as the WordPress AMP plugin's ``AMP_Tag_And_Attribute_Sanitizer`` does with the same
@@ -226,9 +226,9 @@ class GenericStep:
         if name[0] == "{":  # namespaced SVG attribute (xlink:href)
             lname = "xlink:" + etree.QName(name).localname if "xlink" in name else \
                 etree.QName(name).localname
-        if lname.startswith(("data-", "aria-")) and lname not in ("data-amp-bind",):
-            return
         spec = allowed.get(lname)
+        if spec is None and lname.startswith(("data-", "aria-")):
+            return  # any data-*/aria-* is allowed; those a tag spec names are checked below
         if spec is None:
             remove_attribute(rep, el, name, code="DISALLOWED_ATTR",
                              detail=f"{lname} is not allowed on <{tag}> in AMP", rule=rule_url)

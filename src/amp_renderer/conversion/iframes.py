@@ -47,7 +47,8 @@ DEFAULT_SANDBOX = ("allow-scripts allow-same-origin allow-popups "
                    "allow-popups-to-escape-sandbox allow-forms")
 """Sandbox for frames that had none: what maps, polls and forms from other origins need to work
 (scripts, their own cookies, "open larger map" pop-ups), and nothing that reaches the page (no
-``allow-top-navigation``). amp-iframe docs recommend an explicit sandbox."""
+``allow-top-navigation``). amp-iframe docs recommend an explicit sandbox. A frame's own sandbox
+is kept only where it is stricter: its tokens outside this set are dropped."""
 
 PLACEHOLDER_CLASS = "amp-iframe-placeholder"
 """Class of the empty ``placeholder`` child every amp-iframe gets (themes may style it)."""
@@ -67,7 +68,9 @@ def build_amp_iframe(src: str, size: tuple[int, int] | None = None,
              "sandbox": DEFAULT_SANDBOX}
     if source is not None:
         if source.get("sandbox") is not None:
-            attrs["sandbox"] = source.get("sandbox")
+            # the author's sandbox may only be stricter than ours, never looser
+            tokens = source.get("sandbox", "").lower().split()
+            attrs["sandbox"] = " ".join(t for t in DEFAULT_SANDBOX.split() if t in tokens)
         for name, allowed in _COPIED.items():
             value = source.get(name)
             if value is not None and (allowed is None or value in allowed):

@@ -1,4 +1,4 @@
-"""Step 9 (inline content only): block-level markup unwrapped, so the fragment is phrasing
+"""Step 10 (inline content only): block-level markup unwrapped, so the fragment is phrasing
 content (WHATWG HTML §3.2.5.2.5), as paragraph and quote blocks' inline ``html`` fields require
 (DESIGN §3: "Inline html allows phrasing content only").
 

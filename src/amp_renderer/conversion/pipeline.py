@@ -16,6 +16,7 @@ from typing import Protocol
 
 from lxml import etree
 
+from amp_renderer.conversion.components import ComponentStep
 from amp_renderer.conversion.context import ConversionContext
 from amp_renderer.conversion.embeds import EmbedStep
 from amp_renderer.conversion.forms import FormStep
@@ -48,6 +49,7 @@ STEPS: tuple[Step, ...] = (
     MediaStep(),
     IframeStep(),
     FormStep(),
+    ComponentStep(),
     StyleStep(),
     PhrasingStep(),
     GenericStep(),
@@ -73,6 +75,9 @@ ORDER_CONSTRAINTS: tuple[tuple[str, str, str], ...] = (
     ("images", "phrasing", "<picture> must collapse into its image before non-phrasing "
      "elements are unwrapped"),
     ("phrasing", "generic", "the generic pass sees the final structure"),
+    ("components", "generic", "the generic pass allows amp-pixel, amp-analytics and srcdoc; "
+     "author-supplied components must be constrained or removed before it keeps them"),
+    ("iframes", "components", "amp-iframes the iframe step builds get the same sandbox check"),
 )
 """``(earlier, later, why)``: ``earlier`` must run before ``later`` in :data:`STEPS`."""
 

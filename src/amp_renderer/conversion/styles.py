@@ -1,4 +1,4 @@
-"""Step 8: CSS in the body (``style`` attributes, ``<style>`` blocks) moved to ``css``.
+"""Step 9: CSS in the body (``style`` attributes, ``<style>`` blocks) moved to ``css``.
 
 **Decision (issue 4 item 3): move, sanitised, within a budget the caller gives.** A publisher
 wants the emphasis, alignment and colours an editor set in the CMS to survive, but not at the
