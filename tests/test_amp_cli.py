@@ -47,3 +47,20 @@ def test_json_format_is_machine_readable(capsys):
 def test_unreadable_file_exits_2(tmp_path, capsys):
     assert main([str(tmp_path / "missing.html")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_page_text_in_messages_cannot_forge_lines_or_drive_the_terminal(tmp_path, capsys):
+    # An attribute value is quoted in INVALID_ATTR_VALUE; its newline and ESC are escaped, so
+    # each error stays one line and no "PASS" line can be forged.
+    page = VALID.read_text(encoding="utf-8").replace(
+        "<body>", '<body><ol type="x&#10;forged.html: PASS&#27;[2J"><li>x</li></ol>', 1)
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    assert main([str(path)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{path}: FAIL"
+    assert len(lines) == 2
+    assert "'x\\x0aforged.html: PASS\\x1b[2J'" in lines[1]
+    assert main([str(path), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert "x\nforged.html: PASS\x1b[2J" in report[str(path)]["errors"][0]["message"]

@@ -19,9 +19,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 __all__ = ["main"]
+
+
+#: What a message may carry from the page (attribute values, CSS) that must not reach a terminal
+#: raw: control characters (a newline would forge a result line, ESC drives the terminal),
+#: line/paragraph separators, and lone surrogates (which cannot be printed as UTF-8).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _escape(text: str) -> str:
+    """``text`` with :data:`_UNPRINTABLE` characters as ``\\xNN`` / ``\\uNNNN`` escapes."""
+    return _UNPRINTABLE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+        else f"\\u{ord(m.group()):04x}",
+        text,
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,9 +87,11 @@ def main(argv: list[str]) -> int:
         for e in result.errors:
             see = f" (see {e.spec_url})" if e.spec_url else ""
             warn = " [WARNING]" if e.severity == "WARNING" else ""
-            print(f"{name}:{e.line}:{e.col} {e.message}{see}{warn}")
+            print(_escape(f"{name}:{e.line}:{e.col} {e.message}{see}{warn}"))
     if args.format == "json":
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        # JSON escapes controls itself; only lone surrogates need the \\u form by hand.
+        text = json.dumps(report, indent=2, ensure_ascii=False)
+        print(re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text))
     return status
 
 
