@@ -258,3 +258,55 @@ def test_random_author_supplied_amp_component_markup_gives_a_valid_page(site, bo
                              "published": "2026-01-01", "body_html": body})
     result = validate(render(article, site).html)
     assert result.status == "PASS", [f"{e.code}: {e.message}" for e in result.errors]
+
+
+# --------------------------------------------------------------------------- embed blocks
+
+
+@pytest.mark.parametrize("provider,bad_id", [("youtube", "<x>/?"), ("youtube", "a\x00bcdefg"),
+                                             ("instagram", "a\x00b"), ("instagram", "<p>")])
+def test_a_youtube_or_instagram_embed_block_with_a_bad_id_is_a_conversion_error_naming_id(
+        provider, bad_id):
+    from amp_renderer.conversion import render_embed
+    from amp_renderer.errors import ConversionError
+
+    with pytest.raises(ConversionError) as caught:
+        render_embed(provider, id=bad_id)
+    assert caught.value.path == "id"
+
+
+def test_a_pasted_youtube_url_with_a_bad_id_stays_a_link():
+    from amp_renderer.conversion import convert_html
+
+    result = convert_html('<p><a href="https://youtu.be/%3Cx%3E">https://youtu.be/%3Cx%3E</a></p>')
+    assert "amp-youtube" not in result.html and "<a href=" in result.html
+
+
+@settings(max_examples=300, deadline=None)
+@given(provider=st.sampled_from(["youtube", "vimeo", "twitter", "instagram", "facebook",
+                                 "soundcloud", "iframe", "other"]),
+       id=st.one_of(st.none(), st.text(max_size=20)),
+       url=st.one_of(st.none(), st.text(max_size=30),
+                     st.text(max_size=20).map(lambda t: "https://www.facebook.com/x/posts/" + t),
+                     st.text(max_size=20).map(lambda t: "https://x.example/" + t)))
+def test_render_embed_raises_only_article_errors(provider, id, url):
+    from amp_renderer.conversion import render_embed
+
+    try:
+        result = render_embed(provider, id=id, url=url)
+    except ArticleError:
+        return
+    assert result.html.startswith("<amp-")
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.lists(st.sampled_from(list("<>/=\"' &;#x0a-z") + [
+    "<p>", "</p>", "<div>", "<style>", "</style>", "<svg>", "<amp-iframe srcdoc=", "<table>",
+    "<td>", "<template>", "url(", "javascript:", "<!--", "\x00", "\ud800", "{", "}", "@media",
+    "<amp-accordion>", "<iframe src=https://x.example/>", "<title>"]), max_size=60).map("".join))
+def test_convert_html_raises_nothing_for_any_markup(body):
+    from amp_renderer.conversion import convert_html
+    from amp_renderer.conversion.markdown import markdown_to_html
+
+    assert isinstance(convert_html(body).html, str)
+    assert isinstance(convert_html(markdown_to_html(body)).html, str)

@@ -19,13 +19,14 @@ height="270"></amp-youtube>
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from amp_renderer.conversion.images import ImageSizeResolver
 from amp_renderer.conversion.report import ReportEntry
 
 __all__ = ["ConversionResult", "ReportEntry", "ImageSizeResolver", "convert_html",
-           "render_embed", "EMBED_PROVIDERS", "MAX_PASSES"]
+           "render_embed", "EMBED_PROVIDERS", "EMBED_ID_PATTERNS", "MAX_PASSES"]
 
 MAX_PASSES = 4
 """Conversion passes at most. A body that needs changes takes two: the conversion, and a check
@@ -34,6 +35,20 @@ that converting its output again changes nothing; a third is rare (see :func:`co
 EMBED_PROVIDERS = ("youtube", "vimeo", "twitter", "instagram", "facebook", "soundcloud",
                    "iframe")
 """Providers of the article contract's ``embed`` blocks (DESIGN §3)."""
+
+EMBED_ID_PATTERNS = {
+    "youtube": r"[A-Za-z0-9_-]{6,}",
+    "vimeo": r"[0-9]+",
+    "twitter": r"[0-9]+",
+    "instagram": r"[A-Za-z0-9_-]+",
+    "soundcloud": r"[0-9]+",
+}
+"""What an ``embed`` block's ``id`` must match, per provider: YouTube video ids and Instagram
+shortcodes are URL-safe base64 (amp-youtube's ``data-videoid`` rule only excludes ``=/?:``,
+which still lets markup and control characters through); Vimeo video, tweet and SoundCloud
+track ids are numeric (their components' ``[0-9]+`` rules)."""
+
+_CONTROL_OR_SPACE = re.compile("[\x00-\x20\x7f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -146,9 +161,10 @@ def render_embed(provider: str, *, id: str | None = None, url: str | None = None
         A :class:`ConversionResult` with the component and its extension.
 
     Raises:
-        amp_renderer.errors.ConversionError: unknown provider, neither ``id`` nor ``url``, a URL
-        that is not the provider's, or a non-https iframe URL (the article cannot be rendered
-        as its author meant; fix the block).
+        amp_renderer.errors.ConversionError: unknown provider, neither ``id`` nor ``url``, an
+        ``id`` not matching :data:`EMBED_ID_PATTERNS`, a URL that is not the provider's or holds
+        whitespace or control characters, or a non-https iframe URL (the article cannot be
+        rendered as its author meant; fix the block). Nothing else is raised.
 
     Example:
         >>> print(render_embed("vimeo", id="76979871").html)
@@ -167,6 +183,11 @@ def render_embed(provider: str, *, id: str | None = None, url: str | None = None
     if not id and not url:
         raise ConversionError(f"{provider} embed needs an id or a url", path="id")
     reporter = Reporter()
+    if url is not None:
+        url = str(url).strip(" \t\n\r\f")  # HTML's whitespace, as around an attribute value
+        if _CONTROL_OR_SPACE.search(url):
+            raise ConversionError(f"embed url {url!r} holds whitespace or control characters",
+                                  path="url")
     if provider == "iframe":
         if not url or url_protocol(url) != "https":
             raise ConversionError("iframe embeds need an https url (amp-iframe loads only https)",
@@ -186,8 +207,10 @@ def render_embed(provider: str, *, id: str | None = None, url: str | None = None
             if key is None:
                 raise ConversionError(f"{provider} embeds need a url", path="url")
             params = {key: str(id)}
-            if provider in ("vimeo", "twitter", "soundcloud") and not str(id).isdigit():
-                raise ConversionError(f"{provider} ids are numeric, got {id!r}", path="id")
+            pattern = EMBED_ID_PATTERNS[provider]
+            if not re.fullmatch(pattern, str(id)):
+                raise ConversionError(f"{provider} id {id!r} is not valid: it must match "
+                                      f"{pattern}", path="id")
         element, extension = build_embed(provider, params)
     box = new_element("div")
     box.append(element)

@@ -54,8 +54,9 @@ def markdown_to_html(text: str) -> str:
         The HTML fragment (``str``), ready for ``convert_html``. Empty input gives ``""``.
 
     Raises:
-        Nothing for any ``str`` input: CommonMark defines a rendering for every character
-        sequence.
+        amp_renderer.errors.ConversionError: only if the parser exhausts the stack (its
+        ``maxNesting`` keeps it from doing so on every input tried); CommonMark defines a
+        rendering for every character sequence, so nothing else is raised.
 
     Example:
         >>> print(markdown_to_html("| a | b |\\n|---|---|\\n| 1 | 2 |"), end="")
@@ -74,4 +75,10 @@ def markdown_to_html(text: str) -> str:
         </tbody>
         </table>
     """
-    return _parser().render(text)
+    try:
+        return _parser().render(text)
+    except RecursionError:
+        from amp_renderer.errors import ConversionError
+
+        raise ConversionError("body_markdown is nested too deeply to render",
+                              path="body_markdown") from None
