@@ -310,3 +310,38 @@ def test_convert_html_raises_nothing_for_any_markup(body):
 
     assert isinstance(convert_html(body).html, str)
     assert isinstance(convert_html(markdown_to_html(body)).html, str)
+
+
+# --------------------------------------------------------------------------- text lost is reported
+
+
+@pytest.mark.parametrize("body,text", [
+    ('<iframe src="https://x.example/" width=600 height=400>Watch the video on x.example'
+     '</iframe>', "Watch the video on x.example"),
+    ('<iframe src="http://x.example/">Fallback words</iframe>', "Fallback words"),
+    ('<iframe src="about:blank">Nothing here</iframe>', "Nothing here"),
+    ('<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ">Watch on YouTube</iframe>',
+     "Watch on YouTube"),
+    ("<template><p>Template text</p></template>", "Template text"),
+    ("<title>Pasted title</title>", "Pasted title"),
+    ("<noembed>No embed text</noembed>", "No embed text"),
+    ("<noframes>No frames text</noframes>", "No frames text"),
+])
+def test_every_removal_of_text_says_which_text(body, text):
+    from amp_renderer.conversion import convert_html
+
+    result = convert_html(body)
+    assert text in [e.removed_text for e in result.report]
+
+
+def test_a_title_inside_svg_is_kept_and_the_page_validates(site):
+    from amp_renderer.amp.validator import validate
+    from amp_renderer.models import parse_article
+    from amp_renderer.rendering import render
+
+    body = '<svg width="10" height="10"><title>Keyboard</title><circle r="1"></circle></svg>'
+    article = parse_article({"slug": "svg", "headline": "Svg", "published": "2026-01-01",
+                             "body_html": body})
+    page = render(article, site)
+    assert "<title>Keyboard</title>" in page.html
+    assert validate(page.html).status == "PASS"

@@ -39,7 +39,13 @@ from lxml import etree
 
 from amp_renderer.conversion.context import ConversionContext
 from amp_renderer.conversion.report import remove_element, replace_element
-from amp_renderer.conversion.tree import iter_elements, new_element, tag_of, visible_text
+from amp_renderer.conversion.tree import (
+    iter_elements,
+    new_element,
+    removed_text,
+    tag_of,
+    visible_text,
+)
 
 __all__ = ["EMBED_SIZES", "VENDOR_SCRIPT_HOSTS", "EmbedStep", "embed_for_url", "build_embed"]
 
@@ -290,7 +296,7 @@ class EmbedStep:
             holder.set("placeholder", "")
             component.append(holder)
         else:
-            lost = visible_text(old) if tag_of(old) != "iframe" else ""
+            lost = removed_text(old)  # a player iframe's fallback text, too
             if tag_of(old) == "p" and lost:
                 lost = ""  # a bare-URL paragraph: the URL is now the embed itself
         replace_element(ctx.reporter, old, component, code="CONVERTED_EMBED",

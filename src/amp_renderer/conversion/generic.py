@@ -174,7 +174,7 @@ class GenericStep:
     def _element(self, el: etree._Element, rules: RuleSource, ctx: ConversionContext) -> None:
         tag = tag_of(el)
         rep = ctx.reporter
-        if tag in DOCUMENT_METADATA:
+        if tag in DOCUMENT_METADATA and not el.tag.startswith("{"):  # svg <title> is allowed
             remove_element(rep, el, code="DISALLOWED_TAG", detail=f"<{tag}> is page metadata; "
                            "the renderer writes the page's own head", rule=_RULE_TAGS)
             return

@@ -11,7 +11,8 @@ step: :mod:`~amp_renderer.conversion.embeds` turned them into their own componen
 * ``http:`` iframes cannot become amp-iframe → replaced by a link to the page (its ``title`` or
   URL as the text), so readers can still open it.
 * ``about:``, ``javascript:``, empty ``src`` or ``srcdoc``-only frames show nothing a reader
-  needs → removed (their fallback text is never rendered by HTML5 browsers, so no text is lost).
+  needs → removed. Fallback text inside an ``<iframe>`` is never rendered by HTML5 browsers, but
+  the author wrote it, so every conversion or removal reports it as ``removed_text``.
 
 Example:
     >>> from amp_renderer.conversion.tree import parse_fragment, serialize_children
@@ -33,7 +34,7 @@ from lxml import etree
 from amp_renderer.conversion.context import ConversionContext
 from amp_renderer.conversion.images import parse_dimension
 from amp_renderer.conversion.report import remove_element, replace_element
-from amp_renderer.conversion.tree import iter_elements, new_element, tag_of
+from amp_renderer.conversion.tree import iter_elements, new_element, removed_text, tag_of
 from amp_renderer.conversion.urls import resolve_url, url_protocol
 
 __all__ = ["IFRAME_FALLBACK_SIZE", "DEFAULT_SANDBOX", "PLACEHOLDER_CLASS", "IframeStep",
@@ -102,13 +103,14 @@ class IframeStep:
                 size = (width, height) if width and height else None
                 replace_element(ctx.reporter, el, build_amp_iframe(src, size, el),
                                 code="CONVERTED_IFRAME", detail="<iframe> converted to "
-                                "<amp-iframe> (sandboxed, with a placeholder)", rule=_RULE)
+                                "<amp-iframe> (sandboxed, with a placeholder)", rule=_RULE,
+                                removed_text=removed_text(el))
                 ctx.extensions.add("amp-iframe")
             elif protocol == "http":
                 link = new_element("a", {"href": src}, el.get("title", "").strip() or src)
                 replace_element(ctx.reporter, el, link, code="INVALID_URL_PROTOCOL",
                                 detail="http iframe replaced by a link: amp-iframe requires "
-                                "https", rule=_RULE)
+                                "https", rule=_RULE, removed_text=removed_text(el))
             else:
                 remove_element(ctx.reporter, el, code="INVALID_URL_PROTOCOL",
                                detail=f"<iframe> with {protocol or 'no'} URL removed: it shows "

@@ -32,7 +32,7 @@ from typing import Literal
 
 from lxml import etree
 
-from amp_renderer.conversion.tree import detach, replace, tag_of, unwrap, visible_text
+from amp_renderer.conversion.tree import detach, removed_text, replace, tag_of, unwrap
 
 __all__ = [
     "Action",
@@ -64,7 +64,8 @@ class ReportEntry:
         element: tag name of the element concerned (``"iframe"``; ``"#comment"`` for comments).
         attribute: the attribute concerned, or ``None`` for whole elements.
         detail: a human sentence saying what happened and why.
-        removed_text: visible text a reader loses through this change ("" when none).
+        removed_text: text lost through this change ("" when none): visible text, or the
+            fallback text of an iframe, ``template``, ``title``, ``noembed`` or ``noframes``.
         rule: URL of the AMP tag spec / component doc / spec section that requires it.
     """
 
@@ -105,8 +106,9 @@ class Reporter:
 
 def remove_element(reporter: Reporter, el: etree._Element, *, code: str, detail: str,
                    rule: str) -> None:
-    """Remove ``el`` with its content (its tail text stays) and report the visible text lost."""
-    lost = visible_text(el) if isinstance(el.tag, str) else ""
+    """Remove ``el`` with its content (its tail text stays) and report the text lost (visible
+    text, or an iframe's/noembed's/template's fallback text: :func:`~.tree.removed_text`)."""
+    lost = removed_text(el)
     reporter.record(code, "removed", tag_of(el), detail=detail, rule=rule, removed_text=lost)
     detach(el)
 

@@ -42,6 +42,8 @@ __all__ = [
     "tag_of",
     "is_element",
     "visible_text",
+    "removed_text",
+    "FALLBACK_TEXT_ELEMENTS",
     "iter_elements",
     "detach",
     "unwrap",
@@ -368,8 +370,32 @@ def visible_text(el: etree._Element) -> str:
     return " ".join(_text_of(el, with_tail=False).split())
 
 
-def _text_of(el: etree._Element, *, with_tail: bool) -> str:
-    """Visible text of ``el`` uncollapsed, without recursion (any depth)."""
+FALLBACK_TEXT_ELEMENTS = frozenset({"iframe", "template", "title", "noembed", "noframes"})
+"""Elements whose text no browser shows in place but that an author wrote for readers: iframe
+fallback text ("Watch the video on …"), template content, titles, ``noembed``/``noframes``
+fallbacks. Removing one loses that text, so :func:`removed_text` reports it."""
+
+_CODE_ELEMENTS = frozenset({"script", "style"})
+
+
+def removed_text(el: etree._Element) -> str:
+    """The text lost when ``el`` is removed, whitespace collapsed: its visible text, or for
+    :data:`FALLBACK_TEXT_ELEMENTS` all its text except script and style content.
+
+    >>> removed_text(parse_fragment("<iframe src=x>Watch the video</iframe>")[0])
+    'Watch the video'
+    """
+    if not isinstance(el.tag, str):
+        return ""
+    if tag_of(el) in FALLBACK_TEXT_ELEMENTS:
+        return " ".join(_text_of(el, with_tail=False, hidden=_CODE_ELEMENTS).split())
+    return visible_text(el)
+
+
+def _text_of(el: etree._Element, *, with_tail: bool,
+             hidden: frozenset[str] = NON_RENDERED_ELEMENTS) -> str:
+    """Text of ``el`` outside ``hidden`` elements, uncollapsed, without recursion (any
+    depth)."""
     parts: list[str] = []
     skipping = 0  # inside this many non-rendered elements or comments
     for event, node in etree.iterwalk(el, events=("start", "end", "comment", "pi")):
@@ -377,14 +403,14 @@ def _text_of(el: etree._Element, *, with_tail: bool) -> str:
             if node is not el and node.tail and not skipping:
                 parts.append(node.tail)
             continue
-        hidden = tag_of(node) in NON_RENDERED_ELEMENTS
+        is_hidden = tag_of(node) in hidden
         if event == "start":
-            if hidden:
+            if is_hidden:
                 skipping += 1
             elif not skipping and node.text:
                 parts.append(node.text)
         else:
-            if hidden:
+            if is_hidden:
                 skipping -= 1
             if node is not el and not skipping and node.tail:
                 parts.append(node.tail)
