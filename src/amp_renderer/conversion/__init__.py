@@ -92,6 +92,11 @@ def convert_html(html: str, *, inline: bool = False, base_url: str | None = None
     Raises:
         Nothing for bad HTML: everything the rules disallow is removed or unwrapped and
         reported. (Errors of a broken installation, such as missing rules data, propagate.)
+        Hostile input is bounded, each change reported: control characters are removed,
+        elements keep at most :data:`~amp_renderer.conversion.tree.MAX_ATTRIBUTES_PER_ELEMENT`
+        attributes, markup deeper than :data:`~amp_renderer.conversion.tree.MAX_ELEMENT_DEPTH`
+        is flattened to its text, and CSS the validator would refuse is dropped; parsing,
+        styling and serializing are linear in the input's size.
     """
     from amp_renderer.conversion.context import ConversionContext
     from amp_renderer.conversion.pipeline import run_steps
