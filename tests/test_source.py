@@ -75,3 +75,13 @@ def test_pathological_json_is_an_input_error_not_a_crash(raw):
     with pytest.raises(InvalidJSONError) as caught:
         load_article(raw, key=KEY)
     assert caught.value.key == KEY
+
+
+@pytest.mark.parametrize("headline_key", [None, "headlne"])
+def test_a_missing_or_misspelt_headline_is_named(headline_key):
+    data = {"published": "2026-01-01", "body_html": "<p>x</p>"}
+    if headline_key:
+        data[headline_key] = "Typo"
+    with pytest.raises(SchemaError) as caught:
+        load_article(json.dumps(data).encode(), key=KEY)
+    assert caught.value.path == "headline"

@@ -153,6 +153,12 @@ def _adapt(doc: object) -> AdaptedDocument:
         path="$")
 
 
+#: Fields only the native article contract has: an object with any of them (and not a CMS
+#: shape) is read as an article, so a missing or misspelt ``headline`` is reported by the
+#: model as ``headline: Field required`` instead of "unsupported shape".
+_ARTICLE_ONLY_FIELDS = ("headline", "schema_version", "body", "body_html", "body_markdown")
+
+
 def _single_shape(obj: Mapping[str, Any]) -> str | None:
     if "headline" in obj or "schema_version" in obj:
         return "article"
@@ -160,6 +166,8 @@ def _single_shape(obj: Mapping[str, Any]) -> str | None:
         return "wordpress-post"
     if is_ghost_post(obj):
         return "ghost-post"
+    if any(field in obj for field in _ARTICLE_ONLY_FIELDS):
+        return "article"
     return None
 
 
