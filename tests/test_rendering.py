@@ -192,3 +192,14 @@ def test_html_body_gets_a_meta_description_from_its_first_paragraph(site):
     (description,) = _doc(page.html).xpath("//meta[@name='description']/@content")
     assert description.startswith("Met gets extension to Palantir AI project - The London")
     assert len(description) <= 160 and description.endswith("…")
+
+
+@pytest.mark.parametrize("body", [{"body_html": "<h1>Big</h1><p>Text.</p>"},
+                                  {"body_markdown": "# Big\n\nText."}])
+def test_the_headline_stays_the_only_h1_whatever_the_body_says(reference_data, site, body):
+    data = {k: v for k, v in reference_data.items() if k != "body"} | body
+    page = render(parse_article(data), site, source_key=KEY)
+    doc = _doc(page.html)
+    assert [_text(h) for h in doc.xpath("//h1")] == [reference_data["headline"]]
+    assert "Big" in [_text(h) for h in doc.xpath("//div[@class='article-body']//h2")]
+    assert any(e.code == "DEMOTED_HEADING" for e in page.report)

@@ -21,6 +21,7 @@ from amp_renderer.conversion.context import ConversionContext
 from amp_renderer.conversion.embeds import EmbedStep
 from amp_renderer.conversion.forms import FormStep
 from amp_renderer.conversion.generic import GenericStep
+from amp_renderer.conversion.headings import HeadingStep
 from amp_renderer.conversion.iframes import IframeStep
 from amp_renderer.conversion.images import ImageStep
 from amp_renderer.conversion.media import MediaStep
@@ -51,6 +52,7 @@ STEPS: tuple[Step, ...] = (
     FormStep(),
     ComponentStep(),
     StyleStep(),
+    HeadingStep(),
     PhrasingStep(),
     GenericStep(),
 )
@@ -75,6 +77,9 @@ ORDER_CONSTRAINTS: tuple[tuple[str, str, str], ...] = (
     ("images", "phrasing", "<picture> must collapse into its image before non-phrasing "
      "elements are unwrapped"),
     ("phrasing", "generic", "the generic pass sees the final structure"),
+    ("headings", "phrasing", "inline HTML unwraps headings; demoting first keeps one rule for "
+     "both"),
+    ("headings", "generic", "the generic pass checks the demoted heading's attributes"),
     ("components", "generic", "the generic pass allows amp-pixel, amp-analytics and srcdoc; "
      "author-supplied components must be constrained or removed before it keeps them"),
     ("iframes", "components", "amp-iframes the iframe step builds get the same sandbox check"),
