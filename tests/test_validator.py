@@ -513,3 +513,18 @@ def test_no_exception_escapes_validate(fragment, where):
     result = validate(page)
     assert result.status in ("PASS", "FAIL")
     assert result.passed == (not codes(result))
+
+
+def test_error_positions_stay_exact_past_the_parsers_10_kb_chunks():
+    # html5lib reads the page in 10,240-character chunks; a fault after many lines, and one at
+    # the end of a 30 KB line, must still be reported at its exact line and column.
+    bad = '<img src="https://example.com/a.jpg" alt="x" onerror="this.remove()">'
+    many_lines = "".join(f"<p>Paragraph {i} of a long article.</p>\n  " for i in range(2000))
+    long_line = "<span>word</span> " * 1700
+    for filler in (many_lines, long_line, many_lines + long_line):
+        page = mutate("<h1", filler + bad + "\n  <h1")
+        at = page.index(bad)
+        expected = (page.count("\n", 0, at) + 1, at - page.rfind("\n", 0, at) - 1)
+        result = validate(page)
+        assert codes(result) == ["DISALLOWED_ATTR"], messages(result)
+        assert (result.errors[0].line, result.errors[0].col) == expected

@@ -202,12 +202,42 @@ def _tokenizer_class():
 
     html5lib keeps ``_tokenizer`` private but stable (it has not changed since 1.0); its input
     stream's ``position()`` is the only place a maintained Python HTML5 parser exposes columns.
+    ``position()`` counts the newlines from the start of its 10 KB chunk on every call, which
+    made position tracking the largest single cost of validating a page: :meth:`_where` gives
+    the same (line, column) counting only from the previous call. The stream's scan for invalid
+    code points is switched off: it only feeds html5lib parse errors, which the walk ignores.
     """
     from html5lib._tokenizer import HTMLTokenizer
 
     class _PositionTokenizer(HTMLTokenizer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.stream.reportCharacterErrors = None
+            self._pos_chunk = None
+            self._pos_offset = 0
+            self._pos_lines = 0
+            self._pos_line_start = -1
+
+        def _where(self) -> tuple[int, int]:
+            """``self.stream.position()``, incrementally (the same (line, column))."""
+            stream = self.stream
+            chunk, offset = stream.chunk, stream.chunkOffset
+            if chunk is not self._pos_chunk or offset < self._pos_offset:
+                self._pos_chunk, self._pos_offset = chunk, 0
+                self._pos_lines, self._pos_line_start = 0, -1
+            start = self._pos_offset
+            newlines = chunk.count("\n", start, offset)
+            if newlines:
+                self._pos_lines += newlines
+                self._pos_line_start = chunk.rfind("\n", start, offset)
+            self._pos_offset = offset
+            line = stream.prevNumLines + self._pos_lines + 1
+            if self._pos_line_start == -1:
+                return line, stream.prevNumCols + offset
+            return line, offset - self._pos_line_start - 1
+
         def tagOpenState(self):  # noqa: N802 (html5lib's naming)
-            line, col = self.stream.position()
+            line, col = self._where()
             self._tag_start = (line, col - 1)
             result = super().tagOpenState()
             token = getattr(self, "currentToken", None)
@@ -220,7 +250,7 @@ def _tokenizer_class():
             if token["type"] == 3:  # StartTag: keep every attribute, duplicates included
                 token["raw_attrs"] = list(token["data"])
             token["start"] = getattr(self, "_tag_start", (1, 0))
-            token["end"] = self.stream.position()
+            token["end"] = self._where()
             super().emitCurrentToken()
 
     return _PositionTokenizer
@@ -232,7 +262,7 @@ def _tokens(html: str):
     for token in tokenizer:
         if token["type"] in (0, 6) and "start" not in token:  # doctype, comment
             token["start"] = getattr(tokenizer, "_tag_start", (1, 0))
-            token["end"] = tokenizer.stream.position()
+            token["end"] = tokenizer._where()
         yield token
         if token["type"] == 3:
             name = token["name"]
