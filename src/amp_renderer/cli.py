@@ -66,11 +66,15 @@ def _cmd_render(args: argparse.Namespace) -> int:
     from .source import decode_json
 
     path: Path = args.article
-    key = f"articles/{path.name}"
+    key = path.as_posix()
     site = _load_site(args.site)
     try:
-        documents = articles_from_document(decode_json(path.read_bytes(), key=key),
-                                           source_key=key)
+        raw = path.read_bytes()
+    except OSError as exc:
+        print(f"{path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    try:
+        documents = articles_from_document(decode_json(raw, key=key), source_key=key)
         articles = [parse_article(doc) for doc in documents]
     except ArticleError as exc:
         print(f"{path}: {exc.code}: {_printable(str(exc))}", file=sys.stderr)
@@ -248,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--articles", type=Path, default=Path("events/articles"),
                    help="sample articles uploaded first (default: events/articles)")
     p.add_argument("--site", type=Path, default=Path("events/site.json"))
-    p.add_argument("--out", type=Path, default=Path("build/site"))
+    p.add_argument("--out", type=Path, default=Path("build/invoke"),
+                   help="where the site bucket is mirrored afterwards (default: build/invoke)")
     p.set_defaults(func=_cmd_invoke)
 
     p = sub.add_parser("status", help="manifest records and failed events (AWS or local)")
