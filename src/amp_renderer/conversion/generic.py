@@ -132,6 +132,45 @@ def _url_problem(url_spec: Any, value: str) -> str | None:
     return None
 
 
+_ALLOWED_ATTRS: dict[tuple[int, ...], tuple[tuple[Any, ...], dict[str, Any]]] = {}
+
+
+def _allowed_attrs(specs: list[Any]) -> dict[str, Any]:
+    """Attribute name (and alternative name) → attr spec over the usable tag specs, the first
+    spec listing a name winning; built once per combination of tag specs and process (a tag
+    spec lists about 140 attributes with the global ones, and this runs for every element).
+    The returned dict is shared: read it, never change it."""
+    key = tuple(id(spec) for spec in specs)
+    cached = _ALLOWED_ATTRS.get(key)
+    if cached is None or any(a is not b for a, b in zip(cached[0], specs, strict=True)):
+        allowed: dict[str, Any] = {}
+        for spec in specs:
+            for name, attr in spec.attrs.items():
+                allowed.setdefault(name, attr)
+                for alt in attr.alternative_names:
+                    allowed.setdefault(alt, attr)
+        cached = _ALLOWED_ATTRS[key] = (tuple(specs), allowed)
+    return cached[1]
+
+
+_MANDATORY_ATTRS: dict[int, tuple[Any, tuple[str, ...], dict[str, list[str]]]] = {}
+
+
+def _mandatory_attrs(spec: Any) -> tuple[tuple[str, ...], dict[str, list[str]]]:
+    """(the mandatory attribute names, the ``mandatory_oneof`` groups: label → names) of a tag
+    spec, in rules order; built once per tag spec and process instead of scanning its ~140
+    attr specs for every element. Shared: read them, never change them."""
+    cached = _MANDATORY_ATTRS.get(id(spec))
+    if cached is None or cached[0] is not spec:
+        groups: dict[str, list[str]] = {}
+        for attr in spec.attrs.values():
+            if attr.mandatory_oneof:
+                groups.setdefault(attr.mandatory_oneof, []).append(attr.name)
+        mandatory = tuple(a.name for a in spec.attrs.values() if a.mandatory)
+        cached = _MANDATORY_ATTRS[id(spec)] = (spec, mandatory, groups)
+    return cached[1], cached[2]
+
+
 class GenericStep:
     """Removes or unwraps whatever the AMP rules disallow (module doc)."""
 
@@ -190,12 +229,7 @@ class GenericStep:
                                detail=f"<{tag}> {reason}; its content is kept", rule=_RULE_TAGS)
             return
         rule_url = next((s.spec_url for s in specs if s.spec_url), None) or _RULE_TAGS
-        allowed: dict[str, Any] = {}
-        for spec in specs:
-            for name, attr in spec.attrs.items():
-                allowed.setdefault(name, attr)
-                for alt in attr.alternative_names:
-                    allowed.setdefault(alt, attr)
+        allowed = _allowed_attrs(specs)
         for name in list(el.attrib):
             self._attribute(el, tag, name, allowed, rule_url, ctx)
         missing = self._missing_mandatory(el, specs)
@@ -315,11 +349,8 @@ class GenericStep:
         present = {n.lower() for n in el.attrib}
         best: list[str] | None = None
         for spec in specs:
-            missing = [a.name for a in spec.attrs.values() if a.mandatory and a.name not in present]
-            groups: dict[str, list[str]] = {}
-            for a in spec.attrs.values():
-                if a.mandatory_oneof:
-                    groups.setdefault(a.mandatory_oneof, []).append(a.name)
+            mandatory, groups = _mandatory_attrs(spec)
+            missing = [name for name in mandatory if name not in present]
             for label, names in groups.items():
                 if not present.intersection(names):
                     missing.append(label)
