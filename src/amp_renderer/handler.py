@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from .config import Settings
 from .events import parse_event
-from .pipeline import Outcome, Publisher
+
+if TYPE_CHECKING:  # loaded by the first event: pydantic and the pipeline stay out of the import
+    from .config import Settings
+    from .pipeline import Outcome, Publisher
 
 __all__ = ["lambda_handler", "handle_event", "handle_sqs_batch"]
 
@@ -35,6 +37,9 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "AmpR
 @functools.cache
 def _publisher() -> Publisher:
     """One publisher per container: settings read once, clients created on first use."""
+    from .config import Settings
+    from .pipeline import Publisher
+
     settings = Settings.from_env()
     return Publisher(settings, image_sizes=_image_sizes(settings))
 
