@@ -69,6 +69,15 @@ class Deployment:
         return ManifestTable(self.names.manifest_table, self.dynamodb)
 
 
+def use_mocked_aws_environment(monkeypatch) -> None:
+    """Point boto3 at moto's in-process mock: no endpoint override, no profile, dummy keys."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
 @pytest.fixture
 def deployment(monkeypatch):
     """A fresh mocked deployment (buckets, manifest table with its GSI, failed-events queue)."""
@@ -79,11 +88,7 @@ def deployment(monkeypatch):
     from amp_renderer.local.backend import EmbeddedBackend
     from amp_renderer.storage import RETRY_CONFIG
 
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    use_mocked_aws_environment(monkeypatch)
     with mock_aws():
         session = boto3.session.Session()
         clients = {n: session.client(n, config=Config(**RETRY_CONFIG))

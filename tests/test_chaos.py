@@ -34,6 +34,7 @@ from amp_renderer.local.backend import EmbeddedBackend
 from amp_renderer.site import SiteConfig
 from chaos import Faults
 from conftest import EVENTS
+from inprocess import use_mocked_aws_environment
 
 ARTICLES = 50
 WORKERS = 4
@@ -59,11 +60,7 @@ def aws(monkeypatch):
     from moto import mock_aws
     from moto.core.botocore_stubber import BotocoreStubber
 
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    use_mocked_aws_environment(monkeypatch)
     lock = threading.RLock()
     original = BotocoreStubber.__call__
 
