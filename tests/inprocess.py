@@ -85,7 +85,7 @@ def deployment(monkeypatch):
     from botocore.config import Config
     from moto import mock_aws
 
-    from amp_renderer.local.backend import EmbeddedBackend
+    from amp_renderer.local.backend import EmbeddedBackend, create_resources
     from amp_renderer.storage import RETRY_CONFIG
 
     use_mocked_aws_environment(monkeypatch)
@@ -95,21 +95,9 @@ def deployment(monkeypatch):
                    for n in ("s3", "dynamodb", "sqs")}
         events = EmbeddedBackend()
         names = events.names
-        for bucket in (names.source_bucket, names.site_bucket):
-            clients["s3"].create_bucket(Bucket=bucket)
-        clients["s3"].put_bucket_versioning(Bucket=names.source_bucket,
-                                            VersioningConfiguration={"Status": "Enabled"})
+        queue_url = create_resources(clients["s3"], clients["dynamodb"], clients["sqs"], names)
         clients["s3"].put_object(Bucket=names.source_bucket, Key="config/site.json",
                                  Body=(EVENTS / "site.json").read_bytes())
-        clients["dynamodb"].create_table(
-            TableName=names.manifest_table, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "source_key", "AttributeType": "S"},
-                                  {"AttributeName": "slug", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "source_key", "KeyType": "HASH"}],
-            GlobalSecondaryIndexes=[{"IndexName": "slug-index",
-                                     "KeySchema": [{"AttributeName": "slug", "KeyType": "HASH"}],
-                                     "Projection": {"ProjectionType": "ALL"}}])
-        queue_url = clients["sqs"].create_queue(QueueName=names.failed_events_queue)["QueueUrl"]
         yield Deployment(clients["s3"], clients["dynamodb"], clients["sqs"], names, queue_url,
                          events)
 

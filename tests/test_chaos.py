@@ -91,21 +91,14 @@ def _clients(faults: Faults | None = None) -> dict[str, Any]:
 
 
 def _create_resources(clients: dict[str, Any]) -> str:
-    s3, dynamodb = clients["s3"], clients["dynamodb"]
-    for bucket in (SOURCE_BUCKET, SITE_BUCKET):
-        s3.create_bucket(Bucket=bucket)
-    s3.put_bucket_versioning(Bucket=SOURCE_BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    s3.put_object(Bucket=SOURCE_BUCKET, Key="config/site.json",
-                  Body=(EVENTS / "site.json").read_bytes())
-    dynamodb.create_table(
-        TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "source_key", "AttributeType": "S"},
-                              {"AttributeName": "slug", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "source_key", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[{"IndexName": "slug-index",
-                                 "KeySchema": [{"AttributeName": "slug", "KeyType": "HASH"}],
-                                 "Projection": {"ProjectionType": "ALL"}}])
-    return clients["sqs"].create_queue(QueueName=QUEUE)["QueueUrl"]
+    from amp_renderer.local.backend import create_resources
+    from amp_renderer.local.resources import ResourceNames
+
+    names = ResourceNames(SOURCE_BUCKET, SITE_BUCKET, TABLE, QUEUE)
+    queue_url = create_resources(clients["s3"], clients["dynamodb"], clients["sqs"], names)
+    clients["s3"].put_object(Bucket=SOURCE_BUCKET, Key="config/site.json",
+                             Body=(EVENTS / "site.json").read_bytes())
+    return queue_url
 
 
 def _source_key(index: int) -> str:

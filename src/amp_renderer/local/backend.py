@@ -26,7 +26,7 @@ from urllib.parse import quote_plus
 
 from .resources import DEFAULT_ACCOUNT, ResourceNames, resource_names
 
-__all__ = ["EmbeddedBackend", "LocalContext", "REGION"]
+__all__ = ["EmbeddedBackend", "LocalContext", "REGION", "create_resources"]
 
 #: The region the local backend pretends to be in (the sample events say the same).
 REGION = "us-east-1"
@@ -47,6 +47,30 @@ class LocalContext:
     def get_remaining_time_in_millis(self) -> int:
         """Lambda's API; the local runner has no deadline, so it answers the template's 30 s."""
         return 30_000
+
+
+def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> str:
+    """Create what template.yaml creates, with the same shapes: the versioned source bucket, the
+    site bucket, the manifest table (key ``source_key``, GSI ``slug-index``, on demand) and the
+    failed-events queue, through the given boto3 clients (the embedded backend's, or moto's
+    in-process mock in tests). Idempotent. Returns the queue URL."""
+    for bucket in (names.source_bucket, names.site_bucket):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=names.source_bucket,
+                             VersioningConfiguration={"Status": "Enabled"})
+    if names.manifest_table not in dynamodb.list_tables()["TableNames"]:
+        dynamodb.create_table(
+            TableName=names.manifest_table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "source_key", "AttributeType": "S"},
+                                  {"AttributeName": "slug", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "source_key", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[{
+                "IndexName": "slug-index",
+                "KeySchema": [{"AttributeName": "slug", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"}}],
+        )
+    return sqs.create_queue(QueueName=names.failed_events_queue)["QueueUrl"]
 
 
 class EmbeddedBackend:
@@ -164,25 +188,8 @@ class EmbeddedBackend:
 
     def create_resources(self) -> None:
         """Create the buckets, table and queue (idempotent)."""
-        s3, dynamodb, sqs = self.client("s3"), self.client("dynamodb"), self.client("sqs")
-        for bucket in (self.names.source_bucket, self.names.site_bucket):
-            s3.create_bucket(Bucket=bucket)
-        s3.put_bucket_versioning(Bucket=self.names.source_bucket,
-                                 VersioningConfiguration={"Status": "Enabled"})
-        existing = dynamodb.list_tables()["TableNames"]
-        if self.names.manifest_table not in existing:
-            dynamodb.create_table(
-                TableName=self.names.manifest_table,
-                BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[{"AttributeName": "source_key", "AttributeType": "S"},
-                                      {"AttributeName": "slug", "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": "source_key", "KeyType": "HASH"}],
-                GlobalSecondaryIndexes=[{
-                    "IndexName": "slug-index",
-                    "KeySchema": [{"AttributeName": "slug", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "ALL"}}],
-            )
-        url = sqs.create_queue(QueueName=self.names.failed_events_queue)["QueueUrl"]
+        url = create_resources(self.client("s3"), self.client("dynamodb"), self.client("sqs"),
+                               self.names)
         self._set_env({"FAILED_EVENTS_QUEUE_URL": url})
 
     # -- what S3 and Lambda would do -------------------------------------------------------
