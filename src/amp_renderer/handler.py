@@ -61,6 +61,15 @@ def _tracing_enabled() -> bool:
     return os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").lower() not in ("1", "true")
 
 
+@functools.cache
+def _tracer() -> Any:
+    """The container's Tracer, created on the first traced event (the X-Ray SDK import is the
+    costly part of a cold start, so it is paid only when tracing is on, and only once)."""
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service=logger.service)
+
+
 def _record_outcome(outcome: Outcome) -> None:
     fields = {"source_key": outcome.source_key, "action": outcome.action,
               "page_key": outcome.page_key, "page_bytes": outcome.page_bytes,
@@ -194,10 +203,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     batch response Lambda parses); otherwise the :func:`handle_event` summary.
     """
     if _tracing_enabled():
-        from aws_lambda_powertools import Tracer
-
-        tracer = Tracer(service=logger.service)
-        with tracer.provider.in_subsegment("handle_event"):
+        with _tracer().provider.in_subsegment("handle_event"):
             result = handle_event(event)
     else:
         result = handle_event(event)
