@@ -66,3 +66,15 @@ def backend(_backend_server):
     s3.put_object(Bucket=_backend_server.names.source_bucket, Key="config/site.json",
                   Body=(EVENTS / "site.json").read_bytes())
     return _backend_server
+
+
+def load_tool(name: str):
+    """Import ``tools/<name>.py`` (a script, not a package module) for its tests."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    spec.loader.exec_module(module)
+    return module

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
 from amp_renderer.amp import rules
+from conftest import load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _build_rules():
-    spec = importlib.util.spec_from_file_location("build_rules", ROOT / "tools/build_rules.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("build_rules", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-build_rules = _build_rules()
+build_rules = load_tool("build_rules")
 
 
 def test_bridge_renames_old_condition_fields_only_at_field_position():

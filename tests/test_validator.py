@@ -4,7 +4,6 @@ per rule users trip over; plus the official validator test pairs."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from amp_renderer.amp.validator import ValidationResult, validate
+from conftest import load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -217,15 +217,7 @@ def test_validator_import_pulls_in_no_aws_sdk():
     assert out.stdout.strip() == "False"
 
 
-def _conformance():
-    spec = importlib.util.spec_from_file_location("conformance", ROOT / "tools/conformance.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("conformance", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-CONFORMANCE = _conformance()
+CONFORMANCE = load_tool("conformance")
 TESTDATA = CONFORMANCE.DEFAULT_TESTDATA
 PAIRS = CONFORMANCE.find_pairs(TESTDATA)
 #: Pairs whose verdict differs for a known reason (docs/conformance.md): the test uses an
