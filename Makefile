@@ -1,4 +1,4 @@
-# amp-renderer: every command a user or CI needs. `make demo` and `make test` work on a fresh
+# amp-publisher: every command a user or CI needs. `make demo` and `make test` work on a fresh
 # clone with Python 3.11+ and make; each target installs what it needs into .venv first.
 
 PYTHON ?= python3
@@ -14,7 +14,7 @@ help:
 	@echo "make demo         set up, start the embedded backend, publish events/articles/*.json"
 	@echo "make test         the whole suite (unit, integration, template lint, rules check, conformance)"
 	@echo "make conformance  run the validator over the official AMP test pairs"
-	@echo "make rules        regenerate src/amp_renderer/amp/rules data from third_party/amp-spec"
+	@echo "make rules        regenerate src/amp_publisher/core/amp/rules data from third_party/amp-spec"
 	@echo "make layer        build the Lambda dependency layer for python3.12 / x86_64 into build/layer"
 	@echo "make bench        benchmarks (not part of make test)"
 
@@ -79,7 +79,7 @@ rules: $(STAMP)
 
 rules-check: $(STAMP)
 	@tmp=$$(mktemp) && $(PY) tools/build_rules.py -o $$tmp && \
-	  diff -u src/amp_renderer/amp/rules.json $$tmp > /dev/null || \
+	  diff -u src/amp_publisher/core/amp/rules.json $$tmp > /dev/null || \
 	  { echo "rules.json is stale: run 'make rules' and commit it"; rm -f $$tmp; exit 1; }; \
 	  rm -f $$tmp
 

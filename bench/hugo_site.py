@@ -4,7 +4,7 @@
 ``bench/hugo/layouts`` that mirror the default theme, the theme's ``style.css`` as an asset, one
 Markdown content file per article from :func:`articles.to_hugo_markdown`). :func:`build` runs
 ``hugo`` on it and returns the wall time. Only article pages are built (home, sections, taxonomies,
-RSS and sitemap are disabled), because that is all amp-renderer produces.
+RSS and sitemap are disabled), because that is all amp-publisher produces.
 
 :func:`ensure_hugo` finds the ``hugo`` binary or installs the Debian package with
 ``apt-get install -y --no-install-recommends hugo`` when running as root; otherwise it says why
@@ -26,7 +26,7 @@ from articles import REPO, to_hugo_markdown
 __all__ = ["ensure_hugo", "hugo_version", "write_site", "build", "touch_one"]
 
 LAYOUTS = Path(__file__).resolve().parent / "hugo" / "layouts"
-THEME_CSS = REPO / "src" / "amp_renderer" / "templates" / "default" / "style.css"
+THEME_CSS = REPO / "src" / "amp_publisher" / "templates" / "default" / "style.css"
 SITE_JSON = REPO / "events" / "site.json"
 
 

@@ -40,7 +40,7 @@ def _emit(result: dict[str, Any], out: str | None) -> None:
 
 
 def _site() -> Any:
-    from amp_renderer.site import SiteConfig
+    from amp_publisher.core.site import SiteConfig
 
     return SiteConfig.model_validate(json.loads(SITE_JSON.read_text(encoding="utf-8")))
 
@@ -86,16 +86,16 @@ def probe_handler(args: argparse.Namespace) -> None:
     event = json.loads(Path(args.event).read_text(encoding="utf-8"))
     source = Path(args.article).read_bytes()
     t0 = time.perf_counter()
-    from amp_renderer import handler
+    from amp_publisher.aws import handler
 
     t1 = time.perf_counter()
-    from amp_renderer.local.backend import LocalContext
+    from amp_publisher.local.backend import LocalContext
 
     context = LocalContext()
     t2 = time.perf_counter()
     first = handler.lambda_handler(event, context)
     t3 = time.perf_counter()
-    from amp_renderer import storage
+    from amp_publisher.aws import storage
 
     s3 = storage.client("s3")  # the function's own client, created by the first event
     warm, actions = [], [o["action"] for o in first["outcomes"]]
@@ -114,9 +114,9 @@ def probe_handler(args: argparse.Namespace) -> None:
 
 
 def probe_warm(args: argparse.Namespace) -> None:
-    from amp_renderer.amp.validator import validate
-    from amp_renderer.models import parse_article
-    from amp_renderer.rendering import render
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
 
     site = _site()
     samples = dict(sample_articles())
@@ -158,8 +158,8 @@ def sample_articles() -> list[tuple[str, dict[str, Any]]]:
     """Every sample article as ``(name, article dict)``: ``events/articles/*.json``, every post
     of the corpus's CMS documents (through the input adapters) and every messy-HTML page as the
     ``body_html`` of an article around it. Documents the adapters refuse are left out."""
-    from amp_renderer.adapters import articles_from_document
-    from amp_renderer.errors import ArticleError
+    from amp_publisher.core.adapters import articles_from_document
+    from amp_publisher.core.errors import ArticleError
 
     found: list[tuple[str, dict[str, Any]]] = []
     for path in sorted((REPO / "events" / "articles").glob("*.json")):
@@ -182,11 +182,11 @@ def sample_articles() -> list[tuple[str, dict[str, Any]]]:
 def probe_rss(args: argparse.Namespace) -> None:
     import resource
 
-    import amp_renderer.handler  # noqa: F401  (the function process has it loaded)
-    from amp_renderer.amp.validator import validate
-    from amp_renderer.errors import ArticleError
-    from amp_renderer.models import parse_article
-    from amp_renderer.rendering import render
+    import amp_publisher.aws.handler  # noqa: F401  (the function process has it loaded)
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.core.errors import ArticleError
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
 
     site = _site()
     rendered, failed, invalid, largest = 0, [], 0, (0, "")
@@ -211,9 +211,9 @@ _STATE: dict[str, Any] = {}
 
 
 def _bulk_init(out_dir: str) -> None:
-    from amp_renderer.amp.validator import validate
-    from amp_renderer.rendering import render
-    from amp_renderer.source import load_article
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.core.rendering import render
+    from amp_publisher.core.source import load_article
 
     _STATE.update(render=render, validate=validate, load=load_article, site=_site(),
                   out=Path(out_dir))

@@ -1,4 +1,4 @@
-"""``make bench``: amp-renderer's performance figures beside Hugo's, and DESIGN §8's budgets.
+"""``make bench``: amp-publisher's performance figures beside Hugo's, and DESIGN §8's budgets.
 
 Run with the project's virtualenv (``make bench`` does)::
 
@@ -8,7 +8,8 @@ Run with the project's virtualenv (``make bench`` does)::
 
 What is measured (each in processes of its own, see ``bench/probes.py``):
 
-1. cold import of ``amp_renderer.handler`` in a fresh interpreter (median of ``--import-runs``),
+1. cold import of ``amp_publisher.aws.handler`` in a fresh interpreter (median of
+  ``--import-runs``),
    and the 10 costliest modules by self time under ``python -X importtime``;
 2. warm render, and render+validate, of the reference article, its HTML-body twin and the
    largest sample article (median and p95 over ``--iterations``); the Lambda entry point per
@@ -68,8 +69,8 @@ BUDGETS = (
 #: The function's environment as template.yaml sets it (tracing off, the default), so the
 #: import and handler probes take the code paths Lambda takes.
 LAMBDA_ENV = {
-    "POWERTOOLS_SERVICE_NAME": "amp-renderer",
-    "POWERTOOLS_METRICS_NAMESPACE": "AmpRenderer",
+    "POWERTOOLS_SERVICE_NAME": "amp-publisher",
+    "POWERTOOLS_METRICS_NAMESPACE": "AmpPublisher",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
@@ -78,7 +79,7 @@ LAMBDA_ENV = {
 #: Wall and CPU time (ms) of the import; CPU time shows our cost apart from what other processes
 #: on a busy machine take from us (the budget is judged on wall time).
 _IMPORT_CODE = ("import time\nt, c = time.perf_counter(), time.process_time()\n"
-                "import amp_renderer.handler\n"
+                "import amp_publisher.aws.handler\n"
                 "print((time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000)")
 
 
@@ -123,7 +124,8 @@ def _probe(name: str, *args: str, env: dict[str, str] | None = None,
 
 
 def cold_import(runs: int) -> dict[str, Any]:
-    """Median wall time of ``import amp_renderer.handler`` in ``runs`` fresh interpreters (after
+    """Median wall time of ``import amp_publisher.aws.handler`` in ``runs`` fresh interpreters
+    (after
     one unmeasured run that leaves the bytecode caches written, as a deployed package has)."""
     samples, cpu = [], []
     for i in range(runs + 1):
@@ -159,7 +161,7 @@ def costliest_imports(runs: int = 5, top: int = 10) -> dict[str, Any]:
     self_us: dict[str, list[int]] = {}
     cumulative_us: dict[str, list[int]] = {}
     for _ in range(runs):
-        for name, own, total, _level in _importtime("import amp_renderer.handler"):
+        for name, own, total, _level in _importtime("import amp_publisher.aws.handler"):
             if name not in baseline:
                 self_us.setdefault(name, []).append(own)
                 cumulative_us.setdefault(name, []).append(total)
@@ -204,7 +206,7 @@ def handler(cold_runs: int, events: int) -> dict[str, Any]:
     ``events`` warm events each, after a first (cold) event."""
     from probes import edited
 
-    from amp_renderer.local.backend import EmbeddedBackend
+    from amp_publisher.local.backend import EmbeddedBackend
 
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # this process logs nothing
     WORK.mkdir(parents=True, exist_ok=True)
@@ -284,7 +286,7 @@ def bulk(src: Path, jobs: int) -> dict[str, Any]:
 def hugo_valid_pages(root: Path) -> int:
     """How many of Hugo's pages our validator passes: Hugo does not convert CMS HTML, so pages
     with raw HTML in the body are not valid AMP (ours are all validated before they count)."""
-    from amp_renderer.amp.validator import validate
+    from amp_publisher.core.amp.validator import validate
 
     pages = (root / "public").rglob("index.html")
     return sum(validate(page.read_text(encoding="utf-8")).passed for page in pages)
@@ -393,7 +395,8 @@ def table(r: dict[str, Any]) -> str:
                      f"≤ {_fmt(row['limit'], row['unit'], 0)} | **{row['status']}** |")
     w = r.get("warm", {})
     lines += ["", "| measurement | median | p95 | note |", "|---|---:|---:|---|",
-              f"| cold import `amp_renderer.handler` | {_fmt(r.get('cold_import_ms_median'), 'ms')}"
+              "| cold import `amp_publisher.aws.handler` | "
+              f"{_fmt(r.get('cold_import_ms_median'), 'ms')}"
               f" | {_fmt(r.get('cold_import_ms_p95'), 'ms')} | {r.get('cold_import_runs')} fresh "
               f"interpreters; CPU time {_fmt(r.get('cold_import_cpu_ms_median'), 'ms')} |",
               f"| init before the first event | {_fmt(r.get('init_before_first_event_ms'), 'ms')}"
@@ -423,7 +426,7 @@ def table(r: dict[str, Any]) -> str:
     h = r.get("hugo") or {}
     lines += ["", "| bulk (same generated articles) | pages/s | wall | note |",
               "|---|---:|---:|---|"]
-    for label, b in (("amp-renderer, 1 core", b1), (f"amp-renderer, {bn.get('jobs')} cores", bn)):
+    for label, b in (("amp-publisher, 1 core", b1), (f"amp-publisher, {bn.get('jobs')} cores", bn)):
         if b:
             errors = f"; **{b['errors']} failed**" if b["errors"] else ""
             lines.append(f"| {label} | {_fmt(b['pages_per_s'])} | {_fmt(b['wall_s'], 's', 2)} | "
@@ -470,7 +473,7 @@ def update_docs(markdown: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="amp-renderer benchmarks (make bench)")
+    parser = argparse.ArgumentParser(description="amp-publisher benchmarks (make bench)")
     parser.add_argument("--quick", action="store_true",
                         help="fewer samples and smaller sites: a smoke run, not for the docs")
     parser.add_argument("--articles", type=int, default=1000)

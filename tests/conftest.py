@@ -29,7 +29,7 @@ def reference_data() -> dict:
 @pytest.fixture
 def site():
     """The reference site configuration (events/site.json)."""
-    from amp_renderer.site import SiteConfig
+    from amp_publisher.core.site import SiteConfig
 
     return SiteConfig.model_validate(json.loads((EVENTS / "site.json").read_text()))
 
@@ -48,7 +48,7 @@ def event():
 def _backend_server():
     import os
 
-    from amp_renderer.local.backend import EmbeddedBackend
+    from amp_publisher.local.backend import EmbeddedBackend
 
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     backend = EmbeddedBackend().start()

@@ -29,7 +29,7 @@ class Deployment:
 
     @property
     def settings(self):
-        from amp_renderer.config import Settings
+        from amp_publisher.aws.config import Settings
 
         return Settings(site_bucket=self.names.site_bucket,
                         manifest_table=self.names.manifest_table,
@@ -37,7 +37,7 @@ class Deployment:
 
     def publisher(self, **kwargs: Any):
         """A :class:`Publisher` on this deployment (keyword arguments passed through)."""
-        from amp_renderer.pipeline import Publisher
+        from amp_publisher.aws.pipeline import Publisher
 
         return Publisher(self.settings, s3=kwargs.pop("s3", self.s3),
                          dynamodb=kwargs.pop("dynamodb", self.dynamodb), **kwargs)
@@ -64,7 +64,7 @@ class Deployment:
         return self.s3.get_object(Bucket=self.names.site_bucket, Key=key)["Body"].read()
 
     def manifest(self):
-        from amp_renderer.manifest import ManifestTable
+        from amp_publisher.aws.manifest import ManifestTable
 
         return ManifestTable(self.names.manifest_table, self.dynamodb)
 
@@ -85,8 +85,8 @@ def deployment(monkeypatch):
     from botocore.config import Config
     from moto import mock_aws
 
-    from amp_renderer.local.backend import EmbeddedBackend, create_resources
-    from amp_renderer.storage import RETRY_CONFIG
+    from amp_publisher.aws.storage import RETRY_CONFIG
+    from amp_publisher.local.backend import EmbeddedBackend, create_resources
 
     use_mocked_aws_environment(monkeypatch)
     with mock_aws():

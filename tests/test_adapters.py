@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from amp_renderer.adapters import adapt_document, articles_from_document
-from amp_renderer.errors import SchemaError, UnsupportedShapeError
-from amp_renderer.models import Article, parse_article
+from amp_publisher.core.adapters import adapt_document, articles_from_document
+from amp_publisher.core.errors import SchemaError, UnsupportedShapeError
+from amp_publisher.core.models import Article, parse_article
 
 ROOT = Path(__file__).parent.parent
 RAW = ROOT / "tests/corpus/raw"

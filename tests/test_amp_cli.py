@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from amp_renderer.amp.cli import main
+from amp_publisher.local.validate import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = ROOT / "third_party/amp-spec/tests/validator/testdata/feature_tests"

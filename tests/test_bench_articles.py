@@ -28,7 +28,7 @@ def test_same_seed_gives_the_same_articles_and_article_i_does_not_depend_on_coun
 
 
 def test_generated_articles_follow_the_contract_with_realistic_bodies():
-    from amp_renderer.models import parse_article
+    from amp_publisher.core.models import parse_article
 
     generated = articles.generate(60)
     for data in generated:
@@ -46,10 +46,10 @@ def test_generated_articles_follow_the_contract_with_realistic_bodies():
 
 
 def test_generated_articles_render_to_valid_amp():
-    from amp_renderer.amp.validator import validate
-    from amp_renderer.models import parse_article
-    from amp_renderer.rendering import render
-    from amp_renderer.site import SiteConfig
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+    from amp_publisher.core.site import SiteConfig
 
     site = SiteConfig.model_validate(
         json.loads((BENCH.parent / "events" / "site.json").read_text(encoding="utf-8")))

@@ -28,10 +28,10 @@ from urllib.parse import unquote
 
 import pytest
 
-from amp_renderer.config import Settings
-from amp_renderer.keys import page_key
-from amp_renderer.local.backend import EmbeddedBackend
-from amp_renderer.site import SiteConfig
+from amp_publisher.aws.config import Settings
+from amp_publisher.core.keys import page_key
+from amp_publisher.core.site import SiteConfig
+from amp_publisher.local.backend import EmbeddedBackend
 from chaos import Faults
 from conftest import EVENTS
 from inprocess import use_mocked_aws_environment
@@ -79,7 +79,7 @@ def _clients(faults: Faults | None = None) -> dict[str, Any]:
     import boto3
     from botocore.config import Config
 
-    from amp_renderer.storage import RETRY_CONFIG
+    from amp_publisher.aws.storage import RETRY_CONFIG
 
     session = boto3.session.Session()
     clients = {name: session.client(name, config=Config(**RETRY_CONFIG))
@@ -91,8 +91,8 @@ def _clients(faults: Faults | None = None) -> dict[str, Any]:
 
 
 def _create_resources(clients: dict[str, Any]) -> str:
-    from amp_renderer.local.backend import create_resources
-    from amp_renderer.local.resources import ResourceNames
+    from amp_publisher.local.backend import create_resources
+    from amp_publisher.local.resources import ResourceNames
 
     names = ResourceNames(SOURCE_BUCKET, SITE_BUCKET, TABLE, QUEUE)
     queue_url = create_resources(clients["s3"], clients["dynamodb"], clients["sqs"], names)
@@ -176,12 +176,12 @@ class Delivery:
 
 
 def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(aws, monkeypatch):
-    from amp_renderer import handler
-    from amp_renderer.amp.validator import validate
-    from amp_renderer.models import parse_article
-    from amp_renderer.pipeline import Publisher
-    from amp_renderer.redrive import redrive
-    from amp_renderer.rendering import render
+    from amp_publisher.aws import handler
+    from amp_publisher.aws.pipeline import Publisher
+    from amp_publisher.aws.redrive import redrive
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
 
     seed = int(os.environ.get("CHAOS_SEED") or random.SystemRandom().randrange(2**32))
     ops = int(os.environ.get("CHAOS_OPS") or 1000)
@@ -330,7 +330,7 @@ def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(
 
     listing = s3.list_objects_v2(Bucket=SITE_BUCKET)
     stored = sorted(o["Key"] for o in listing.get("Contents", []))
-    from amp_renderer.manifest import ManifestTable
+    from amp_publisher.aws.manifest import ManifestTable
 
     manifest = ManifestTable(TABLE, healthy["dynamodb"])
     records = {r["source_key"]: r for r in manifest.scan()}

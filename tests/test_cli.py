@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from amp_renderer.cli import main
+from amp_publisher.local.cli import main
 from conftest import ARTICLES, EVENTS, REFERENCE, REFERENCE_SLUG
 
 
@@ -67,7 +67,7 @@ def test_invoke_ignores_the_test_event(tmp_path, capsys):
 
 
 def test_demo_publishes_the_samples_then_unpublishes_one(tmp_path):
-    from amp_renderer.local.demo import run_demo
+    from amp_publisher.local.demo import run_demo
 
     articles = tmp_path / "articles"
     shutil.copytree(ARTICLES, articles)
@@ -89,7 +89,7 @@ def test_serve_maps_urls_like_cloudfront(tmp_path):
     import urllib.error
     import urllib.request
 
-    from amp_renderer.local.preview import make_server
+    from amp_publisher.local.preview import make_server
 
     page = tmp_path / REFERENCE_SLUG / "index.html"
     page.parent.mkdir()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from amp_renderer.conversion import convert_html, render_embed
-from amp_renderer.errors import ConversionError
+from amp_publisher.core.conversion import convert_html, render_embed
+from amp_publisher.core.errors import ConversionError
 
 ROOT = Path(__file__).parent.parent
 EMBEDDED_VIDEOS = ROOT / "tests/corpus/raw/messy-html/readability-embedded-videos.html"

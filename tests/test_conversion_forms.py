@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amp_renderer.conversion import convert_html
+from amp_publisher.core.conversion import convert_html
 
 
 def test_search_form_is_kept_as_an_amp_form_get_form():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from amp_renderer.conversion import convert_html
+from amp_publisher.core.conversion import convert_html
 
 ROOT = Path(__file__).parent.parent
 WP_MAPS = ROOT / "tests/corpus/raw/wordpress/wp-page-about-us-maps-iframe.json"

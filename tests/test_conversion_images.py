@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from amp_renderer.conversion import convert_html
-from amp_renderer.conversion.images import FALLBACK_SIZE
+from amp_publisher.core.conversion import convert_html
+from amp_publisher.core.conversion.images import FALLBACK_SIZE
 
 ROOT = Path(__file__).parent.parent
 MESSY = ROOT / "tests/corpus/raw/messy-html"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from amp_renderer.conversion import convert_html
+from amp_publisher.core.conversion import convert_html
 
 ROOT = Path(__file__).parent.parent
 MESSY = ROOT / "tests/corpus/raw/messy-html"

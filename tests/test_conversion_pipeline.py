@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from amp_renderer.conversion import ConversionResult, convert_html
-from amp_renderer.conversion.pipeline import ORDER_CONSTRAINTS, STEPS
+from amp_publisher.core.conversion import ConversionResult, convert_html
+from amp_publisher.core.conversion.pipeline import ORDER_CONSTRAINTS, STEPS
 
 ROOT = Path(__file__).parent.parent
 MESSY = sorted((ROOT / "tests/corpus/raw/messy-html").glob("*.html"))

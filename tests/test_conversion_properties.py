@@ -113,10 +113,10 @@ def bodies(draw) -> str:
 
 @pytest.fixture(scope="module")
 def tools():
-    from amp_renderer.amp.validator import validate
-    from amp_renderer.conversion import convert_html
-    from amp_renderer.rendering import render
-    from amp_renderer.site import SiteConfig
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.core.conversion import convert_html
+    from amp_publisher.core.rendering import render
+    from amp_publisher.core.site import SiteConfig
 
     site = SiteConfig.model_validate(
         json.loads((ROOT / "events/site.json").read_text(encoding="utf-8")))
@@ -187,7 +187,7 @@ def test_the_page_checks_catch_what_they_look_for():
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(body=bodies())
 def test_any_body_html_becomes_a_valid_safe_page(tools, body):
-    from amp_renderer.models import parse_article
+    from amp_publisher.core.models import parse_article
 
     convert_html, render, validate, site = tools
     convert_html(body, base_url=site.base_url)

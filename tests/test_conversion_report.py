@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from amp_renderer.conversion import ReportEntry, convert_html
+from amp_publisher.core.conversion import ReportEntry, convert_html
 
 ROOT = Path(__file__).parent.parent
 MESSY = sorted((ROOT / "tests/corpus/raw/messy-html").glob("*.html"))

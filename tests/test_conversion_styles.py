@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from amp_renderer.conversion import convert_html
+from amp_publisher.core.conversion import convert_html
 
 
 def test_style_attribute_becomes_a_class_and_a_rule_without_important():
@@ -63,9 +63,9 @@ def test_css_cannot_close_the_style_element():
 
 
 def test_page_with_moved_body_css_passes_the_validator(site):
-    validator = pytest.importorskip("amp_renderer.amp.validator")
-    rendering = pytest.importorskip("amp_renderer.rendering")
-    models = pytest.importorskip("amp_renderer.models")
+    validator = pytest.importorskip("amp_publisher.core.amp.validator")
+    rendering = pytest.importorskip("amp_publisher.core.rendering")
+    models = pytest.importorskip("amp_publisher.core.models")
     article = models.parse_article({
         "slug": "styled-body", "headline": "Styled body", "published": "2024-01-02",
         "body_html": '<style>h2 { color: navy !important } @import url(x.css);</style>'
@@ -109,9 +109,9 @@ HOSTILE_CSS = {
 @pytest.mark.parametrize("body,dropped", HOSTILE_CSS.values(), ids=HOSTILE_CSS.keys())
 def test_css_the_validator_refuses_is_dropped_and_reported_and_the_page_validates(
         site, body, dropped):
-    validator = pytest.importorskip("amp_renderer.amp.validator")
-    rendering = pytest.importorskip("amp_renderer.rendering")
-    models = pytest.importorskip("amp_renderer.models")
+    validator = pytest.importorskip("amp_publisher.core.amp.validator")
+    rendering = pytest.importorskip("amp_publisher.core.rendering")
+    models = pytest.importorskip("amp_publisher.core.models")
     converted = convert_html(body)
     details = [e.detail for e in converted.report if e.code.startswith("CSS_")]
     assert any(dropped in d for d in details), details

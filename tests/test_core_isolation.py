@@ -15,8 +15,8 @@ _SCRIPT = f"""
 import json, sys
 for blocked in ("boto3", "botocore", "aws_lambda_powertools", "moto"):
     sys.modules[blocked] = None  # any import of these now raises ImportError
-from amp_renderer import parse_article, render, validate
-from amp_renderer.site import SiteConfig
+from amp_publisher import parse_article, render, validate
+from amp_publisher.core.site import SiteConfig
 site = SiteConfig.model_validate(json.load(open({str(EVENTS / "site.json")!r})))
 for path in ({str(REFERENCE)!r}, {str(REFERENCE_HTML)!r}):
     page = render(parse_article(json.load(open(path))), site, source_key="articles/x.json")

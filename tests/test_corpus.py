@@ -34,7 +34,7 @@ EMPTY_BODY_SLUGS = frozenset({"no-content"})  # Ghost's theme unit test: html is
 
 @pytest.fixture(scope="module")
 def site():
-    from amp_renderer.site import SiteConfig
+    from amp_publisher.core.site import SiteConfig
 
     return SiteConfig.model_validate(
         json.loads((ROOT / "events/site.json").read_text(encoding="utf-8")))
@@ -43,12 +43,12 @@ def site():
 @pytest.fixture(scope="module")
 def pipeline():
     """(render, validate, image size resolver)."""
-    from amp_renderer.amp.validator import validate
-    from amp_renderer.images import ImageSizeResolver
-    from amp_renderer.rendering import render
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.core.image_sizes import ProbingImageSizeResolver
+    from amp_publisher.core.rendering import render
 
     # data: URIs are sized locally; nothing is fetched (the corpus's hosts are not ours to hit).
-    return render, validate, ImageSizeResolver(fetchers=[])
+    return render, validate, ProbingImageSizeResolver(fetchers=[])
 
 
 def _visible_words(html: str, *, container_class: str | None = None) -> list[str]:
@@ -117,7 +117,7 @@ def _assert_valid(validate, page, label: str) -> None:
 
 
 def _cms_cases():
-    from amp_renderer.adapters import articles_from_document
+    from amp_publisher.core.adapters import articles_from_document
 
     cases = []
     for path in CMS_FILES:
@@ -138,8 +138,8 @@ def test_the_acceptance_corpus_is_complete():
 
 @pytest.mark.parametrize(("file_name", "data"), CMS_CASES)
 def test_cms_post_renders_valid_amp_with_its_text(file_name, data, site, pipeline):
-    from amp_renderer.errors import ArticleError
-    from amp_renderer.models import parse_article
+    from amp_publisher.core.errors import ArticleError
+    from amp_publisher.core.models import parse_article
 
     render, validate, sizes = pipeline
     article = parse_article(data)
@@ -163,7 +163,7 @@ def _html_escaped(text: str) -> str:
 
 @pytest.mark.parametrize("path", MESSY, ids=[p.stem for p in MESSY])
 def test_messy_html_body_renders_valid_amp_with_its_text(path, site, pipeline):
-    from amp_renderer.models import parse_article
+    from amp_publisher.core.models import parse_article
 
     render, validate, sizes = pipeline
     body = path.read_text(encoding="utf-8")
@@ -198,8 +198,8 @@ def test_a_lost_paragraph_is_caught_by_the_text_check():
 
 
 def test_wordpress_featured_media_is_the_sized_hero_and_json_ld_image(site, pipeline):
-    from amp_renderer.adapters import articles_from_document
-    from amp_renderer.models import parse_article
+    from amp_publisher.core.adapters import articles_from_document
+    from amp_publisher.core.models import parse_article
 
     render, validate, sizes = pipeline
     doc = json.loads((RAW / "wordpress/wp-post-bogus-sizes-wp-caption.json").read_text("utf-8"))

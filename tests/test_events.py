@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.parser.models import (
 )
 from cfnlint.decode.cfn_yaml import load as load_cfn_yaml
 
-from amp_renderer.local.resources import resource_names
+from amp_publisher.local.resources import resource_names
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 ARTICLES = EVENTS / "articles"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from amp_renderer import __version__
-from amp_renderer.local.backend import LocalContext
+from amp_publisher import __version__
+from amp_publisher.local.backend import LocalContext
 from conftest import REFERENCE, REFERENCE_SLUG
 
 REF_KEY = "articles/met-palantir-extension.json"
@@ -15,7 +15,7 @@ PAGE_KEY = f"{REFERENCE_SLUG}/index.html"
 
 
 def _invoke(event):
-    from amp_renderer.handler import lambda_handler
+    from amp_publisher.aws.handler import lambda_handler
 
     return lambda_handler(event, LocalContext())
 
@@ -34,7 +34,7 @@ def _site_keys(backend):
 
 
 def _manifest(backend, key):
-    from amp_renderer.manifest import ManifestTable
+    from amp_publisher.aws.manifest import ManifestTable
 
     return ManifestTable(backend.names.manifest_table).get(key)
 
@@ -152,7 +152,7 @@ def test_failure_is_logged_as_one_error_line_with_the_key(backend, event, caplog
 
 
 def test_oversize_object_is_refused(backend, event, monkeypatch):
-    from amp_renderer import handler
+    from amp_publisher.aws import handler
 
     monkeypatch.setenv("MAX_SOURCE_BYTES", "1000")
     handler._publisher.cache_clear()
@@ -209,7 +209,7 @@ def test_eventbridge_object_created_and_deleted_publish_and_unpublish(backend, e
 def test_a_crash_inside_the_renderer_is_recorded_not_retried(backend, monkeypatch, caplog):
     """A bug triggered by one article must not loop through retries and the failed-events
     queue: it is recorded as a permanent failure naming the exception; the page stays."""
-    from amp_renderer import rendering
+    from amp_publisher.core import rendering
 
     _put(backend, REF_KEY, REFERENCE.read_bytes())
     _invoke(backend.s3_event("ObjectCreated:Put", REF_KEY, size=1, etag="e"))

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from amp_renderer.adapters import articles_from_document
-from amp_renderer.errors import ArticleError, SchemaError
+from amp_publisher.core.adapters import articles_from_document
+from amp_publisher.core.errors import ArticleError, SchemaError
 
 ROOT = Path(__file__).parent.parent
 RAW = ROOT / "tests/corpus/raw"
@@ -113,8 +113,8 @@ def _codes(result):
 
 
 def test_a_body_nested_a_thousand_divs_deep_keeps_its_text_and_reports_the_flattening():
-    from amp_renderer.conversion import convert_html
-    from amp_renderer.conversion.tree import MAX_ELEMENT_DEPTH
+    from amp_publisher.core.conversion import convert_html
+    from amp_publisher.core.conversion.tree import MAX_ELEMENT_DEPTH
 
     result = convert_html("<div>" * 1000 + "deep text" + "</div>" * 1000 + "<p>after</p>")
     assert "deep text" in result.html and result.html.endswith("<p>after</p>")
@@ -123,7 +123,7 @@ def test_a_body_nested_a_thousand_divs_deep_keeps_its_text_and_reports_the_flatt
 
 
 def test_deeply_nested_svg_and_unclosed_spans_convert():
-    from amp_renderer.conversion import convert_html
+    from amp_publisher.core.conversion import convert_html
 
     for body in ("<svg><g>" * 5000 + "x", "<span>" * 20000 + "tail words"):
         result = convert_html(body)
@@ -132,15 +132,15 @@ def test_deeply_nested_svg_and_unclosed_spans_convert():
 
 
 def test_a_paragraph_of_many_character_references_keeps_every_character():
-    from amp_renderer.conversion import convert_html
+    from amp_publisher.core.conversion import convert_html
 
     result = convert_html("<p>" + "&amp;&lt;&#x1F600; x " * 30_000 + "</p>")
     assert result.html.count("&amp;&lt;\U0001F600 x") == 30_000
 
 
 def test_an_element_with_twenty_thousand_attributes_keeps_the_first_ones_and_reports_the_rest():
-    from amp_renderer.conversion import convert_html
-    from amp_renderer.conversion.tree import MAX_ATTRIBUTES_PER_ELEMENT
+    from amp_publisher.core.conversion import convert_html
+    from amp_publisher.core.conversion.tree import MAX_ATTRIBUTES_PER_ELEMENT
 
     body = "<p " + " ".join(f"data-a{i}=1" for i in range(20_000)) + ">text</p>"
     result = convert_html(body)
@@ -151,7 +151,7 @@ def test_an_element_with_twenty_thousand_attributes_keeps_the_first_ones_and_rep
 
 
 def test_nul_and_other_control_characters_in_a_body_are_removed_and_reported():
-    from amp_renderer.conversion import convert_html
+    from amp_publisher.core.conversion import convert_html
 
     result = convert_html('<p title="a\x00b">c\x01d\x0be</p>')
     assert result.html == '<p title="ab">cde</p>'
@@ -163,7 +163,7 @@ def test_nul_and_other_control_characters_in_a_body_are_removed_and_reported():
 
 
 def test_an_author_amp_iframe_loses_srcdoc_and_never_gets_top_navigation():
-    from amp_renderer.conversion import convert_html
+    from amp_publisher.core.conversion import convert_html
 
     result = convert_html(
         '<amp-iframe src="https://evil.example/" width=100 height=100 srcdoc="<script>'
@@ -176,7 +176,7 @@ def test_an_author_amp_iframe_loses_srcdoc_and_never_gets_top_navigation():
 
 
 def test_an_iframe_sandbox_may_be_stricter_than_the_default_never_looser():
-    from amp_renderer.conversion import convert_html
+    from amp_publisher.core.conversion import convert_html
 
     loose = convert_html('<iframe src="https://x.example/" sandbox="allow-top-navigation '
                          'allow-scripts"></iframe>')
@@ -194,7 +194,7 @@ def test_an_iframe_sandbox_may_be_stricter_than_the_default_never_looser():
     '"amp-mustache">{{x}}</template></amp-list>',
 ])
 def test_tracking_and_remote_data_components_are_removed_from_bodies(markup):
-    from amp_renderer.conversion import convert_html
+    from amp_publisher.core.conversion import convert_html
 
     result = convert_html(f"<p>before</p>{markup}<p>after</p>")
     assert result.html == "<p>before</p><p>after</p>"
@@ -202,16 +202,16 @@ def test_tracking_and_remote_data_components_are_removed_from_bodies(markup):
 
 
 def test_state_bindings_are_removed():
-    from amp_renderer.conversion import convert_html
+    from amp_publisher.core.conversion import convert_html
 
     result = convert_html('<p [text]="secret" data-amp-bind-class="x">shown</p>')
     assert result.html == "<p>shown</p>"
 
 
 def test_an_accordion_with_paragraph_children_is_unwrapped_keeping_its_text(site):
-    from amp_renderer.amp.validator import validate
-    from amp_renderer.models import parse_article
-    from amp_renderer.rendering import render
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
 
     article = parse_article({"slug": "acc", "headline": "Accordion", "published": "2026-01-01",
                              "body_html": "<amp-accordion><p>Kept text</p></amp-accordion>"})
@@ -250,9 +250,9 @@ def _component_markup(draw, depth=0):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(body=st.lists(_component_markup(), min_size=1, max_size=3).map("".join))
 def test_random_author_supplied_amp_component_markup_gives_a_valid_page(site, body):
-    from amp_renderer.amp.validator import validate
-    from amp_renderer.models import parse_article
-    from amp_renderer.rendering import render
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
 
     article = parse_article({"slug": "components", "headline": "Components",
                              "published": "2026-01-01", "body_html": body})
@@ -267,8 +267,8 @@ def test_random_author_supplied_amp_component_markup_gives_a_valid_page(site, bo
                                              ("instagram", "a\x00b"), ("instagram", "<p>")])
 def test_a_youtube_or_instagram_embed_block_with_a_bad_id_is_a_conversion_error_naming_id(
         provider, bad_id):
-    from amp_renderer.conversion import render_embed
-    from amp_renderer.errors import ConversionError
+    from amp_publisher.core.conversion import render_embed
+    from amp_publisher.core.errors import ConversionError
 
     with pytest.raises(ConversionError) as caught:
         render_embed(provider, id=bad_id)
@@ -276,7 +276,7 @@ def test_a_youtube_or_instagram_embed_block_with_a_bad_id_is_a_conversion_error_
 
 
 def test_a_pasted_youtube_url_with_a_bad_id_stays_a_link():
-    from amp_renderer.conversion import convert_html
+    from amp_publisher.core.conversion import convert_html
 
     result = convert_html('<p><a href="https://youtu.be/%3Cx%3E">https://youtu.be/%3Cx%3E</a></p>')
     assert "amp-youtube" not in result.html and "<a href=" in result.html
@@ -290,7 +290,7 @@ def test_a_pasted_youtube_url_with_a_bad_id_stays_a_link():
                      st.text(max_size=20).map(lambda t: "https://www.facebook.com/x/posts/" + t),
                      st.text(max_size=20).map(lambda t: "https://x.example/" + t)))
 def test_render_embed_raises_only_article_errors(provider, id, url):
-    from amp_renderer.conversion import render_embed
+    from amp_publisher.core.conversion import render_embed
 
     try:
         result = render_embed(provider, id=id, url=url)
@@ -305,8 +305,8 @@ def test_render_embed_raises_only_article_errors(provider, id, url):
     "<td>", "<template>", "url(", "javascript:", "<!--", "\x00", "\ud800", "{", "}", "@media",
     "<amp-accordion>", "<iframe src=https://x.example/>", "<title>"]), max_size=60).map("".join))
 def test_convert_html_raises_nothing_for_any_markup(body):
-    from amp_renderer.conversion import convert_html
-    from amp_renderer.conversion.markdown import markdown_to_html
+    from amp_publisher.core.conversion import convert_html
+    from amp_publisher.core.conversion.markdown import markdown_to_html
 
     assert isinstance(convert_html(body).html, str)
     assert isinstance(convert_html(markdown_to_html(body)).html, str)
@@ -328,16 +328,16 @@ def test_convert_html_raises_nothing_for_any_markup(body):
     ("<noframes>No frames text</noframes>", "No frames text"),
 ])
 def test_every_removal_of_text_says_which_text(body, text):
-    from amp_renderer.conversion import convert_html
+    from amp_publisher.core.conversion import convert_html
 
     result = convert_html(body)
     assert text in [e.removed_text for e in result.report]
 
 
 def test_a_title_inside_svg_is_kept_and_the_page_validates(site):
-    from amp_renderer.amp.validator import validate
-    from amp_renderer.models import parse_article
-    from amp_renderer.rendering import render
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
 
     body = '<svg width="10" height="10"><title>Keyboard</title><circle r="1"></circle></svg>'
     article = parse_article({"slug": "svg", "headline": "Svg", "published": "2026-01-01",

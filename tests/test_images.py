@@ -17,12 +17,12 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from amp_renderer.images import (
+from amp_publisher.core.image_sizes import (
     HEADER_BYTES_FIRST,
     HEADER_BYTES_MAX,
     HttpRangeFetcher,
     ImageSizeCache,
-    ImageSizeResolver,
+    ProbingImageSizeResolver,
     S3RangeFetcher,
 )
 
@@ -118,15 +118,15 @@ def server():
     srv.close()
 
 
-def _loopback_resolver(**kwargs) -> ImageSizeResolver:
-    return ImageSizeResolver([HttpRangeFetcher(allow_private=True, timeout=2.0)], **kwargs)
+def _loopback_resolver(**kwargs) -> ProbingImageSizeResolver:
+    return ProbingImageSizeResolver([HttpRangeFetcher(allow_private=True, timeout=2.0)], **kwargs)
 
 
 # --------------------------------------------------------------------------- data: URIs
 
 
 def test_corpus_data_uri_images_are_sized_without_io():
-    resolver = ImageSizeResolver(fetchers=[])
+    resolver = ProbingImageSizeResolver(fetchers=[])
     assert resolver.size(SRCS["image/jpeg;base64"]) == JPEG_SIZE == (438, 500)
     # The GIF is Kinja's 1x1 lazy-load placeholder.
     assert resolver.size(SRCS["image/gif;base64"]) == (1, 1)
@@ -137,7 +137,7 @@ def test_corpus_data_uri_images_are_sized_without_io():
 
 
 def test_truncated_or_garbage_data_uris_give_none():
-    resolver = ImageSizeResolver(fetchers=[])
+    resolver = ProbingImageSizeResolver(fetchers=[])
     assert resolver.size(SRCS["image/jpeg;base64"][:60]) is None
     assert resolver.size("data:image/png;base64,!!!not base64!!!") is None
     assert resolver.size("data:text/html,<script>alert(1)</script>") is None
@@ -201,7 +201,7 @@ def test_server_that_never_answers_gives_none():
     silent.listen(1)  # accepts the TCP connection, never sends a byte
     try:
         port = silent.getsockname()[1]
-        resolver = ImageSizeResolver([HttpRangeFetcher(allow_private=True, timeout=0.2)])
+        resolver = ProbingImageSizeResolver([HttpRangeFetcher(allow_private=True, timeout=0.2)])
         assert resolver.size(f"http://127.0.0.1:{port}/photo.jpg") is None
     finally:
         silent.close()
@@ -220,14 +220,14 @@ def test_redirect_targets_pass_the_same_address_check(server):
             if url.endswith("/photo.jpg"):  # stands for "resolves to a private address"
                 raise OSError("refused")
 
-    resolver = ImageSizeResolver([RefusesPhoto(allow_private=False)])
+    resolver = ProbingImageSizeResolver([RefusesPhoto(allow_private=False)])
     assert resolver.size(server.url + "/moved.jpg") is None
     assert server.requests == [("/moved.jpg", f"bytes=0-{HEADER_BYTES_FIRST - 1}")]
 
 
 def test_private_addresses_are_refused_by_default(server):
     # Untrusted article HTML must not make the renderer probe its own network.
-    assert ImageSizeResolver().size(server.url + "/photo.jpg") is None
+    assert ProbingImageSizeResolver().size(server.url + "/photo.jpg") is None
     assert server.requests == []
 
 
@@ -246,7 +246,7 @@ def test_unreadable_schemes_give_none_without_a_fetch(src):
             fetched.append(url)
             return super().fetch(url, length)
 
-    assert ImageSizeResolver([Recording()]).size(src) is None
+    assert ProbingImageSizeResolver([Recording()]).size(src) is None
     assert fetched == []
 
 
@@ -254,7 +254,7 @@ def test_relative_and_protocol_relative_srcs_resolve_against_the_site(server):
     resolver = _loopback_resolver(base_url=server.url + "/articles/x/")
     assert resolver.size("/photo.jpg") == JPEG_SIZE
     assert resolver.size("../../padded.jpg") == JPEG_SIZE
-    assert ImageSizeResolver().size("/photo.jpg") is None  # no base URL: nothing to ask
+    assert ProbingImageSizeResolver().size("/photo.jpg") is None  # no base URL: nothing to ask
 
 
 def test_many_images_resolve_concurrently_and_once_each(server):
@@ -315,7 +315,7 @@ def test_images_in_our_bucket_are_read_with_ranged_get_object(s3):
     fetcher = S3RangeFetcher(s3, ["site-bucket"],
                              url_prefixes={"https://www.wanderstayfinder.example/": "site-bucket"})
     http = HttpRangeFetcher()
-    resolver = ImageSizeResolver([fetcher, http])
+    resolver = ProbingImageSizeResolver([fetcher, http])
     assert resolver.size("https://www.wanderstayfinder.example/media/photo%201.jpg") == JPEG_SIZE
     assert resolver.size("s3://site-bucket/media/padded.jpg") == JPEG_SIZE
     assert resolver.size(
@@ -327,7 +327,7 @@ def test_images_in_our_bucket_are_read_with_ranged_get_object(s3):
 
 def test_missing_s3_object_gives_none_and_other_buckets_are_not_ours(s3):
     fetcher = S3RangeFetcher(s3, ["site-bucket"])
-    resolver = ImageSizeResolver([fetcher])
+    resolver = ProbingImageSizeResolver([fetcher])
     assert resolver.size("s3://site-bucket/media/missing.jpg") is None
     assert not fetcher.handles("https://other-bucket.s3.amazonaws.com/media/photo.jpg")
 
@@ -337,15 +337,15 @@ def test_images_module_works_without_boto3():
     import sys
 
     code = ("import sys; sys.modules['boto3'] = sys.modules['botocore'] = None\n"
-            "from amp_renderer.images import ImageSizeResolver\n"
-            "print(ImageSizeResolver().size('data:image/gif;base64,"
+            "from amp_publisher.core.image_sizes import ProbingImageSizeResolver\n"
+            "print(ProbingImageSizeResolver().size('data:image/gif;base64,"
             "R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=='))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "(1, 1)"
 
 
 def test_conversion_uses_discovered_sizes_instead_of_the_fallback(server):
-    from amp_renderer.conversion import convert_html
+    from amp_publisher.core.conversion import convert_html
 
     html = f'<p><img src="{server.url}/photo.jpg" alt="Metroid"></p>'
     result = convert_html(html, image_sizes=_loopback_resolver())

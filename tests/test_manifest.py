@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from amp_renderer.errors import LeaseLostError, SlugConflictError
-from amp_renderer.manifest import claim_key, newer_sequencer, slug_of_page_key
+from amp_publisher.aws.manifest import claim_key, newer_sequencer, slug_of_page_key
+from amp_publisher.core.errors import LeaseLostError, SlugConflictError
 from inprocess import deployment  # noqa: F401
 
 KEY = "articles/a.json"

@@ -15,7 +15,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from amp_renderer.conversion.markdown import markdown_to_html
+from amp_publisher.core.conversion.markdown import markdown_to_html
 
 GHOST_EXPORT = Path(__file__).parent / "corpus/raw/ghost/ghost-theme-unit-test-export.json"
 
@@ -95,10 +95,10 @@ def test_empty_markdown_gives_empty_html():
 
 @pytest.mark.parametrize("slug", ["html-tags-and-formatting", "twitter-embeds", "many-images"])
 def test_markdown_body_renders_to_a_valid_amp_page(slug):
-    from amp_renderer.amp.validator import validate
-    from amp_renderer.models import parse_article
-    from amp_renderer.rendering import render
-    from amp_renderer.site import SiteConfig
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+    from amp_publisher.core.site import SiteConfig
 
     markdown = next(md for s, md, _ in GHOST_PAIRS if s == slug)
     site = SiteConfig.model_validate(json.loads(

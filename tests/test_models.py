@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from amp_renderer.errors import SchemaError
-from amp_renderer.models import json_schema, parse_article, unknown_field_paths
+from amp_publisher.core.errors import SchemaError
+from amp_publisher.core.models import json_schema, parse_article, unknown_field_paths
 from conftest import REFERENCE, REFERENCE_HTML
 
 

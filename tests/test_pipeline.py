@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from amp_renderer.errors import SourceBusyError, TransientError
-from amp_renderer.events import parse_event
+from amp_publisher.aws.events import parse_event
+from amp_publisher.core.errors import SourceBusyError, TransientError
 from inprocess import count_calls, deployment, small_article  # noqa: F401
 
 KEY = "articles/story.json"
@@ -57,7 +57,7 @@ def test_the_same_version_is_not_rendered_again_but_a_new_renderer_is(deployment
     # The same version, from an event the manifest has not seen (e.g. a redrive of a newer one).
     again = deployment.events.s3_event("ObjectCreated:Put", KEY)
     assert _process(publisher, again).action == "unchanged" and puts == []
-    from amp_renderer import pipeline
+    from amp_publisher.aws import pipeline
 
     monkeypatch.setattr(pipeline, "__version__", "9.9.9")
     newer = deployment.events.s3_event("ObjectCreated:Put", KEY)

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from amp_renderer import handler, storage
-from amp_renderer.redrive import redrive
+from amp_publisher.aws import handler, storage
+from amp_publisher.aws.redrive import redrive
 from conftest import EVENTS, REFERENCE, REFERENCE_SLUG
 from inprocess import deployment, fail_calls  # noqa: F401
 
@@ -79,7 +79,7 @@ def test_a_message_that_is_not_an_event_is_kept_and_reported(deployment):
 
 
 def test_status_shows_records_failures_and_the_queue(queued, monkeypatch, capsys):
-    from amp_renderer.cli import main
+    from amp_publisher.local.cli import main
 
     publisher = queued.publisher()
     handler.handle_event(queued.events.s3_event("ObjectCreated:Put", KEY), publisher)
@@ -118,7 +118,7 @@ def test_redrive_through_the_deployed_function_sends_the_original_event(queued):
     import boto3
     from botocore.stub import Stubber
 
-    from amp_renderer.redrive import invoke_function
+    from amp_publisher.aws.redrive import invoke_function
 
     client = boto3.session.Session().client("lambda", region_name="us-east-1")
     sent = json.dumps(RECORD["requestPayload"]).encode()

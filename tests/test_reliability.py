@@ -14,8 +14,8 @@ from urllib.parse import quote_plus
 
 import pytest
 
-from amp_renderer import handler
-from amp_renderer.pipeline import Publisher
+from amp_publisher.aws import handler
+from amp_publisher.aws.pipeline import Publisher
 from conftest import REFERENCE, REFERENCE_SLUG
 from inprocess import count_calls, deployment, fail_calls, small_article  # noqa: F401
 

@@ -8,9 +8,9 @@ import json
 import lxml.html
 import pytest
 
-from amp_renderer.conversion.images import FALLBACK_SIZE
-from amp_renderer.models import parse_article
-from amp_renderer.rendering import render
+from amp_publisher.core.conversion.images import FALLBACK_SIZE
+from amp_publisher.core.models import parse_article
+from amp_publisher.core.rendering import render
 from conftest import REFERENCE_HTML, REFERENCE_SLUG
 
 KEY = "articles/met-palantir-extension.json"
@@ -161,7 +161,7 @@ def test_image_size_resolver_is_asked_for_missing_sizes(reference_data, site):
 
 
 def test_html_body_variant_renders_the_same_text(page, site):
-    pytest.importorskip("amp_renderer.conversion.pipeline")
+    pytest.importorskip("amp_publisher.core.conversion.pipeline")
     other = render(parse_article(json.loads(REFERENCE_HTML.read_text())), site,
                    source_key="articles/met-palantir-extension.body-html.json")
     text = _text(_doc(page.html).find_class("article-body")[0])
@@ -170,7 +170,7 @@ def test_html_body_variant_renders_the_same_text(page, site):
 
 
 def test_body_css_is_kept_within_the_amp_budget_with_the_theme_first(reference_data, site):
-    from amp_renderer.amp.validator import validate
+    from amp_publisher.core.amp.validator import validate
 
     rules = "".join(f".c{i} {{ color: #{i % 999:03d}; margin: {i % 7}px; }}\n"
                     for i in range(4000))  # far more than 75,000 bytes

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cfnlint.decode.cfn_yaml import load as load_cfn_yaml
 
-from amp_renderer.local.resources import ResourceNames, resource_names
+from amp_publisher.local.resources import ResourceNames, resource_names
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +45,7 @@ def _subs(node) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("stack", "account"), [("amp-renderer", "123456789012"), ("news-amp", "210987654321")]
+    ("stack", "account"), [("amp-publisher", "123456789012"), ("news-amp", "210987654321")]
 )
 def test_template_names_match_resource_names(template, stack, account):
     names = resource_names(stack, account)
@@ -63,17 +63,17 @@ def test_every_bucket_the_template_mentions_is_one_of_the_two_named_buckets(temp
     for sub in _subs(template["Resources"]):
         for match in re.finditer(r"(?:s3:::|^)(\$\{AWS::StackName\}-[a-z]+-\$\{AWS::AccountId\})",
                                  sub):
-            mentioned.add(_resolve(match.group(1), "amp-renderer", "123456789012"))
+            mentioned.add(_resolve(match.group(1), "amp-publisher", "123456789012"))
     assert mentioned == {names.source_bucket, names.site_bucket}
 
 
 def test_default_names_are_the_ones_the_sample_events_use():
     names = resource_names()
     assert names == ResourceNames(
-        source_bucket="amp-renderer-source-123456789012",
-        site_bucket="amp-renderer-site-123456789012",
-        manifest_table="amp-renderer-manifest",
-        failed_events_queue="amp-renderer-failed-events",
+        source_bucket="amp-publisher-source-123456789012",
+        site_bucket="amp-publisher-site-123456789012",
+        manifest_table="amp-publisher-manifest",
+        failed_events_queue="amp-publisher-failed-events",
     )
     event = json.loads((ROOT / "events" / "s3-put-reference.json").read_text(encoding="utf-8"))
     assert event["Records"][0]["s3"]["bucket"]["name"] == names.source_bucket
@@ -82,11 +82,11 @@ def test_default_names_are_the_ones_the_sample_events_use():
 @pytest.mark.parametrize(
     ("stack", "account"),
     [
-        ("AmpRenderer", "123456789012"),  # upper case is not allowed in bucket names
-        ("amp_renderer", "123456789012"),
+        ("AmpPublisher", "123456789012"),  # upper case is not allowed in bucket names
+        ("amp_publisher", "123456789012"),
         ("9amp", "123456789012"),
         ("a" * 50, "123456789012"),  # source bucket name would exceed 63 characters
-        ("amp-renderer", "12345"),
+        ("amp-publisher", "12345"),
     ],
 )
 def test_names_that_aws_would_refuse_raise_value_error(stack, account):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from amp_renderer.amp import rules
+from amp_publisher.core.amp import rules
 from conftest import load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,7 @@ def test_regenerating_gives_the_committed_file(tmp_path):
     pytest.importorskip("grpc_tools")
     out = tmp_path / "rules.json"
     assert build_rules.main(["-o", str(out)]) == 0
-    committed = ROOT / "src/amp_renderer/amp/rules.json"
+    committed = ROOT / "src/amp_publisher/core/amp/rules.json"
     assert out.read_bytes() == committed.read_bytes()
 
 

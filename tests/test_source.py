@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from amp_renderer.errors import (
+from amp_publisher.core.errors import (
     InvalidEncodingError,
     InvalidJSONError,
     SchemaError,
     UnsupportedShapeError,
 )
-from amp_renderer.source import load_article
+from amp_publisher.core.source import load_article
 from conftest import CORPUS, REFERENCE
 
 KEY = "articles/x.json"

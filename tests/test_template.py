@@ -266,7 +266,7 @@ def test_function_runtime_handler_and_sizing(resources):
     props = resources["RenderFunction"]["Properties"]
     assert props["Runtime"] == "python3.12"
     assert props["Architectures"] == ["x86_64"]
-    assert props["Handler"] == "amp_renderer.handler.lambda_handler"
+    assert props["Handler"] == "amp_publisher.aws.handler.lambda_handler"
     assert props["CodeUri"] == "src/"
     assert (props["MemorySize"], props["Timeout"]) == (512, 30)
     assert props["Layers"] == [{"Ref": "DependencyLayer"}]
@@ -287,10 +287,10 @@ def test_function_environment_is_exactly_the_settings_the_code_reads(resources):
     assert env["POWERTOOLS_TRACE_DISABLED"]["Fn::If"] == ["TracingEnabled", "false", "true"]
 
 
-def test_every_amp_renderer_setting_in_the_template_is_read_somewhere_in_the_package(resources):
+def test_every_amp_publisher_setting_in_the_template_is_read_somewhere_in_the_package(resources):
     env = resources["RenderFunction"]["Properties"]["Environment"]["Variables"]
     literals: set[str] = set()
-    for path in (ROOT / "src" / "amp_renderer").rglob("*.py"):
+    for path in (ROOT / "src" / "amp_publisher").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 literals.add(node.value)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from amp_renderer.amp.validator import ValidationResult, validate
+from amp_publisher.core.amp.validator import ValidationResult, validate
 from conftest import load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,7 +207,7 @@ def test_error_positions_are_one_based_lines_zero_based_columns():
 
 
 def test_validator_import_pulls_in_no_aws_sdk():
-    code = "import sys, amp_renderer.amp.validator as v; v.validate('<p>'); " \
+    code = "import sys, amp_publisher.core.amp.validator as v; v.validate('<p>'); " \
         "print(any(m.split('.')[0] in ('boto3', 'botocore', 'aws_lambda_powertools') " \
         "for m in sys.modules))"
     import subprocess
@@ -342,7 +342,7 @@ def test_deeply_nested_unclosed_elements_are_validated_without_exception(fragmen
 def test_ancestor_checks_do_not_walk_the_open_element_stack():
     # Each tag's parent / ancestor / descendant-list / <p>-closing checks use incremental
     # indexes, so validating N nested tags visits the stack O(N) times, not O(N^2).
-    from amp_renderer.amp import validator as engine
+    from amp_publisher.core.amp import validator as engine
 
     class CountingStack(list):
         visits = 0

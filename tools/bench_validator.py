@@ -26,11 +26,11 @@ SITE = ROOT / "events" / "site.json"
 
 def reference_page() -> str:
     """Render the reference article with the reference site (the same path as amp-render)."""
-    from amp_renderer.adapters import articles_from_document
-    from amp_renderer.models import parse_article
-    from amp_renderer.rendering import render
-    from amp_renderer.site import SiteConfig
-    from amp_renderer.source import decode_json
+    from amp_publisher.core.adapters import articles_from_document
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+    from amp_publisher.core.site import SiteConfig
+    from amp_publisher.core.source import decode_json
 
     site = SiteConfig.from_env()
     if SITE.exists():
@@ -71,7 +71,7 @@ def hostile_pages(html: str) -> list[tuple[str, str]]:
 
 def time_ms(html: str, runs: int) -> tuple[float, float, float, str]:
     """(cold ms, median warm ms, best warm ms, status) for validating ``html``."""
-    from amp_renderer.amp.validator import validate
+    from amp_publisher.core.amp.validator import validate
 
     t0 = time.perf_counter()
     status = validate(html).status

@@ -85,7 +85,7 @@ def find_pairs(testdata: Path) -> list[Path]:
 
 def run_pair(html_path: Path, testdata: Path) -> PairResult:
     """Validate one pair's ``.html`` and compare with its ``.out``."""
-    from amp_renderer.amp.validator import validate
+    from amp_publisher.core.amp.validator import validate
 
     expected = parse_out(html_path.with_suffix(".out").read_text(encoding="utf-8"))
     result = validate(html_path.read_text(encoding="utf-8"))

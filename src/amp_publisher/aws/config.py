@@ -1,0 +1,79 @@
+"""The function's settings, read once per container from its environment (template parameters).
+
+One documented object (:class:`Settings`); malformed values raise ``ValueError`` naming the
+variable. The site part lives in :class:`amp_publisher.core.site.SiteConfig`.
+
+Example:
+    >>> s = Settings.from_env({"SITE_BUCKET": "site", "MANIFEST_TABLE": "manifest"})
+    >>> s.source_prefix, s.source_suffix, s.max_source_bytes
+    ('articles/', '.json', 2097152)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from amp_publisher.core.site import SiteConfig
+
+__all__ = ["Settings", "DEFAULT_MAX_SOURCE_BYTES"]
+
+#: DESIGN §3: an article object is at most 2 MiB unless configured otherwise.
+DEFAULT_MAX_SOURCE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the handler needs to know about its deployment.
+
+    Attributes:
+        site_bucket: ``SITE_BUCKET``, where pages are written (required).
+        manifest_table: ``MANIFEST_TABLE``, the DynamoDB manifest (required).
+        failed_events_queue_url: ``FAILED_EVENTS_QUEUE_URL``, read by ``amp-render redrive``.
+        source_prefix / source_suffix: ``SOURCE_PREFIX`` (``articles/``) and ``SOURCE_SUFFIX``
+            (``.json``): keys outside them are ignored with a log line.
+        site_config_key: ``SITE_CONFIG_KEY`` (``config/site.json``), optional site overrides in
+            the source bucket.
+        max_source_bytes: ``MAX_SOURCE_BYTES``, larger objects are refused before download.
+        site: the site configuration from the environment (before ``config/site.json``).
+    """
+
+    site_bucket: str
+    manifest_table: str
+    failed_events_queue_url: str | None = None
+    source_prefix: str = "articles/"
+    source_suffix: str = ".json"
+    site_config_key: str = "config/site.json"
+    max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
+    site: SiteConfig = SiteConfig()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``environ`` (default ``os.environ``).
+
+        Raises:
+            ValueError: a required variable is missing or a value is malformed.
+        """
+        env = os.environ if environ is None else environ
+        missing = [name for name in ("SITE_BUCKET", "MANIFEST_TABLE") if not env.get(name)]
+        if missing:
+            raise ValueError("missing environment variable(s): " + ", ".join(missing))
+        raw_max = env.get("MAX_SOURCE_BYTES") or str(DEFAULT_MAX_SOURCE_BYTES)
+        try:
+            max_bytes = int(raw_max)
+        except ValueError:
+            raise ValueError(f"MAX_SOURCE_BYTES must be a whole number of bytes, not {raw_max!r}")\
+                from None
+        if max_bytes <= 0:
+            raise ValueError(f"MAX_SOURCE_BYTES must be positive, not {max_bytes}")
+        return cls(
+            site_bucket=env["SITE_BUCKET"],
+            manifest_table=env["MANIFEST_TABLE"],
+            failed_events_queue_url=env.get("FAILED_EVENTS_QUEUE_URL") or None,
+            source_prefix=env.get("SOURCE_PREFIX") or "articles/",
+            source_suffix=env.get("SOURCE_SUFFIX") or ".json",
+            site_config_key=env.get("SITE_CONFIG_KEY") or "config/site.json",
+            max_source_bytes=max_bytes,
+            site=SiteConfig.from_env(env),
+        )

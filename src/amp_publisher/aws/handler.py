@@ -1,0 +1,216 @@
+"""The Lambda entry point: event → source records → :class:`~amp_publisher.aws.pipeline.Publisher`.
+
+Nothing else lives here. Per record it logs one structured line (with the S3 key) and emits
+metrics; permanent input faults are recorded by the pipeline and logged as errors with their
+code, key and JSON path, and the invocation succeeds (no retry). Transient faults are logged as
+one warning and propagate, so Lambda retries the event and, after the retries, sends it to the
+failed-events queue. SQS batches of S3 events get partial batch failure (Powertools
+``BatchProcessor``): only the messages that hit a transient fault go back to the queue.
+
+Powertools Logger and Metrics are set up at import (cheap); the Tracer is created only when
+tracing is on (``POWERTOOLS_TRACE_DISABLED`` not true), because importing the X-Ray SDK costs
+hundreds of milliseconds of cold start, and it never captures responses (the page HTML).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from amp_publisher.aws.events import parse_event
+
+if TYPE_CHECKING:  # loaded by the first event: pydantic and the pipeline stay out of the import
+    from amp_publisher.aws.config import Settings
+    from amp_publisher.aws.pipeline import Outcome, Publisher
+
+__all__ = ["lambda_handler", "handle_event", "handle_sqs_batch"]
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "amp-publisher"))
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "AmpPublisher"),
+                  service=os.environ.get("POWERTOOLS_SERVICE_NAME", "amp-publisher"))
+
+
+@functools.cache
+def _publisher() -> Publisher:
+    """One publisher per container: settings read once, clients created on first use."""
+    from amp_publisher.aws.config import Settings
+    from amp_publisher.aws.pipeline import Publisher
+
+    settings = Settings.from_env()
+    return Publisher(settings, image_sizes=_image_sizes(settings))
+
+
+def _image_sizes(settings: Settings) -> Any:
+    """The container's image-size resolver: images under the site's own URL are read with a
+    ranged GET from the site bucket, others over HTTP(S); results are cached per URL for the
+    life of the container, so re-renders do no I/O."""
+    from amp_publisher.aws import storage
+    from amp_publisher.core.image_sizes import (
+        HttpRangeFetcher,
+        ProbingImageSizeResolver,
+        S3RangeFetcher,
+    )
+
+    base = settings.site.base_url
+    s3 = S3RangeFetcher(storage.client("s3"), [settings.site_bucket],
+                        url_prefixes={f"{base}/": settings.site_bucket})
+    return ProbingImageSizeResolver([s3, HttpRangeFetcher()], base_url=base)
+
+
+def _tracing_enabled() -> bool:
+    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").lower() not in ("1", "true")
+
+
+@functools.cache
+def _tracer() -> Any:
+    """The container's Tracer, created on the first traced event (the X-Ray SDK import is the
+    costly part of a cold start, so it is paid only when tracing is on, and only once)."""
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service=logger.service)
+
+
+def _record_outcome(outcome: Outcome) -> None:
+    fields = {"source_key": outcome.source_key, "action": outcome.action,
+              "page_key": outcome.page_key, "page_bytes": outcome.page_bytes,
+              "timings_ms": outcome.timings_ms}
+    if outcome.action == "failed" and outcome.error is not None:
+        error = outcome.error
+        logger.error("article failed", extra={**fields, "error_code": error.code,
+                                               "error": error.message, "path": error.path})
+        metrics.add_metric(name="ArticleFailed", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"ArticleFailed.{error.code}", unit=MetricUnit.Count, value=1)
+        return
+    if outcome.report:
+        fields["conversion_report"] = [
+            {k: getattr(entry, k, None) for k in ("code", "action", "element", "attribute",
+                                                   "detail", "removed_text")}
+            for entry in outcome.report]
+    if outcome.warnings:
+        fields["unknown_fields"] = list(outcome.warnings)
+    logger.info(f"article {outcome.action}", extra=fields)
+    if outcome.action == "published":
+        metrics.add_metric(name="PagePublished", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="PageBytes", unit=MetricUnit.Bytes, value=outcome.page_bytes)
+        metrics.add_metric(name="RenderTime", unit=MetricUnit.Milliseconds,
+                           value=outcome.timings_ms.get("total", 0.0))
+    elif outcome.action == "unpublished":
+        metrics.add_metric(name="PageDeleted", unit=MetricUnit.Count, value=1)
+
+
+def _process(record: Any, publisher: Publisher) -> Outcome:
+    """Process one source record with its key on every log line; transient faults are logged
+    (one warning with the key) and re-raised for a retry."""
+    logger.append_keys(source_key=record.key)
+    try:
+        outcome = publisher.process(record)
+    except Exception as exc:
+        logger.warning("transient failure, the event will be retried",
+                       extra={"error_type": type(exc).__name__, "error": str(exc)[:500]})
+        metrics.add_metric(name="TransientFailure", unit=MetricUnit.Count, value=1)
+        raise
+    finally:
+        logger.remove_keys(["source_key"])
+    if outcome.action == "ignored":
+        logger.info("key outside the article prefix/suffix ignored",
+                    extra={"source_key": record.key})
+    else:
+        _record_outcome(outcome)
+    return outcome
+
+
+def _summary(outcomes: list[Outcome], ignored: list[Any]) -> dict[str, Any]:
+    return {
+        "outcomes": [{"source_key": o.source_key, "action": o.action, "page_key": o.page_key,
+                      "page_bytes": o.page_bytes, "timings_ms": o.timings_ms,
+                      "error": o.error.to_dict() if o.error else None} for o in outcomes],
+        "ignored": [i.reason for i in ignored],
+    }
+
+
+def _is_sqs_batch(event: Any) -> bool:
+    records = event.get("Records") if isinstance(event, dict) else None
+    return bool(records) and all(r.get("eventSource") == "aws:sqs" for r in records)
+
+
+def handle_sqs_batch(event: dict[str, Any], publisher: Publisher | None = None,
+                     context: Any = None) -> dict[str, Any]:
+    """An SQS batch of S3 events (S3 → SQS → Lambda): each message is processed on its own and
+    the ones that hit a transient fault are reported in ``batchItemFailures`` (Powertools
+    ``BatchProcessor``, ``ReportBatchItemFailures``) so only they return to the queue.
+
+    Returns:
+        ``{"batchItemFailures": [{"itemIdentifier": message_id}...]}`` and, for the local
+        runner, ``outcomes`` and ``ignored`` as :func:`handle_event` gives them (Lambda reads
+        only ``batchItemFailures``; see :func:`lambda_handler`).
+    """
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+
+    publisher = publisher or _publisher()
+    outcomes: list[Outcome] = []
+    ignored: list[Any] = []
+
+    def record_handler(record: Any) -> None:  # Powertools passes the SQSRecord as record=
+        message = record
+        parsed = parse_event({"Records": [message.raw_event]})
+        for note in parsed.ignored:
+            logger.info("event ignored", extra={"reason": note.reason, "detail": note.detail,
+                                                "message_id": message.message_id})
+        ignored.extend(parsed.ignored)
+        for source_record in parsed.records:
+            outcomes.append(_process(source_record, publisher))
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    response = process_partial_response(event=event, record_handler=record_handler,
+                                        processor=processor, context=context)
+    return {**response, **_summary(outcomes, ignored)}
+
+
+def handle_event(event: dict[str, Any], publisher: Publisher | None = None) -> dict[str, Any]:
+    """Process every record of ``event``; return a summary (used by the local runner and tests).
+
+    Accepts S3 notifications, EventBridge "Object Created"/"Object Deleted" events, on-failure
+    destination records (redrive) and SQS batches of S3 events (:func:`handle_sqs_batch`).
+
+    Returns:
+        ``{"outcomes": [{"source_key", "action", "page_key", "page_bytes", "error"}...],
+        "ignored": [reason...]}`` (plus ``batchItemFailures`` for an SQS batch).
+
+    Raises:
+        Transient faults (botocore ``ClientError``, timeouts, ``TransientError``), except in an
+        SQS batch, where they become ``batchItemFailures``.
+    """
+    if _is_sqs_batch(event):
+        return handle_sqs_batch(event, publisher)
+    publisher = publisher or _publisher()
+    parsed = parse_event(event)
+    for ignored in parsed.ignored:
+        logger.info("event ignored", extra={"reason": ignored.reason, "detail": ignored.detail})
+    outcomes = [_process(record, publisher) for record in parsed.records]
+    return _summary(outcomes, parsed.ignored)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(log_event=False)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """AWS Lambda entry point (``Handler: amp_publisher.aws.handler.lambda_handler``).
+
+    For an SQS batch the response is exactly ``{"batchItemFailures": [...]}`` (the partial
+    batch response Lambda parses); otherwise the :func:`handle_event` summary.
+    """
+    if _tracing_enabled():
+        with _tracer().provider.in_subsegment("handle_event"):
+            result = handle_event(event)
+    else:
+        result = handle_event(event)
+    if "batchItemFailures" in result:
+        return {"batchItemFailures": result["batchItemFailures"]}
+    return result

@@ -1,0 +1,357 @@
+"""The manifest table (DynamoDB): one record per source key, one claim per slug (DESIGN §1, §6).
+
+Two kinds of item share the table (partition key ``source_key``, GSI ``slug-index`` on ``slug``):
+
+**Source record** (``source_key`` = the S3 key, e.g. ``articles/a.json``):
+
+================================  ==============================================================
+``page_key``, ``slug``            the page published for it (absent when none)
+``headline``, ``section``         from the article
+``published``, ``updated``        the article's dates, ISO 8601
+``source_etag``,                  the source version the page was rendered from (HEAD facts;
+``source_version_id``,            ``source_last_modified`` ISO 8601 UTC)
+``source_last_modified``
+``sequencer``                     S3's ``sequencer`` of the newest event fully processed (hex)
+``renderer_version``,             package version and ISO 8601 UTC time of the render
+``rendered_at``
+``site_fingerprint``              hash of the site configuration the page was rendered with
+``status``                        ``published`` | ``failed`` | ``deleted``
+``error``                         the last permanent error: map of code, message, path, and
+                                  the source version it concerns; removed by a good render
+``report``, ``report_count``      conversion report summary (first 50 lines) and entry count
+``page_bytes``                    size of the stored page
+``page_keys``                     string set: every page of this source that may exist in the
+                                  site bucket, written *before* a page is (write-ahead)
+``lease_token``,                  the lease of the worker processing the key right now
+``lease_expires_ms``              (epoch milliseconds)
+================================  ==============================================================
+
+**Slug claim** (``source_key`` = ``slug#<slug>``): ``owner`` (the source key owning the slug),
+``page_key``, ``claimed_at``, ``record_type`` = ``slug_claim``. It has no ``slug`` attribute, so
+``slug-index`` holds source records only.
+
+Why a claim item: a DynamoDB condition sees only the item it writes, so "no other record has this
+slug" cannot be a condition on the source record (and a GSI query is eventually consistent).
+A claim item keyed by the slug makes ownership a single-item condition
+(``attribute_not_exists(owner) OR owner = :me``).
+
+Why ordered single-item writes rather than one ``TransactWriteItems``: the order alone keeps the
+site safe after a crash at any point, at half a transaction's write cost. A page is
+
+1. listed in its source's ``page_keys`` (write-ahead), then
+2. its slug claimed, then
+3. written (S3);
+
+and removed in the reverse order (page deleted, claim given up, then unlisted). So a page in the
+site bucket is always listed by the source that owns its slug, and the clean-up of a listed page
+deletes it only when that source owns the claim; a listed page whose claim is not owned was never
+written by this source and is only unlisted. Nothing can be orphaned past the next run for a key.
+
+Example:
+    >>> claim_key("hello-world")
+    'slug#hello-world'
+    >>> slug_of_page_key("amp/hello-world/index.html")
+    'hello-world'
+    >>> newer_sequencer("0A1", "00A0"), newer_sequencer("", "01")
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from amp_publisher.aws import storage
+from amp_publisher.core.errors import LeaseLostError, SlugConflictError
+
+__all__ = ["ManifestTable", "SLUG_INDEX", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
+           "CLAIM_PREFIX", "claim_key", "slug_of_page_key", "newer_sequencer"]
+
+SLUG_INDEX = "slug-index"
+STATUS_PUBLISHED = "published"
+STATUS_FAILED = "failed"
+STATUS_DELETED = "deleted"
+#: Partition-key prefix of slug claim items. A source key never starts with it (source keys
+#: start with ``SOURCE_PREFIX``, ``articles/`` by default).
+CLAIM_PREFIX = "slug#"
+
+#: Attributes that describe the published page; removed when the source is deleted.
+_PAGE_FIELDS = ("page_key", "slug", "headline", "section", "published", "updated",
+                "source_etag", "source_version_id", "source_last_modified", "renderer_version",
+                "rendered_at", "site_fingerprint", "page_bytes", "report", "report_count")
+
+
+def claim_key(slug: str) -> str:
+    """The partition key of the claim item for ``slug``."""
+    return f"{CLAIM_PREFIX}{slug}"
+
+
+def slug_of_page_key(page_key: str) -> str:
+    """The slug in a page key ``<output_prefix><slug>/index.html`` (slugs hold no ``/``)."""
+    return page_key.rsplit("/", 2)[-2]
+
+
+def newer_sequencer(a: str | None, b: str | None) -> bool:
+    """Whether S3 sequencer ``a`` is strictly later than ``b`` (both for one key).
+
+    S3's documentation (event message structure): sequencers of one key may differ in length;
+    right-pad the shorter with zeros, then compare lexicographically. An empty sequencer is never
+    newer (and nothing is newer than it is known to be older than).
+
+    >>> newer_sequencer("0055AED6DCD90281E6", "0055AED6DCD90281E5")
+    True
+    >>> newer_sequencer("0055AED6DCD9028200", "0055AED6DCD90281E500")
+    True
+    """
+    if not a:
+        return False
+    if not b:
+        return True
+    width = max(len(a), len(b))
+    return a.upper().ljust(width, "0") > b.upper().ljust(width, "0")
+
+
+def now_iso() -> str:
+    """Now as ISO 8601 UTC with milliseconds."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class ManifestTable:
+    """Access to the manifest table ``name`` through a boto3 DynamoDB client.
+
+    Every write that a concurrent worker could contest is conditional: on the lease token for a
+    source record, on the owner for a slug claim. Reads are strongly consistent.
+
+    Args:
+        name: the table name (``MANIFEST_TABLE``).
+        dynamodb: a boto3 DynamoDB client (default: the process-wide lazy one).
+    """
+
+    name: str
+    dynamodb: Any = None
+
+    def __post_init__(self) -> None:
+        from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+        self._ser = TypeSerializer()
+        self._de = TypeDeserializer()
+
+    @property
+    def _client(self) -> Any:
+        if self.dynamodb is None:
+            self.dynamodb = storage.client("dynamodb")
+        return self.dynamodb
+
+    def _values(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {k: self._ser.serialize(v) for k, v in values.items()}
+
+    def _from_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {k: self._de.deserialize(v) for k, v in item.items()}
+
+    @staticmethod
+    def _key(key: str) -> dict[str, Any]:
+        return {"source_key": {"S": key}}
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get(self, source_key: str) -> dict[str, Any] | None:
+        """The record of ``source_key`` (strongly consistent read), or ``None``."""
+        response = self._client.get_item(TableName=self.name, Key=self._key(source_key),
+                                          ConsistentRead=True)
+        item = response.get("Item")
+        return self._from_item(item) if item else None
+
+    def owner_of_slug(self, slug: str) -> str | None:
+        """The source key owning ``slug`` (its claim item, strongly consistent), or ``None``."""
+        claim = self.get(claim_key(slug))
+        return claim.get("owner") if claim else None
+
+    def scan(self) -> list[dict[str, Any]]:
+        """Every source record, sorted by key (paginated scan; ``amp-render status``, tests)."""
+        return [r for r in self._scan_all() if not r["source_key"].startswith(CLAIM_PREFIX)]
+
+    def claims(self) -> dict[str, str]:
+        """Every slug claim as ``{slug: owner source key}``."""
+        return {r["source_key"][len(CLAIM_PREFIX):]: r["owner"] for r in self._scan_all()
+                if r["source_key"].startswith(CLAIM_PREFIX)}
+
+    def _scan_all(self) -> list[dict[str, Any]]:
+        paginator = self._client.get_paginator("scan")
+        items = [self._from_item(item) for page in paginator.paginate(TableName=self.name,
+                                                                       ConsistentRead=True)
+                 for item in page.get("Items", [])]
+        return sorted(items, key=lambda r: r["source_key"])
+
+    # -- the lease -------------------------------------------------------------------------
+
+    def acquire(self, source_key: str, token: str, *, now_ms: int,
+                lease_ms: int) -> tuple[bool, dict[str, Any] | None]:
+        """Take the lease on ``source_key`` for ``lease_ms`` (creating the record if needed).
+
+        Condition: no lease, or an expired one (a crashed worker's).
+
+        Returns:
+            ``(True, record as it now is)``, or ``(False, record as it is)`` when another worker
+            holds a live lease (one request either way: the record comes back with the failed
+            condition, ``ReturnValuesOnConditionCheckFailure``).
+        """
+        try:
+            response = self._client.update_item(
+                TableName=self.name, Key=self._key(source_key),
+                UpdateExpression="SET lease_token = :t, lease_expires_ms = :e",
+                ConditionExpression="attribute_not_exists(lease_token) OR lease_expires_ms < :now",
+                ExpressionAttributeValues=self._values(
+                    {":t": token, ":e": now_ms + lease_ms, ":now": now_ms}),
+                ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            item = exc.response.get("Item")
+            return False, (self._from_item(item) if item else None)
+        return True, self._from_item(response["Attributes"])
+
+    def release(self, source_key: str, token: str, *, forget: bool = False) -> None:
+        """Give the lease back. With ``forget`` (the worker committed nothing to a record that
+        had nothing), a record left with nothing but its key is deleted instead.
+
+        Raises:
+            LeaseLostError: the lease is no longer this worker's (it expired and was taken).
+        """
+        if forget:
+            try:
+                self._client.delete_item(
+                    TableName=self.name, Key=self._key(source_key),
+                    ConditionExpression=("lease_token = :t AND attribute_not_exists(#s) "
+                                         "AND attribute_not_exists(page_keys)"),
+                    ExpressionAttributeNames={"#s": "status"},
+                    ExpressionAttributeValues=self._values({":t": token}))
+                return
+            except self._client.exceptions.ConditionalCheckFailedException:
+                pass
+        try:
+            self._client.update_item(
+                TableName=self.name, Key=self._key(source_key),
+                UpdateExpression="REMOVE lease_token, lease_expires_ms",
+                ConditionExpression="lease_token = :t",
+                ExpressionAttributeValues=self._values({":t": token}))
+        except self._client.exceptions.ConditionalCheckFailedException:
+            raise LeaseLostError(f"the lease on {source_key} expired and was taken over") \
+                from None
+
+    # -- slug claims and the write-ahead page set ------------------------------------------
+
+    def claim_page(self, source_key: str, token: str, page_key: str, *, listed: bool) -> None:
+        """Before writing ``page_key``: list it in the record's ``page_keys`` (write-ahead,
+        unless ``listed`` already), then claim its slug (``attribute_not_exists(owner) OR
+        owner = :me``). Two single-item conditional writes, in this order, so a crash between
+        them leaves a listed page that was never written and whose slug is not owned, which
+        the clean-up only unlists.
+
+        Raises:
+            SlugConflictError: another source key owns the slug (its page is untouched).
+            LeaseLostError: the lease on ``source_key`` is no longer this worker's.
+            botocore.exceptions.ClientError: transient faults.
+        """
+        if not listed:
+            self._update(source_key, token, {}, add={"page_keys": {page_key}})
+        slug = slug_of_page_key(page_key)
+        try:
+            self._client.put_item(
+                TableName=self.name,
+                Item=self._values({"source_key": claim_key(slug), "owner": source_key,
+                                   "page_key": page_key, "record_type": "slug_claim",
+                                   "claimed_at": now_iso()}),
+                ConditionExpression="attribute_not_exists(#o) OR #o = :k",
+                ExpressionAttributeNames={"#o": "owner"},
+                ExpressionAttributeValues=self._values({":k": source_key}),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            owner = self._from_item(exc.response.get("Item") or {}).get("owner")
+            raise SlugConflictError(
+                f"slug {slug!r} is already published by {owner or 'another source'}; choose "
+                "another slug (the other article's page is unchanged)", path="slug",
+                key=source_key) from None
+
+    def release_page(self, source_key: str, token: str, page_key: str, *, owned: bool) -> None:
+        """After deleting ``page_key`` (when ``owned``: the caller checked the claim is this
+        source's), give up its slug claim, then unlist it from ``page_keys``.
+
+        Raises:
+            LeaseLostError: the lease on ``source_key`` is no longer this worker's.
+        """
+        if owned:
+            # Already released, or never this source's: nothing to give up.
+            with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
+                self._client.delete_item(
+                    TableName=self.name, Key=self._key(claim_key(slug_of_page_key(page_key))),
+                    ConditionExpression="#o = :k", ExpressionAttributeNames={"#o": "owner"},
+                    ExpressionAttributeValues=self._values({":k": source_key}))
+        self._update(source_key, token, {}, delete={"page_keys": {page_key}})
+
+    # -- commits (all conditional on the lease) --------------------------------------------
+
+    def _update(self, source_key: str, token: str, sets: dict[str, Any],
+                removes: tuple[str, ...] = (), *, add: dict[str, Any] | None = None,
+                delete: dict[str, Any] | None = None, release: bool = False) -> None:
+        """One conditional ``UpdateItem`` on the record (condition: the lease is ``token``);
+        with ``release`` it also gives the lease back."""
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":lease": token}
+        clauses: dict[str, list[str]] = {"SET": [], "REMOVE": [], "ADD": [], "DELETE": []}
+        for i, (name, value) in enumerate(sets.items()):
+            names[f"#s{i}"] = name
+            values[f":s{i}"] = value
+            clauses["SET"].append(f"#s{i} = :s{i}")
+        drop = [name for name in removes if name not in sets]
+        if release:
+            drop += ["lease_token", "lease_expires_ms"]
+        for j, name in enumerate(drop):
+            names[f"#r{j}"] = name
+            clauses["REMOVE"].append(f"#r{j}")
+        for verb, changes in (("ADD", add), ("DELETE", delete)):
+            for k, (name, value) in enumerate((changes or {}).items()):
+                names[f"#{verb[0].lower()}{k}"] = name
+                values[f":{verb[0].lower()}{k}"] = value
+                clauses[verb].append(f"#{verb[0].lower()}{k} :{verb[0].lower()}{k}")
+        expression = " ".join(f"{verb} {', '.join(parts)}" for verb, parts in clauses.items()
+                              if parts)
+        try:
+            self._client.update_item(
+                TableName=self.name, Key=self._key(source_key), UpdateExpression=expression,
+                ConditionExpression="lease_token = :lease",
+                ExpressionAttributeNames=names, ExpressionAttributeValues=self._values(values))
+        except self._client.exceptions.ConditionalCheckFailedException:
+            raise LeaseLostError(f"the lease on {source_key} was lost") from None
+
+    def commit_published(self, source_key: str, token: str, fields: dict[str, Any], *,
+                         release: bool = True) -> None:
+        """Record a published page (``fields``: page_key, slug, source facts, ...) and, with
+        ``release``, give the lease back in the same request. Clears ``error``; ``None``
+        values remove the attribute. Conditional on the lease."""
+        sets = {k: v for k, v in fields.items() if v is not None}
+        sets.update(status=STATUS_PUBLISHED, rendered_at=fields.get("rendered_at") or now_iso())
+        removes = ("error", "deleted_at", "failed_at",
+                   *(k for k, v in fields.items() if v is None))
+        self._update(source_key, token, sets, removes, release=release)
+
+    def commit_failed(self, source_key: str, token: str, error: dict[str, Any],
+                      facts: dict[str, Any], *, release: bool = True) -> None:
+        """Record a permanent failure: status ``failed``, ``error`` (code, message, path and the
+        source version it concerns). The published page and its facts are kept."""
+        sets = {"status": STATUS_FAILED, "failed_at": now_iso(),
+                "error": {k: v for k, v in error.items() if v is not None},
+                **{k: v for k, v in facts.items() if v is not None}}
+        self._update(source_key, token, sets, release=release)
+
+    def commit_deleted(self, source_key: str, token: str, facts: dict[str, Any], *,
+                       release: bool = True) -> None:
+        """Record that the source is gone and its pages were removed."""
+        sets = {"status": STATUS_DELETED, "deleted_at": now_iso(),
+                **{k: v for k, v in facts.items() if v is not None}}
+        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, "error"), release=release)
+
+    def note_sequencer(self, source_key: str, token: str, sequencer: str, *,
+                       release: bool = True) -> None:
+        """Record that the event with ``sequencer`` was fully processed (nothing else changed)."""
+        self._update(source_key, token, {"sequencer": sequencer}, release=release)

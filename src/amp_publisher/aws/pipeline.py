@@ -1,0 +1,506 @@
+"""One source record → the published page matches the source object (DESIGN §1, §6).
+
+Level-triggered: an event only says "this key may have changed". :meth:`Publisher.process`
+reads the *current* source object; absent → unpublish (delete its pages, mark the record
+deleted); present → load, render, validate (the publish gate), PutObject the page, then commit the
+manifest record. Duplicates, retries and out-of-order delivery all converge on the right page.
+
+How concurrent workers are kept from putting an older page back
+-----------------------------------------------------------------
+The page write (S3) and the manifest write (DynamoDB) are two operations that no transaction
+spans, so the ordering is made by a **lease** per source key, held in the manifest record:
+
+1. *Acquire*: a conditional ``UpdateItem`` sets ``lease_token`` when there is no lease or only an
+   expired one. A worker that finds a live lease waits briefly, then raises
+   :class:`~amp_publisher.core.errors.SourceBusyError` (transient: the event is retried later).
+2. *Read*: HEAD the source (strongly consistent), then GET exactly that version. Because the
+   lease was taken first, whatever this worker reads is at least as new as any change whose event
+   arrived before it: the **last** event for a key is processed by a worker that reads the final
+   source version, and no other worker writes that key's pages at the same time.
+3. *List, claim, write*: the page key is added to the record's ``page_keys`` (write-ahead,
+   conditional on the lease), the slug is claimed (``slug#<slug>`` item, conditional on no other
+   owner), then one PutObject writes the page (see :mod:`amp_publisher.aws.manifest` for why this
+   order is crash-safe without a transaction).
+4. *Clean up*: pages the record lists but no longer needs (a slug change, a crash's leftovers)
+   are deleted, their claims given up, then unlisted.
+5. *Commit and release*: one ``UpdateItem``, conditional on the lease (a worker that lost its
+   lease cannot commit), records the page and the source version and removes the lease.
+
+A crash anywhere leaves at worst a page listed in ``page_keys`` and an uncommitted record; the
+lease expires (:data:`LEASE_SECONDS`, longer than the function's timeout, so a live Lambda never
+loses it) and the retried event, or the next one, or a redrive, redoes the work from the current
+source and removes every listed page that is not the current one. Before the one unfenced write,
+the PutObject, the worker checks that at least :data:`WRITE_MARGIN_SECONDS` of its lease remain.
+
+Stale work is skipped twice over: a duplicate delivery (an event whose S3 ``sequencer`` is the one
+the record last completed) is dropped without reading S3, and a source version equal to the
+committed one (ETag, version id, renderer version, site configuration, and the stored page's own
+metadata) is not rendered again, whatever event brought it. An event *older* than the last one
+completed is still processed (it reads the current source, so it is harmless and cheap): S3's
+sequencers are only comparable between real events of one key, and hand-made or sample events
+(``sam local invoke -e events/...``) must not be silently dropped.
+LastModified is recorded but not used to order versions: it has one-second resolution and
+deleting the newest version of an object makes an older one current again, which must publish.
+
+Permanent input faults (:class:`~amp_publisher.core.errors.ArticleError`) are committed as
+``failed``
+and returned as a ``failed`` :class:`Outcome`; the last good page stays. Transient faults
+propagate so Lambda retries. Logging and metrics are the handler's job: this module only returns
+outcomes (with per-step timings).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import quote
+
+from amp_publisher import __version__
+from amp_publisher.aws import storage
+from amp_publisher.aws.config import Settings
+from amp_publisher.aws.events import SourceRecord
+from amp_publisher.aws.manifest import (
+    CLAIM_PREFIX,
+    STATUS_PUBLISHED,
+    ManifestTable,
+    newer_sequencer,
+    now_iso,
+)
+from amp_publisher.core.errors import (
+    AmpValidationError,
+    ArticleError,
+    RenderCrashError,
+    SlugConflictError,
+    SourceBusyError,
+    TransientError,
+)
+from amp_publisher.core.keys import is_source_key, page_key
+from amp_publisher.core.site import SiteConfig
+
+__all__ = ["Publisher", "Outcome", "LEASE_SECONDS", "LEASE_WAIT_SECONDS", "WRITE_MARGIN_SECONDS"]
+
+Action = Literal["published", "unpublished", "unchanged", "skipped", "ignored", "failed"]
+
+#: How long a worker owns a source key (s). Longer than the function's timeout (template.yaml:
+#: 30 s) so a Lambda invocation never outlives its lease; short enough that an event retried
+#: after a crash (Lambda's second retry comes about 3 minutes later) finds the lease expired.
+LEASE_SECONDS = 90.0
+#: How long a worker waits for another worker's lease on the same key before giving up with a
+#: retryable error (s). A render takes tens of milliseconds, so this covers duplicates in flight.
+LEASE_WAIT_SECONDS = 5.0
+#: The page PutObject starts only with at least this much lease left (s): the one write the lease
+#: cannot fence, so it must not run past the lease.
+WRITE_MARGIN_SECONDS = 45.0
+#: Lease tokens only need to be unique: a PRNG seeded once from os.urandom (per-call urandom
+#: costs a system call per event).
+_TOKENS = random.Random()
+#: Attempts at reading a source whose HEAD and GET disagree (changed or deleted in between).
+_READ_ROUNDS = 3
+#: Conversion report lines kept in the manifest (the full report is in the log line).
+_REPORT_LINES = 50
+
+
+@dataclass
+class Outcome:
+    """What processing one record did.
+
+    Attributes:
+        source_key: the decoded source key.
+        action: ``published`` (page written), ``unpublished`` (page deleted), ``unchanged``
+            (nothing to do: the page already matches, or an absent source with no page),
+            ``skipped`` (a duplicate of the event last processed), ``ignored`` (not an
+            article key), ``failed`` (permanent input error, recorded; the previous page kept).
+        page_key: the page written or deleted.
+        page_bytes: size of the page written.
+        timings_ms: per-step wall time (``read``, ``render``, ``validate``, ``write``, ``total``).
+        error: the recorded error, for ``failed``.
+        report: conversion report entries.
+        warnings: unknown article fields (JSON paths).
+        removed_pages: page keys deleted (a slug change, a delete, leftovers of a crash).
+    """
+
+    source_key: str
+    action: Action
+    page_key: str | None = None
+    page_bytes: int = 0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    error: ArticleError | None = None
+    report: tuple[Any, ...] = ()
+    warnings: tuple[str, ...] = ()
+    removed_pages: tuple[str, ...] = ()
+
+
+def _url_safe(value: str) -> str:
+    """S3 user metadata is sent as HTTP headers: keep it ASCII by percent-encoding."""
+    return quote(value, safe="/-_.~ ")
+
+
+def site_fingerprint(site: SiteConfig) -> str:
+    """A short hash of the site configuration (16 hex chars): pages rendered with another
+    configuration are rendered again even when their source did not change."""
+    return hashlib.sha256(site.model_dump_json().encode("utf-8")).hexdigest()[:16]
+
+
+class Publisher:
+    """Processes source records against one deployment (buckets, table, site).
+
+    Args:
+        settings: the deployment settings.
+        s3 / dynamodb: boto3 clients (default: the process-wide lazy ones).
+        validate: the publish gate, ``html -> ValidationResult`` (default: the AMP validator).
+        image_sizes: image-size resolver passed to the renderer.
+        lease_seconds / lease_wait_seconds / write_margin_seconds: see the module constants.
+        clock: wall clock in seconds (``time.time``); sleep: ``time.sleep``.
+        before_commit: called with the source key after the page PutObject and before the
+            manifest commit (fault injection for the chaos test; ``None`` in production).
+    """
+
+    def __init__(self, settings: Settings, *, s3: Any = None, dynamodb: Any = None,
+                 validate: Callable[[str], Any] | None = None, image_sizes: Any = None,
+                 lease_seconds: float = LEASE_SECONDS,
+                 lease_wait_seconds: float = LEASE_WAIT_SECONDS,
+                 write_margin_seconds: float = WRITE_MARGIN_SECONDS,
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep,
+                 before_commit: Callable[[str], None] | None = None) -> None:
+        if not 0 <= write_margin_seconds < lease_seconds:
+            raise ValueError("write_margin_seconds must be at least 0 and below lease_seconds")
+        self.settings = settings
+        self._s3 = s3
+        self.manifest = ManifestTable(settings.manifest_table, dynamodb)
+        self._validate = validate
+        self.image_sizes = image_sizes
+        self.lease_seconds = lease_seconds
+        self.lease_wait_seconds = lease_wait_seconds
+        self.write_margin_seconds = write_margin_seconds
+        self._clock = clock
+        self._sleep = sleep
+        self._before_commit = before_commit
+        self._site_cache: dict[str, tuple[float, SiteConfig, str]] = {}
+
+    @property
+    def s3(self) -> Any:
+        if self._s3 is None:
+            self._s3 = storage.client("s3")
+        return self._s3
+
+    #: Seconds a container reuses ``config/site.json`` before reading it again.
+    SITE_CONFIG_TTL_S = 60.0
+
+    def site_for(self, bucket: str) -> SiteConfig:
+        """The site configuration: environment values overlaid with the source bucket's
+        ``config/site.json`` when present (cached for :attr:`SITE_CONFIG_TTL_S`).
+
+        Raises:
+            ArticleError: ``config/site.json`` is not valid JSON or not a valid configuration
+                (every article fails loudly rather than publishing with the wrong site).
+        """
+        return self._site(bucket)[0]
+
+    def _site(self, bucket: str) -> tuple[SiteConfig, str]:
+        now = time.monotonic()
+        cached = self._site_cache.get(bucket)
+        if cached and now - cached[0] < self.SITE_CONFIG_TTL_S:
+            return cached[1], cached[2]
+        from amp_publisher.core.source import decode_json
+
+        key = self.settings.site_config_key
+        site = self.settings.site
+        raw = storage.read_json_object(bucket, key, s3=self.s3)
+        if raw is not None:
+            overrides = decode_json(raw, key=key)
+            try:
+                if not isinstance(overrides, dict):
+                    raise ValueError("must be a JSON object")
+                site = site.merged(overrides)
+            except ValueError as exc:
+                raise ArticleError(f"{key}: {exc}", key=key, path="$") from None
+        fingerprint = site_fingerprint(site)
+        self._site_cache[bucket] = (now, site, fingerprint)
+        return site, fingerprint
+
+    # -- the entry point ---------------------------------------------------------------------
+
+    def process(self, record: SourceRecord) -> Outcome:
+        """Make the published pages match the current source object of ``record.key``.
+
+        Returns:
+            The :class:`Outcome`; permanent input faults are recorded and returned as
+            ``failed``, never raised.
+
+        Raises:
+            botocore.exceptions.ClientError, TransientError (SourceBusyError, LeaseLostError):
+            transient faults; the event is retried and converges.
+        """
+        key = record.key
+        if (not is_source_key(key, self.settings.source_prefix, self.settings.source_suffix)
+                or key.startswith(CLAIM_PREFIX)):
+            return Outcome(key, "ignored")
+        started = time.perf_counter()
+        token = f"{_TOKENS.getrandbits(96):024x}"
+        acquired = self._acquire(record, token)
+        if acquired is None:
+            return Outcome(key, "skipped", timings_ms=_since(started, {}))
+        current, leased_at = acquired
+        try:
+            # Every path ends with one request that commits and gives the lease back.
+            return self._process_leased(record, token, current, leased_at, started)
+        except BaseException:
+            self._release_quietly(key, token)
+            raise
+
+    def _acquire(self, record: SourceRecord, token: str) -> tuple[dict[str, Any], float] | None:
+        """Take the lease: the record and the time the lease counts from (taken *before* the
+        request, so a slow request shortens the lease, never lengthens it); ``None`` when the
+        record shows the event is a duplicate of one already processed. Waits up to
+        ``lease_wait_seconds`` for a busy key, then raises :class:`SourceBusyError`."""
+        deadline = self._clock() + self.lease_wait_seconds
+        delay = 0.05
+        while True:
+            asked_at = self._clock()
+            taken, current = self.manifest.acquire(record.key, token,
+                                                   now_ms=int(asked_at * 1000),
+                                                   lease_ms=int(self.lease_seconds * 1000))
+            if taken and current is not None:
+                return current, asked_at
+            if _is_duplicate(record, current):
+                return None
+            if self._clock() + delay > deadline:
+                raise SourceBusyError(
+                    f"{record.key} is being rendered by another worker; retry later")
+            self._sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+    def _release(self, key: str, token: str, current: dict[str, Any]) -> None:
+        """Give the lease back without committing; a record that holds nothing else (a key
+        never published) is deleted instead."""
+        empty = not current.get("status") and not current.get("page_keys")
+        self.manifest.release(key, token, forget=empty)
+
+    def _release_quietly(self, key: str, token: str) -> None:
+        """Best effort after a failure: the original error matters more; an unreleased lease
+        only delays the retry until it expires."""
+        with contextlib.suppress(Exception):
+            self.manifest.release(key, token)  # keeps the record: it may list a page
+
+    def _process_leased(self, record: SourceRecord, token: str, current: dict[str, Any],
+                        leased_at: float, started: float) -> Outcome:
+        key = record.key
+        if _is_duplicate(record, current):
+            self._release(key, token, current)
+            return Outcome(key, "skipped", timings_ms=_since(started, {}))
+        sequencer = _max_sequencer(record.sequencer, current.get("sequencer"))
+        timings: dict[str, float] = {}
+        for _ in range(_READ_ROUNDS):
+            head = storage.head_source(record.bucket, key, s3=self.s3)
+            if head is None:
+                timings["read"] = _ms(started)
+                return self._unpublish(key, token, current, sequencer, started, timings)
+            facts = {"source_etag": head.etag, "source_version_id": head.version_id,
+                     "source_last_modified": head.last_modified}
+            try:
+                site, fingerprint = self._site(record.bucket)
+                if self._unchanged(current, head, fingerprint):
+                    if sequencer and sequencer != current.get("sequencer"):
+                        self.manifest.note_sequencer(key, token, sequencer)
+                    else:
+                        self._release(key, token, current)
+                    timings["read"] = _ms(started)
+                    return Outcome(key, "unchanged", page_key=current.get("page_key"),
+                                   timings_ms=_since(started, timings))
+                source = storage.read_source_version(
+                    head, max_bytes=self.settings.max_source_bytes, s3=self.s3)
+                if source is None:  # changed or deleted between HEAD and GET: look again
+                    continue
+                timings["read"] = _ms(started)
+                return self._publish(record, token, current, source, site, fingerprint,
+                                     sequencer, leased_at, started, timings)
+            except ArticleError as exc:
+                exc.with_key(exc.key or key)
+                self._fail(key, token, current, exc, facts, sequencer)
+                return Outcome(key, "failed", error=exc, timings_ms=_since(started, timings))
+        raise TransientError(f"{key} kept changing while it was read; retry")
+
+    # -- publish -----------------------------------------------------------------------------
+
+    def _unchanged(self, current: dict[str, Any], head: storage.SourceVersion,
+                   fingerprint: str) -> bool:
+        """The committed page was rendered from this very version, by this renderer, with this
+        site configuration, nothing else is listed, and the stored page says the same."""
+        page = current.get("page_key")
+        if not (current.get("status") == STATUS_PUBLISHED and page
+                and current.get("source_etag") == head.etag
+                and current.get("source_version_id") == head.version_id
+                and current.get("renderer_version") == __version__
+                and current.get("site_fingerprint") == fingerprint
+                and set(current.get("page_keys") or ()) == {page}):
+            return False
+        stored = storage.head_page(self.settings.site_bucket, page, s3=self.s3)
+        return stored is not None and stored.get("source-etag") == head.etag \
+            and stored.get("source-version-id") == (head.version_id or "") \
+            and stored.get("renderer-version") == __version__ \
+            and stored.get("site-fingerprint") == fingerprint
+
+    def _publish(self, record: SourceRecord, token: str, current: dict[str, Any],
+                 source: storage.SourceObject, site: SiteConfig, fingerprint: str,
+                 sequencer: str | None, leased_at: float, started: float,
+                 timings: dict[str, float]) -> Outcome:
+        from amp_publisher.core.rendering import render
+        from amp_publisher.core.source import load_article
+
+        key = record.key
+        t0 = time.perf_counter()
+        with _core_faults_are_permanent(key):
+            article = load_article(source.body, key=key)
+            page = render(article, site, source_key=key, image_sizes=self.image_sizes)
+        timings["render"] = _ms(t0)
+        t0 = time.perf_counter()
+        with _core_faults_are_permanent(key):
+            result = self._gate(page.html)
+        timings["validate"] = _ms(t0)
+        if not result.passed:
+            errors = [e for e in result.errors if getattr(e, "severity", "ERROR") == "ERROR"]
+            first = errors[0] if errors else None
+            detail = f"{first.line}:{first.col} {first.message}" if first else "invalid"
+            raise AmpValidationError(
+                f"the rendered page is not valid AMP ({len(errors)} error(s)); first: {detail}",
+                errors=errors, key=key)
+        target = page_key(page.slug, site.output_prefix)
+        listed = set(current.get("page_keys") or ())
+        t0 = time.perf_counter()
+        # SlugConflictError is recorded as this source's failure; the owner's page is untouched.
+        self.manifest.claim_page(key, token, target, listed=target in listed)
+        if self._clock() > leased_at + self.lease_seconds - self.write_margin_seconds:
+            raise TransientError(f"too little of the lease on {key} is left to write its page")
+        storage.put_page(self.settings.site_bucket, target, page.html,
+                         cache_control=site.cache_control, s3=self.s3,
+                         metadata={"source-key": _url_safe(key),
+                                   "source-etag": source.etag,
+                                   "source-version-id": source.version_id or "",
+                                   "renderer-version": __version__,
+                                   "site-fingerprint": fingerprint})
+        # Pages no longer needed (a slug change, a crash's leftovers) go before the commit, so
+        # the commit can give the lease back in the same request.
+        removed = self._remove_pages(key, token, listed - {target})
+        if self._before_commit is not None:
+            self._before_commit(key)
+        report = [_report_line(entry) for entry in page.report]
+        self.manifest.commit_published(key, token, {
+            "page_key": target,
+            "slug": page.slug,
+            "headline": article.headline,
+            "section": article.section,
+            "published": article.published.isoformat(),
+            "updated": article.updated.isoformat() if article.updated else None,
+            "source_etag": source.etag,
+            "source_version_id": source.version_id,
+            "source_last_modified": source.last_modified,
+            "sequencer": sequencer,
+            "renderer_version": __version__,
+            "rendered_at": now_iso(),
+            "site_fingerprint": fingerprint,
+            "page_bytes": page.size_bytes,
+            "report": report[:_REPORT_LINES] or None,
+            "report_count": len(report),
+        })
+        timings["write"] = _ms(t0)
+        return Outcome(key, "published", page_key=target, page_bytes=page.size_bytes,
+                       timings_ms=_since(started, timings), report=page.report,
+                       warnings=page.warnings, removed_pages=removed)
+
+    def _fail(self, key: str, token: str, current: dict[str, Any], exc: ArticleError,
+              facts: dict[str, Any], sequencer: str | None) -> None:
+        """Commit a permanent failure; the committed page stays, other listed pages go."""
+        error = {**exc.to_dict(), "source_etag": facts.get("source_etag"),
+                 "source_version_id": facts.get("source_version_id"),
+                 "renderer_version": __version__}
+        if isinstance(exc, SlugConflictError):  # the claim step listed the page first
+            current = self.manifest.get(key) or current
+        keep = current.get("page_key") if current.get("status") != "deleted" else None
+        self._remove_pages(key, token, set(current.get("page_keys") or ()) - {keep})
+        self.manifest.commit_failed(key, token, error, {"sequencer": sequencer})
+
+    def _gate(self, html: str) -> Any:
+        if self._validate is None:
+            from amp_publisher.core.amp.validator import validate
+
+            self._validate = validate
+        return self._validate(html)
+
+    # -- unpublish and clean-up --------------------------------------------------------------
+
+    def _remove_pages(self, key: str, token: str, pages: set[str]) -> tuple[str, ...]:
+        """Delete pages this source lists but no longer needs, then release their claims.
+        A page whose slug another source owns is that source's page: only unlisted here."""
+        from amp_publisher.aws.manifest import slug_of_page_key
+
+        removed = []
+        for page in sorted(pages):
+            owned = self.manifest.owner_of_slug(slug_of_page_key(page)) == key
+            if owned:
+                storage.delete_page(self.settings.site_bucket, page, s3=self.s3)
+                removed.append(page)
+            self.manifest.release_page(key, token, page, owned=owned)
+        return tuple(removed)
+
+    def _unpublish(self, key: str, token: str, current: dict[str, Any], sequencer: str | None,
+                   started: float, timings: dict[str, float]) -> Outcome:
+        listed = set(current.get("page_keys") or ())
+        t0 = time.perf_counter()
+        removed = self._remove_pages(key, token, listed)
+        timings["write"] = _ms(t0)
+        if current.get("status") or listed:
+            self.manifest.commit_deleted(key, token, {"sequencer": sequencer})
+        else:
+            self._release(key, token, current)
+        action: Action = "unpublished" if removed else "unchanged"
+        return Outcome(key, action, page_key=removed[0] if removed else None,
+                       timings_ms=_since(started, timings), removed_pages=removed)
+
+
+def _is_duplicate(record: SourceRecord, current: dict[str, Any] | None) -> bool:
+    """The record's event is the last one fully processed for its key (S3 delivered it twice)."""
+    if not current or not record.sequencer or not current.get("sequencer"):
+        return False
+    return int(record.sequencer, 16) == int(current["sequencer"], 16)
+
+
+def _max_sequencer(a: str | None, b: str | None) -> str | None:
+    return a if newer_sequencer(a, b) else (b or a or None)
+
+
+@contextlib.contextmanager
+def _core_faults_are_permanent(key: str):
+    """Anything but an :class:`ArticleError` out of the pure core (no I/O happens there) is a bug
+    triggered by this article: retrying gives the same crash, so it is recorded as a permanent
+    :class:`~amp_publisher.core.errors.RenderCrashError` naming the exception, not retried
+    forever."""
+    try:
+        yield
+    except ArticleError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the point is to catch what nobody expected
+        raise RenderCrashError(
+            f"rendering {key} failed inside the renderer ({type(exc).__name__}: "
+            f"{str(exc)[:300]}); this is a bug, please report it with the article", key=key
+        ) from exc
+
+
+def _report_line(entry: Any) -> str:
+    code = getattr(entry, "code", "")
+    element = getattr(entry, "element", "")
+    detail = getattr(entry, "detail", str(entry))
+    return f"{code} <{element}>: {detail}"[:300]
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 3)
+
+
+def _since(started: float, timings: dict[str, float]) -> dict[str, float]:
+    return {**timings, "total": _ms(started)}

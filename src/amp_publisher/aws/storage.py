@@ -1,0 +1,212 @@
+"""S3 I/O at the edge: reading source objects and writing/deleting pages (DESIGN §1, §5, §6).
+
+boto3 clients are created lazily, on first use, never at import, and reused for the life of the
+container. They use botocore's ``standard`` retry mode with bounded attempts; errors that are left
+after the retries propagate as transient faults (Lambda retries the event). The endpoint comes
+from boto3's own ``AWS_ENDPOINT_URL`` setting, which the embedded local backend sets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from amp_publisher.core.errors import ObjectTooLargeError
+
+__all__ = ["client", "SourceVersion", "SourceObject", "head_source",
+           "read_source_version", "read_source", "read_json_object", "put_page", "head_page",
+           "delete_page",
+           "PAGE_CONTENT_TYPE", "RETRY_CONFIG"]
+
+#: DESIGN §5: pages are stored as UTF-8 HTML.
+PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
+
+#: botocore standard retry mode (exponential backoff with jitter, throttling-aware), 4 attempts
+#: in all; short connect timeout so a stuck endpoint fails fast and the event is retried.
+RETRY_CONFIG = {"retries": {"mode": "standard", "max_attempts": 4},
+                "connect_timeout": 3, "read_timeout": 20}
+
+
+@functools.cache
+def client(service: str) -> Any:
+    """The process-wide boto3 client for ``service`` ("s3", "dynamodb", "sqs")."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(service, config=Config(**RETRY_CONFIG))
+
+
+@dataclass(frozen=True)
+class SourceVersion:
+    """The facts of the current version of a source object, from a HEAD request (no body).
+
+    Attributes:
+        bucket / key: where it is.
+        etag: the ETag without quotes.
+        version_id: S3 version id, ``None`` on an unversioned bucket.
+        last_modified: ISO 8601 UTC (S3 keeps whole seconds).
+        size: ``ContentLength`` in bytes.
+    """
+
+    bucket: str
+    key: str
+    etag: str
+    version_id: str | None
+    last_modified: str
+    size: int
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    """One source object as read: ``body`` bytes plus the version facts the manifest keeps.
+
+    ``last_modified`` is ISO 8601 UTC; ``version_id`` is ``None`` on an unversioned bucket.
+    """
+
+    bucket: str
+    key: str
+    body: bytes
+    etag: str
+    version_id: str | None
+    last_modified: str
+    size: int
+
+
+def _missing(exc: Exception) -> bool:
+    """A ClientError meaning "no such object/version" (HEAD answers a bare 404)."""
+    error = getattr(exc, "response", {}).get("Error", {})
+    return str(error.get("Code")) in ("404", "NoSuchKey", "NoSuchVersion", "NotFound")
+
+
+def head_source(bucket: str, key: str, *, s3: Any = None) -> SourceVersion | None:
+    """HEAD the current version of a source object: its version facts, never its body.
+
+    Returns:
+        The facts, or ``None`` when the key has no current version (deleted: unpublish).
+
+    Raises:
+        botocore.exceptions.ClientError: anything but "not found" (transient: retried).
+    """
+    from botocore.exceptions import ClientError
+
+    s3 = s3 or client("s3")
+    try:
+        response = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if _missing(exc):
+            return None
+        raise
+    return SourceVersion(
+        bucket=bucket, key=key,
+        etag=response.get("ETag", "").strip('"'),
+        version_id=_version(response.get("VersionId")),
+        last_modified=_iso(response.get("LastModified")),
+        size=int(response["ContentLength"]))
+
+
+def read_source_version(version: SourceVersion, *, max_bytes: int,
+                        s3: Any = None) -> SourceObject | None:
+    """GET exactly the version a HEAD described (by version id, or ``If-Match`` its ETag on an
+    unversioned bucket), refusing an oversize object before any byte of it is requested.
+
+    Returns:
+        The object, or ``None`` when it disappeared since the HEAD (the NoSuchKey race: the
+        caller looks again) or changed since (412 on an unversioned bucket: likewise).
+
+    Raises:
+        ObjectTooLargeError: ``version.size`` exceeds ``max_bytes`` (DESIGN §6); no GET is made.
+        botocore.exceptions.ClientError: anything else (transient: retried).
+    """
+    from botocore.exceptions import ClientError
+
+    if version.size > max_bytes:
+        raise ObjectTooLargeError(
+            f"{version.key} is {version.size:,} bytes; the limit is {max_bytes:,} "
+            "(MAX_SOURCE_BYTES)", key=version.key)
+    s3 = s3 or client("s3")
+    which = ({"VersionId": version.version_id} if version.version_id
+             else {"IfMatch": f'"{version.etag}"'})
+    try:
+        response = s3.get_object(Bucket=version.bucket, Key=version.key, **which)
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code"))
+        if _missing(exc) or code in ("PreconditionFailed", "412"):
+            return None
+        raise
+    body = response["Body"].read()
+    return SourceObject(
+        bucket=version.bucket, key=version.key, body=body,
+        etag=response.get("ETag", "").strip('"'),
+        version_id=_version(response.get("VersionId")),
+        last_modified=_iso(response.get("LastModified")),
+        size=len(body))
+
+
+def read_source(bucket: str, key: str, *, max_bytes: int, s3: Any = None) -> SourceObject | None:
+    """HEAD then GET the current version of a source object (:func:`head_source` +
+    :func:`read_source_version`).
+
+    Returns:
+        The object, or ``None`` when it does not exist (deleted: the caller unpublishes).
+
+    Raises:
+        ObjectTooLargeError: the object exceeds ``max_bytes``; its body is never requested.
+        botocore.exceptions.ClientError: anything else (transient: retried).
+    """
+    version = head_source(bucket, key, s3=s3)
+    return None if version is None else read_source_version(version, max_bytes=max_bytes, s3=s3)
+
+
+def _version(value: str | None) -> str | None:
+    """S3 answers ``"null"`` for objects written while versioning was off."""
+    return None if value in (None, "", "null") else value
+
+
+def _iso(value: Any) -> str:
+    return value.astimezone(dt.UTC).isoformat() if value is not None else ""
+
+
+def read_json_object(bucket: str, key: str, *, s3: Any = None) -> bytes | None:
+    """The bytes of a small object (e.g. ``config/site.json``), or ``None`` when absent."""
+    s3 = s3 or client("s3")
+    try:
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        return None
+
+
+def put_page(bucket: str, key: str, html: str, *, cache_control: str,
+             metadata: dict[str, str], s3: Any = None) -> str:
+    """Write one page in a single PutObject (never half-written). Returns the page's ETag.
+
+    Metadata values must be ASCII (S3 user metadata travels in HTTP headers); callers pass
+    keys percent-encoded where needed.
+    """
+    s3 = s3 or client("s3")
+    response = s3.put_object(Bucket=bucket, Key=key, Body=html.encode("utf-8"),
+                             ContentType=PAGE_CONTENT_TYPE, CacheControl=cache_control,
+                             Metadata=metadata)
+    return response.get("ETag", "").strip('"')
+
+
+def head_page(bucket: str, key: str, *, s3: Any = None) -> dict[str, str] | None:
+    """The user metadata of a stored page (``source-etag``, ``renderer-version``...), or
+    ``None`` when there is no such page or it cannot be read (without ``s3:ListBucket`` S3
+    answers 403 for a missing key: the caller then simply renders again)."""
+    from botocore.exceptions import ClientError
+
+    s3 = s3 or client("s3")
+    try:
+        return dict(s3.head_object(Bucket=bucket, Key=key).get("Metadata") or {})
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code"))
+        if _missing(exc) or code in ("403", "AccessDenied", "Forbidden"):
+            return None
+        raise
+
+
+def delete_page(bucket: str, key: str, *, s3: Any = None) -> None:
+    """Delete a page (idempotent: deleting a missing key succeeds)."""
+    (s3 or client("s3")).delete_object(Bucket=bucket, Key=key)

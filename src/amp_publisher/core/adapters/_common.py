@@ -1,0 +1,320 @@
+"""Helpers shared by the input adapters: plain text from CMS HTML, dates, URLs, slugs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import ipaddress
+import re
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from amp_publisher.core.errors import SchemaError
+
+#: Host suffixes that can never be a public page (RFC 6761/6762 special-use names, and the
+#: ``.internal`` names of cloud VPCs). A canonical URL pointing there would tell search engines
+#: the real page is somewhere nobody can reach, so it is dropped (the page is self-canonical).
+NON_PUBLIC_HOST_SUFFIXES = (".localhost", ".invalid", ".test", ".local", ".internal")
+
+
+@dataclass(frozen=True)
+class SkippedPost:
+    """A post an adapter deliberately did not turn into an article.
+
+    Attributes:
+        path: JSON path of the post in the document (``"posts[3]"``, ``"$"``).
+        post_id: the CMS's id for it (``"184"``, ``"5ba6…"``), or ``None``.
+        reason: why, in words a publisher understands (``"status 'draft': not published"``).
+    """
+
+    path: str
+    post_id: str | None
+    reason: str
+
+
+_JSON_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str, "object": Mapping, "array": list, "number": (int, float), "boolean": bool,
+}
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a decoded value (``"null"``, ``"number"``, ``"array"``…).
+
+    >>> json_type(True), json_type(1.5), json_type({})
+    ('boolean', 'number', 'object')
+    """
+    if value is None:
+        return "null"
+    for name, kind in (("boolean", bool), ("number", (int, float)), ("string", str),
+                       ("array", list), ("object", Mapping)):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def join_path(path: str, key: str | int) -> str:
+    """The JSON path of ``key`` inside the value at ``path`` (``"$"`` is the document itself).
+
+    >>> join_path("$", "title"), join_path("title", "rendered"), join_path("authors", 0)
+    ('title', 'title.rendered', 'authors[0]')
+    """
+    if isinstance(key, int):
+        return f"{'' if path == '$' else path}[{key}]"
+    return key if path == "$" else f"{path}.{key}"
+
+
+class JsonObject:
+    """Typed read access to one JSON object of a CMS document.
+
+    CMS exports are hand-edited, merged and produced by plugins, so any field may hold any JSON
+    value. Every read names the JSON type it expects: an absent or ``null`` field reads as
+    ``None`` (or empty), a field of another type raises
+    :class:`~amp_publisher.core.errors.SchemaError`
+    whose ``path`` names the field in the source document (``"title.rendered"``,
+    ``"authors[0].name"``), so no wrong type ever reaches the mapping code as an
+    ``AttributeError``.
+
+    Args:
+        value: the decoded value (must be a JSON object).
+        path: its JSON path in the source document (``"$"`` for the document).
+
+    Raises:
+        SchemaError: ``value`` is not a JSON object.
+
+    Example:
+        >>> post = JsonObject({"title": {"rendered": 1}}, "$")
+        >>> post.object("title").string("rendered")
+        Traceback (most recent call last):
+        ...
+        SchemaError: title.rendered must be a JSON string, not a JSON number
+    """
+
+    def __init__(self, value: Any, path: str) -> None:
+        if not isinstance(value, Mapping):
+            raise SchemaError(f"{path} must be a JSON object, not a JSON {json_type(value)}",
+                              path=path)
+        self.raw: Mapping[str, Any] = value
+        self.path = path
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.raw
+
+    def path_of(self, key: str | int) -> str:
+        """The JSON path of ``key`` in this object."""
+        return join_path(self.path, key)
+
+    def _typed(self, key: str, *kinds: str) -> Any:
+        value = self.raw.get(key)
+        if value is None:
+            return None
+        if any(isinstance(value, _JSON_TYPES[k]) and (k == "boolean" or not isinstance(value, bool))
+               for k in kinds):
+            return value
+        where = self.path_of(key)
+        raise SchemaError(f"{where} must be a JSON {' or '.join(kinds)}, not a JSON "
+                          f"{json_type(value)}", path=where)
+
+    def string(self, key: str) -> str | None:
+        """``key`` as a string, ``None`` when absent or null; SchemaError for other types."""
+        return self._typed(key, "string")
+
+    def number(self, key: str) -> int | float | None:
+        """``key`` as a number (booleans are not numbers), ``None`` when absent or null."""
+        return self._typed(key, "number")
+
+    def boolean(self, key: str) -> bool | None:
+        """``key`` as a boolean, ``None`` when absent or null."""
+        return self._typed(key, "boolean")
+
+    def ident(self, key: str) -> str | None:
+        """An id: a string or an integer, as a string (``None`` when absent or null)."""
+        value = self._typed(key, "string", "number")
+        return None if value is None else str(value)
+
+    def object(self, key: str) -> JsonObject:
+        """``key`` as a :class:`JsonObject`; an empty one when absent or null."""
+        value = self._typed(key, "object")
+        return JsonObject(value if value is not None else {}, self.path_of(key))
+
+    def array(self, key: str) -> list[Any]:
+        """``key`` as a list (items unchecked); ``[]`` when absent or null."""
+        return self._typed(key, "array") or []
+
+    def objects(self, key: str) -> list[JsonObject]:
+        """``key`` as a list of objects; ``[]`` when absent; SchemaError for a non-object item."""
+        where = self.path_of(key)
+        return [JsonObject(item, join_path(where, i)) for i, item in enumerate(self.array(key))]
+
+
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def plain_text(fragment: str | None) -> str:
+    """Visible text of an HTML fragment: tags stripped, entities decoded exactly once,
+    whitespace runs collapsed to one space, ends trimmed.
+
+    >>> plain_text("Bar &amp;amp; <b>Baz</b>&#8217;s\\n  <br>caf&eacute;")
+    'Bar &amp; Baz’s café'
+    >>> plain_text(None), plain_text("<script>alert(1)</script>Title")
+    ('', 'Title')
+    """
+    if not fragment or not fragment.strip():
+        return ""
+    # C0 controls (NUL, vertical tab…) and DEL are never text: a page must not carry them
+    fragment = _CONTROL_CHARS.sub("", fragment)
+    if "<" not in fragment and "&" not in fragment:
+        return " ".join(fragment.split())
+    import lxml.html  # deferred: lxml is heavy and only CMS documents need it here
+
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+        # script and style content is code, never text a reader sees (a plugin's
+        # "<script>alert(1)</script>Title" must not become the headline "alert(1)Title")
+        lxml.etree.strip_elements(root, "script", "style", lxml.etree.Comment,
+                                  with_tail=False)
+        text = root.text_content()
+    except (ValueError, TypeError, lxml.etree.ParserError):
+        # lxml refuses control characters and some broken fragments; the stdlib fallback is
+        # cruder but still drops script/style content and decodes entities exactly once.
+        text = _SCRIPT_OR_STYLE.sub(" ", fragment)
+        text = html.unescape(re.sub(r"<[^>]*>", " ", text))
+    return " ".join(text.split())
+
+
+def plain_text_line(value: str | None) -> str:
+    """A plain-text field (Ghost titles, names): whitespace runs collapsed, control characters
+    (NUL, vertical tab, DEL…) removed; no HTML decoding.
+
+    >>> plain_text_line("  a\\x00b \\n c "), plain_text_line(None)
+    ('ab c', '')
+    """
+    return " ".join(_CONTROL_CHARS.sub("", value or "").split())
+
+
+def unescape_once(value: str | None) -> str:
+    """WordPress stores term and user names HTML-escaped (``Bar &amp; Baz``); decode once.
+
+    >>> unescape_once("Bar &amp; Baz"), unescape_once("Bar &amp;amp; Baz")
+    ('Bar & Baz', 'Bar &amp; Baz')
+    """
+    return " ".join(_CONTROL_CHARS.sub("", html.unescape(value or "")).split())
+
+
+def iso_utc(value: Any) -> str | None:
+    """A CMS timestamp as ISO 8601 with an explicit UTC offset, or ``None`` when absent.
+
+    WordPress ``*_gmt`` fields and Ghost exports (``"2015-03-01 21:08:20"``) are UTC without a
+    zone designator; values that carry an offset keep it.
+
+    >>> iso_utc("2019-11-07T15:36:54"), iso_utc("2015-03-01 21:08:20")
+    ('2019-11-07T15:36:54+00:00', '2015-03-01T21:08:20+00:00')
+    >>> iso_utc("2012-11-27T15:30:00.000+00:00")
+    '2012-11-27T15:30:00+00:00'
+    >>> iso_utc(None), iso_utc("0000-00-00 00:00:00")
+    (None, None)
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace(" ", "T", 1)
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.isoformat()
+
+
+def not_before(updated: str | None, published: str | None) -> str | None:
+    """``updated`` unless it is earlier than ``published`` (imports often rewrite one of them;
+    the contract refuses ``updated < published``, and the later date is then meaningless)."""
+    if updated is None or published is None:
+        return updated
+    if dt.datetime.fromisoformat(updated) < dt.datetime.fromisoformat(published):
+        return None
+    return updated
+
+
+def https_url(value: Any) -> str | None:
+    """An image URL the article contract accepts: https, or site-relative.
+
+    Protocol-relative URLs get ``https:``; ``http:`` is upgraded to ``https:``, which is what
+    browsers do with images on an HTTPS page anyway (mixed-content auto-upgrade). Anything else
+    (``file:``, ``data:``, empty) gives ``None``.
+
+    >>> https_url("//www.gravatar.com/avatar/0?s=250"), https_url("http://a.example/x.jpg")
+    ('https://www.gravatar.com/avatar/0?s=250', 'https://a.example/x.jpg')
+    >>> https_url("/content/images/a.jpg"), https_url("file:///C:/a.jpg")
+    ('/content/images/a.jpg', None)
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    url = value.strip()
+    if url.startswith("//"):
+        return "https:" + url
+    if url.startswith("/"):
+        return url
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.lower() in ("http", "https") and rest:
+        return "https://" + rest
+    return None
+
+
+def public_url(value: Any) -> str | None:
+    """``value`` if it is an absolute http(s) URL on a publicly reachable host, else ``None``.
+
+    Used for canonical and author URLs: a CMS running on a laptop or in a test harness reports
+    ``http://127.0.0.1:2368/post/`` or ``https://fixture.invalid/``; such a URL must never reach
+    the page.
+
+    >>> public_url("https://demo.ghost.io/welcome/"), public_url("http://127.0.0.1:23689/x/")
+    ('https://demo.ghost.io/welcome/', None)
+    >>> public_url("https://cms.invalid/x"), public_url("/relative"), public_url("")
+    (None, None, None)
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    url = value.strip()
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in url):
+        return None
+    if host == "localhost" or host.endswith(NON_PUBLIC_HOST_SUFFIXES) or "." not in host:
+        return None
+    try:
+        if not ipaddress.ip_address(host).is_global:
+            return None
+    except ValueError:
+        pass  # a host name, not an IP literal
+    return url
+
+
+def slug_from(value: Any, fallback: str) -> str:
+    """A contract slug (``[a-z0-9][a-z0-9-]{0,119}``) from a CMS slug.
+
+    WordPress percent-encodes non-ASCII slugs (``%e6%96%b0%e5%ae%bf``); they are decoded and
+    transliterated with python-slugify, the same library that derives slugs from source keys.
+    ``fallback`` is used when nothing usable is left.
+
+    >>> slug_from("shinjuku-gyoen-national-garden", "x"), slug_from("%e6%96%b0%e5%ae%bf", "x")
+    ('shinjuku-gyoen-national-garden', 'xin-su')
+    >>> slug_from("", "wordpress-57")
+    'wordpress-57'
+    """
+    from slugify import slugify
+
+    text = urllib.parse.unquote(value) if isinstance(value, str) else ""
+    return slugify(text, max_length=120, lowercase=True) or fallback
+
+
+def drop_empty(article: dict[str, Any]) -> dict[str, Any]:
+    """Remove ``None``, ``""`` and ``[]`` values so the contract's defaults apply."""
+    return {k: v for k, v in article.items() if v not in (None, "", [])}

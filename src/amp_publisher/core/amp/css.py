@@ -1,0 +1,267 @@
+"""CSS checks of the AMP validator: ``<style amp-custom>`` stylesheets and ``style`` attributes.
+
+Parsing uses tinycss2 (a maintained CSS Syntax Level 3 parser with line/column positions) rather
+than a hand-written tokenizer. Rules implemented, from the ``CssSpec`` / ``DocCssSpec`` in the
+rules data (validator-main.protoascii, validator-css.protoascii) and the AMP spec section
+"Stylesheets":
+
+* syntax errors the official validator reports (unterminated strings, bad urls, stray trailing
+  backslashes, a stylesheet ending inside a rule prelude, invalid / incomplete declarations);
+* ``!important`` is disallowed (``allow_important: false``);
+* at-rules must be in the spec's ``at_rule_spec`` list; ``@media`` types and features must be
+  known (the spec makes these warnings unless ``issues_as_error``);
+* ``url()`` values must use an allowed protocol (``image_url_spec`` / ``font_url_spec``);
+* blocks and functions nested more than :data:`MAX_NESTING` deep are
+  ``CSS_EXCESSIVELY_NESTED`` (so hostile CSS cannot exhaust the Python stack either).
+
+Byte limits and the ``i-amphtml-`` denylist are checked by the validator on the raw text.
+Errors are returned as ``(code, params, line, col)`` tuples with absolute document positions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+__all__ = ["check_stylesheet", "check_inline_style", "CssIssue"]
+
+#: ``(error code, message params, line (1-based), column (0-based), severity)``.
+CssIssue = tuple[str, list[str], int, int, str]
+
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+
+#: The deepest nesting of ``()``/``[]``/``{}`` blocks and functions the official CSS parser
+#: accepts inside a rule (a stylesheet rule's own ``{}`` not counted): its
+#: ``kMaximumCssRecursion`` is 100 recursion levels and each nesting level costs two
+#: (parse-css.js, ``consumeAComponentValue`` / ``consumeASimpleBlock``). Deeper is
+#: ``CSS_EXCESSIVELY_NESTED``.
+MAX_NESTING = 50
+
+_BLOCKS = frozenset(("() block", "[] block", "{} block"))
+
+
+def _tinycss2():
+    import tinycss2  # deferred: only pages with CSS pay for the import
+
+    return tinycss2
+
+
+def _abs(base: tuple[int, int], line: int, column: int) -> tuple[int, int]:
+    """Map a tinycss2 position (1-based line and column, relative to the CSS text) to the
+    document's (1-based line, 0-based column) given where the CSS text starts."""
+    if line == 1:
+        return base[0], base[1] + column - 1
+    return base[0] + line - 1, column - 1
+
+
+def _walk(tokens: Iterable, *, rule_blocks_free: bool) -> tuple[list, object | None]:
+    """Every component value, depth first, including the contents of blocks and functions, down
+    to :data:`MAX_NESTING` levels.
+
+    Iterative (tinycss2 builds arbitrarily deep trees without recursion; walking them
+    recursively would raise RecursionError on ``((((...``). ``rule_blocks_free``: top-level
+    ``{}`` blocks are rule bodies (a stylesheet) and do not count as a level.
+
+    Returns:
+        ``(values, too_deep)``: the values in document order, and the first block or function
+        nested too deep (its contents are not walked), or None.
+    """
+    flat: list = []
+    too_deep = None
+    stack: list[tuple[Iterator, int]] = [(iter(tokens), 0)]
+    while stack:
+        values, depth = stack[-1]
+        tok = next(values, None)
+        if tok is None:
+            stack.pop()
+            continue
+        flat.append(tok)
+        if tok.type == "function":
+            children = tok.arguments
+        elif tok.type in _BLOCKS:
+            children = tok.content
+        else:
+            continue
+        top_level = len(stack) == 1
+        level = 0 if rule_blocks_free and top_level and tok.type == "{} block" else depth + 1
+        if level > MAX_NESTING:
+            too_deep = too_deep or tok
+            continue
+        stack.append((iter(children), level))
+    return flat, too_deep
+
+
+def _url_issue(url: str, url_spec, tag: str) -> tuple[str, list[str]] | None:
+    url = url.strip()
+    if not url:
+        return None  # url('') is allowed (allow_empty in the rules)
+    m = _SCHEME_RE.match(url)
+    if m is None:
+        return None  # relative URLs are allowed for CSS images and fonts
+    protocol = m.group(1).lower()
+    if url_spec is not None and protocol not in url_spec.protocols:
+        return ("CSS_SYNTAX_INVALID_URL_PROTOCOL", [tag, protocol])
+    return None
+
+
+def _token_issues(tokens, base, tag: str, url_spec, allow_important: bool,
+                  rule_blocks_free: bool) -> list[CssIssue]:
+    """Token-level problems anywhere in the CSS text: syntax errors, !important, url()s,
+    excessive nesting."""
+    issues: list[CssIssue] = []
+    flat, too_deep = _walk(tokens, rule_blocks_free=rule_blocks_free)
+    if too_deep is not None:
+        issues.append(("CSS_EXCESSIVELY_NESTED", [tag],
+                       *_abs(base, too_deep.source_line, too_deep.source_column), "ERROR"))
+    for i, tok in enumerate(flat):
+        kind = tok.type
+        if kind == "error":
+            code = {
+                "bad-string": "CSS_SYNTAX_UNTERMINATED_STRING",
+                "eof-in-string": "CSS_SYNTAX_UNTERMINATED_STRING",
+                "bad-url": "CSS_SYNTAX_BAD_URL",
+                "eof-in-url": "CSS_SYNTAX_BAD_URL",
+            }.get(tok.kind)
+            if code:
+                issues.append((code, [tag], *_abs(base, tok.source_line, tok.source_column),
+                               "ERROR"))
+        elif kind == "literal" and tok.value == "\\":
+            issues.append(("CSS_SYNTAX_STRAY_TRAILING_BACKSLASH", [tag],
+                           *_abs(base, tok.source_line, tok.source_column), "ERROR"))
+        elif kind == "literal" and tok.value == "!" and not allow_important:
+            j = i + 1
+            while j < len(flat) and flat[j].type in ("whitespace", "comment"):
+                j += 1
+            nxt = flat[j] if j < len(flat) else None
+            if nxt is not None and nxt.type == "ident" and nxt.lower_value == "important":
+                issues.append(("CSS_SYNTAX_DISALLOWED_IMPORTANT", [],
+                               *_abs(base, tok.source_line, tok.source_column), "ERROR"))
+        elif kind == "url" or (kind == "function" and tok.lower_name == "url"):
+            if kind == "url":
+                url = tok.value
+            else:
+                args = [a for a in tok.arguments if a.type not in ("whitespace", "comment")]
+                if not args or args[0].type != "string":
+                    continue
+                url = args[0].value
+            problem = _url_issue(url, url_spec, tag)
+            if problem:
+                issues.append((*problem, *_abs(base, tok.source_line, tok.source_column),
+                               "ERROR"))
+    return issues
+
+
+def _media_issues(prelude, base, tag: str, media_spec: dict) -> list[CssIssue]:
+    """Unknown media types / features in an ``@media`` prelude (warnings unless
+    ``issues_as_error``)."""
+    severity = "ERROR" if media_spec.get("issues_as_error") else "WARNING"
+    types = {t.lower() for t in media_spec.get("type", ())}
+    features = {f.lower() for f in media_spec.get("feature", ())}
+    issues: list[CssIssue] = []
+    for tok in prelude:
+        if tok.type == "ident" and tok.lower_value not in ("and", "not", "only", "or"):
+            if types and tok.lower_value not in types:
+                issues.append(("CSS_SYNTAX_DISALLOWED_MEDIA_TYPE", [tag, tok.value],
+                               *_abs(base, tok.source_line, tok.source_column), severity))
+        elif tok.type == "() block":
+            inner = [t for t in tok.content if t.type not in ("whitespace", "comment")]
+            if inner and inner[0].type == "ident":
+                name = inner[0].lower_value
+                if features and name not in features and not name.startswith("-"):
+                    issues.append(("CSS_SYNTAX_DISALLOWED_MEDIA_FEATURE", [tag, inner[0].value],
+                                   *_abs(base, inner[0].source_line, inner[0].source_column),
+                                   severity))
+    return issues
+
+
+def _rule_issues(nodes, base, tag: str, css_spec: dict, depth: int = 0) -> list[CssIssue]:
+    tc = _tinycss2()
+    issues: list[CssIssue] = []
+    if depth > MAX_NESTING:
+        return issues  # reported as CSS_EXCESSIVELY_NESTED by _token_issues
+    at_rules = {a.get("name", "").lower(): a for a in css_spec.get("at_rule_spec", ())}
+    for node in nodes:
+        kind = node.type
+        if kind == "error":
+            if "EOF" in node.message or "eof" in node.kind:
+                issues.append(("CSS_SYNTAX_EOF_IN_PRELUDE_OF_QUALIFIED_RULE", [tag],
+                               *_abs(base, node.source_line, node.source_column), "ERROR"))
+        elif kind == "at-rule":
+            spec = at_rules.get(node.lower_at_keyword)
+            if spec is None:
+                issues.append(("CSS_SYNTAX_INVALID_AT_RULE", [tag, node.at_keyword],
+                               *_abs(base, node.source_line, node.source_column), "ERROR"))
+                continue
+            if node.lower_at_keyword == "media" and spec.get("media_query_spec"):
+                issues += _media_issues(node.prelude, base, tag, spec["media_query_spec"])
+            if node.content is None:
+                continue
+            if node.lower_at_keyword in ("media", "supports", "document", "-moz-document"):
+                inner = tc.parse_rule_list(node.content, skip_comments=True, skip_whitespace=True)
+                issues += _rule_issues(inner, base, tag, css_spec, depth + 1)
+            elif node.lower_at_keyword in ("keyframes", "-webkit-keyframes", "-moz-keyframes",
+                                           "-o-keyframes", "-ms-keyframes"):
+                inner = tc.parse_rule_list(node.content, skip_comments=True, skip_whitespace=True)
+                for rule in inner:
+                    if rule.type == "qualified-rule":
+                        issues += _declaration_issues(rule.content, base, tag)
+            else:
+                issues += _declaration_issues(node.content, base, tag)
+        elif kind == "qualified-rule":
+            issues += _declaration_issues(node.content, base, tag)
+    return issues
+
+
+def _declaration_issues(content, base, tag: str) -> list[CssIssue]:
+    """Declaration-list problems: AMP's CSS parser has no nesting, so a nested rule is an
+    incomplete declaration; a name without ``:`` is an invalid declaration."""
+    tc = _tinycss2()
+    issues: list[CssIssue] = []
+    items = tc.parse_blocks_contents(content, skip_comments=True, skip_whitespace=True)
+    for item in items:
+        if item.type == "qualified-rule":
+            issues.append(("CSS_SYNTAX_INCOMPLETE_DECLARATION", [tag],
+                           *_abs(base, item.source_line, item.source_column), "ERROR"))
+        elif item.type == "error" and item.kind == "invalid":
+            issues.append(("CSS_SYNTAX_INVALID_DECLARATION", [tag],
+                           *_abs(base, item.source_line, item.source_column), "ERROR"))
+    return issues
+
+
+def check_stylesheet(
+    text: str, css_spec: dict, tag: str, base: tuple[int, int], url_spec=None,
+    allow_important: bool = False,
+) -> list[CssIssue]:
+    """Check the text of a ``<style>`` element against its tag spec's ``css_spec``.
+
+    Args:
+        text: the stylesheet (the element's text content).
+        css_spec: the ``CssSpec`` dict from the tag spec's ``cdata``.
+        tag: the tag spec's name for messages (``"style amp-custom"``).
+        base: (line, column) of the first character of ``text`` in the document.
+        url_spec: the :class:`~amp_publisher.core.amp.rules.UrlSpec` for ``url()`` values.
+        allow_important: from ``css_spec.allow_important`` / ``DocCssSpec``.
+    Returns:
+        A list of :data:`CssIssue`, in document order.
+    """
+    tc = _tinycss2()
+    tokens = tc.parse_component_value_list(text, skip_comments=True)
+    issues = _token_issues(tokens, base, tag, url_spec, allow_important, rule_blocks_free=True)
+    # One tokenization serves both passes (tinycss2 parses rules from component values too).
+    nodes = tc.parse_stylesheet(tokens, skip_comments=True, skip_whitespace=True)
+    issues += _rule_issues(nodes, base, tag, css_spec)
+    issues.sort(key=lambda i: (i[2], i[3]))
+    return issues
+
+
+def check_inline_style(value: str, tag: str, url_spec=None) -> list[tuple[str, list[str]]]:
+    """Check a ``style`` attribute value (a declaration list): ``!important``, url protocols.
+
+    Returns:
+        ``[(code, params)]``; the validator reports them at the tag's position.
+    """
+    tc = _tinycss2()
+    tokens = tc.parse_component_value_list(value, skip_comments=True)
+    return [(code, params) for code, params, *_ in
+            _token_issues(tokens, (1, 0), tag, url_spec, allow_important=False,
+                          rule_blocks_free=False)]

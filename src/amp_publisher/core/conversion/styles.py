@@ -1,0 +1,370 @@
+"""Step 9: CSS in the body (``style`` attributes, ``<style>`` blocks) moved to ``css``.
+
+**Decision (issue 4 item 3): move, sanitised, within a budget the caller gives.** A publisher
+wants the emphasis, alignment and colours an editor set in the CMS to survive, but not at the
+price of an invalid page or of the theme's own styles. So:
+
+* ``<style>`` blocks are removed from the body and their rules appended to
+  :attr:`ConversionResult.css` (the renderer puts it into ``<style amp-custom>`` after the
+  theme's CSS).
+* ``style="…"`` attributes are replaced by a class ``amp-s-<hash>`` (8 hex digits of the SHA-1 of
+  the declarations, so identical styles share one rule and output is deterministic) and a rule
+  ``.amp-s-<hash>{…}`` in ``css``. AMP would accept inline styles, but classes deduplicate (Word
+  pastes the same ``style`` hundreds of times) and keep the markup cacheable and readable.
+* Sanitising (AMP spec "Stylesheets", validator CSS spec): ``!important`` is removed (AMP forbids
+  it); ``behavior``, ``-moz-binding`` and IE ``filter: progid:…`` declarations are removed
+  (forbidden); Word's ``mso-*`` properties are removed (no browser reads them); ``@import``
+  (external CSS is not allowed), ``@charset``, ``@namespace`` and ``@keyframes`` (AMP limits
+  keyframe properties; body animations are rarely wanted) are removed; rules whose selectors
+  target AMP internals (``i-amphtml-``, ``-amp-``) are removed. Every declaration and rule is
+  then checked as it will be *written* (re-tokenized): parse errors (bad ``url()``, bad or
+  unterminated strings), ``url()`` with a protocol the rules' ``image_url_spec`` lacks (also in
+  ``image-set()`` and ``@font-face src``), ``url()``/``!`` in selectors, ``<!--``/``-->``
+  anywhere, nesting deeper than :data:`MAX_CSS_NESTING` or too deep to parse: each drops that
+  declaration or rule, never the page. Each removal is reported.
+* **Budget**: AMP allows 75,000 bytes of CSS per page, and the theme's CSS has priority. The
+  renderer knows the theme's size, so it passes ``css_budget`` = 75,000 − theme bytes to
+  :func:`~amp_publisher.core.conversion.convert_html`. When the body's CSS is larger, ``<style>``
+  blocks
+  are dropped first (pasted site stylesheets, rarely essential), then attribute rules from the
+  end, each reported as ``STYLESHEET_TOO_LONG``, and their classes removed from the elements.
+  With ``css_budget=None`` nothing is dropped here and the renderer must check the total.
+
+Example:
+    >>> from amp_publisher.core.conversion.tree import parse_fragment, serialize_children
+    >>> ctx = ConversionContext()
+    >>> root = parse_fragment('<p style="text-align:center !important; mso-line-height:1">x</p>')
+    >>> StyleStep().run(root, ctx)
+    >>> serialize_children(root), ctx.css
+    ('<p class="amp-s-91a87015">x</p>', ['.amp-s-91a87015{text-align:center}'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from lxml import etree
+
+from amp_publisher.core.conversion.context import ConversionContext
+from amp_publisher.core.conversion.report import AMP_SPEC_URL, remove_element
+from amp_publisher.core.conversion.tree import iter_elements, tag_of
+
+__all__ = ["STYLE_CLASS_PREFIX", "AMP_CSS_LIMIT", "MAX_CSS_NESTING", "StyleStep",
+           "sanitize_declarations", "sanitize_stylesheet"]
+
+STYLE_CLASS_PREFIX = "amp-s-"
+"""Prefix of the classes that replace ``style`` attributes."""
+
+AMP_CSS_LIMIT = 75_000
+"""Bytes of CSS an AMP page may carry in ``<style amp-custom>`` plus inline styles (AMP spec
+"Stylesheets"); the renderer subtracts the theme's CSS from it to get ``css_budget``."""
+
+_RULE = AMP_SPEC_URL + "#stylesheets"
+_FORBIDDEN_PROPERTIES = frozenset({"behavior", "-moz-binding"})
+_FORBIDDEN_SELECTOR_PARTS = ("i-amphtml-", "-amp-", "i-amp-")
+_KEPT_AT_RULES = frozenset({"media", "supports", "font-face", "page"})
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+MAX_CSS_NESTING = 8
+"""Levels of ``@media``/``@supports`` nesting kept; deeper blocks are dropped (reported).
+Real stylesheets nest two or three levels; tinycss2 parses blocks recursively, so thousands of
+levels would exhaust the interpreter's stack."""
+
+_CSS_DEPTH_EXCEEDED = "nested too deeply to read (dropped whole)"
+
+
+def _tinycss2():
+    import tinycss2  # deferred: only bodies with CSS need it
+
+    return tinycss2
+
+
+@lru_cache(maxsize=1)
+def _url_protocols() -> frozenset[str]:
+    """Protocols ``url()`` may use in CSS: the validator rules' ``image_url_spec`` and
+    ``font_url_spec`` (``https``, ``http``, ``data``)."""
+    from amp_publisher.core.amp import rules  # deferred with the rules data
+
+    doc_css = rules.load().doc_css
+    return frozenset(doc_css.image_url_spec.protocols) | frozenset(
+        doc_css.font_url_spec.protocols)
+
+
+def _component_values(tokens) -> Iterator:
+    """Every component value in ``tokens``, depth first, into functions and blocks; iterative,
+    so any nesting the tokenizer produced is walked without recursion."""
+    stack = [iter(tokens)]
+    while stack:
+        for token in stack[-1]:
+            yield token
+            if token.type == "function":
+                stack.append(iter(token.arguments))
+                break
+            if token.type in ("() block", "[] block", "{} block"):
+                stack.append(iter(token.content))
+                break
+        else:
+            stack.pop()
+
+
+def _css_problem(tokens, *, selector: bool = False) -> str | None:
+    """Why CSS would be refused by the AMP validator (or could break out of ``<style>``), or
+    ``None``. Checked on the tokens of the text the converter is about to *emit*, re-tokenized,
+    so the check sees what the validator will see (validator CSS rules: syntax errors,
+    ``url()`` protocols from ``image_url_spec``, ``!important``, the ``<!--`` denylist of
+    ``style amp-custom``)."""
+    previous = None
+    for token in _component_values(tokens):
+        kind = token.type
+        if kind == "error":
+            return f"invalid CSS ({token.message})"
+        if kind == "literal" and token.value == "\\":
+            return "stray backslash"
+        if kind == "ident" and token.lower_value == "important" and previous is not None \
+                and previous.type == "literal" and previous.value == "!":
+            return "!important"
+        if kind in ("url", "function") and (kind == "url" or token.lower_name == "url"):
+            if selector:
+                return "url()"
+            if kind == "url":
+                url = token.value
+            else:
+                args = [t for t in token.arguments if t.type not in ("whitespace", "comment")]
+                if len(args) != 1 or args[0].type != "string":
+                    return "malformed url()"
+                url = args[0].value
+            match = _SCHEME.match(url.strip())
+            if match and match.group(1).lower() not in _url_protocols():
+                return f"url() with a {match.group(1).lower()}: URL"
+        if selector and kind == "literal" and token.value == "!":
+            return "a ! (as in !important)"
+        if kind not in ("whitespace", "comment"):
+            previous = token
+    return None
+
+
+def _emitted_problem(text: str, *, selector: bool = False) -> str | None:
+    """:func:`_css_problem` of CSS text as it will be written, plus text-level rules: no HTML
+    comment markers (the ``style amp-custom`` denylist), no AMP-internal class names."""
+    if "<!--" in text or "-->" in text:
+        return "HTML comment markers"
+    if "i-amphtml-" in text:
+        return "AMP-internal name i-amphtml-"
+    return _css_problem(_tinycss2().parse_component_value_list(text), selector=selector)
+
+
+def sanitize_declarations(text) -> tuple[str, list[str]]:
+    """A declaration list made AMP-safe.
+
+    Args:
+        text: the declarations, as CSS text (a ``style`` attribute) or tinycss2 component
+            values (a rule's block, so parse errors inside it are seen, not re-serialized).
+
+    Returns:
+        ``(css, dropped)``: the kept declarations as ``prop:value;prop:value`` and a human
+        description of each dropped or changed declaration. Every kept declaration passes the
+        validator's CSS checks (:func:`_css_problem`).
+
+    Example:
+        >>> sanitize_declarations("color: red !important; behavior: url(x.htc); mso-bidi:none")
+        ('color:red', ['!important removed from color', 'behavior removed', 'mso-bidi removed'])
+        >>> sanitize_declarations("color:red; background:url(ftp://x.example/a.png)")
+        ('color:red', ['background removed: url() with a ftp: URL'])
+    """
+    tinycss2 = _tinycss2()
+    from tinycss2.serializer import serialize_identifier
+
+    kept: list[str] = []
+    dropped: list[str] = []
+    try:
+        declarations = tinycss2.parse_declaration_list(text, skip_comments=True,
+                                                       skip_whitespace=True)
+        for decl in declarations:
+            if decl.type != "declaration":
+                if decl.type == "error":
+                    dropped.append(f"invalid CSS ({decl.message})")
+                continue
+            name = decl.lower_name
+            value = tinycss2.serialize(decl.value).strip()
+            lower_value = value.lower()
+            if (name in _FORBIDDEN_PROPERTIES or name.startswith("mso-")
+                    or ("filter" in name and "progid" in lower_value)
+                    or "expression(" in lower_value or "javascript:" in lower_value):
+                dropped.append(f"{name} removed")
+                continue
+            declaration = f"{serialize_identifier(name)}:{value}"
+            problem = _css_problem(decl.value) or _emitted_problem(declaration)
+            if problem:
+                dropped.append(f"{name} removed: {problem}")
+                continue
+            if decl.important:
+                dropped.append(f"!important removed from {name}")
+            if value:
+                kept.append(declaration)
+    except RecursionError:
+        return "", [_CSS_DEPTH_EXCEEDED]
+    return ";".join(kept), dropped
+
+
+def _sanitize_rules(rules, dropped: list[str], depth: int = 0) -> list[str]:
+    tinycss2 = _tinycss2()
+    out: list[str] = []
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            selector = " ".join(tinycss2.serialize(rule.prelude).split())
+            if any(part in selector for part in _FORBIDDEN_SELECTOR_PARTS):
+                dropped.append(f"rule for {selector[:60]!r} removed (targets AMP internals)")
+                continue
+            problem = (_css_problem(rule.prelude, selector=True)
+                       or _emitted_problem(selector, selector=True))
+            if problem:
+                dropped.append(f"rule for {selector[:60]!r} removed: {problem} in its selector")
+                continue
+            body, lost = sanitize_declarations(rule.content)
+            dropped.extend(lost)
+            if body:
+                out.append(f"{selector}{{{body}}}")
+        elif rule.type == "at-rule":
+            name = rule.lower_at_keyword
+            if name not in _KEPT_AT_RULES:
+                dropped.append(f"@{name} removed")
+                continue
+            prelude = " ".join(tinycss2.serialize(rule.prelude).split())
+            problem = (_css_problem(rule.prelude, selector=True)
+                       or _emitted_problem(prelude, selector=True))
+            if problem:
+                dropped.append(f"@{name} {prelude[:60]!r} removed: {problem}")
+                continue
+            if name in ("media", "supports") and rule.content is not None:
+                if depth >= MAX_CSS_NESTING:
+                    dropped.append(f"@{name} nested deeper than {MAX_CSS_NESTING} levels removed")
+                    continue
+                inner = _sanitize_rules(tinycss2.parse_rule_list(
+                    rule.content, skip_comments=True, skip_whitespace=True), dropped, depth + 1)
+                if inner:
+                    out.append(f"@{name} {prelude}{{{''.join(inner)}}}")
+            elif rule.content is not None:
+                body, lost = sanitize_declarations(rule.content)
+                dropped.extend(lost)
+                if body:
+                    out.append(f"@{name}{(' ' + prelude) if prelude else ''}{{{body}}}")
+        elif rule.type == "error":
+            dropped.append(f"invalid CSS ({rule.message})")
+    return out
+
+
+def sanitize_stylesheet(text: str) -> tuple[str, list[str]]:
+    """A stylesheet made AMP-safe (see module doc): ``(css, dropped descriptions)``.
+
+    A stylesheet nested too deeply to parse (thousands of ``@media`` or brackets) is dropped
+    whole, with one description saying so.
+
+    Example:
+        >>> sanitize_stylesheet("@import url(x.css); p { color: blue !important }")
+        ('p{color:blue}', ['@import removed', '!important removed from color'])
+    """
+    tinycss2 = _tinycss2()
+    dropped: list[str] = []
+    try:
+        rules = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
+        return "".join(_sanitize_rules(rules, dropped)), dropped
+    except RecursionError:
+        return "", [*dropped, _CSS_DEPTH_EXCEEDED]
+
+
+def _report_dropped(ctx: ConversionContext, el: etree._Element, dropped: list[str],
+                    attribute: str | None) -> None:
+    # one entry per kind and element: Word pastes dozens of mso-* declarations per block
+    important = [w for w in dropped if w.startswith("!important")]
+    other = [w for w in dropped if not w.startswith("!important")]
+    for code, group in (("CSS_SYNTAX_INVALID_IMPORTANT", important),
+                        ("CSS_SYNTAX_DISALLOWED_PROPERTY_VALUE", other)):
+        if group:
+            ctx.reporter.record(code, "removed", tag_of(el), attribute=attribute,
+                                detail="CSS " + "; ".join(group), rule=_RULE)
+
+
+class StyleStep:
+    """Moves body CSS into ``ctx.css`` (module doc)."""
+
+    name = "styles"
+
+    def run(self, root: etree._Element, ctx: ConversionContext) -> None:
+        """Move every ``<style>`` block and ``style`` attribute below ``root`` into ``ctx.css``,
+        then enforce ``ctx.css_budget``."""
+        blocks: list[str] = []
+        classes: dict[str, str] = {}  # class name -> rule, in first-use order
+        users: dict[str, list[etree._Element]] = {}
+        for el in iter_elements(root):
+            if el.getparent() is None:
+                continue
+            if tag_of(el) == "style":
+                css, dropped = sanitize_stylesheet(el.text or "")
+                _report_dropped(ctx, el, dropped, None)
+                if css:
+                    blocks.append(css)
+                remove_element(ctx.reporter, el, code="MOVED_CSS",
+                               detail="<style> block moved into <style amp-custom>"
+                               if css else "<style> block removed (nothing AMP allows in it)",
+                               rule=_RULE)
+                continue
+            style = el.get("style")
+            if style is None:
+                continue
+            decls, dropped = sanitize_declarations(style)
+            _report_dropped(ctx, el, dropped, "style")
+            if not decls:
+                ctx.reporter.record("MOVED_CSS", "removed", tag_of(el), attribute="style",
+                                    detail="empty style attribute removed", rule=_RULE)
+                del el.attrib["style"]
+                continue
+            name = STYLE_CLASS_PREFIX + hashlib.sha1(decls.encode()).hexdigest()[:8]
+            classes.setdefault(name, f".{name}{{{decls}}}")
+            users.setdefault(name, []).append(el)
+            ctx.reporter.record("MOVED_CSS", "rewritten", tag_of(el), attribute="style",
+                                detail=f"style attribute moved into <style amp-custom> as class "
+                                f"{name}", rule=_RULE)
+            del el.attrib["style"]
+            existing = el.get("class", "").split()
+            if name not in existing:
+                el.set("class", " ".join([*existing, name]))
+        # "</" would end <style amp-custom> early; "\/" is the same character in CSS
+        blocks = [css.replace("</", "<\\/") for css in blocks]
+        classes = {name: rule.replace("</", "<\\/") for name, rule in classes.items()}
+        self._enforce_budget(ctx, root, blocks, classes, users)
+        ctx.css.extend(blocks)
+        ctx.css.extend(classes.values())
+
+    def _enforce_budget(self, ctx: ConversionContext, root: etree._Element, blocks: list[str],
+                        classes: dict[str, str], users: dict[str, list[etree._Element]]) -> None:
+        budget = ctx.css_budget
+        if budget is None:
+            return
+
+        # sizes are summed once and updated as CSS is dropped: recomputing the total per drop
+        # made 30,000 over-budget style attributes cost O(n²) (~20 s)
+        size = sum(len(c.encode()) for c in (*ctx.css, *blocks, *classes.values()))
+        while blocks and size > budget:
+            dropped = blocks.pop()
+            size -= len(dropped.encode())
+            ctx.reporter.record("STYLESHEET_TOO_LONG", "removed", "style",
+                                detail=f"{len(dropped.encode())} bytes of <style> CSS dropped: "
+                                f"over the {budget}-byte CSS budget left by the theme",
+                                rule=_RULE)
+        while classes and size > budget:
+            name = next(reversed(classes))
+            rule = classes.pop(name)
+            size -= len(rule.encode())
+            for el in users.pop(name, []):
+                ctx.reporter.record("STYLESHEET_TOO_LONG", "removed", tag_of(el),
+                                    attribute="style", detail=f"inline style {rule!r} dropped: "
+                                    f"over the {budget}-byte CSS budget", rule=_RULE)
+                remaining = [c for c in el.get("class", "").split() if c != name]
+                if remaining:
+                    el.set("class", " ".join(remaining))
+                else:
+                    del el.attrib["class"]

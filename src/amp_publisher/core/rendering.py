@@ -1,0 +1,538 @@
+"""Article → AMP HTML page: the Jinja2 theme and everything the page says about itself (DESIGN §5).
+
+:func:`render` is the pure core's entry point: no AWS, no network unless an image-size resolver
+that does I/O is passed in. The body is turned into AMP markup (blocks here; HTML and Markdown
+through :mod:`amp_publisher.core.conversion`), then the theme lays out the page with the required
+AMP markup, the SEO metadata (title, description, canonical, NewsArticle JSON-LD, Open Graph, Twitter
+card) and exactly the extension scripts the body uses.
+
+One compiled Jinja2 environment per theme and process (a Lambda container renders many events).
+Autoescaping is on for every template whatever its file extension, and undefined variables raise.
+
+Example:
+    >>> from amp_publisher.core.models import parse_article
+    >>> from amp_publisher.core.site import SiteConfig
+    >>> page = render(parse_article({"headline": "Cats & <3 dogs", "published": "2026-06-25",
+    ...                              "body": [{"type": "paragraph", "text": "Hi & bye."}]}),
+    ...               SiteConfig(name="Example", base_url="https://news.example"),
+    ...               source_key="articles/hello.json")
+    >>> page.slug, page.html.startswith("<!doctype html>")
+    ('hello', True)
+    >>> "<h1 class=\\"headline\\">Cats &amp; &lt;3 dogs</h1>" in page.html
+    True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from amp_publisher import __version__
+from amp_publisher.core.image_sizes import ImageSizeResolver
+from amp_publisher.core.keys import slug_from_key, stem
+from amp_publisher.core.models import (
+    Article,
+    Audio,
+    Code,
+    Divider,
+    Embed,
+    Gallery,
+    Heading,
+    HTMLBlock,
+    Image,
+    ImageBlock,
+    ListBlock,
+    Paragraph,
+    Quote,
+    Table,
+    Video,
+    unknown_field_paths,
+)
+from amp_publisher.core.site import SiteConfig
+
+__all__ = ["render", "Page", "ImageSizeResolver", "THEME_PATH_ENV"]
+
+#: Environment variable naming a directory with more themes (e.g. ``/opt/themes`` from a Lambda
+#: layer); a theme there shadows the packaged one of the same name.
+THEME_PATH_ENV = "AMP_PUBLISHER_THEME_PATH"
+
+
+
+@dataclass(frozen=True)
+class Page:
+    """A rendered page.
+
+    Attributes:
+        html: the AMP HTML document (UTF-8 when stored).
+        slug: URL path segment; the page lives at ``<output_prefix><slug>/index.html``.
+        canonical_url: the ``<link rel=canonical>`` target.
+        extensions: AMP components the page loads scripts for (``{"amp-youtube"}``).
+        report: conversion report entries (what the body converter removed or rewrote).
+        warnings: unknown fields in the article JSON, as JSON paths.
+        timings_ms: per-step wall time in milliseconds (``convert``, ``template``).
+    """
+
+    html: str
+    slug: str
+    canonical_url: str
+    extensions: frozenset[str]
+    report: tuple[Any, ...] = ()
+    warnings: tuple[str, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def size_bytes(self) -> int:
+        """Size of the stored page in bytes (UTF-8)."""
+        return len(self.html.encode("utf-8"))
+
+
+@dataclass
+class _Body:
+    """The converted body while it is being built: HTML fragments, components, CSS, report."""
+
+    parts: list[str] = field(default_factory=list)
+    extensions: set[str] = field(default_factory=set)
+    css: list[str] = field(default_factory=list)
+    report: list[Any] = field(default_factory=list)
+
+    def add_converted(self, result: Any) -> str:
+        self.extensions.update(result.extensions)
+        if result.css:
+            self.css.append(result.css)
+        self.report.extend(result.report)
+        return result.html
+
+
+def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
+           image_sizes: ImageSizeResolver | None = None) -> Page:
+    """Render one article into an AMP page.
+
+    Args:
+        article: a validated article (:func:`amp_publisher.core.models.parse_article`).
+        site: the site configuration.
+        source_key: the S3 key the article came from; gives the default slug (and id) when the
+            article has none.
+        image_sizes: asked for images without width/height; ``None`` → the fallback ratio.
+
+    Returns:
+        The :class:`Page`. Rendering is deterministic: the same inputs give the same bytes.
+
+    Raises:
+        SchemaError: no slug in the article and none derivable from the key.
+        amp_publisher.core.errors.ConversionError: the body cannot be converted.
+    """
+    from amp_publisher.core.errors import SchemaError
+
+    if article.slug:
+        slug = article.slug
+    elif source_key:
+        try:
+            slug = slug_from_key(source_key)
+        except ValueError as exc:
+            raise SchemaError(str(exc), path="slug") from None
+    else:
+        raise SchemaError("the article has no slug and no source key to derive one from",
+                          path="slug")
+    started = time.perf_counter()
+    body = _convert_body(article, site, image_sizes)
+    converted = time.perf_counter()
+    canonical = article.canonical_url or site.page_url(slug)
+    context = _page_context(article, site, slug, canonical, body, image_sizes, source_key)
+    html = _environment(site.theme).get_template("article.html").render(context)
+    done = time.perf_counter()
+    return Page(
+        html=html,
+        slug=slug,
+        canonical_url=canonical,
+        extensions=frozenset(body.extensions),
+        report=tuple(body.report),
+        warnings=tuple(unknown_field_paths(article)),
+        timings_ms={"convert": round((converted - started) * 1000, 3),
+                    "template": round((done - converted) * 1000, 3)},
+    )
+
+
+# --- the theme --------------------------------------------------------------------------------
+
+
+@functools.cache
+def _environment(theme: str) -> Any:
+    """The compiled Jinja2 environment for ``theme`` (cached per process)."""
+    import jinja2
+
+    loaders: list[jinja2.BaseLoader] = []
+    extra = os.environ.get(THEME_PATH_ENV)
+    if extra and (Path(extra) / theme).is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(Path(extra) / theme)))
+    packaged = resources.files("amp_publisher.core") / "templates" / theme
+    if packaged.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(packaged)))
+    if theme != "default":
+        loaders.append(jinja2.FileSystemLoader(str(resources.files("amp_publisher.core") /
+                                                   "templates" / "default")))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        auto_reload=False,
+    )
+    env.filters["human_date"] = _human_date
+    env.filters["iso_date"] = _iso_date
+    return env
+
+
+@functools.cache
+def _theme_css(theme: str) -> str:
+    """The theme's ``style.css`` (read once), checked so it cannot close its ``<style>``."""
+    env = _environment(theme)
+    source, _, _ = env.loader.get_source(env, "style.css")
+    if "</" in source:
+        raise ValueError(f"theme {theme!r}: style.css must not contain '</'")
+    return _minify_css(source)
+
+
+def _minify_css(css: str) -> str:
+    """Drop comments and indentation (bytes count against AMP's 75,000-byte CSS budget).
+
+    A whitespace squeeze, not a CSS minifier: it keeps every declaration as written."""
+    import re
+
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    lines = (line.strip() for line in css.splitlines())
+    return "".join(line for line in lines if line)
+
+
+def _human_date(value: dt.date) -> str:
+    """``2026-06-25`` → ``June 25, 2026`` (the seed page's byline format)."""
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def _iso_date(value: dt.date) -> str:
+    """The ``<time datetime>`` value: the date as given, or the full date-time with its zone."""
+    return value.isoformat()
+
+
+def _json_ld_date(value: dt.date) -> str:
+    """JSON-LD dates carry a time zone (DESIGN §5): a bare date becomes midnight UTC."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).isoformat()
+
+
+def _json_for_script(data: Any) -> Markup:
+    """JSON for a ``<script type="application/ld+json">`` element: ``<``, ``>`` and ``&`` are
+    written as ``\\u`` escapes so no value can close the script (``</script>``) or open a
+    comment (``<!--``), and the JSON still parses to the same data."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str, body: _Body,
+                  image_sizes: ImageSizeResolver | None, source_key: str | None) -> dict:
+    language = article.language or site.language
+    description = article.description or _first_text(article, body)
+    publisher = site.effective_publisher
+    hero = None
+    if article.image is not None:
+        hero = _image_markup(article.image, image_sizes, css_class="hero-image",
+                             sizes="(min-width: 48rem) 48rem, 100vw")
+    image_url = _absolute(article.image.src, site) if article.image else None
+    authors = [{"name": a.name, "url": a.url} for a in article.authors]
+    json_ld: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
+        "headline": article.headline,
+    }
+    if article.alternative_headline:
+        json_ld["alternativeHeadline"] = article.alternative_headline
+    if description:
+        json_ld["description"] = description
+    if image_url:
+        json_ld["image"] = [image_url]
+    json_ld["datePublished"] = _json_ld_date(article.published)
+    json_ld["dateModified"] = _json_ld_date(article.updated or article.published)
+    json_ld["author"] = (
+        [{"@type": "Person", "name": a["name"], **({"url": a["url"]} if a["url"] else {})}
+         for a in authors]
+        or [{"@type": "Organization", "name": publisher.name}]
+    )
+    json_ld["publisher"] = {"@type": "Organization", "name": publisher.name}
+    if publisher.logo:
+        json_ld["publisher"]["logo"] = {"@type": "ImageObject", "url": publisher.logo.src,
+                                        "width": publisher.logo.width,
+                                        "height": publisher.logo.height}
+    if article.section:
+        json_ld["articleSection"] = article.section
+    if article.tags:
+        json_ld["keywords"] = list(article.tags)
+    json_ld["inLanguage"] = language
+    css = _theme_css(site.theme)
+    if body.css:
+        css += _budget_body_css("".join(body.css), budget=_CSS_BUDGET_BYTES - len(css.encode()))
+    return {
+        "site": site,
+        "article": article,
+        "slug": slug,
+        "language": language,
+        "title": f"{article.headline} | {site.name}",
+        "description": description,
+        "canonical_url": canonical,
+        "page_url": site.page_url(slug),
+        "image_url": image_url,
+        "hero": hero,
+        "authors": authors,
+        "byline": ", ".join(a["name"] for a in authors) if authors else publisher.name,
+        "body": Markup("\n".join(body.parts)),
+        "extension_scripts": [_extension_script(name) for name in sorted(body.extensions)],
+        "json_ld": _json_for_script(json_ld),
+        "css": Markup(css),
+        "generator": f"amp-publisher {__version__}",
+        "source_id": article.id or (stem(source_key) if source_key else slug),
+    }
+
+
+#: AMP's limit on the bytes of ``<style amp-custom>`` plus all inline ``style`` attributes
+#: (validator rule ``style amp-custom``, ``max_bytes: 75000``).
+_CSS_BUDGET_BYTES = 75_000
+
+
+def _budget_body_css(css: str, *, budget: int) -> str:
+    """Body CSS goes after the theme's, and only if it fits the remaining budget (the theme has
+    priority); otherwise it is dropped whole, so no rule is half-applied."""
+    if "</" in css:
+        return ""
+    return css if len(css.encode()) <= budget else ""
+
+
+def _extension_script(name: str) -> Markup:
+    """The ``<script async custom-element>`` tag for an AMP component; its URL and version come
+    from the rules data (:func:`amp_publisher.core.amp.rules.extension_script_src`)."""
+    from amp_publisher.core.amp.rules import extension_script_src
+
+    return Markup(f'<script async custom-element="{escape(name)}" '
+                  f'src="{escape(extension_script_src(name))}"></script>')
+
+
+#: Longest meta description made up from the body (search engines show about this much).
+_DESCRIPTION_CHARS = 160
+
+
+def _first_text(article: Article, body: _Body) -> str | None:
+    """A description when the article has none: the text of the first non-empty paragraph of
+    the rendered body (blocks, HTML or Markdown alike), at most 160 characters, cut at a word."""
+    for block in article.body or ():
+        if isinstance(block, Paragraph) and block.text:
+            return _shorten(block.text)
+    if article.body is None and body.parts:
+        import lxml.html
+
+        root = lxml.html.fragment_fromstring("".join(body.parts), create_parent="div")
+        for paragraph in root.iter("p"):
+            text = paragraph.text_content()
+            if text.strip():
+                return _shorten(text)
+    return None
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= _DESCRIPTION_CHARS:
+        return text
+    return text[:_DESCRIPTION_CHARS - 3].rsplit(" ", 1)[0] + "…"
+
+
+def _absolute(src: str, site: SiteConfig) -> str:
+    return src if src.startswith("https://") else f"{site.base_url}{src}"
+
+
+# --- blocks -----------------------------------------------------------------------------------
+
+
+def _image_size(image: Image, image_sizes: ImageSizeResolver | None) -> tuple[int, int, bool]:
+    """(width, height, known): from the JSON, then the resolver, then the converter's fallback
+    (:data:`amp_publisher.core.conversion.images.FALLBACK_SIZE`, one rule for block and body
+    images)."""
+    if image.width and image.height:
+        return image.width, image.height, True
+    if image_sizes is not None:
+        found = image_sizes.size(image.src)
+        if found:
+            width, height = found
+            if image.width and not image.height:
+                return image.width, round(image.width * height / width), True
+            return width, height, True
+    from amp_publisher.core.conversion.images import FALLBACK_SIZE
+
+    width, height = FALLBACK_SIZE
+    return width, height, False
+
+
+def _image_markup(image: Image, image_sizes: ImageSizeResolver | None, *, css_class: str,
+                  sizes: str | None = None) -> Markup:
+    width, height, known = _image_size(image, image_sizes)
+    caption = []
+    if image.caption:
+        caption.append(f'<span class="caption">{escape(image.caption)}</span>')
+    if image.credit:
+        caption.append(f'<span class="credit">{escape(image.credit)}</span>')
+    figcaption = f"<figcaption>{' '.join(caption)}</figcaption>" if caption else ""
+    sizes_attr = f' sizes="{escape(sizes)}"' if sizes else ""
+    return Markup(
+        f'<figure class="{css_class}"><amp-img src="{escape(image.src)}" '
+        f'width="{width}" height="{height}" layout="responsive" alt="{escape(image.alt)}"'
+        f'{sizes_attr}{"" if known else _FALLBACK_CLASS_ATTR}></amp-img>{figcaption}</figure>')
+
+
+#: Marks images shown at the fallback size, as the converter does, so the theme can letterbox them.
+_FALLBACK_CLASS_ATTR = ' class="amp-unknown-size"'
+
+
+def _convert(body: _Body, html: str, *, inline: bool, site: SiteConfig,
+             image_sizes: ImageSizeResolver | None) -> str:
+    from amp_publisher.core.conversion import convert_html
+
+    # The theme's CSS has priority; body CSS gets what is left of AMP's budget.
+    budget = (_CSS_BUDGET_BYTES - len(_theme_css(site.theme).encode())
+              - sum(len(css.encode()) for css in body.css))
+    return body.add_converted(convert_html(html, inline=inline, base_url=site.base_url,
+                                           image_sizes=image_sizes, css_budget=max(budget, 0)))
+
+
+def _text_or_html(body: _Body, block: Paragraph | Quote, site: SiteConfig,
+                  image_sizes: ImageSizeResolver | None) -> str:
+    if block.text is not None:
+        return str(escape(block.text))
+    return _convert(body, block.html or "", inline=True, site=site, image_sizes=image_sizes)
+
+
+def _convert_body(article: Article, site: SiteConfig,
+                  image_sizes: ImageSizeResolver | None) -> _Body:
+    body = _Body()
+    if article.body_html is not None:
+        body.parts.append(_convert(body, article.body_html, inline=False, site=site,
+                                   image_sizes=image_sizes))
+    elif article.body_markdown is not None:
+        from amp_publisher.core.conversion.markdown import markdown_to_html
+
+        body.parts.append(_convert(body, markdown_to_html(article.body_markdown), inline=False,
+                                   site=site, image_sizes=image_sizes))
+    else:
+        for block in article.body or ():
+            body.parts.append(_BLOCK_RENDERERS[type(block)](body, block, site, image_sizes))
+    return body
+
+
+def _paragraph(body: _Body, block: Paragraph, site: SiteConfig, sizes: Any) -> str:
+    return f"<p>{_text_or_html(body, block, site, sizes)}</p>"
+
+
+def _heading(body: _Body, block: Heading, site: SiteConfig, sizes: Any) -> str:
+    return f"<h{block.level}>{escape(block.text)}</h{block.level}>"
+
+
+def _quote(body: _Body, block: Quote, site: SiteConfig, sizes: Any) -> str:
+    cite = f"<cite>{escape(block.cite)}</cite>" if block.cite else ""
+    return f"<blockquote><p>{_text_or_html(body, block, site, sizes)}</p>{cite}</blockquote>"
+
+
+def _list(body: _Body, block: ListBlock, site: SiteConfig, sizes: Any) -> str:
+    tag = "ol" if block.ordered else "ul"
+    items = "".join(f"<li>{escape(item)}</li>" for item in block.items)
+    return f"<{tag}>{items}</{tag}>"
+
+
+def _image(body: _Body, block: ImageBlock, site: SiteConfig, sizes: Any) -> str:
+    return str(_image_markup(block, sizes, css_class="image"))
+
+
+def _gallery(body: _Body, block: Gallery, site: SiteConfig, sizes: Any) -> str:
+    """``amp-carousel`` of slides; the carousel's box takes the first image's ratio."""
+    body.extensions.add("amp-carousel")
+    width, height, _ = _image_size(block.images[0], sizes)
+    slides = []
+    for image in block.images:
+        w, h, known = _image_size(image, sizes)
+        caption = f"<figcaption>{escape(image.caption)}</figcaption>" if image.caption else ""
+        slides.append(f'<figure><amp-img src="{escape(image.src)}" width="{w}" height="{h}" '
+                      f'layout="responsive" alt="{escape(image.alt)}"'
+                      f'{"" if known else _FALLBACK_CLASS_ATTR}></amp-img>{caption}</figure>')
+    return (f'<amp-carousel class="gallery" type="slides" layout="responsive" width="{width}" '
+            f'height="{height}" controls>{"".join(slides)}</amp-carousel>')
+
+
+def _embed(body: _Body, block: Embed, site: SiteConfig, sizes: Any) -> str:
+    from amp_publisher.core.conversion import render_embed
+
+    html = body.add_converted(render_embed(block.provider, id=block.id, url=block.url))
+    if block.caption:
+        caption = f"<figcaption>{escape(block.caption)}</figcaption>"
+        return f'<figure class="embed">{html}{caption}</figure>'
+    return f'<figure class="embed">{html}</figure>'
+
+
+def _video(body: _Body, block: Video, site: SiteConfig, sizes: Any) -> str:
+    body.extensions.add("amp-video")
+    if block.width and block.height:
+        width, height = block.width, block.height
+    else:  # video players are 16:9 unless told otherwise
+        width, height = 16, 9
+    poster = f' poster="{escape(block.poster)}"' if block.poster else ""
+    caption = f"<figcaption>{escape(block.caption)}</figcaption>" if block.caption else ""
+    return (f'<figure class="video"><amp-video src="{escape(block.src)}" width="{width}" '
+            f'height="{height}" layout="responsive" controls{poster}>'
+            f'<div fallback><p>Your browser does not play this video. '
+            f'<a href="{escape(block.src)}">Download it</a>.</p></div></amp-video>'
+            f'{caption}</figure>')
+
+
+def _audio(body: _Body, block: Audio, site: SiteConfig, sizes: Any) -> str:
+    body.extensions.add("amp-audio")
+    caption = f"<figcaption>{escape(block.caption)}</figcaption>" if block.caption else ""
+    return (f'<figure class="audio"><amp-audio src="{escape(block.src)}" width="auto" '
+            f'height="50" controls><div fallback><p><a href="{escape(block.src)}">Listen</a></p>'
+            f'</div></amp-audio>{caption}</figure>')
+
+
+def _code(body: _Body, block: Code, site: SiteConfig, sizes: Any) -> str:
+    lang = f' class="language-{escape(block.language)}"' if block.language else ""
+    return f"<pre><code{lang}>{escape(block.text)}</code></pre>"
+
+
+def _table(body: _Body, block: Table, site: SiteConfig, sizes: Any) -> str:
+    def row(cells: Iterable[str], cell: str) -> str:
+        return "<tr>" + "".join(f"<{cell}>{escape(c)}</{cell}>" for c in cells) + "</tr>"
+
+    caption = f"<caption>{escape(block.caption)}</caption>" if block.caption else ""
+    head = f"<thead>{row(block.header, 'th')}</thead>" if block.header else ""
+    rows = "".join(row(r, "td") for r in block.rows)
+    return f'<div class="table"><table>{caption}{head}<tbody>{rows}</tbody></table></div>'
+
+
+def _divider(body: _Body, block: Divider, site: SiteConfig, sizes: Any) -> str:
+    return "<hr>"
+
+
+def _html(body: _Body, block: HTMLBlock, site: SiteConfig, sizes: Any) -> str:
+    return _convert(body, block.html, inline=False, site=site, image_sizes=sizes)
+
+
+_BLOCK_RENDERERS: dict[type, Callable[..., str]] = {
+    Paragraph: _paragraph, Heading: _heading, Quote: _quote, ListBlock: _list, ImageBlock: _image,
+    Gallery: _gallery, Embed: _embed, Video: _video, Audio: _audio, Code: _code, Table: _table,
+    Divider: _divider, HTMLBlock: _html,
+}

@@ -1,0 +1,95 @@
+"""Source object bytes → :class:`~amp_publisher.core.models.Article` (DESIGN §3, §6).
+
+Pure: no AWS. Decodes UTF-8 strictly, parses JSON, lets the input adapters recognise WordPress and
+Ghost post objects (:mod:`amp_publisher.core.adapters`), then validates the article contract. Every
+failure is a typed :class:`~amp_publisher.core.errors.ArticleError` carrying the key and, where
+there is
+one, the JSON path.
+
+Example:
+    >>> load_article(b'{"headline": "Hi", "published": "2026-01-01", "body_html": "<p>x</p>"}',
+    ...              key="articles/hi.json").headline
+    'Hi'
+    >>> load_article(b'{"headline": ', key="articles/bad.json")
+    Traceback (most recent call last):
+    ...
+    InvalidJSONError: articles/bad.json is not valid JSON: Expecting value: ...
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from amp_publisher.core.errors import (
+    ArticleError,
+    InvalidEncodingError,
+    InvalidJSONError,
+    UnsupportedShapeError,
+)
+from amp_publisher.core.models import Article, parse_article
+
+__all__ = ["load_article", "decode_json"]
+
+
+def decode_json(raw: bytes, *, key: str) -> Any:
+    """Decode ``raw`` as strict UTF-8 JSON (a leading BOM is tolerated).
+
+    Raises:
+        InvalidEncodingError: not UTF-8 (the message gives the byte offset).
+        InvalidJSONError: not JSON (the message gives line and column).
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidEncodingError(
+            f"{key} is not valid UTF-8 (byte {exc.start}: {exc.reason}); save it as UTF-8",
+            key=key) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidJSONError(f"{key} is not valid JSON: {exc}", key=key) from None
+    except RecursionError:
+        raise InvalidJSONError(f"{key} nests arrays or objects too deeply to be an article",
+                               key=key) from None
+    except ValueError as exc:  # e.g. an integer over Python's 4,300-digit conversion limit
+        raise InvalidJSONError(f"{key} is not usable JSON: {exc}", key=key) from None
+
+
+def load_article(raw: bytes, *, key: str) -> Article:
+    """Turn one source object's bytes into an article.
+
+    Args:
+        raw: the object's body.
+        key: the (decoded) S3 key, used in messages and stored on errors.
+
+    Raises:
+        InvalidEncodingError, InvalidJSONError, SchemaError, UnsupportedShapeError: each an
+        :class:`~amp_publisher.core.errors.ArticleError` with ``.key`` set.
+    """
+    data = decode_json(raw, key=key)
+    try:
+        return parse_article(_single_document(data, key))
+    except ArticleError as exc:
+        raise exc.with_key(key) from None
+
+
+def _single_document(data: Any, key: str) -> Any:
+    """The one article the object holds. Native articles pass through; WordPress and Ghost
+    shapes go through the input adapters (:mod:`amp_publisher.core.adapters`)."""
+    if isinstance(data, dict) and "headline" in data:
+        return data
+    from amp_publisher.core.adapters import adapt_document
+
+    adapted = adapt_document(data, source_key=key)
+    if len(adapted.articles) == 1:
+        return adapted.articles[0]
+    if not adapted.articles and adapted.skipped:
+        skipped = adapted.skipped[0]
+        raise UnsupportedShapeError(
+            f"{key} holds no publishable post: {skipped.path}: {skipped.reason}",
+            path=skipped.path)
+    raise UnsupportedShapeError(
+        f"{key} holds {len(adapted.articles)} articles ({adapted.shape}); the function "
+        "publishes one page per object: upload each post as its own object "
+        "(amp-render render renders a whole collection locally)", path="$")

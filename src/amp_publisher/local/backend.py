@@ -1,0 +1,272 @@
+"""The embedded local backend: moto's server on loopback with the resources of ``template.yaml``.
+
+No AWS account and no Docker: :class:`EmbeddedBackend` starts moto's threaded server on
+``127.0.0.1`` (a free port), points boto3 at it through ``AWS_ENDPOINT_URL`` with dummy
+credentials, and creates what the template creates, with the same names
+(:func:`amp_publisher.local.resources.resource_names`): the versioned source bucket, the site
+bucket, the manifest table (key ``source_key``, GSI ``slug-index``) and the failed-events queue.
+
+Example (what ``make demo`` and ``amp-render invoke`` do)::
+
+    with EmbeddedBackend() as backend:
+        backend.put_source("articles/a.json", data)     # + the real-shaped S3 event
+        backend.invoke(backend.s3_event("ObjectCreated:Put", "articles/a.json"))
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+from amp_publisher.local.resources import DEFAULT_ACCOUNT, ResourceNames, resource_names
+
+__all__ = ["EmbeddedBackend", "LocalContext", "REGION", "create_resources"]
+
+#: The region the local backend pretends to be in (the sample events say the same).
+REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class LocalContext:
+    """The parts of a Lambda context object Powertools reads (``inject_lambda_context``)."""
+
+    function_name: str = "amp-publisher-RenderFunction-local"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = (f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT}:function:"
+                                 "amp-publisher-RenderFunction-local")
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+    function_version: str = "$LATEST"
+    log_group_name: str = "/aws/lambda/amp-publisher-RenderFunction-local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Lambda's API; the local runner has no deadline, so it answers the template's 30 s."""
+        return 30_000
+
+
+def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> str:
+    """Create what template.yaml creates, with the same shapes: the versioned source bucket, the
+    site bucket, the manifest table (key ``source_key``, GSI ``slug-index``, on demand) and the
+    failed-events queue, through the given boto3 clients (the embedded backend's, or moto's
+    in-process mock in tests). Idempotent. Returns the queue URL."""
+    for bucket in (names.source_bucket, names.site_bucket):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=names.source_bucket,
+                             VersioningConfiguration={"Status": "Enabled"})
+    if names.manifest_table not in dynamodb.list_tables()["TableNames"]:
+        dynamodb.create_table(
+            TableName=names.manifest_table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "source_key", "AttributeType": "S"},
+                                  {"AttributeName": "slug", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "source_key", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[{
+                "IndexName": "slug-index",
+                "KeySchema": [{"AttributeName": "slug", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"}}],
+        )
+    return sqs.create_queue(QueueName=names.failed_events_queue)["QueueUrl"]
+
+
+class EmbeddedBackend:
+    """moto's server on loopback plus the template's resources.
+
+    Args:
+        stack: stack name the resource names derive from (default ``amp-publisher``).
+        port: TCP port on 127.0.0.1 (0 = a free port).
+        environ: the environment to point at the backend (default ``os.environ``: the handler
+            and the CLI read their settings from it, exactly as in Lambda).
+    """
+
+    def __init__(self, stack: str = "amp-publisher", port: int = 0,
+                 environ: dict[str, str] | None = None) -> None:
+        self.names: ResourceNames = resource_names(stack)
+        self._port = port
+        self._environ = os.environ if environ is None else environ
+        self._saved: dict[str, str | None] = {}
+        self._server: Any = None
+        self._sequence = itertools.count(1)
+        self.endpoint_url = ""
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> EmbeddedBackend:
+        """Start the server, point boto3 at it, create the resources. Returns ``self``."""
+        import logging
+
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        self.reset()
+        self._set_env(self.function_environment() | {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        })
+        self._reset_clients()
+        self.create_resources()
+        return self
+
+    def reset(self) -> None:
+        """Empty the backend. moto keeps its state per process, not per server, so a second
+        backend in one process (tests, a notebook) would otherwise see the first one's objects."""
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def stop(self) -> None:
+        """Stop the server and restore the environment."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        for name, value in self._saved.items():
+            if value is None:
+                self._environ.pop(name, None)
+            else:
+                self._environ[name] = value
+        self._saved.clear()
+        self._reset_clients()
+
+    def __enter__(self) -> EmbeddedBackend:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _set_env(self, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            self._saved.setdefault(name, self._environ.get(name))
+            self._environ[name] = value
+
+    @staticmethod
+    def _reset_clients() -> None:
+        """Forget process-wide clients and publishers made for another endpoint."""
+        from amp_publisher.aws import handler, storage
+
+        storage.client.cache_clear()
+        handler._publisher.cache_clear()
+
+    def client(self, service: str) -> Any:
+        """A boto3 client on this backend (the same lazily created one the function uses)."""
+        from amp_publisher.aws import storage
+
+        return storage.client(service)
+
+    # -- the template's resources ----------------------------------------------------------
+
+    def function_environment(self) -> dict[str, str]:
+        """The function's environment variables as template.yaml sets them, for this backend."""
+        return {
+            "SITE_BUCKET": self.names.site_bucket,
+            "MANIFEST_TABLE": self.names.manifest_table,
+            "FAILED_EVENTS_QUEUE_URL": self.queue_url if self._server else "",
+            "SOURCE_PREFIX": "articles/",
+            "SOURCE_SUFFIX": ".json",
+            "SITE_CONFIG_KEY": "config/site.json",
+            "POWERTOOLS_SERVICE_NAME": "amp-publisher",
+            "POWERTOOLS_METRICS_NAMESPACE": "AmpPublisher",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+
+    @property
+    def queue_url(self) -> str:
+        """The failed-events queue URL on this backend."""
+        return (f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.failed_events_queue}")
+
+    def create_resources(self) -> None:
+        """Create the buckets, table and queue (idempotent)."""
+        url = create_resources(self.client("s3"), self.client("dynamodb"), self.client("sqs"),
+                               self.names)
+        self._set_env({"FAILED_EVENTS_QUEUE_URL": url})
+
+    # -- what S3 and Lambda would do -------------------------------------------------------
+
+    def put_source(self, key: str, body: bytes) -> dict[str, Any]:
+        """Upload a source object; returns the real-shaped ``ObjectCreated:Put`` S3 event."""
+        response = self.client("s3").put_object(Bucket=self.names.source_bucket, Key=key,
+                                                Body=body, ContentType="application/json")
+        return self.s3_event("ObjectCreated:Put", key, size=len(body),
+                             etag=response["ETag"].strip('"'),
+                             version_id=response.get("VersionId"))
+
+    def delete_source(self, key: str) -> dict[str, Any]:
+        """Delete a source object (a delete marker, the bucket is versioned); returns the
+        ``ObjectRemoved:DeleteMarkerCreated`` event S3 sends for it."""
+        response = self.client("s3").delete_object(Bucket=self.names.source_bucket, Key=key)
+        return self.s3_event("ObjectRemoved:DeleteMarkerCreated", key,
+                             version_id=response.get("VersionId"))
+
+    def s3_event(self, event_name: str, key: str, *, size: int | None = None,
+                 etag: str | None = None, version_id: str | None = None) -> dict[str, Any]:
+        """An S3 event notification with every field S3 sends (the AWS documentation's
+        "Event message structure", version 2.1); the key URL-encoded as S3 encodes it, and a
+        sequencer that grows with each event of this backend, as S3's does per key."""
+        obj: dict[str, Any] = {"key": quote_plus(key, safe="/"),
+                               "sequencer": f"{time.time_ns():016X}{next(self._sequence):04X}"}
+        if event_name.startswith("ObjectCreated"):
+            obj = {"key": obj["key"], "size": size or 0, "eTag": etag or "",
+                   **({"versionId": version_id} if version_id else {}),
+                   "sequencer": obj["sequencer"]}
+        elif version_id:
+            obj = {"key": obj["key"], "versionId": version_id, "sequencer": obj["sequencer"]}
+        bucket = self.names.source_bucket
+        return {"Records": [{
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": REGION,
+            "eventTime": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+            "eventName": event_name,
+            "userIdentity": {"principalId": "AWS:AIDAJDPLRKLG7UEXAMPLE"},
+            "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+            "responseElements": {"x-amz-request-id": uuid.uuid4().hex[:16].upper(),
+                                 "x-amz-id-2": uuid.uuid4().hex},
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": "RenderFunctionArticles",
+                "bucket": {"name": bucket, "ownerIdentity": {"principalId": "A3NL1KOZZKExample"},
+                           "arn": f"arn:aws:s3:::{bucket}"},
+                "object": obj,
+            },
+        }]}
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Hand ``event`` to the Lambda entry point, as Lambda would (same code path)."""
+        from amp_publisher.aws.handler import lambda_handler
+
+        return lambda_handler(event, LocalContext(aws_request_id=str(uuid.uuid4())))
+
+    def mirror_site(self, destination: Path) -> list[str]:
+        """Copy the site bucket into ``destination`` (removing pages no longer there).
+
+        Returns the page keys copied.
+        """
+        s3 = self.client("s3")
+        keys = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.names.site_bucket):
+            keys.extend(obj["Key"] for obj in page.get("Contents", []))
+        destination.mkdir(parents=True, exist_ok=True)
+        wanted = {destination / key for key in keys}
+        for existing in destination.rglob("*"):
+            if existing.is_file() and existing not in wanted:
+                existing.unlink()
+        for key in keys:
+            target = destination / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(s3.get_object(Bucket=self.names.site_bucket, Key=key)["Body"].read())
+        for folder in sorted(destination.rglob("*"), reverse=True):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        return keys

@@ -1,0 +1,286 @@
+"""``amp-render``: the pipeline on the command line.
+
+Subcommands:
+
+* ``render ARTICLE.json [--site SITE.json] [-o OUT] [--report]`` — render one file, no AWS at
+  all; validates the page and exits 1 when it is not valid AMP.
+* ``validate FILE...`` — the AMP validator (``FILE: PASS`` or ``FILE:LINE:COL message``).
+* ``schema`` — print the JSON Schema of the article contract.
+* ``invoke -e EVENT.json`` — run one Lambda event against the embedded backend (our stand-in for
+  ``sam local invoke`` where Docker is missing).
+* ``demo`` — the main job on the sample articles (``make demo``).
+* ``serve [DIR]`` — preview ``build/site/`` on 127.0.0.1 with CloudFront's URL mapping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _printable(text: str) -> str:
+    """``text`` with control and other non-printable characters escaped, so a field name in an
+    article cannot forge lines or terminal colours in our output."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
+def _load_site(path: Path | None):
+    from amp_publisher.core.site import SiteConfig
+
+    if path is None:
+        return SiteConfig.from_env()
+    return SiteConfig.from_env().merged(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _print_report(report, stream) -> None:
+    if not report:
+        print("conversion report: nothing removed or rewritten", file=stream)
+        return
+    print(f"conversion report ({len(report)} entr{'y' if len(report) == 1 else 'ies'}):",
+          file=stream)
+    for entry in report:
+        code = getattr(entry, "code", "")
+        action = getattr(entry, "action", "")
+        element = getattr(entry, "element", "")
+        attribute = getattr(entry, "attribute", None)
+        detail = getattr(entry, "detail", "")
+        removed = getattr(entry, "removed_text", "")
+        where = f"<{element}{' ' + attribute if attribute else ''}>"
+        line = f"  {code:<24} {action:<9} {where:<22} {detail}"
+        if removed:
+            line += f" [text removed: {removed[:80]!r}]"
+        print(line, file=stream)
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from amp_publisher.core.adapters import articles_from_document
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.core.errors import ArticleError
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+    from amp_publisher.core.source import decode_json
+
+    path: Path = args.article
+    key = path.as_posix()
+    site = _load_site(args.site)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        print(f"{path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    try:
+        documents = articles_from_document(decode_json(raw, key=key), source_key=key)
+        articles = [parse_article(doc) for doc in documents]
+    except ArticleError as exc:
+        print(f"{path}: {exc.code}: {_printable(str(exc))}", file=sys.stderr)
+        return 2
+    if not articles:
+        print(f"{path}: no publishable article in this file", file=sys.stderr)
+        return 2
+    image_sizes = None
+    if not args.no_image_probe:
+        from amp_publisher.core.image_sizes import ProbingImageSizeResolver
+
+        image_sizes = ProbingImageSizeResolver(base_url=site.base_url)
+    status = 0
+    for index, article in enumerate(articles):
+        try:
+            page = render(article, site, source_key=key, image_sizes=image_sizes)
+        except ArticleError as exc:
+            print(f"{path}[{index}]: {exc.code}: {_printable(str(exc))}", file=sys.stderr)
+            status = 2
+            continue
+        result = validate(page.html)
+        label = f"{path}" if len(articles) == 1 else f"{path}[{index}] ({page.slug})"
+        if args.output is None:
+            sys.stdout.write(page.html)
+        else:
+            target = Path(args.output)
+            if len(articles) > 1 or target.is_dir() or args.output.endswith(("/", "\\")):
+                target = target / page.slug / "index.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(page.html, encoding="utf-8")
+            print(f"{label}: wrote {target} ({page.size_bytes:,} bytes)", file=sys.stderr)
+        for warning in page.warnings:
+            print(f"{label}: warning: unknown field {_printable(warning)} ignored",
+                  file=sys.stderr)
+        if args.report:
+            _print_report(page.report, sys.stderr)
+        if result.passed:
+            print(f"{label}: AMP validation PASS", file=sys.stderr)
+        else:
+            status = 1
+            print(f"{label}: AMP validation FAIL", file=sys.stderr)
+            for error in result.errors:
+                print(f"  {error.line}:{error.col} {error.message}", file=sys.stderr)
+    return status
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from amp_publisher.core.models import json_schema
+
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _cmd_validate(argv: list[str]) -> int:
+    from amp_publisher.local.validate import main as validate_main
+
+    return validate_main(argv)
+
+
+def _cmd_invoke(args: argparse.Namespace) -> int:
+    from amp_publisher.local.invoke import invoke_event_file
+
+    return invoke_event_file(args.event, articles=args.articles, site_json=args.site,
+                             out=args.out)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from amp_publisher.local.preview import serve
+
+    return serve(args.root, args.port)
+
+
+def _cmd_demo(argv: list[str]) -> int:
+    from amp_publisher.local.demo import main as demo_main
+
+    return demo_main(argv)
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    """``status``: exit 0, or 1 when a shown record failed or events wait in the queue."""
+    import os
+
+    from amp_publisher.aws.manifest import ManifestTable
+    from amp_publisher.aws.status import collect_status, format_status, status_json
+
+    table = args.table or os.environ.get("MANIFEST_TABLE")
+    if not table:
+        print("amp-render status: give --table or set MANIFEST_TABLE", file=sys.stderr)
+        return 2
+    queue_url = args.queue_url or os.environ.get("FAILED_EVENTS_QUEUE_URL") or None
+    report = collect_status(ManifestTable(table), key=args.key, queue_url=queue_url)
+    print(status_json(report) if args.json else format_status(report, detail=bool(args.key)))
+    failing = report.counts.get("failed", 0) or bool(report.failed_events)
+    return 1 if failing else 0
+
+
+def _cmd_redrive(args: argparse.Namespace) -> int:
+    """``redrive``: exit 0 when every message was replayed (or listed), 1 when some failed."""
+    import os
+
+    from amp_publisher.aws.redrive import redrive
+
+    queue_url = args.queue_url or os.environ.get("FAILED_EVENTS_QUEUE_URL")
+    if not queue_url:
+        print("amp-render redrive: give --queue-url or set FAILED_EVENTS_QUEUE_URL",
+              file=sys.stderr)
+        return 2
+    handle = None
+    if args.function:
+        from amp_publisher.aws.redrive import invoke_function
+
+        handle = invoke_function(args.function)
+    elif not args.dry_run:
+        from amp_publisher.local.demo import _quiet_powertools
+
+        _quiet_powertools()
+    results = redrive(queue_url, handle=handle, dry_run=args.dry_run, limit=args.limit)
+    for result in results:
+        keys = ", ".join(result.source_keys) or "-"
+        detail = ", ".join(result.actions) if result.status == "replayed" else (
+            result.error or result.original_error)
+        print(f"{result.status:<10} {result.message_id}  {keys}  {detail}"[:240])
+    replayed = sum(r.status == "replayed" for r in results)
+    failed = sum(r.status in ("failed", "unreadable") for r in results)
+    if args.dry_run:
+        print(f"{len(results)} message(s) listed; nothing replayed or deleted", file=sys.stderr)
+    else:
+        print(f"{len(results)} message(s): {replayed} replayed and deleted, {failed} kept",
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _cmd_backend(args: argparse.Namespace) -> int:
+    from amp_publisher.local.standalone import serve
+
+    return serve(args.port, seed=args.seed, events_dir=args.events)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``amp-render`` console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Subcommands with their own full parsers take the rest of the line as it is.
+    if argv and argv[0] == "validate":
+        return _cmd_validate(argv[1:])
+    if argv and argv[0] == "demo":
+        return _cmd_demo(argv[1:])
+    parser = argparse.ArgumentParser(prog="amp-render",
+                                     description="Render, validate and publish AMP articles.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("render", help="render one article JSON file (no AWS)")
+    p.add_argument("article", type=Path)
+    p.add_argument("--site", type=Path, help="site configuration JSON (default: environment)")
+    p.add_argument("-o", "--output",
+                   help="output file, or folder for <slug>/index.html (default: stdout)")
+    p.add_argument("--report", action="store_true", help="print the conversion report")
+    p.add_argument("--no-image-probe", action="store_true",
+                   help="do not read images' first bytes over HTTP(S) to learn missing sizes; "
+                        "use the fallback aspect ratio")
+    p.set_defaults(func=_cmd_render)
+
+    sub.add_parser("validate", help="validate AMP HTML files (see amp-render validate -h)")
+    sub.add_parser("demo", help="the main job on the sample articles, embedded backend")
+
+    p = sub.add_parser("serve", help="preview build/site/ on 127.0.0.1 as CloudFront maps URLs")
+    p.add_argument("root", type=Path, nargs="?", default=Path("build/site"))
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the article contract")
+    p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser("invoke", help="run one Lambda event on the embedded backend")
+    p.add_argument("-e", "--event", type=Path, required=True)
+    p.add_argument("--articles", type=Path, default=Path("events/articles"),
+                   help="sample articles uploaded first (default: events/articles)")
+    p.add_argument("--site", type=Path, default=Path("events/site.json"))
+    p.add_argument("--out", type=Path, default=Path("build/invoke"),
+                   help="where the site bucket is mirrored afterwards (default: build/invoke)")
+    p.set_defaults(func=_cmd_invoke)
+
+    p = sub.add_parser("status", help="manifest records and failed events (AWS or local)")
+    p.add_argument("key", nargs="?", help="one source key, e.g. articles/a.json (all if omitted)")
+    p.add_argument("--json", action="store_true", help="JSON instead of a table")
+    p.add_argument("--table", help="manifest table (default: $MANIFEST_TABLE)")
+    p.add_argument("--queue-url", help="failed-events queue (default: $FAILED_EVENTS_QUEUE_URL)")
+    p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser("redrive", help="replay the failed-events queue through the handler")
+    p.add_argument("--dry-run", action="store_true", help="list the messages; change nothing")
+    p.add_argument("--limit", type=int, help="at most this many messages")
+    p.add_argument("--queue-url", help="failed-events queue (default: $FAILED_EVENTS_QUEUE_URL)")
+    p.add_argument("--function", help="replay through this deployed function (stack output "
+                   "RenderFunctionName) instead of the handler in this process")
+    p.set_defaults(func=_cmd_redrive)
+
+    p = sub.add_parser("backend", help="keep the embedded backend up and print its environment")
+    p.add_argument("--port", type=int, default=4566, help="port on 127.0.0.1 (default 4566)")
+    p.add_argument("--seed", action="store_true",
+                   help="publish the sample articles, one broken article and a failed event")
+    p.add_argument("--events", type=Path, default=Path("events"), help=argparse.SUPPRESS)
+    p.set_defaults(func=_cmd_backend)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,152 @@
+"""``make demo`` / ``amp-render demo``: the main job end to end on the embedded backend.
+
+Starts the embedded backend, uploads the site configuration and every sample article under
+``articles/``, hands the Lambda entry point the real-shaped S3 event of each upload, mirrors the
+site bucket into ``build/site/``, prints a table (source key → page key, bytes, render ms, status)
+and then deletes one article to show its page goes away.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from amp_publisher.local.backend import EmbeddedBackend
+
+__all__ = ["run_demo", "DemoRow"]
+
+
+@dataclass(frozen=True)
+class DemoRow:
+    """One line of the demo table."""
+
+    source_key: str
+    page_key: str
+    page_bytes: int
+    render_ms: float  # rendering and validating the page (the handler's own timings), ms
+    status: str
+
+
+def _quiet_powertools() -> None:
+    """The demo prints a table; the function's JSON log lines go to stdout only for errors."""
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    import warnings
+
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+
+def _status(outcome: dict) -> str:
+    if outcome["action"] == "failed":
+        error = outcome["error"] or {}
+        return f"FAILED {error.get('code')}: {error.get('message')}"[:160]
+    if outcome["action"] == "published":
+        return "published, AMP valid"
+    return outcome["action"]
+
+
+def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str | None = None,
+             stream: TextIO | None = None) -> list[DemoRow]:
+    """Publish every ``articles/*.json`` through the handler on the embedded backend.
+
+    Args:
+        articles: folder of article JSON files (``events/articles``).
+        site_json: site configuration uploaded as ``config/site.json`` (``events/site.json``).
+        out: where the site bucket is mirrored (``build/site``).
+        delete: the file name of the article to delete at the end (default: the first one).
+        stream: where to print (default stdout).
+
+    Returns:
+        The table rows (one per article, after publishing).
+    """
+    import sys
+
+    stream = stream or sys.stdout
+    _quiet_powertools()
+    files = sorted(articles.glob("*.json"))
+    if not files:
+        raise FileNotFoundError(f"no article JSON files in {articles}")
+    rows: list[DemoRow] = []
+    with EmbeddedBackend() as backend:
+        print(f"embedded backend: moto server at {backend.endpoint_url}", file=stream)
+        print(f"  buckets {backend.names.source_bucket}, {backend.names.site_bucket}; "
+              f"table {backend.names.manifest_table}; queue {backend.names.failed_events_queue}",
+              file=stream)
+        s3 = backend.client("s3")
+        if site_json is not None:
+            s3.put_object(Bucket=backend.names.source_bucket, Key="config/site.json",
+                          Body=site_json.read_bytes(), ContentType="application/json")
+        for path in files:
+            key = f"articles/{path.name}"
+            event = backend.put_source(key, path.read_bytes())
+            result = backend.invoke(event)
+            for outcome in result["outcomes"]:
+                timings = outcome.get("timings_ms") or {}
+                render_ms = timings.get("render", 0.0) + timings.get("validate", 0.0)
+                rows.append(DemoRow(outcome["source_key"], outcome["page_key"] or "-",
+                                    outcome["page_bytes"], round(render_ms, 1),
+                                    _status(outcome)))
+        pages = backend.mirror_site(out)
+        _print_table(rows, stream)
+        print(f"\nsite bucket mirrored into {out}/ ({len(pages)} page(s)):", file=stream)
+        for page in pages:
+            print(f"  {out / page}", file=stream)
+
+        victim = delete or files[0].name
+        key = f"articles/{victim}"
+        result = backend.invoke(backend.delete_source(key))
+        outcome = result["outcomes"][0]
+        page_key = outcome["page_key"]
+        backend.mirror_site(out)
+        gone = page_key and not (out / page_key).exists()
+        still_listed = page_key and _exists(s3, backend.names.site_bucket, page_key)
+        print(f"\ndeleted {key}: {outcome['action']} {page_key or ''}; page in bucket: "
+              f"{'yes' if still_listed else 'no'}; in {out}/: {'no' if gone else 'yes'}",
+              file=stream)
+        manifest = backend.client("dynamodb").get_item(
+            TableName=backend.names.manifest_table, Key={"source_key": {"S": key}})
+        status = manifest.get("Item", {}).get("status", {}).get("S", "-")
+        print(f"manifest record for {key}: status {status}", file=stream)
+    return rows
+
+
+def _exists(s3, bucket: str, key: str) -> bool:
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except s3.exceptions.ClientError:
+        return False
+    return True
+
+
+def _print_table(rows: list[DemoRow], stream: TextIO) -> None:
+    headers = ("source key", "page key", "bytes", "render ms", "status")
+    cells = [(r.source_key, r.page_key, f"{r.page_bytes:,}", f"{r.render_ms:.1f}", r.status)
+             for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    print("\n" + line, file=stream)
+    print("  ".join("-" * w for w in widths), file=stream)
+    for c in cells:
+        print("  ".join(v.rjust(w) if i in (2, 3) else v.ljust(w)
+                        for i, (v, w) in enumerate(zip(c, widths, strict=True))), file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``amp-render demo [--articles DIR] [--site FILE] [--out DIR]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="amp-render demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=Path, default=Path("events/articles"))
+    parser.add_argument("--site", type=Path, default=Path("events/site.json"))
+    parser.add_argument("--out", type=Path, default=Path("build/site"))
+    parser.add_argument("--delete", help="file name of the article to delete at the end")
+    args = parser.parse_args(argv)
+    rows = run_demo(args.articles, args.site if args.site.exists() else None, args.out,
+                    delete=args.delete)
+    return 1 if any(r.status.startswith("FAILED") for r in rows) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""``amp-render serve``: preview the mirrored site (``build/site/``) as CloudFront would serve it.
+
+A loopback HTTP server (stdlib ``http.server``) over the folder ``make demo`` mirrors the site
+bucket into, with the same URL mapping as the template's CloudFront Function: ``/x/`` and ``/x``
+(no extension) serve ``/x/index.html``, and a missing page is a 404. Pages are served with the
+``Content-Type`` the function stores them with.
+
+Example::
+
+    make demo && .venv/bin/amp-render serve
+    # open http://127.0.0.1:8000/met-gets-extension-to-palantir-ai-project/
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from amp_publisher.aws.storage import PAGE_CONTENT_TYPE
+
+__all__ = ["rewrite_uri", "make_server", "serve"]
+
+
+def rewrite_uri(uri: str) -> str:
+    """The CloudFront Function's mapping (template.yaml ``IndexRewriteFunction``).
+
+    >>> rewrite_uri("/slug/"), rewrite_uri("/slug"), rewrite_uri("/robots.txt")
+    ('/slug/index.html', '/slug/index.html', '/robots.txt')
+    """
+    path, _, query = uri.partition("?")
+    if path.endswith("/"):
+        path += "index.html"
+    elif "." not in posixpath.basename(path):
+        path += "/index.html"
+    return path + (f"?{query}" if query else "")
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".html": PAGE_CONTENT_TYPE}
+
+    def translate_path(self, path: str) -> str:
+        return super().translate_path(rewrite_uri(path))
+
+    def list_directory(self, path):  # CloudFront with OAC and ListBucket: a 404, no listing
+        self.send_error(404, "Not Found")
+        return None
+
+    def log_message(self, format: str, *args) -> None:  # one short line per request
+        print(f"{self.address_string()} {format % args}")
+
+
+def make_server(root: Path, port: int = 8000, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """A server for ``root`` on ``host:port`` (port 0: a free one); call ``serve_forever()``."""
+    handler = functools.partial(_Handler, directory=str(root))
+    return ThreadingHTTPServer((host, port), handler)
+
+
+def serve(root: Path, port: int = 8000) -> int:
+    """Serve ``root`` until interrupted; returns the exit status."""
+    if not root.is_dir():
+        print(f"{root} does not exist: run 'make demo' (or amp-render render -o {root}/) first")
+        return 2
+    server = make_server(root, port)
+    host, bound = server.server_address[:2]
+    pages = sorted(p.parent.relative_to(root).as_posix() for p in root.rglob("index.html"))
+    print(f"serving {root}/ at http://{host}:{bound}/ (Ctrl-C to stop)")
+    for page in pages:
+        print(f"  http://{host}:{bound}/{page}/")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

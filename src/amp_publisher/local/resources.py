@@ -1,0 +1,86 @@
+"""Names of the AWS resources ``template.yaml`` creates, in the one Python place that knows them.
+
+``template.yaml`` gives the buckets, the manifest table and the failed-events queue explicit names
+built from the stack name and the account id, and builds every IAM ARN from the same strings
+(never from ``!Ref`` of a bucket, which would close the SAM circular dependency between a bucket's
+notification, the function and the function's policy). The embedded local backend creates
+resources with the names this module gives for stack ``amp-publisher`` and moto's default account,
+so the sample events in ``events/`` (bucket ``amp-publisher-source-123456789012``) and a deployed
+stack agree. ``tests/test_resources.py`` parses ``template.yaml`` and checks that the patterns here
+and there are the same.
+
+Example:
+    >>> names = resource_names()
+    >>> names.source_bucket, names.site_bucket
+    ('amp-publisher-source-123456789012', 'amp-publisher-site-123456789012')
+    >>> names.manifest_table, names.failed_events_queue
+    ('amp-publisher-manifest', 'amp-publisher-failed-events')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_ACCOUNT", "DEFAULT_STACK", "ResourceNames", "resource_names"]
+
+#: The stack name the README's ``sam deploy`` uses and the local backend pretends to be.
+DEFAULT_STACK = "amp-publisher"
+#: moto's default account id (what ``sts get-caller-identity`` answers on the embedded backend).
+DEFAULT_ACCOUNT = "123456789012"
+
+# CloudFormation stack names: a letter, then letters, digits and hyphens. Bucket names also
+# need lower case and at most 63 characters (S3 bucket naming rules), checked on the result.
+_STACK_NAME = re.compile(r"[a-z][a-z0-9-]*")
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_MAX_BUCKET_NAME = 63
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    """The physical names of one stack's resources (template.yaml logical id in brackets).
+
+    Attributes:
+        source_bucket: ``<stack>-source-<account>`` (SourceBucket), where articles are uploaded.
+        site_bucket: ``<stack>-site-<account>`` (SiteBucket), where pages are written.
+        manifest_table: ``<stack>-manifest`` (ManifestTable), DynamoDB, key ``source_key``.
+        failed_events_queue: ``<stack>-failed-events`` (FailedEventsQueue), an SQS queue name
+            (not its URL).
+    """
+
+    source_bucket: str
+    site_bucket: str
+    manifest_table: str
+    failed_events_queue: str
+
+
+def resource_names(stack: str = DEFAULT_STACK, account: str = DEFAULT_ACCOUNT) -> ResourceNames:
+    """Return the names ``template.yaml`` gives the resources of stack ``stack`` in ``account``.
+
+    Args:
+        stack: the CloudFormation stack name; lower case, because it is part of bucket names.
+        account: the 12-digit AWS account id.
+
+    Raises:
+        ValueError: ``stack`` or ``account`` cannot form valid names (upper case, bad characters,
+            or a bucket name longer than 63 characters).
+    """
+    if not _STACK_NAME.fullmatch(stack):
+        raise ValueError(
+            f"stack name {stack!r} cannot name S3 buckets: use a lower-case letter followed by "
+            "lower-case letters, digits and hyphens"
+        )
+    if not _ACCOUNT_ID.fullmatch(account):
+        raise ValueError(f"account id {account!r} is not 12 digits")
+    names = ResourceNames(
+        source_bucket=f"{stack}-source-{account}",
+        site_bucket=f"{stack}-site-{account}",
+        manifest_table=f"{stack}-manifest",
+        failed_events_queue=f"{stack}-failed-events",
+    )
+    if len(names.source_bucket) > _MAX_BUCKET_NAME:
+        raise ValueError(
+            f"stack name {stack!r} is too long: bucket name {names.source_bucket!r} exceeds "
+            f"{_MAX_BUCKET_NAME} characters"
+        )
+    return names
