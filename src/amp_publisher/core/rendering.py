@@ -3,8 +3,8 @@
 :func:`render` is the pure core's entry point: no AWS, no network unless an image-size resolver
 that does I/O is passed in. The body is turned into AMP markup (blocks here; HTML and Markdown
 through :mod:`amp_publisher.core.conversion`), then the theme lays out the page with the required
-AMP markup, the SEO metadata (title, description, canonical, NewsArticle JSON-LD, Open Graph, Twitter
-card) and exactly the extension scripts the body uses.
+AMP markup, the SEO metadata (title, description, canonical, NewsArticle JSON-LD, Open Graph,
+Twitter card) and exactly the extension scripts the body uses.
 
 One compiled Jinja2 environment per theme and process (a Lambda container renders many events).
 Autoescaping is on for every template whatever its file extension, and undefined variables raise.
