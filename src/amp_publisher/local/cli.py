@@ -41,12 +41,12 @@ def _printable(text: str) -> str:
                    for c in text)
 
 
-<<<<<<< HEAD
 def _format_choices() -> list[str]:
     from amp_publisher.core.adapters import format_names
 
     return [*format_names(), "html-page"]
-=======
+
+
 def _read_json(path: Path, what: str):
     """The JSON document in ``path``; :class:`CommandError` naming the file when it cannot be
     read or parsed."""
@@ -61,7 +61,6 @@ def _read_json(path: Path, what: str):
     except json.JSONDecodeError as exc:
         raise CommandError(f"{what} {path}: not JSON: {exc.msg} at line {exc.lineno} "
                            f"column {exc.colno}") from None
->>>>>>> main
 
 
 def _load_site(path: Path | None):
