@@ -41,6 +41,12 @@ def _printable(text: str) -> str:
                    for c in text)
 
 
+def _format_choices() -> list[str]:
+    from amp_publisher.core.adapters import format_names
+
+    return [*format_names(), "html-page"]
+
+
 def _read_json(path: Path, what: str):
     """The JSON document in ``path``; :class:`CommandError` naming the file when it cannot be
     read or parsed."""
@@ -96,51 +102,88 @@ def _print_report(report, stream) -> None:
         print(line, file=stream)
 
 
+def _explain(adapted, path: Path, stream) -> None:
+    """``--explain``: which adapter matched and why, per item, and what each left out."""
+    from amp_publisher.core.adapters import FORMATS
+
+    fmt = FORMATS.get(adapted.shape)
+    label = f" ({fmt.label})" if fmt else ""
+    print(f"{path}: format {adapted.shape}{label}: {_printable(adapted.reason)}", file=stream)
+    if adapted.collection:
+        total = len(adapted.items) + len(adapted.skipped) + len(adapted.failed)
+        print(f"  a collection of {total} item(s): {len(adapted.items)} article(s), "
+              f"{len(adapted.skipped)} skipped, {len(adapted.failed)} failed", file=stream)
+        for item in adapted.items:
+            print(f"  {item.path}: {item.format}: {_printable(item.reason)}", file=stream)
+    for skipped in adapted.skipped:
+        print(f"  {skipped.path}: skipped: {_printable(skipped.reason)}", file=stream)
+    for note in adapted.notes:
+        print(f"  {note.path}: note: {_printable(note.message)}", file=stream)
+
+
 def _cmd_render(args: argparse.Namespace) -> int:
-    from amp_publisher.core.adapters import articles_from_document
+    import datetime as dt
+
     from amp_publisher.core.amp.validator import validate
     from amp_publisher.core.errors import ArticleError
     from amp_publisher.core.models import parse_article
     from amp_publisher.core.rendering import render
-    from amp_publisher.core.source import decode_json
+    from amp_publisher.core.source import adapt_source
 
     path: Path = args.article
     key = path.as_posix()
     site = _load_site(args.site)
     try:
         raw = path.read_bytes()
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
     except OSError as exc:
         print(f"{path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
         return 2
     try:
-        documents = articles_from_document(decode_json(raw, key=key), source_key=key)
-        articles = [parse_article(doc) for doc in documents]
+        adapted = adapt_source(raw, key=key, format=args.format,
+                               fallback_published=modified.replace(microsecond=0).isoformat(),
+                               base_url=site.base_url, language_hint=site.language)
     except ArticleError as exc:
         print(f"{path}: {exc.code}: {_printable(str(exc))}", file=sys.stderr)
         return 2
+    if args.explain:
+        _explain(adapted, path, sys.stderr)
+    status = 0
+    for failure in adapted.failed:
+        print(f"{path}: {failure.path}: {failure.error.code}: {_printable(str(failure.error))}",
+              file=sys.stderr)
+        status = 2
+    articles = []
+    for item in adapted.items:
+        try:
+            articles.append((item.path, parse_article(item.article)))
+        except ArticleError as exc:
+            where = f"{item.path}: " if adapted.collection else ""
+            print(f"{path}: {where}{exc.code}: {_printable(str(exc))}", file=sys.stderr)
+            status = 2
     if not articles:
-        print(f"{path}: no publishable article in this file", file=sys.stderr)
+        if status == 0:
+            print(f"{path}: no publishable article in this file", file=sys.stderr)
         return 2
     image_sizes = None
     if not args.no_image_probe:
         from amp_publisher.core.image_sizes import ProbingImageSizeResolver
 
         image_sizes = ProbingImageSizeResolver(base_url=site.base_url)
-    status = 0
-    for index, article in enumerate(articles):
+    for item_path, article in articles:
         try:
             page = render(article, site, source_key=key, image_sizes=image_sizes)
         except ArticleError as exc:
-            print(f"{path}[{index}]: {exc.code}: {_printable(str(exc))}", file=sys.stderr)
+            print(f"{path}: {item_path}: {exc.code}: {_printable(str(exc))}", file=sys.stderr)
             status = 2
             continue
         result = validate(page.html)
-        label = f"{path}" if len(articles) == 1 else f"{path}[{index}] ({page.slug})"
+        label = f"{path}" if not adapted.collection else f"{path}: {item_path} ({page.slug})"
         if args.output is None:
             sys.stdout.write(page.html)
         else:
             target = Path(args.output)
-            if len(articles) > 1 or target.is_dir() or args.output.endswith(("/", "\\")):
+            if adapted.collection or target.is_dir() or args.output.endswith(("/", "\\")):
                 target = target / page.slug / "index.html"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(page.html, encoding="utf-8")
@@ -327,8 +370,15 @@ def _run(argv: list[str]) -> int:
     parser.add_argument("--version", action="version", version=f"amp-render {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("render", help="render one article JSON file (no AWS)")
+    p = sub.add_parser("render", help="render one article file: JSON of any supported format, "
+                                      "or an HTML page (no AWS)")
     p.add_argument("article", type=Path)
+    p.add_argument("--explain", action="store_true",
+                   help="say which input format matched and why, item by item, and what the "
+                        "adapter left out")
+    p.add_argument("--format", choices=_format_choices(), metavar="FORMAT",
+                   help="read the file as this format instead of recognising it "
+                        "(see docs/input-formats.md)")
     p.add_argument("--site", type=Path, help="site configuration JSON (default: environment)")
     p.add_argument("-o", "--output",
                    help="output file, or folder for <slug>/index.html (default: stdout)")
