@@ -7,7 +7,9 @@ Applied by the style step (:mod:`~amp_publisher.core.conversion.styles`) to ever
 * ``width: <length>`` with an absolute length (``px``, ``pt``, ``pc``, ``cm``, ``mm``, ``in``,
   ``q``, ``em``, ``rem``) becomes ``max-width: <length>``: the box keeps the author's width on a
   wide screen and shrinks on a phone (a ``figure`` of ``width:840px`` made pages 858 px wide).
-  ``min-width`` of such a length is dropped (it can only force overflow); ``height`` and
+  ``min-width`` of such a length is dropped (it can only force overflow), and so are
+  horizontal margins and paddings of such a length (Blogger's ``margin-left:1em`` on the link
+  around a full-width image pushes it past the edge; ``auto`` centring stays); ``height`` and
   ``min-height`` of such a length are dropped (text re-wraps on a narrow screen and a fixed
   height clips it or leaves a gap). Percentages, ``vw``, ``auto`` and ``calc()`` stay.
 * :data:`THEME_PROPERTIES` (fonts, sizes, line height, paragraph margins: what a theme sets for
@@ -126,7 +128,8 @@ def fit_declarations(css: str) -> tuple[str, list[str]]:
         if name == "width" and absolute:
             kept.append(f"max-width:{value}")
             notes.append(f"width:{value} became max-width (mobile fit)")
-        elif name in ("min-width", "height", "min-height") and absolute:
+        elif name in ("min-width", "height", "min-height", "margin-left", "margin-right",
+                      "padding-left", "padding-right") and absolute:
             notes.append(f"{name}:{value} removed (mobile fit)")
         elif name in THEME_PROPERTIES or (name == "font-size"
                                           and _FIXED_FONT_SIZE.match(compact)):
