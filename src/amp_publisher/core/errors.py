@@ -104,6 +104,14 @@ class UnsupportedShapeError(ArticleError):
     code = "unsupported_shape"
 
 
+class AmbiguousShapeError(UnsupportedShapeError):
+    """More than one input adapter recognises the document; the message names the candidates
+    and why each matched. ``amp-render render --format NAME`` (or the item's own markers)
+    decides; the function never guesses between two readings of one document."""
+
+    code = "ambiguous_shape"
+
+
 class ConversionError(ArticleError):
     """The article body cannot be converted into valid AMP markup."""
 

@@ -306,6 +306,9 @@ class Article(_Model):
     section: str | None = None
     tags: list[str] = []
     language: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] | None = None
+    #: Text direction of the page (HTML ``dir``: ``ltr``, ``rtl``, ``auto``); absent: the
+    #: browser's default (left to right).
+    dir: Literal["ltr", "rtl", "auto"] | None = None
     published: When
     updated: When | None = None
     authors: list[Author] = []

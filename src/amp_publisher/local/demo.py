@@ -67,7 +67,8 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
     _quiet_powertools()
     files = sorted(articles.glob("*.json"))
     if not files:
-        raise FileNotFoundError(f"no article JSON files in {articles}")
+        raise FileNotFoundError(2, "no article JSON files there (run from the repository root "
+                                "or pass --articles DIR); nothing was uploaded", str(articles))
     rows: list[DemoRow] = []
     with EmbeddedBackend() as backend:
         print(f"embedded backend: moto server at {backend.endpoint_url}", file=stream)
