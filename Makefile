@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 # The official validator test pairs; users may point this at an amphtml checkout.
 AMP_VALIDATOR_TESTDATA ?= third_party/amp-spec/tests
 
-.PHONY: help venv demo test unit lint lint-template rules rules-check conformance layer bench clean
+.PHONY: help venv demo test sam-local unit lint lint-template rules rules-check conformance layer bench clean sam
 
 help:
 	@echo "make demo         set up, start the embedded backend, publish events/articles/*.json"
@@ -17,6 +17,8 @@ help:
 	@echo "make rules        regenerate src/amp_publisher/core/amp/rules data from third_party/amp-spec"
 	@echo "make layer        build the Lambda dependency layer for python3.12 / x86_64 into build/layer"
 	@echo "make bench        benchmarks (not part of make test)"
+	@echo "make sam          install the AWS SAM CLI into .venv-sam (then .venv-sam/bin/sam build)"
+	@echo "make sam-local    sam local invoke RenderFunction against the embedded backend (EVENT=events/<name>.json; needs Docker)"
 
 # html5-parser first, built against the libxml2 inside lxml's wheel (layers/build_html5_parser.py
 # says why), so that installing the package finds it satisfied instead of building it plainly.
@@ -62,6 +64,11 @@ $(SAM_STAMP):
 	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'aws-sam-cli==$(SAM_CLI_VERSION)'
 	@touch $@
 
+# The SAM CLI the README's deploy commands call as .venv-sam/bin/sam.
+sam: $(SAM_STAMP)
+	@$(SAM_VENV)/bin/sam --version
+	@echo "deploy with: $(SAM_VENV)/bin/sam build && $(SAM_VENV)/bin/sam deploy --guided"
+
 lint-template: $(STAMP) $(SAM_STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --template-file template.yaml --lint
@@ -100,6 +107,12 @@ conformance: $(STAMP)
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# `sam local invoke RenderFunction -e $(EVENT)` against the embedded backend, checked
+# (docs/sam-local.md). Needs Docker; builds a stand-in Lambda image where none can be pulled.
+EVENT ?= events/s3-put-reference.json
+sam-local: $(STAMP) $(SAM_STAMP)
+	$(PY) tools/sam_local/run.py $(EVENT)
 
 clean:
 	rm -rf build .pytest_cache .hypothesis .aws-sam
