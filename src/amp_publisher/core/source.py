@@ -132,8 +132,9 @@ def adapt_source(raw: bytes, *, key: str, format: str | None = None,
     from amp_publisher.core.adapters._common import MappingContext
     from amp_publisher.core.adapters.html_page import article_from_page, looks_like_html
 
-    is_page = format == "html-page" or (format is None and (
-        key.lower().endswith(HTML_SUFFIXES) or looks_like_html(raw)))
+    is_page = format == "html-page" or (format is None and not key.lower().endswith(".json")
+                                        and (key.lower().endswith(HTML_SUFFIXES)
+                                             or looks_like_html(raw)))
     if not is_page:
         return _adapted_json(raw, key, format, fallback_published, base_url)
     if not html_pages:
