@@ -20,9 +20,13 @@ help:
 	@echo "make sam          install the AWS SAM CLI into .venv-sam (then .venv-sam/bin/sam build)"
 	@echo "make sam-local    sam local invoke RenderFunction against the embedded backend (EVENT=events/<name>.json; needs Docker)"
 
-$(STAMP): pyproject.toml
+# html5-parser first, built against the libxml2 inside lxml's wheel (layers/build_html5_parser.py
+# says why), so that installing the package finds it satisfied instead of building it plainly.
+$(STAMP): pyproject.toml layers/requirements.txt layers/build_html5_parser.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "$$(grep '^lxml==' layers/requirements.txt)"
+	$(PY) layers/build_html5_parser.py --python $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
@@ -75,7 +79,8 @@ lint-template: $(STAMP) $(SAM_STAMP)
 LAYER_LIMIT := 262144000
 layer: $(STAMP)
 	rm -rf build/layer build/dependency-layer.zip
-	$(MAKE) -C layers build-DependencyLayer ARTIFACTS_DIR=$(CURDIR)/build/layer PIP="$(CURDIR)/$(PY) -m pip"
+	$(MAKE) -C layers build-DependencyLayer ARTIFACTS_DIR=$(CURDIR)/build/layer PIP="$(CURDIR)/$(PY) -m pip" \
+		PYTHON312="$(SAM_PYTHON)"
 	cd build/layer && $(CURDIR)/$(PY) -m zipfile -c ../dependency-layer.zip python
 	@unzipped=$$(du -sb build/layer/python | cut -f1); zipped=$$(stat -c %s build/dependency-layer.zip); \
 	echo "build/dependency-layer.zip: $$zipped bytes zipped, $$unzipped bytes unzipped (limit $(LAYER_LIMIT))"; \

@@ -15,7 +15,8 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
 ``renderer_version``,             package version and ISO 8601 UTC time of the render
 ``rendered_at``
 ``site_fingerprint``              hash of the site configuration the page was rendered with
-``status``                        ``published`` | ``failed`` | ``deleted``
+``status``                        ``published`` | ``failed`` | ``deleted`` | ``unpublished``
+``unpublished_reason``            why an existing source is not public (status ``unpublished``)
 ``error``                         the last permanent error: map of code, message, path, and
                                   the source version it concerns; removed by a good render
 ``report``, ``report_count``      conversion report summary (first 50 lines) and entry count
@@ -85,13 +86,15 @@ from amp_publisher.aws import storage
 from amp_publisher.core.errors import LeaseLostError, SlugConflictError
 
 __all__ = ["ManifestTable", "SLUG_INDEX", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
-           "CLAIM_PREFIX", "ITEM_SEPARATOR", "claim_key", "item_key", "slug_of_page_key",
-           "newer_sequencer"]
+           "STATUS_UNPUBLISHED", "CLAIM_PREFIX", "ITEM_SEPARATOR", "claim_key", "item_key",
+           "slug_of_page_key", "newer_sequencer"]
 
 SLUG_INDEX = "slug-index"
 STATUS_PUBLISHED = "published"
 STATUS_FAILED = "failed"
 STATUS_DELETED = "deleted"
+#: The source exists but says it is not public (a draft, a private post): its page was taken down.
+STATUS_UNPUBLISHED = "unpublished"
 #: Partition-key prefix of slug claim items. A source key never starts with it (source keys
 #: start with ``SOURCE_PREFIX``, ``articles/`` by default).
 CLAIM_PREFIX = "slug#"
@@ -367,7 +370,7 @@ class ManifestTable:
         on the lease."""
         sets = {k: v for k, v in fields.items() if v is not None}
         sets.update(status=STATUS_PUBLISHED, rendered_at=fields.get("rendered_at") or now_iso())
-        removes = ("error", "deleted_at", "failed_at",
+        removes = ("error", "deleted_at", "failed_at", "unpublished_at", "unpublished_reason",
                    *(k for k, v in fields.items() if v is None))
         self._update(source_key, token, sets, removes, release=release,
                      add={"invalidation_pending": pending} if pending else None)
@@ -417,6 +420,14 @@ class ManifestTable:
     def delete_item_record(self, source_key: str, path: str) -> None:
         """Remove the item record of ``path`` (an item the collection no longer holds)."""
         self._client.delete_item(TableName=self.name, Key=self._key(item_key(source_key, path)))
+    def commit_unpublished(self, source_key: str, token: str, reason: str,
+                           facts: dict[str, Any], *, release: bool = True) -> None:
+        """Record that the source exists but is not public (a draft, a private post) and its
+        pages were taken down: status ``unpublished``, ``unpublished_reason``, the source facts
+        it concerns."""
+        sets = {"status": STATUS_UNPUBLISHED, "unpublished_at": now_iso(),
+                "unpublished_reason": reason, **{k: v for k, v in facts.items() if v is not None}}
+        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, "error"), release=release)
 
     def note_sequencer(self, source_key: str, token: str, sequencer: str, *,
                        release: bool = True) -> None:

@@ -74,6 +74,7 @@ from amp_publisher.aws.manifest import (
     CLAIM_PREFIX,
     STATUS_FAILED,
     STATUS_PUBLISHED,
+    STATUS_UNPUBLISHED,
     ManifestTable,
     newer_sequencer,
     now_iso,
@@ -81,6 +82,7 @@ from amp_publisher.aws.manifest import (
 from amp_publisher.core.errors import (
     AmpValidationError,
     ArticleError,
+    NotPublishedError,
     RenderCrashError,
     SlugConflictError,
     SourceBusyError,
@@ -119,7 +121,8 @@ class Outcome:
 
     Attributes:
         source_key: the decoded source key.
-        action: ``published`` (page written), ``unpublished`` (page deleted), ``unchanged``
+        action: ``published`` (page written), ``unpublished`` (page deleted: the source is
+            gone, or says it is not public, see ``reason``), ``unchanged``
             (nothing to do: the page already matches, or an absent source with no page),
             ``skipped`` (a duplicate of the event last processed), ``ignored`` (not an
             article key), ``failed`` (permanent input error, recorded; the previous page kept).
@@ -133,6 +136,7 @@ class Outcome:
         pages: for a collection, every page written (``page_key`` is the first).
         item_failures: for a collection, ``(item path, error)`` of each item that failed
             alone (recorded on its item record; the others published).
+        reason: why a source that exists was not published (a draft, a private post).
     """
 
     source_key: str
@@ -146,6 +150,7 @@ class Outcome:
     removed_pages: tuple[str, ...] = ()
     pages: tuple[str, ...] = ()
     item_failures: tuple[tuple[str, ArticleError], ...] = ()
+    reason: str | None = None
 
 
 def _url_safe(value: str) -> str:
@@ -369,6 +374,10 @@ class Publisher:
                 timings["read"] = _ms(started)
                 return self._publish(record, token, current, source, site, fingerprint,
                                      sequencer, leased_at, started, timings, invalidations)
+            except NotPublishedError as exc:  # a takedown, not a failure
+                timings.setdefault("read", _ms(started))
+                return self._withdraw(key, token, current, exc.message, facts, sequencer,
+                                      started, timings, invalidations)
             except ArticleError as exc:
                 exc.with_key(exc.key or key)
                 self._fail(key, token, current, exc, facts, sequencer, invalidations)
@@ -400,17 +409,26 @@ class Publisher:
                  sequencer: str | None, leased_at: float, started: float,
                  timings: dict[str, float], invalidations: InvalidationBatch) -> Outcome:
         from amp_publisher.core.models import parse_article
+        from amp_publisher.core.source import load_article
 
         key = record.key
         t0 = time.perf_counter()
         with _core_faults_are_permanent(key):
-            adapted = self._adapt(source, site, key)
-        if adapted.collection:
+            try:
+                adapted = self._adapt(source, site, key)
+            except UnsupportedShapeError:
+                adapted = None  # load_article gives the answer (an unfinished draft is one)
+        if adapted is not None and adapted.collection:
             return self._publish_collection(record, token, current, source, site, fingerprint,
                                             sequencer, leased_at, started, timings,
                                             invalidations, adapted, t0)
         with _core_faults_are_permanent(key):
-            article = parse_article(_single_item(adapted, key))
+            if adapted is not None and adapted.shape == "html-page":
+                article = parse_article(adapted.items[0].article)
+            else:  # one JSON item: drafts and private posts are takedowns (NotPublishedError)
+                article = load_article(source.body, key=key,
+                                       fallback_published=source.last_modified,
+                                       base_url=site.base_url)
         page, timings_render = self._render_checked(article, site, key)
         timings.update(timings_render)
         target = page_key(page.slug, site.output_prefix)
@@ -640,6 +658,26 @@ class Publisher:
             self.manifest.release_page(key, token, page, owned=owned, pending=pending)
         return tuple(removed)
 
+    def _withdraw(self, key: str, token: str, current: dict[str, Any], reason: str,
+                  facts: dict[str, Any], sequencer: str | None, started: float,
+                  timings: dict[str, float], invalidations: InvalidationBatch) -> Outcome:
+        """The source exists but is not public: take every page of it down (and invalidate
+        them), record status ``unpublished`` with the reason. Private content must not stay
+        online, so this is not a failure that keeps the last good page."""
+        t0 = time.perf_counter()
+        removed = self._remove_pages(key, token, set(current.get("page_keys") or ()),
+                                     invalidations)
+        timings["write"] = _ms(t0)
+        if (current.get("status") == STATUS_UNPUBLISHED and not removed
+                and current.get("source_etag") == facts.get("source_etag")):
+            self._release(key, token, current)
+        else:
+            self.manifest.commit_unpublished(key, token, reason,
+                                             {**facts, "sequencer": sequencer})
+        return Outcome(key, "unpublished" if removed else "unchanged",
+                       page_key=removed[0] if removed else None,
+                       timings_ms=_since(started, timings), removed_pages=removed, reason=reason)
+
     def _unpublish(self, key: str, token: str, current: dict[str, Any], sequencer: str | None,
                    started: float, timings: dict[str, float],
                    invalidations: InvalidationBatch) -> Outcome:
@@ -656,17 +694,6 @@ class Publisher:
         action: Action = "unpublished" if removed else "unchanged"
         return Outcome(key, action, page_key=removed[0] if removed else None,
                        timings_ms=_since(started, timings), removed_pages=removed)
-
-
-def _single_item(adapted: Any, key: str) -> dict[str, Any]:
-    """The one article of a single-item document (a skipped one says why)."""
-    if adapted.items:
-        return adapted.items[0].article
-    reason = adapted.skipped[0] if adapted.skipped else None
-    raise UnsupportedShapeError(
-        f"{key} holds no publishable post" + (f": {reason.path}: {reason.reason}" if reason
-                                              else ""), path=reason.path if reason else "$",
-        key=key)
 
 
 def _is_duplicate(record: SourceRecord, current: dict[str, Any] | None) -> bool:
@@ -688,7 +715,7 @@ def _core_faults_are_permanent(key: str):
     forever."""
     try:
         yield
-    except ArticleError:
+    except (ArticleError, NotPublishedError):
         raise
     except Exception as exc:  # noqa: BLE001 - the point is to catch what nobody expected
         raise RenderCrashError(

@@ -316,6 +316,9 @@ class Article(_Model):
     body: Annotated[list[Block], Field(min_length=1)] | None = None
     body_html: str | None = None
     body_markdown: str | None = None
+    #: ``draft`` takes the page down (a takedown, not an error): see
+    #: :class:`~amp_publisher.core.errors.NotPublishedError`.
+    status: Literal["published", "draft"] = "published"
 
     @field_validator("schema_version")
     @classmethod

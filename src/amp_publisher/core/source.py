@@ -25,6 +25,7 @@ from amp_publisher.core.errors import (
     ArticleError,
     InvalidEncodingError,
     InvalidJSONError,
+    NotPublishedError,
     UnsupportedShapeError,
 )
 from amp_publisher.core.models import Article, parse_article
@@ -59,39 +60,59 @@ def decode_json(raw: bytes, *, key: str) -> Any:
         raise InvalidJSONError(f"{key} is not usable JSON: {exc}", key=key) from None
 
 
-def load_article(raw: bytes, *, key: str) -> Article:
+def load_article(raw: bytes, *, key: str, fallback_published: str | None = None,
+                 base_url: str | None = None) -> Article:
     """Turn one source object's bytes into an article.
 
     Args:
         raw: the object's body.
         key: the (decoded) S3 key, used in messages and stored on errors.
+        fallback_published: ISO date-time for formats that carry no date (the object's
+            Last-Modified); base_url: the site's, for relative canonical URLs.
 
     Raises:
         InvalidEncodingError, InvalidJSONError, SchemaError, UnsupportedShapeError: each an
         :class:`~amp_publisher.core.errors.ArticleError` with ``.key`` set.
+        NotPublishedError: the object says its post is not public (``status: "draft"``, a
+        WordPress or Ghost post that is not published); checked before the contract, so an
+        unfinished draft is still recognised as one.
     """
     data = decode_json(raw, key=key)
     try:
-        return parse_article(_single_document(data, key))
+        return parse_article(_single_document(data, key, fallback_published, base_url))
     except ArticleError as exc:
         raise exc.with_key(key) from None
 
 
-def _single_document(data: Any, key: str) -> Any:
+def _single_document(data: Any, key: str, fallback_published: str | None = None,
+                     base_url: str | None = None) -> Any:
     """The one article the object holds. Native articles pass through; WordPress and Ghost
     shapes go through the input adapters (:mod:`amp_publisher.core.adapters`)."""
+    draft = isinstance(data, dict) and data.get("status") == "draft"
     if isinstance(data, dict) and "headline" in data:
+        if draft:
+            raise NotPublishedError(f"{key} is a draft (status 'draft'): it is not published",
+                                    path="status", key=key)
         return data
     from amp_publisher.core.adapters import adapt_document
 
-    adapted = adapt_document(data, source_key=key)
+    try:
+        adapted = adapt_document(data, source_key=key, fallback_published=fallback_published,
+                                 base_url=base_url)
+    except UnsupportedShapeError:
+        if draft:  # an unfinished native draft (no headline yet) is still a draft
+            raise NotPublishedError(f"{key} is a draft (status 'draft'): it is not published",
+                                    path="status", key=key) from None
+        raise
     if len(adapted.articles) == 1:
         return adapted.articles[0]
     if not adapted.articles and adapted.skipped:
+        # Every skip reason of the adapters is "not public" (a status other than published,
+        # members-only, password-protected): the page must come down, not stay as it was.
         skipped = adapted.skipped[0]
-        raise UnsupportedShapeError(
-            f"{key} holds no publishable post: {skipped.path}: {skipped.reason}",
-            path=skipped.path)
+        raise NotPublishedError(
+            f"{key} holds no public post: {skipped.path}: {skipped.reason}",
+            path=skipped.path, key=key)
     raise UnsupportedShapeError(
         f"{key} holds {len(adapted.articles)} articles ({adapted.shape}); the function "
         "publishes one page per object: upload each post as its own object "
