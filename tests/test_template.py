@@ -32,6 +32,7 @@ FUNCTION_ENV = {
     "SITE_TAGLINE", "SITE_BASE_URL", "SITE_LANGUAGE", "SITE_BADGE", "PUBLISHER_NAME",
     "PUBLISHER_LOGO_URL", "PUBLISHER_LOGO_WIDTH", "PUBLISHER_LOGO_HEIGHT",
     "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_TRACE_DISABLED",
+    "ENDPOINT_URL_OVERRIDE",
 }
 
 # IAM actions that only read; every other action granted to the function is a write.
@@ -285,6 +286,7 @@ def test_function_environment_is_exactly_the_settings_the_code_reads(resources):
     assert env["SITE_CONFIG_KEY"] == "config/site.json"
     assert env["MAX_SOURCE_BYTES"] == str(2 * 1024 * 1024)
     assert env["POWERTOOLS_TRACE_DISABLED"]["Fn::If"] == ["TracingEnabled", "false", "true"]
+    assert env["ENDPOINT_URL_OVERRIDE"] == ""  # local runs only; ignored when empty
 
 
 def test_every_amp_publisher_setting_in_the_template_is_read_somewhere_in_the_package(resources):

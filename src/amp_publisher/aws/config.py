@@ -39,6 +39,10 @@ class Settings:
             the source bucket.
         max_source_bytes: ``MAX_SOURCE_BYTES``, larger objects are refused before download.
         site: the site configuration from the environment (before ``config/site.json``).
+        distribution_id: ``DISTRIBUTION_ID``, the CloudFront distribution whose cached copies
+            of changed paths are invalidated (DESIGN §10); empty turns invalidation off.
+        invalidation_max_paths: ``INVALIDATION_MAX_PATHS`` (30): paths per invalidation
+            before the batch becomes one wildcard (:mod:`amp_publisher.aws.cdn`).
     """
 
     site_bucket: str
@@ -51,6 +55,8 @@ class Settings:
     site_config_key: str = "config/site.json"
     max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
     site: SiteConfig = SiteConfig()
+    distribution_id: str | None = None
+    invalidation_max_paths: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +77,10 @@ class Settings:
                 from None
         if max_bytes <= 0:
             raise ValueError(f"MAX_SOURCE_BYTES must be positive, not {max_bytes}")
+        raw_paths = env.get("INVALIDATION_MAX_PATHS") or "30"
+        if not raw_paths.isdigit() or int(raw_paths) < 1:
+            raise ValueError("INVALIDATION_MAX_PATHS must be a whole number of paths, at least "
+                             f"1, not {raw_paths!r}")
         return cls(
             site_bucket=env["SITE_BUCKET"],
             manifest_table=env["MANIFEST_TABLE"],
@@ -82,4 +92,6 @@ class Settings:
             site_config_key=env.get("SITE_CONFIG_KEY") or "config/site.json",
             max_source_bytes=max_bytes,
             site=SiteConfig.from_env(env),
+            distribution_id=env.get("DISTRIBUTION_ID") or None,
+            invalidation_max_paths=int(raw_paths),
         )

@@ -7,6 +7,11 @@ one warning and propagate, so Lambda retries the event and, after the retries, s
 failed-events queue. SQS batches of S3 events get partial batch failure (Powertools
 ``BatchProcessor``): only the messages that hit a transient fault go back to the queue.
 
+Every invocation collects the site paths its records changed in one
+:class:`~amp_publisher.aws.cdn.InvalidationBatch` and sends it as one CloudFront
+``CreateInvalidation`` at the end (DESIGN §10); a failed invalidation fails the invocation
+(transient), and the retry invalidates the recorded pending paths again.
+
 Powertools Logger and Metrics are set up at import (cheap); the Tracer is created only when
 tracing is on (``POWERTOOLS_TRACE_DISABLED`` not true), because importing the X-Ray SDK costs
 hundreds of milliseconds of cold start, and it never captures responses (the page HTML).
@@ -24,6 +29,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from amp_publisher.aws.events import parse_event
 
 if TYPE_CHECKING:  # loaded by the first event: pydantic and the pipeline stay out of the import
+    from amp_publisher.aws.cdn import InvalidationBatch
     from amp_publisher.aws.config import Settings
     from amp_publisher.aws.pipeline import Outcome, Publisher
 
@@ -102,12 +108,12 @@ def _record_outcome(outcome: Outcome) -> None:
         metrics.add_metric(name="PageDeleted", unit=MetricUnit.Count, value=1)
 
 
-def _process(record: Any, publisher: Publisher) -> Outcome:
+def _process(record: Any, publisher: Publisher, invalidations: InvalidationBatch) -> Outcome:
     """Process one source record with its key on every log line; transient faults are logged
     (one warning with the key) and re-raised for a retry."""
     logger.append_keys(source_key=record.key)
     try:
-        outcome = publisher.process(record)
+        outcome = publisher.process(record, invalidations)
     except Exception as exc:
         logger.warning("transient failure, the event will be retried",
                        extra={"error_type": type(exc).__name__, "error": str(exc)[:500]})
@@ -123,6 +129,27 @@ def _process(record: Any, publisher: Publisher) -> Outcome:
     return outcome
 
 
+def _flush(invalidations: InvalidationBatch, *, failing: bool) -> None:
+    """Send the invocation's one invalidation and log it. When the invocation is already
+    failing, an invalidation error is logged and the original error wins (the retry invalidates
+    the pending paths again)."""
+    try:
+        invalidation = invalidations.flush()
+    except Exception as exc:
+        metrics.add_metric(name="InvalidationFailed", unit=MetricUnit.Count, value=1)
+        logger.warning("invalidation failed, the event will be retried",
+                       extra={"error_type": type(exc).__name__, "error": str(exc)[:500]})
+        if failing:
+            return
+        raise
+    if invalidation is not None:
+        logger.info("invalidation created", extra={
+            "invalidation_id": invalidation.id, "distribution_id": invalidation.distribution_id,
+            "paths": list(invalidation.paths), "created_at": invalidation.created_at})
+        metrics.add_metric(name="InvalidationPaths", unit=MetricUnit.Count,
+                           value=len(invalidation.paths))
+
+
 #: A rebuild batch stops taking keys when the invocation has less than this left (ms): a render
 #: is bounded at 3 s CPU (DESIGN §8), so the key in hand always finishes before the timeout.
 REBUILD_MARGIN_MS = 5_000
@@ -133,7 +160,7 @@ def _time_left(context: Any) -> Any:
     return getter if callable(getter) else None
 
 
-def _dispatch(parsed: Any, publisher: Publisher, context: Any,
+def _dispatch(parsed: Any, publisher: Publisher, context: Any, invalidations: InvalidationBatch,
               outcomes: list[Outcome], rebuilds: list[dict[str, Any]]) -> None:
     """Process the records and rebuild orders of one parsed event or message.
 
@@ -157,7 +184,8 @@ def _dispatch(parsed: Any, publisher: Publisher, context: Any,
             started = rebuild.start_rebuild(publisher, body.get("bucket"),
                                             dry_run=bool(start.get("dry_run")),
                                             reason=str(start.get("reason") or "requested"))
-            logger.info("rebuild started", extra=started.to_dict())
+            if not started.dry_run:
+                logger.info("rebuild started", extra=started.to_dict())
             rebuilds.append(started.to_dict())
     for record in parsed.records:
         if record.kind != "rebuild" and record.key == publisher.settings.site_config_key:
@@ -183,7 +211,22 @@ def _dispatch(parsed: Any, publisher: Publisher, context: Any,
             from amp_publisher.core.errors import TransientError
 
             raise TransientError(f"out of time before {record.key}; the batch comes back")
-        outcomes.append(_process(record, publisher))
+        outcomes.append(_process(record, publisher, invalidations))
+
+
+def _process_all(parsed: Any, publisher: Publisher, context: Any,
+                 rebuilds: list[dict[str, Any]]) -> list[Outcome]:
+    """Process ``parsed`` with one invalidation batch, flushed once at the end, also when a
+    record fails (the pages already changed are invalidated without waiting for the retry)."""
+    invalidations = publisher.invalidation_batch()
+    outcomes: list[Outcome] = []
+    failing = True
+    try:
+        _dispatch(parsed, publisher, context, invalidations, outcomes, rebuilds)
+        failing = False
+    finally:
+        _flush(invalidations, failing=failing)
+    return outcomes
 
 
 def _summary(outcomes: list[Outcome], ignored: list[Any],
@@ -225,6 +268,7 @@ def handle_sqs_batch(event: dict[str, Any], publisher: Publisher | None = None,
     outcomes: list[Outcome] = []
     ignored: list[Any] = []
     rebuilds: list[dict[str, Any]] = []
+    invalidations = publisher.invalidation_batch()
 
     def record_handler(record: Any) -> None:  # Powertools passes the SQSRecord as record=
         message = record
@@ -233,11 +277,14 @@ def handle_sqs_batch(event: dict[str, Any], publisher: Publisher | None = None,
             logger.info("event ignored", extra={"reason": note.reason, "detail": note.detail,
                                                 "message_id": message.message_id})
         ignored.extend(parsed.ignored)
-        _dispatch(parsed, publisher, context, outcomes, rebuilds)
+        _dispatch(parsed, publisher, context, invalidations, outcomes, rebuilds)
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = process_partial_response(event=event, record_handler=record_handler,
                                         processor=processor, context=context)
+    # One invalidation for the whole batch; if it fails, the whole batch is retried (every
+    # message converges; their pending paths are invalidated then).
+    _flush(invalidations, failing=False)
     return {**response, **_summary(outcomes, ignored, rebuilds)}
 
 
@@ -265,9 +312,8 @@ def handle_event(event: dict[str, Any], publisher: Publisher | None = None,
     parsed = parse_event(event)
     for ignored in parsed.ignored:
         logger.info("event ignored", extra={"reason": ignored.reason, "detail": ignored.detail})
-    outcomes: list[Outcome] = []
     rebuilds: list[dict[str, Any]] = []
-    _dispatch(parsed, publisher, context, outcomes, rebuilds)
+    outcomes = _process_all(parsed, publisher, context, rebuilds)
     return _summary(outcomes, parsed.ignored, rebuilds)
 
 

@@ -29,6 +29,11 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
                                   site bucket, written *before* a page is (write-ahead)
 ``lease_token``,                  the lease of the worker processing the key right now
 ``lease_expires_ms``              (epoch milliseconds)
+``invalidation_pending``          string set: page writes and deletes not yet covered by an
+                                  accepted CloudFront invalidation (``<site key>#<token>``,
+                                  :mod:`amp_publisher.aws.cdn`); written with the change itself
+``last_invalidation``             map: ``id``, ``created_at`` (ISO 8601 UTC), ``paths``,
+                                  ``distribution_id`` of the last invalidation covering it
 ================================  ==============================================================
 
 **Rebuild progress** (``source_key`` = ``rebuild#latest``, one item): the latest rebuild's
@@ -291,9 +296,11 @@ class ManifestTable:
                 "another slug (the other article's page is unchanged)", path="slug",
                 key=source_key) from None
 
-    def release_page(self, source_key: str, token: str, page_key: str, *, owned: bool) -> None:
+    def release_page(self, source_key: str, token: str, page_key: str, *, owned: bool,
+                     pending: set[str] | None = None) -> None:
         """After deleting ``page_key`` (when ``owned``: the caller checked the claim is this
-        source's), give up its slug claim, then unlist it from ``page_keys``.
+        source's), give up its slug claim, then unlist it from ``page_keys`` and add the
+        ``pending`` invalidation entries of the delete, in the same request.
 
         Raises:
             LeaseLostError: the lease on ``source_key`` is no longer this worker's.
@@ -305,7 +312,8 @@ class ManifestTable:
                     TableName=self.name, Key=self._key(claim_key(slug_of_page_key(page_key))),
                     ConditionExpression="#o = :k", ExpressionAttributeNames={"#o": "owner"},
                     ExpressionAttributeValues=self._values({":k": source_key}))
-        self._update(source_key, token, {}, delete={"page_keys": {page_key}})
+        self._update(source_key, token, {}, delete={"page_keys": {page_key}},
+                     add={"invalidation_pending": pending} if pending else None)
 
     # -- commits (all conditional on the lease) --------------------------------------------
 
@@ -343,15 +351,17 @@ class ManifestTable:
             raise LeaseLostError(f"the lease on {source_key} was lost") from None
 
     def commit_published(self, source_key: str, token: str, fields: dict[str, Any], *,
-                         release: bool = True) -> None:
+                         release: bool = True, pending: set[str] | None = None) -> None:
         """Record a published page (``fields``: page_key, slug, source facts, ...) and, with
         ``release``, give the lease back in the same request. Clears ``error``; ``None``
-        values remove the attribute. Conditional on the lease."""
+        values remove the attribute; ``pending`` invalidation entries are added. Conditional
+        on the lease."""
         sets = {k: v for k, v in fields.items() if v is not None}
         sets.update(status=STATUS_PUBLISHED, rendered_at=fields.get("rendered_at") or now_iso())
         removes = ("error", "deleted_at", "failed_at",
                    *(k for k, v in fields.items() if v is None))
-        self._update(source_key, token, sets, removes, release=release)
+        self._update(source_key, token, sets, removes, release=release,
+                     add={"invalidation_pending": pending} if pending else None)
 
     def commit_failed(self, source_key: str, token: str, error: dict[str, Any],
                       facts: dict[str, Any], *, release: bool = True) -> None:
@@ -368,6 +378,21 @@ class ManifestTable:
         sets = {"status": STATUS_DELETED, "deleted_at": now_iso(),
                 **{k: v for k, v in facts.items() if v is not None}}
         self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, "error"), release=release)
+
+    def invalidated(self, source_key: str, entries: set[str],
+                    invalidation: dict[str, Any]) -> None:
+        """After CloudFront accepted an invalidation covering ``entries``: remove exactly those
+        ``invalidation_pending`` entries and record ``last_invalidation``. Not conditional on a
+        lease (a set removal of entries unique to one write is safe at any time); a record that
+        no longer exists is left alone."""
+        if not entries:
+            return
+        with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
+            self._client.update_item(
+                TableName=self.name, Key=self._key(source_key),
+                UpdateExpression="SET last_invalidation = :inv DELETE invalidation_pending :e",
+                ConditionExpression="attribute_exists(source_key)",
+                ExpressionAttributeValues=self._values({":inv": invalidation, ":e": entries}))
 
     def note_sequencer(self, source_key: str, token: str, sequencer: str, *,
                        release: bool = True) -> None:

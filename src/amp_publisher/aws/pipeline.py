@@ -42,6 +42,11 @@ sequencers are only comparable between real events of one key, and hand-made or 
 LastModified is recorded but not used to order versions: it has one-second resolution and
 deleting the newest version of an object makes an older one current again, which must publish.
 
+Every page written or deleted is added to the invocation's
+:class:`~amp_publisher.aws.cdn.InvalidationBatch` and recorded as ``invalidation_pending`` in the
+same manifest write that records the change, so an invalidation that fails is retried with the
+event even when the page itself is already current (DESIGN §10).
+
 Permanent input faults (:class:`~amp_publisher.core.errors.ArticleError`) are committed as
 ``failed``
 and returned as a ``failed`` :class:`Outcome`; the last good page stays. Transient faults
@@ -61,6 +66,7 @@ from urllib.parse import quote
 
 from amp_publisher import __version__
 from amp_publisher.aws import storage
+from amp_publisher.aws.cdn import Invalidation, InvalidationBatch, pending_entry
 from amp_publisher.aws.config import Settings
 from amp_publisher.aws.events import SourceRecord
 from amp_publisher.aws.manifest import (
@@ -155,7 +161,7 @@ class Publisher:
 
     Args:
         settings: the deployment settings.
-        s3 / dynamodb: boto3 clients (default: the process-wide lazy ones).
+        s3 / dynamodb / cloudfront: boto3 clients (default: the process-wide lazy ones).
         validate: the publish gate, ``html -> ValidationResult`` (default: the AMP validator).
         image_sizes: image-size resolver passed to the renderer.
         lease_seconds / lease_wait_seconds / write_margin_seconds: see the module constants.
@@ -165,7 +171,8 @@ class Publisher:
     """
 
     def __init__(self, settings: Settings, *, s3: Any = None, dynamodb: Any = None,
-                 validate: Callable[[str], Any] | None = None, image_sizes: Any = None,
+                 cloudfront: Any = None, validate: Callable[[str], Any] | None = None,
+                 image_sizes: Any = None,
                  lease_seconds: float = LEASE_SECONDS,
                  lease_wait_seconds: float = LEASE_WAIT_SECONDS,
                  write_margin_seconds: float = WRITE_MARGIN_SECONDS,
@@ -176,6 +183,7 @@ class Publisher:
             raise ValueError("write_margin_seconds must be at least 0 and below lease_seconds")
         self.settings = settings
         self._s3 = s3
+        self._cloudfront = cloudfront
         self.manifest = ManifestTable(settings.manifest_table, dynamodb)
         self._validate = validate
         self.image_sizes = image_sizes
@@ -192,6 +200,24 @@ class Publisher:
         if self._s3 is None:
             self._s3 = storage.client("s3")
         return self._s3
+
+    def invalidation_batch(self) -> InvalidationBatch:
+        """A new batch for one invocation: pass it to :meth:`process` for each record, then
+        ``flush()`` it once (the handler does). Accepted invalidations clear the records'
+        ``invalidation_pending`` entries and set their ``last_invalidation``."""
+        return InvalidationBatch(self.settings.distribution_id, cloudfront=self._cloudfront,
+                                 max_paths=self.settings.invalidation_max_paths,
+                                 on_flushed=self._invalidated)
+
+    def _invalidated(self, source_key: str, entries: set[str],
+                     invalidation: Invalidation) -> None:
+        self.manifest.invalidated(source_key, entries, invalidation.to_record())
+
+    def _pending(self, token: str, site_keys: set[str] | tuple[str, ...]) -> set[str]:
+        """The manifest entries of changes this worker makes (none without a distribution)."""
+        if not self.settings.distribution_id:
+            return set()
+        return {pending_entry(k, token) for k in site_keys}
 
     #: Seconds a container reuses ``config/site.json`` before reading it again.
     SITE_CONFIG_TTL_S = 60.0
@@ -237,17 +263,29 @@ class Publisher:
 
     # -- the entry point ---------------------------------------------------------------------
 
-    def process(self, record: SourceRecord) -> Outcome:
+    def process(self, record: SourceRecord,
+                invalidations: InvalidationBatch | None = None) -> Outcome:
         """Make the published pages match the current source object of ``record.key``.
+
+        Args:
+            record: the source record of an event.
+            invalidations: the invocation's batch, which the caller flushes once for all its
+                records; ``None``: a batch of its own, flushed before returning.
 
         Returns:
             The :class:`Outcome`; permanent input faults are recorded and returned as
             ``failed``, never raised.
 
         Raises:
-            botocore.exceptions.ClientError, TransientError (SourceBusyError, LeaseLostError):
-            transient faults; the event is retried and converges.
+            botocore.exceptions.ClientError, TransientError (SourceBusyError, LeaseLostError,
+            InvalidationFailedError): transient faults; the event is retried and converges.
         """
+        if invalidations is None:
+            batch = self.invalidation_batch()
+            try:
+                return self.process(record, batch)
+            finally:
+                batch.flush()
         key = record.key
         if (not is_source_key(key, self.settings.source_prefix, self.settings.source_suffix)
                 or key.startswith(CLAIM_PREFIX)):
@@ -258,9 +296,12 @@ class Publisher:
         if acquired is None:
             return Outcome(key, "skipped", timings_ms=_since(started, {}))
         current, leased_at = acquired
+        # Changes an earlier invocation made but could not invalidate: invalidated again now.
+        invalidations.carry(key, current.get("invalidation_pending"))
         try:
             # Every path ends with one request that commits and gives the lease back.
-            return self._process_leased(record, token, current, leased_at, started)
+            return self._process_leased(record, token, current, leased_at, started,
+                                        invalidations)
         except BaseException:
             self._release_quietly(key, token)
             raise
@@ -300,7 +341,8 @@ class Publisher:
             self.manifest.release(key, token)  # keeps the record: it may list a page
 
     def _process_leased(self, record: SourceRecord, token: str, current: dict[str, Any],
-                        leased_at: float, started: float) -> Outcome:
+                        leased_at: float, started: float,
+                        invalidations: InvalidationBatch) -> Outcome:
         key = record.key
         if _is_duplicate(record, current):
             self._release(key, token, current)
@@ -312,7 +354,8 @@ class Publisher:
             head = storage.head_source(record.bucket, key, s3=self.s3)
             if head is None:
                 timings["read"] = _ms(started)
-                return self._unpublish(key, token, current, sequencer, started, timings)
+                return self._unpublish(key, token, current, sequencer, started, timings,
+                                       invalidations)
             facts = {"source_etag": head.etag, "source_version_id": head.version_id,
                      "source_last_modified": head.last_modified}
             try:
@@ -338,11 +381,11 @@ class Publisher:
                     continue
                 timings["read"] = _ms(started)
                 return self._publish(record, token, current, source, site, fingerprint,
-                                     sequencer, leased_at, started, timings)
+                                     sequencer, leased_at, started, timings, invalidations)
             except ArticleError as exc:
                 exc.with_key(exc.key or key)
                 self._fail(key, token, current, exc, {**facts, "fingerprint": fingerprint},
-                           sequencer)
+                           sequencer, invalidations)
                 return Outcome(key, "failed", error=exc, timings_ms=_since(started, timings))
         raise TransientError(f"{key} kept changing while it was read; retry")
 
@@ -369,7 +412,7 @@ class Publisher:
     def _publish(self, record: SourceRecord, token: str, current: dict[str, Any],
                  source: storage.SourceObject, site: SiteConfig, fingerprint: str,
                  sequencer: str | None, leased_at: float, started: float,
-                 timings: dict[str, float]) -> Outcome:
+                 timings: dict[str, float], invalidations: InvalidationBatch) -> Outcome:
         from amp_publisher.core.rendering import render
         from amp_publisher.core.source import load_article
 
@@ -404,9 +447,11 @@ class Publisher:
                                    "source-version-id": source.version_id or "",
                                    "renderer-version": __version__,
                                    "fingerprint": fingerprint})
+        written = self._pending(token, (target,))
+        invalidations.add((target,), source_key=key, entries=written)
         # Pages no longer needed (a slug change, a crash's leftovers) go before the commit, so
         # the commit can give the lease back in the same request.
-        removed = self._remove_pages(key, token, listed - {target})
+        removed = self._remove_pages(key, token, listed - {target}, invalidations)
         if self._before_commit is not None:
             self._before_commit(key)
         report = [_report_line(entry) for entry in page.report]
@@ -427,14 +472,15 @@ class Publisher:
             "page_bytes": page.size_bytes,
             "report": report[:_REPORT_LINES] or None,
             "report_count": len(report),
-        })
+        }, pending=written)
         timings["write"] = _ms(t0)
         return Outcome(key, "published", page_key=target, page_bytes=page.size_bytes,
                        timings_ms=_since(started, timings), report=page.report,
                        warnings=page.warnings, removed_pages=removed)
 
     def _fail(self, key: str, token: str, current: dict[str, Any], exc: ArticleError,
-              facts: dict[str, Any], sequencer: str | None) -> None:
+              facts: dict[str, Any], sequencer: str | None,
+              invalidations: InvalidationBatch) -> None:
         """Commit a permanent failure; the committed page stays, other listed pages go."""
         error = {**exc.to_dict(), "source_etag": facts.get("source_etag"),
                  "source_version_id": facts.get("source_version_id"),
@@ -442,7 +488,8 @@ class Publisher:
         if isinstance(exc, SlugConflictError):  # the claim step listed the page first
             current = self.manifest.get(key) or current
         keep = current.get("page_key") if current.get("status") != "deleted" else None
-        self._remove_pages(key, token, set(current.get("page_keys") or ()) - {keep})
+        self._remove_pages(key, token, set(current.get("page_keys") or ()) - {keep},
+                           invalidations)
         self.manifest.commit_failed(key, token, error, {"sequencer": sequencer})
 
     def _gate(self, html: str) -> Any:
@@ -454,25 +501,31 @@ class Publisher:
 
     # -- unpublish and clean-up --------------------------------------------------------------
 
-    def _remove_pages(self, key: str, token: str, pages: set[str]) -> tuple[str, ...]:
-        """Delete pages this source lists but no longer needs, then release their claims.
-        A page whose slug another source owns is that source's page: only unlisted here."""
+    def _remove_pages(self, key: str, token: str, pages: set[str],
+                      invalidations: InvalidationBatch) -> tuple[str, ...]:
+        """Delete pages this source lists but no longer needs, then release their claims and
+        record the deletes for invalidation. A page whose slug another source owns is that
+        source's page: only unlisted here."""
         from amp_publisher.aws.manifest import slug_of_page_key
 
         removed = []
         for page in sorted(pages):
             owned = self.manifest.owner_of_slug(slug_of_page_key(page)) == key
+            pending: set[str] = set()
             if owned:
                 storage.delete_page(self.settings.site_bucket, page, s3=self.s3)
                 removed.append(page)
-            self.manifest.release_page(key, token, page, owned=owned)
+                pending = self._pending(token, (page,))
+                invalidations.add((page,), source_key=key, entries=pending)
+            self.manifest.release_page(key, token, page, owned=owned, pending=pending)
         return tuple(removed)
 
     def _unpublish(self, key: str, token: str, current: dict[str, Any], sequencer: str | None,
-                   started: float, timings: dict[str, float]) -> Outcome:
+                   started: float, timings: dict[str, float],
+                   invalidations: InvalidationBatch) -> Outcome:
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
-        removed = self._remove_pages(key, token, listed)
+        removed = self._remove_pages(key, token, listed, invalidations)
         timings["write"] = _ms(t0)
         if current.get("status") or listed:
             self.manifest.commit_deleted(key, token, {"sequencer": sequencer})

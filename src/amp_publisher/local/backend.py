@@ -4,7 +4,9 @@ No AWS account and no Docker: :class:`EmbeddedBackend` starts moto's threaded se
 ``127.0.0.1`` (a free port), points boto3 at it through ``AWS_ENDPOINT_URL`` with dummy
 credentials, and creates what the template creates, with the same names
 (:func:`amp_publisher.local.resources.resource_names`): the versioned source bucket, the site
-bucket, the manifest table (key ``source_key``, GSI ``slug-index``) and the failed-events queue.
+bucket, the manifest table (key ``source_key``, GSI ``slug-index``), the failed-events queue and
+the CloudFront distribution in front of the site bucket (moto's CloudFront), so every page change
+is invalidated here as in AWS (``DISTRIBUTION_ID`` is set for the function).
 
 Example (what ``make demo`` and ``amp-render invoke`` do)::
 
@@ -27,7 +29,7 @@ from urllib.parse import quote_plus
 
 from amp_publisher.local.resources import DEFAULT_ACCOUNT, ResourceNames, resource_names
 
-__all__ = ["EmbeddedBackend", "LocalContext", "REGION", "create_resources"]
+__all__ = ["EmbeddedBackend", "LocalContext", "REGION", "create_resources", "create_distribution"]
 
 #: The region the local backend pretends to be in (the sample events say the same).
 REGION = "us-east-1"
@@ -89,6 +91,30 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> 
     return failed
 
 
+def create_distribution(cloudfront: Any, names: ResourceNames) -> str:
+    """Create the template's distribution (origin: the site bucket, default root object
+    ``index.html``, managed CachingOptimized policy) unless one with this origin exists.
+    Idempotent. Returns its id (``DISTRIBUTION_ID``)."""
+    origin = f"{names.site_bucket}.s3.{REGION}.amazonaws.com"
+    listing = cloudfront.list_distributions().get("DistributionList", {})
+    for item in listing.get("Items") or ():
+        if any(o["DomainName"] == origin for o in item["Origins"].get("Items", ())):
+            return item["Id"]
+    response = cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": names.site_bucket,
+        "Comment": f"{names.site_bucket} AMP pages",
+        "Enabled": True,
+        "DefaultRootObject": "index.html",
+        "Origins": {"Quantity": 1, "Items": [{
+            "Id": "SiteBucketOrigin", "DomainName": origin,
+            "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "SiteBucketOrigin", "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6", "Compress": True},
+    })
+    return response["Distribution"]["Id"]
+
+
 class EmbeddedBackend:
     """moto's server on loopback plus the template's resources.
 
@@ -108,6 +134,7 @@ class EmbeddedBackend:
         self._server: Any = None
         self._sequence = itertools.count(1)
         self.endpoint_url = ""
+        self.distribution_id = ""
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -191,6 +218,7 @@ class EmbeddedBackend:
             "FAILED_EVENTS_QUEUE_URL": self.queue_url if self._server else "",
             "RENDER_QUEUE_URL": self.render_queue_url if self._server else "",
             "SOURCE_BUCKET": self.names.source_bucket,
+            "DISTRIBUTION_ID": self.distribution_id,
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
             "SITE_CONFIG_KEY": "config/site.json",
@@ -210,11 +238,24 @@ class EmbeddedBackend:
         return f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.render_queue}"
 
     def create_resources(self) -> None:
-        """Create the buckets, table and queue (idempotent)."""
+        """Create the buckets, table, queue and distribution (idempotent)."""
         url = create_resources(self.client("s3"), self.client("dynamodb"), self.client("sqs"),
                                self.names)
         render = self.client("sqs").get_queue_url(QueueName=self.names.render_queue)["QueueUrl"]
-        self._set_env({"FAILED_EVENTS_QUEUE_URL": url, "RENDER_QUEUE_URL": render})
+        self.distribution_id = create_distribution(self.client("cloudfront"), self.names)
+        self._set_env({"FAILED_EVENTS_QUEUE_URL": url, "RENDER_QUEUE_URL": render,
+                       "DISTRIBUTION_ID": self.distribution_id})
+        self._reset_clients()  # the handler's publisher reads DISTRIBUTION_ID
+
+    def invalidations(self) -> list[dict[str, Any]]:
+        """Every invalidation of the distribution, oldest first: ``Id``, ``CreateTime`` and
+        ``InvalidationBatch`` (its ``Paths``), as ``GetInvalidation`` answers."""
+        cloudfront = self.client("cloudfront")
+        items = cloudfront.list_invalidations(
+            DistributionId=self.distribution_id)["InvalidationList"].get("Items") or []
+        found = [cloudfront.get_invalidation(DistributionId=self.distribution_id,
+                                             Id=item["Id"])["Invalidation"] for item in items]
+        return sorted(found, key=lambda i: i["CreateTime"])
 
     # -- what S3 and Lambda would do -------------------------------------------------------
 
