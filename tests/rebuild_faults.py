@@ -14,8 +14,8 @@ def die_after_commits(count: int) -> None:
     original = Publisher.process
     done = [0]
 
-    def process(self, record):
-        outcome = original(self, record)
+    def process(self, record, *args, **kwargs):
+        outcome = original(self, record, *args, **kwargs)
         if outcome.action == "published":
             done[0] += 1
             if done[0] >= count:
