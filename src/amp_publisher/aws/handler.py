@@ -84,6 +84,8 @@ def _record_outcome(outcome: Outcome) -> None:
     fields = {"source_key": outcome.source_key, "action": outcome.action,
               "page_key": outcome.page_key, "page_bytes": outcome.page_bytes,
               "timings_ms": outcome.timings_ms}
+    if outcome.reason:
+        fields["reason"] = outcome.reason
     if outcome.action == "failed" and outcome.error is not None:
         error = outcome.error
         logger.error("article failed", extra={**fields, "error_code": error.code,

@@ -19,7 +19,8 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
                                   version and the rules revision
                                   (:mod:`amp_publisher.core.fingerprint`); a page whose
                                   fingerprint is not the current one is stale
-``status``                        ``published`` | ``failed`` | ``deleted``
+``status``                        ``published`` | ``failed`` | ``deleted`` | ``unpublished``
+``unpublished_reason``            why an existing source is not public (status ``unpublished``)
 ``error``                         the last permanent error: map of code, message, path, the
                                   source version and the ``fingerprint`` it concerns; removed
                                   by a good render
@@ -82,6 +83,7 @@ from amp_publisher.aws import storage
 from amp_publisher.core.errors import LeaseLostError, SlugConflictError
 
 __all__ = ["ManifestTable", "SLUG_INDEX", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
+           "STATUS_UNPUBLISHED",
            "CLAIM_PREFIX", "REBUILD_KEY", "claim_key", "slug_of_page_key", "newer_sequencer",
            "is_source_record_key"]
 
@@ -89,6 +91,8 @@ SLUG_INDEX = "slug-index"
 STATUS_PUBLISHED = "published"
 STATUS_FAILED = "failed"
 STATUS_DELETED = "deleted"
+#: The source exists but says it is not public (a draft, a private post): its page was taken down.
+STATUS_UNPUBLISHED = "unpublished"
 #: Partition-key prefix of slug claim items. A source key never starts with it (source keys
 #: start with ``SOURCE_PREFIX``, ``articles/`` by default).
 CLAIM_PREFIX = "slug#"
@@ -358,7 +362,7 @@ class ManifestTable:
         on the lease."""
         sets = {k: v for k, v in fields.items() if v is not None}
         sets.update(status=STATUS_PUBLISHED, rendered_at=fields.get("rendered_at") or now_iso())
-        removes = ("error", "deleted_at", "failed_at",
+        removes = ("error", "deleted_at", "failed_at", "unpublished_at", "unpublished_reason",
                    *(k for k, v in fields.items() if v is None))
         self._update(source_key, token, sets, removes, release=release,
                      add={"invalidation_pending": pending} if pending else None)
@@ -393,6 +397,15 @@ class ManifestTable:
                 UpdateExpression="SET last_invalidation = :inv DELETE invalidation_pending :e",
                 ConditionExpression="attribute_exists(source_key)",
                 ExpressionAttributeValues=self._values({":inv": invalidation, ":e": entries}))
+
+    def commit_unpublished(self, source_key: str, token: str, reason: str,
+                           facts: dict[str, Any], *, release: bool = True) -> None:
+        """Record that the source exists but is not public (a draft, a private post) and its
+        pages were taken down: status ``unpublished``, ``unpublished_reason``, the source facts
+        it concerns."""
+        sets = {"status": STATUS_UNPUBLISHED, "unpublished_at": now_iso(),
+                "unpublished_reason": reason, **{k: v for k, v in facts.items() if v is not None}}
+        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, "error"), release=release)
 
     def note_sequencer(self, source_key: str, token: str, sequencer: str, *,
                        release: bool = True) -> None:

@@ -73,6 +73,7 @@ from amp_publisher.aws.manifest import (
     CLAIM_PREFIX,
     STATUS_FAILED,
     STATUS_PUBLISHED,
+    STATUS_UNPUBLISHED,
     ManifestTable,
     newer_sequencer,
     now_iso,
@@ -80,6 +81,7 @@ from amp_publisher.aws.manifest import (
 from amp_publisher.core.errors import (
     AmpValidationError,
     ArticleError,
+    NotPublishedError,
     RenderCrashError,
     SlugConflictError,
     SourceBusyError,
@@ -117,7 +119,8 @@ class Outcome:
 
     Attributes:
         source_key: the decoded source key.
-        action: ``published`` (page written), ``unpublished`` (page deleted), ``unchanged``
+        action: ``published`` (page written), ``unpublished`` (page deleted: the source is
+            gone, or says it is not public, see ``reason``), ``unchanged``
             (nothing to do: the page already matches, or an absent source with no page),
             ``skipped`` (a duplicate of the event last processed), ``ignored`` (not an
             article key), ``failed`` (permanent input error, recorded; the previous page kept).
@@ -128,6 +131,7 @@ class Outcome:
         report: conversion report entries.
         warnings: unknown article fields (JSON paths).
         removed_pages: page keys deleted (a slug change, a delete, leftovers of a crash).
+        reason: why a source that exists was not published (a draft, a private post).
     """
 
     source_key: str
@@ -139,6 +143,7 @@ class Outcome:
     report: tuple[Any, ...] = ()
     warnings: tuple[str, ...] = ()
     removed_pages: tuple[str, ...] = ()
+    reason: str | None = None
 
 
 def _url_safe(value: str) -> str:
@@ -382,6 +387,10 @@ class Publisher:
                 timings["read"] = _ms(started)
                 return self._publish(record, token, current, source, site, fingerprint,
                                      sequencer, leased_at, started, timings, invalidations)
+            except NotPublishedError as exc:  # a takedown, not a failure
+                timings.setdefault("read", _ms(started))
+                return self._withdraw(key, token, current, exc.message, facts, sequencer,
+                                      started, timings, invalidations)
             except ArticleError as exc:
                 exc.with_key(exc.key or key)
                 self._fail(key, token, current, exc, {**facts, "fingerprint": fingerprint},
@@ -520,6 +529,26 @@ class Publisher:
             self.manifest.release_page(key, token, page, owned=owned, pending=pending)
         return tuple(removed)
 
+    def _withdraw(self, key: str, token: str, current: dict[str, Any], reason: str,
+                  facts: dict[str, Any], sequencer: str | None, started: float,
+                  timings: dict[str, float], invalidations: InvalidationBatch) -> Outcome:
+        """The source exists but is not public: take every page of it down (and invalidate
+        them), record status ``unpublished`` with the reason. Private content must not stay
+        online, so this is not a failure that keeps the last good page."""
+        t0 = time.perf_counter()
+        removed = self._remove_pages(key, token, set(current.get("page_keys") or ()),
+                                     invalidations)
+        timings["write"] = _ms(t0)
+        if (current.get("status") == STATUS_UNPUBLISHED and not removed
+                and current.get("source_etag") == facts.get("source_etag")):
+            self._release(key, token, current)
+        else:
+            self.manifest.commit_unpublished(key, token, reason,
+                                             {**facts, "sequencer": sequencer})
+        return Outcome(key, "unpublished" if removed else "unchanged",
+                       page_key=removed[0] if removed else None,
+                       timings_ms=_since(started, timings), removed_pages=removed, reason=reason)
+
     def _unpublish(self, key: str, token: str, current: dict[str, Any], sequencer: str | None,
                    started: float, timings: dict[str, float],
                    invalidations: InvalidationBatch) -> Outcome:
@@ -564,7 +593,7 @@ def _core_faults_are_permanent(key: str):
     forever."""
     try:
         yield
-    except ArticleError:
+    except (ArticleError, NotPublishedError):
         raise
     except Exception as exc:  # noqa: BLE001 - the point is to catch what nobody expected
         raise RenderCrashError(

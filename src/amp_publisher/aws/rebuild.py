@@ -65,6 +65,7 @@ from amp_publisher.aws.manifest import (
     STATUS_DELETED,
     STATUS_FAILED,
     STATUS_PUBLISHED,
+    STATUS_UNPUBLISHED,
     ManifestTable,
     is_source_record_key,
 )
@@ -101,12 +102,13 @@ def classify(record: dict[str, Any], fingerprint: str) -> RecordState:
 
     Returns:
         ``current`` (published with this fingerprint), ``failed`` (failed permanently under this
-        fingerprint: its previous page, if any, keeps serving), ``deleted`` (source gone), or
+        fingerprint: its previous page, if any, keeps serving), ``deleted`` (no page to render:
+        the source is gone, or says it is not public, status ``unpublished``), or
         ``stale`` (anything else: published with another fingerprint, failed under another one,
         or never finished).
     """
     status = record.get("status")
-    if status == STATUS_DELETED:
+    if status in (STATUS_DELETED, STATUS_UNPUBLISHED):
         return "deleted"
     if status == STATUS_PUBLISHED and record.get("fingerprint") == fingerprint:
         return "current"

@@ -29,7 +29,8 @@ from urllib.parse import quote_plus
 
 from amp_publisher.local.resources import DEFAULT_ACCOUNT, ResourceNames, resource_names
 
-__all__ = ["EmbeddedBackend", "LocalContext", "REGION", "create_resources", "create_distribution"]
+__all__ = ["EmbeddedBackend", "LocalContext", "REGION", "create_resources", "create_distribution",
+           "PortInUseError"]
 
 #: The region the local backend pretends to be in (the sample events say the same).
 REGION = "us-east-1"
@@ -91,6 +92,46 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> 
     return failed
 
 
+class PortInUseError(OSError):
+    """The embedded backend's TCP port on 127.0.0.1 is taken by another process."""
+
+
+def _check_port(port: int) -> None:
+    """Raise :class:`PortInUseError` when 127.0.0.1:``port`` cannot be bound (bound the way
+    werkzeug binds it, with ``SO_REUSEADDR``)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise PortInUseError(exc.errno, f"127.0.0.1:{port} is in use by another process "
+                                 f"({exc.strerror})") from None
+
+
+def _moto_server(port: int) -> Any:
+    """moto's ``ThreadedMotoServer`` on 127.0.0.1:``port`` whose ``start()`` returns when the
+    socket cannot be bound: moto's own waits for a ready signal its thread never sends when
+    binding fails (werkzeug exits that thread), so a port taken between :func:`_check_port`
+    and the bind would hang the caller forever."""
+    from moto.server import ThreadedMotoServer
+
+    class _Server(ThreadedMotoServer):
+        bind_error: BaseException | None = None
+
+        def _server_entry(self) -> None:
+            try:
+                super()._server_entry()
+            except (OSError, SystemExit) as exc:
+                if self._server is not None:  # bound, then failed while serving: moto's case
+                    raise
+                self.bind_error = exc
+                self._server_ready_event.set()
+
+    return _Server(ip_address="127.0.0.1", port=port, verbose=False)
+
+
 def create_distribution(cloudfront: Any, names: ResourceNames) -> str:
     """Create the template's distribution (origin: the site bucket, default root object
     ``index.html``, managed CachingOptimized policy) unless one with this origin exists.
@@ -139,14 +180,21 @@ class EmbeddedBackend:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> EmbeddedBackend:
-        """Start the server, point boto3 at it, create the resources. Returns ``self``."""
+        """Start the server, point boto3 at it, create the resources. Returns ``self``.
+
+        Raises:
+            PortInUseError: the fixed port asked for is taken.
+        """
         import logging
 
-        from moto.server import ThreadedMotoServer
-
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
-        self._server.start()
+        if self._port:
+            _check_port(self._port)
+        server = _moto_server(self._port)
+        server.start()
+        if server.bind_error is not None:
+            raise PortInUseError(f"127.0.0.1:{self._port} could not be bound")
+        self._server = server
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
         self.reset()
@@ -312,6 +360,22 @@ class EmbeddedBackend:
         from amp_publisher.aws.handler import lambda_handler
 
         return lambda_handler(event, LocalContext(aws_request_id=str(uuid.uuid4())))
+
+    def upload_static(self, folder: Path) -> list[str]:
+        """Put every file under ``folder`` into the site bucket at the same relative key (the
+        demo's ``events/static/`` → ``static/...``: the logo and images its pages show), with
+        its ``Content-Type``. Returns the keys; none when the folder does not exist."""
+        import mimetypes
+
+        s3 = self.client("s3")
+        keys = []
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else ():
+            key = path.relative_to(folder.parent).as_posix()
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            s3.put_object(Bucket=self.names.site_bucket, Key=key, Body=path.read_bytes(),
+                          ContentType=content_type)
+            keys.append(key)
+        return keys
 
     def mirror_site(self, destination: Path) -> list[str]:
         """Copy the site bucket into ``destination`` (removing pages no longer there).
