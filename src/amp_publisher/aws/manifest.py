@@ -42,6 +42,19 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
 already at the fingerprint by the enumeration), ``keys_sent``, ``enumerated`` and ``swept``
 (bools: the first pass and the sweep are done) and ``reason`` (:mod:`amp_publisher.aws.rebuild`).
 
+**Collection source record**: a source object holding several articles (a JSON Feed, a
+Ghost export, a top-level array…, see :mod:`amp_publisher.core.adapters`) has no single
+``page_key``/``slug``; instead ``items`` maps each item's JSON path to its page key,
+``item_count`` and ``failed_items`` count them, ``format`` names the format read.
+
+**Item record** (``source_key`` = ``<source key>#<item path>``, e.g.
+``articles/feed.json#items[3]``, ``record_type`` = ``collection_item``): one per item of a
+collection, with ``collection`` (the source key), ``item_path``, ``status`` (``published`` |
+``failed``), ``error`` and the page fields of a source record (``page_key``, ``slug``,
+``headline``, ``published``…). Written by the worker holding the source's lease, deleted with the
+item or the source. Item keys never end in the source suffix, so an event or a redrive can never
+take one for a source.
+
 **Slug claim** (``source_key`` = ``slug#<slug>``): ``owner`` (the source key owning the slug),
 ``page_key``, ``claimed_at``, ``record_type`` = ``slug_claim``. It has no ``slug`` attribute, so
 ``slug-index`` holds source records only.
@@ -83,9 +96,8 @@ from amp_publisher.aws import storage
 from amp_publisher.core.errors import LeaseLostError, SlugConflictError
 
 __all__ = ["ManifestTable", "SLUG_INDEX", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
-           "STATUS_UNPUBLISHED",
-           "CLAIM_PREFIX", "REBUILD_KEY", "claim_key", "slug_of_page_key", "newer_sequencer",
-           "is_source_record_key"]
+           "STATUS_UNPUBLISHED", "CLAIM_PREFIX", "ITEM_SEPARATOR", "REBUILD_KEY", "claim_key",
+           "item_key", "slug_of_page_key", "newer_sequencer", "is_source_record"]
 
 SLUG_INDEX = "slug-index"
 STATUS_PUBLISHED = "published"
@@ -99,15 +111,31 @@ CLAIM_PREFIX = "slug#"
 #: Partition key of the item holding the latest rebuild's progress (not a source key).
 REBUILD_KEY = "rebuild#latest"
 
+#: Between a collection's source key and an item's JSON path in an item record's key.
+ITEM_SEPARATOR = "#"
+
 #: Attributes that describe the published page; removed when the source is deleted.
 _PAGE_FIELDS = ("page_key", "slug", "headline", "section", "published", "updated",
                 "source_etag", "source_version_id", "source_last_modified", "renderer_version",
-                "rendered_at", "fingerprint", "page_bytes", "report", "report_count")
+                "rendered_at", "fingerprint", "page_bytes", "report", "report_count",
+                "items", "item_count", "failed_items", "format")
 
 
-def is_source_record_key(key: str) -> bool:
-    """Whether a partition key is a source record's (not a slug claim or the rebuild item)."""
-    return not key.startswith(CLAIM_PREFIX) and key != REBUILD_KEY
+def is_source_record(record: dict[str, Any]) -> bool:
+    """Whether a manifest item is a source record (not a slug claim, a collection's item
+    record or the rebuild item); ``record`` needs ``source_key`` and ``record_type``."""
+    return (not record["source_key"].startswith(CLAIM_PREFIX)
+            and record["source_key"] != REBUILD_KEY
+            and record.get("record_type") not in ("slug_claim", "collection_item"))
+
+
+def item_key(source_key: str, path: str) -> str:
+    """The partition key of the item record of ``path`` in collection ``source_key``.
+
+    >>> item_key("articles/feed.json", "items[3]")
+    'articles/feed.json#items[3]'
+    """
+    return f"{source_key}{ITEM_SEPARATOR}{path}"
 
 
 def claim_key(slug: str) -> str:
@@ -197,8 +225,10 @@ class ManifestTable:
         return claim.get("owner") if claim else None
 
     def scan(self) -> list[dict[str, Any]]:
-        """Every source record, sorted by key (paginated scan; ``amp-render status``, tests)."""
-        return [r for r in self._scan_all() if is_source_record_key(r["source_key"])]
+        """Every source record and collection item record, sorted by key (paginated scan;
+        ``amp-render status``, tests)."""
+        return [r for r in self._scan_all() if not r["source_key"].startswith(CLAIM_PREFIX)
+                and r["source_key"] != REBUILD_KEY]
 
     def claims(self) -> dict[str, str]:
         """Every slug claim as ``{slug: owner source key}``."""
@@ -398,6 +428,20 @@ class ManifestTable:
                 ConditionExpression="attribute_exists(source_key)",
                 ExpressionAttributeValues=self._values({":inv": invalidation, ":e": entries}))
 
+    # -- collection items --------------------------------------------------------------------
+
+    def put_item_record(self, source_key: str, path: str, fields: dict[str, Any]) -> None:
+        """Write the item record of ``path`` in collection ``source_key`` (whole item
+        replaced; ``None`` values left out). Only the worker holding the source's lease calls
+        this, so it needs no condition of its own."""
+        item = {k: v for k, v in fields.items() if v is not None}
+        item.update(source_key=item_key(source_key, path), record_type="collection_item",
+                    collection=source_key, item_path=path)
+        self._client.put_item(TableName=self.name, Item=self._values(item))
+
+    def delete_item_record(self, source_key: str, path: str) -> None:
+        """Remove the item record of ``path`` (an item the collection no longer holds)."""
+        self._client.delete_item(TableName=self.name, Key=self._key(item_key(source_key, path)))
     def commit_unpublished(self, source_key: str, token: str, reason: str,
                            facts: dict[str, Any], *, release: bool = True) -> None:
         """Record that the source exists but is not public (a draft, a private post) and its

@@ -67,7 +67,7 @@ from amp_publisher.aws.manifest import (
     STATUS_PUBLISHED,
     STATUS_UNPUBLISHED,
     ManifestTable,
-    is_source_record_key,
+    is_source_record,
 )
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ SCAN_PAGE = 1000
 #: An enumerating invocation hands the rest of the table on when this little time is left (ms).
 ENUMERATE_MARGIN_MS = 10_000
 #: Attributes the enumeration and the progress read of each record.
-_PROJECTION = "source_key, #s, fingerprint, #e.fingerprint"
+_PROJECTION = "source_key, #s, fingerprint, #e.fingerprint, record_type"
 _NAMES = {"#s": "status", "#e": "error"}
 
 RecordState = Literal["current", "stale", "failed", "deleted"]
@@ -154,7 +154,7 @@ def scan_records(manifest: ManifestTable, *, start: dict[str, Any] | None = None
         response = client.scan(**params)
         records = [manifest._from_item(item) for item in response.get("Items", [])]
         start = response.get("LastEvaluatedKey")
-        yield [r for r in records if is_source_record_key(r["source_key"])], start
+        yield [r for r in records if is_source_record(r)], start
         if not start:
             return
 

@@ -95,10 +95,13 @@ def collect_status(manifest: ManifestTable, *, key: str | None = None,
         counts[status] = counts.get(status, 0) + 1
     report = StatusReport(records, failed, counts, fingerprint)
     if fingerprint is not None:
+        from amp_publisher.aws.manifest import is_source_record
         from amp_publisher.aws.rebuild import classify
 
         report.states = dict.fromkeys(("current", "stale", "failed", "deleted"), 0)
         for record in records:
+            if not is_source_record(record):  # a collection's items go with their source
+                continue
             state = classify(record, fingerprint)
             report.states[state] += 1
             if state == "stale":
