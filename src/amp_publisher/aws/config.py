@@ -41,6 +41,8 @@ class Settings:
             of changed paths are invalidated (DESIGN §10); empty turns invalidation off.
         invalidation_max_paths: ``INVALIDATION_MAX_PATHS`` (30): paths per invalidation
             before the batch becomes one wildcard (:mod:`amp_publisher.aws.cdn`).
+        accept_html_pages: ``ACCEPT_HTML_PAGES`` (``false``): also read whole HTML pages,
+            ``.html``/``.htm`` objects under the source prefix (``docs/input-formats.md``).
     """
 
     site_bucket: str
@@ -53,6 +55,16 @@ class Settings:
     site: SiteConfig = SiteConfig()
     distribution_id: str | None = None
     invalidation_max_paths: int = 30
+    accept_html_pages: bool = False
+
+    def is_source(self, key: str) -> bool:
+        """Whether ``key`` is a source object: under the prefix with the source suffix, or
+        an HTML page when :attr:`accept_html_pages`."""
+        from amp_publisher.core.keys import is_source_key
+        from amp_publisher.core.source import HTML_SUFFIXES
+
+        suffixes = (self.source_suffix, *(HTML_SUFFIXES if self.accept_html_pages else ()))
+        return any(is_source_key(key, self.source_prefix, suffix) for suffix in suffixes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -88,4 +100,17 @@ class Settings:
             site=SiteConfig.from_env(env),
             distribution_id=env.get("DISTRIBUTION_ID") or None,
             invalidation_max_paths=int(raw_paths),
+            accept_html_pages=_flag(env, "ACCEPT_HTML_PAGES"),
         )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """A true/false environment variable (unset: false).
+
+    Raises:
+        ValueError: any other value, naming the variable.
+    """
+    value = (env.get(name) or "false").strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"{name} must be true or false, not {value!r}")
+    return value in ("true", "1", "yes")
