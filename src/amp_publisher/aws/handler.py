@@ -15,6 +15,15 @@ Every invocation collects the site paths its records changed in one
 Powertools Logger and Metrics are set up at import (cheap); the Tracer is created only when
 tracing is on (``POWERTOOLS_TRACE_DISABLED`` not true), because importing the X-Ray SDK costs
 hundreds of milliseconds of cold start, and it never captures responses (the page HTML).
+
+**Init, not the first event.** In Lambda (``AWS_LAMBDA_RUNTIME_API`` set) the import runs
+:func:`prime`: settings, the publisher and its clients (one boto3 session), the models, the
+Jinja environment, the AMP rules and the converter are built, and a small built-in article is
+rendered and validated, during the init phase, so the first event does only its own work. With
+the template's ``SnapStart=on`` Lambda snapshots the primed process once per published version
+and restores it for each new container; :func:`after_restore` (a SnapStart runtime hook) then
+makes new clients and reseeds the random generators, which must not be shared by the restored
+copies.
 """
 
 from __future__ import annotations
@@ -65,6 +74,77 @@ def _image_sizes(settings: Settings) -> Any:
     s3 = S3RangeFetcher(storage.client("s3"), [settings.site_bucket],
                         url_prefixes={f"{base}/": settings.site_bucket})
     return ProbingImageSizeResolver([s3, HttpRangeFetcher()], base_url=base)
+
+
+#: The body of the article :func:`prime` renders: a paragraph, inline markup and an image, so
+#: the converter, its CSS and image steps and the validator's rules are all loaded.
+_PRIME_ARTICLE = {
+    "slug": "prime", "headline": "Prime", "published": "2026-01-01",
+    "body_html": '<p style="color:red">Prime <b>the</b> converter.</p>'
+                 '<img src="https://example.com/a.png" width="4" height="3" alt="">',
+}
+
+
+def prime() -> None:
+    """Build everything the first event would otherwise build, without I/O: settings, the
+    publisher and its boto3 clients (S3, DynamoDB, CloudFront when a distribution is set), the
+    Tracer when tracing is on, and, by rendering and validating a small built-in article
+    offline, the models, the Jinja environment, the converter and the AMP rules.
+
+    Run at import in Lambda (the init phase) and as SnapStart's before-snapshot hook.
+
+    Raises:
+        ValueError: the function's settings are invalid (:meth:`Settings.from_env`); init fails
+            with it, as the first event would.
+    """
+    from amp_publisher.aws import storage
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+
+    publisher = _publisher()
+    _create_clients(publisher)
+    if publisher.settings.distribution_id:
+        storage.client("cloudfront")
+    if _tracing_enabled():
+        _tracer()
+    page = render(parse_article(dict(_PRIME_ARTICLE)), publisher.settings.site)
+    validate(page.html)
+
+
+def after_restore() -> None:
+    """SnapStart's after-restore hook: new boto3 session and clients (the snapshot's hold the
+    connections of the instance that took it) and fresh seeds for the random generators (the
+    lease tokens of :mod:`amp_publisher.aws.pipeline`), which every restored copy would
+    otherwise share; then the clients are primed again."""
+    import random
+
+    from amp_publisher.aws import pipeline, storage
+
+    storage.reset_clients()
+    _publisher.cache_clear()
+    random.seed()
+    pipeline._TOKENS.seed()
+    _create_clients(_publisher())
+
+
+def _create_clients(publisher: Publisher) -> None:
+    """Create the publisher's S3 and DynamoDB clients now (its properties create them on first
+    use)."""
+    publisher.s3  # noqa: B018
+    publisher.manifest._client  # noqa: B018
+
+
+def _register_snapstart_hooks() -> bool:
+    """Register :func:`prime` and :func:`after_restore` with Lambda's SnapStart runtime hooks
+    (``snapshot_restore_py``, part of the Lambda Python runtime); False where it is absent."""
+    try:
+        from snapshot_restore_py import register_after_restore, register_before_snapshot
+    except ImportError:  # not in Lambda's Python runtime
+        return False
+    register_before_snapshot(prime)
+    register_after_restore(after_restore)
+    return True
 
 
 def _tracing_enabled() -> bool:
@@ -347,3 +427,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "batchItemFailures" in result:
         return {"batchItemFailures": result["batchItemFailures"]}
     return result
+
+
+if os.environ.get("AWS_LAMBDA_RUNTIME_API"):  # in Lambda: build it all during init
+    _register_snapstart_hooks()
+    prime()
