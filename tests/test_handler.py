@@ -47,7 +47,8 @@ def test_upload_event_publishes_the_page_with_headers_and_metadata(backend, even
     html = page["Body"].read().decode("utf-8")
     assert "<h1 class=\"headline\">Met gets extension to Palantir AI project" in html
     assert page["ContentType"] == "text/html; charset=utf-8"
-    assert page["CacheControl"] == "public, max-age=300, s-maxage=3600"
+    assert page["CacheControl"] == ("public, max-age=60, s-maxage=300, "
+                                    "stale-while-revalidate=60, stale-if-error=86400")
     source = backend.client("s3").head_object(Bucket=backend.names.source_bucket, Key=REF_KEY)
     assert page["Metadata"]["source-key"] == REF_KEY
     assert page["Metadata"]["source-etag"] == source["ETag"].strip('"')
