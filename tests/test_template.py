@@ -21,8 +21,8 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "template.yaml"
-SOURCE_BUCKET = "${AWS::StackName}-source-${AWS::AccountId}"
-SITE_BUCKET = "${AWS::StackName}-site-${AWS::AccountId}"
+SOURCE_BUCKET = "${AWS::StackName}-source-${AWS::AccountId}-${AWS::Region}"
+SITE_BUCKET = "${AWS::StackName}-site-${AWS::AccountId}-${AWS::Region}"
 
 # The function's environment: the names the code reads (Settings.from_env, SiteConfig) and the
 # Powertools settings. Renaming one in the template silently breaks the deployed function.
@@ -32,7 +32,7 @@ FUNCTION_ENV = {
     "SITE_TAGLINE", "SITE_BASE_URL", "SITE_LANGUAGE", "SITE_BADGE", "PUBLISHER_NAME",
     "PUBLISHER_LOGO_URL", "PUBLISHER_LOGO_WIDTH", "PUBLISHER_LOGO_HEIGHT",
     "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_TRACE_DISABLED",
-    "ENDPOINT_URL_OVERRIDE", "DISTRIBUTION_ID", "INVALIDATION_MAX_PATHS",
+    "ENDPOINT_URL_OVERRIDE", "DISTRIBUTION_ID", "INVALIDATION_MAX_PATHS", "ERROR_PAGE_KEY",
 }
 
 # IAM actions that only read; every other action granted to the function is a write.

@@ -41,6 +41,8 @@ class Settings:
             of changed paths are invalidated (DESIGN §10); empty turns invalidation off.
         invalidation_max_paths: ``INVALIDATION_MAX_PATHS`` (30): paths per invalidation
             before the batch becomes one wildcard (:mod:`amp_publisher.aws.cdn`).
+        error_page_key: ``ERROR_PAGE_KEY`` (template: ``404.html``): where the theme's 404 page
+            is kept current in the site bucket; empty: not written.
     """
 
     site_bucket: str
@@ -53,6 +55,7 @@ class Settings:
     site: SiteConfig = SiteConfig()
     distribution_id: str | None = None
     invalidation_max_paths: int = 30
+    error_page_key: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -88,4 +91,5 @@ class Settings:
             site=SiteConfig.from_env(env),
             distribution_id=env.get("DISTRIBUTION_ID") or None,
             invalidation_max_paths=int(raw_paths),
+            error_page_key=env.get("ERROR_PAGE_KEY") or None,
         )

@@ -195,6 +195,7 @@ class Publisher:
         self._sleep = sleep
         self._before_commit = before_commit
         self._site_cache: dict[str, tuple[float, SiteConfig, str]] = {}
+        self._error_page_fingerprint: str | None = None
 
     @property
     def s3(self) -> Any:
@@ -422,6 +423,7 @@ class Publisher:
             raise AmpValidationError(
                 f"the rendered page is not valid AMP ({len(errors)} error(s)); first: {detail}",
                 errors=errors, key=key)
+        self._keep_error_page(site, fingerprint, invalidations)
         target = page_key(page.slug, site.output_prefix)
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
@@ -466,6 +468,34 @@ class Publisher:
         return Outcome(key, "published", page_key=target, page_bytes=page.size_bytes,
                        timings_ms=_since(started, timings), report=page.report,
                        warnings=page.warnings, removed_pages=removed)
+
+    def _keep_error_page(self, site: SiteConfig, fingerprint: str,
+                         invalidations: InvalidationBatch) -> None:
+        """Keep the theme's 404 page (``error_page_key``) rendered with the current site
+        configuration and renderer: checked once per container and configuration (one HEAD),
+        rewritten (and invalidated) when it is missing or stale. A broken custom 404 template
+        or an invalid page is not written, and never fails the article."""
+        key = self.settings.error_page_key
+        if not key or self._error_page_fingerprint == fingerprint:
+            return
+        stored = storage.head_page(self.settings.site_bucket, key, s3=self.s3)
+        if not (stored and stored.get("renderer-version") == __version__
+                and stored.get("site-fingerprint") == fingerprint):
+            from amp_publisher.core.error_page import render_not_found
+
+            try:
+                html = render_not_found(site)
+                valid = self._gate(html).passed
+            except Exception:  # noqa: BLE001 - a theme fault must not fail the article
+                valid = False
+            if not valid:
+                return
+            storage.put_page(self.settings.site_bucket, key, html,
+                             cache_control=site.cache_control, s3=self.s3,
+                             metadata={"renderer-version": __version__,
+                                       "site-fingerprint": fingerprint})
+            invalidations.add((key,))
+        self._error_page_fingerprint = fingerprint
 
     def _fail(self, key: str, token: str, current: dict[str, Any], exc: ArticleError,
               facts: dict[str, Any], sequencer: str | None,

@@ -249,6 +249,7 @@ class EmbeddedBackend:
             "MANIFEST_TABLE": self.names.manifest_table,
             "FAILED_EVENTS_QUEUE_URL": self.queue_url if self._server else "",
             "DISTRIBUTION_ID": self.distribution_id,
+            "ERROR_PAGE_KEY": "404.html",
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
             "SITE_CONFIG_KEY": "config/site.json",
