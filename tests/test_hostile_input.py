@@ -159,6 +159,45 @@ def test_nul_and_other_control_characters_in_a_body_are_removed_and_reported():
     assert entry.detail.startswith("3 ")
 
 
+def test_character_references_to_control_characters_are_removed_and_reported():
+    from amp_publisher.core.conversion import convert_html
+
+    result = convert_html('<p title="x&#1;y">a&#14;b&#x1F;c&#12;d&#x0B;e &#128512;</p>')
+    assert result.html == '<p title="xy">abc de \U0001F600</p>'
+    [entry] = [e for e in result.report if e.code == "INVALID_CHARACTER"]
+    assert entry.detail.startswith("4 ")
+
+
+def test_a_body_of_180000_tiny_elements_is_a_permanent_conversion_error(site):
+    from amp_publisher.core.conversion.tree import MAX_ELEMENTS
+    from amp_publisher.core.errors import ConversionError
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+
+    body = "<i>a</i>" * 180_000  # 1.4 MB
+    article = parse_article({"headline": "Many", "slug": "many", "published": "2026-01-01",
+                             "body_html": body})
+    with pytest.raises(ConversionError) as caught:
+        render(article, site)
+    assert "180,000 start tags" in str(caught.value)
+    assert f"{MAX_ELEMENTS:,}" in str(caught.value)
+    assert caught.value.code == "conversion_error"
+
+
+def test_formatting_elements_the_parser_recreates_count_against_the_element_budget():
+    from amp_publisher.core.conversion import convert_html
+    from amp_publisher.core.conversion.tree import MAX_ELEMENTS
+    from amp_publisher.core.errors import ConversionError
+
+    # closing each paragraph closes 30 formatting elements, which the parser re-creates in the
+    # next one (WHATWG "reconstruct the active formatting elements"): 831 start tags, 24,800
+    # elements in the tree
+    body = "<p>" + "".join(f"<b class=c{i}>" for i in range(30)) + "x<p>" * 800 + "x"
+    assert body.count("<") < MAX_ELEMENTS
+    with pytest.raises(ConversionError, match="elements"):
+        convert_html(body)
+
+
 # --------------------------------------------------------------------------- AMP markup in bodies
 
 
@@ -324,7 +363,6 @@ def test_convert_html_raises_nothing_for_any_markup(body):
     ('<iframe src="about:blank">Nothing here</iframe>', "Nothing here"),
     ('<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ">Watch on YouTube</iframe>',
      "Watch on YouTube"),
-    ("<template><p>Template text</p></template>", "Template text"),
     ("<title>Pasted title</title>", "Pasted title"),
     ("<noembed>No embed text</noembed>", "No embed text"),
     ("<noframes>No frames text</noframes>", "No frames text"),
@@ -334,6 +372,17 @@ def test_every_removal_of_text_says_which_text(body, text):
 
     result = convert_html(body)
     assert text in [e.removed_text for e in result.report]
+
+
+def test_template_without_type_is_unwrapped_and_its_text_kept():
+    # <template> is an AMP tag (amp-mustache templates) that needs type="amp-mustache"; without
+    # it the element goes and its content stays, reported.
+    from amp_publisher.core.conversion import convert_html
+
+    result = convert_html("<template><p>Template text</p></template>")
+    assert result.html == "<p>Template text</p>"
+    assert [(e.code, e.action, e.element) for e in result.report] == [
+        ("MANDATORY_ATTR_MISSING", "unwrapped", "template")]
 
 
 def test_a_title_inside_svg_is_kept_and_the_page_validates(site):

@@ -52,6 +52,7 @@ def invoke_event_file(event_path: Path, *, articles: Path, site_json: Path | Non
     reference = samples.get(f"articles/{_REFERENCE}") or next(iter(samples.values()), None)
     with EmbeddedBackend() as backend:
         s3 = backend.client("s3")
+        backend.upload_static(articles.parent / "static")
         bucket = backend.names.source_bucket
         if site_json is not None and site_json.exists():
             s3.put_object(Bucket=bucket, Key="config/site.json", Body=site_json.read_bytes())
