@@ -144,3 +144,67 @@ def test_address_in_a_caption_is_dropped_but_other_addresses_stay():
                           "</figcaption></figure><address>Newsroom, 1 Main St</address>")
     assert "12 High St" not in result.html
     assert "Newsroom, 1 Main St" in result.html
+
+
+# --------------------------------------------------------------------------- whole pages
+
+
+PORTAL = ("<!DOCTYPE html><html><head><title>Portal</title><script src=/app.js></script></head>"
+          "<body><header><a href=/>Daily Portal</a><form role=search action=/s><input "
+          "type=search name=q placeholder='Search the portal'></form></header><nav><ul>"
+          "<li><a href=/news>News desk</a></li><li><a href=/sport>Sport desk</a></li></ul></nav>"
+          "<div class=ad-slot><iframe src='https://ad.doubleclick.net/slot'></iframe>Advertisement"
+          "</div><main><article><h1>Harbour bridge reopens</h1>"
+          + "".join(f"<p>Paragraph {i} of the story: engineers finished the repairs to the "
+                    "harbour bridge ahead of schedule, the council said on Tuesday.</p>"
+                    for i in range(8))
+          + "</article></main><aside>Most read: celebrity gossip</aside><footer>Copyright "
+          "Daily Portal Ltd</footer></body></html>")
+
+
+def _render(body_html: str, **site_settings):
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+    from amp_publisher.core.site import SiteConfig
+
+    site = SiteConfig.model_validate({**json.loads((ROOT / "events/site.json").read_text()),
+                                      **site_settings})
+    article = parse_article({"headline": "Harbour bridge reopens", "slug": "bridge",
+                             "published": "2026-06-25T09:00:00Z", "body_html": body_html})
+    return render(article, site, source_key="articles/bridge.json")
+
+
+def test_extraction_finds_the_article_in_a_whole_portal_page():
+    from amp_publisher.core.amp.validator import validate
+
+    page = _render(PORTAL)
+    assert "Paragraph 7 of the story" in page.html
+    for chrome in ("News desk", "Search the portal", "Advertisement", "celebrity gossip",
+                   "Copyright Daily Portal"):
+        assert chrome not in page.html, chrome
+    entries = [e for e in page.report if e.code == "EXTRACTED_ARTICLE"]
+    assert entries and "a complete HTML document" in entries[0].detail
+    left_out = " ".join(e.removed_text for e in entries)
+    assert "News desk" in left_out and "celebrity gossip" in left_out
+    assert validate(page.html).passed
+
+
+def test_page_chrome_in_a_body_fragment_is_extracted_too():
+    fragment = PORTAL.split("<body>")[1].split("</body>")[0]
+    page = _render(fragment)
+    assert "Sport desk" not in page.html and "Paragraph 3 of the story" in page.html
+    assert "page chrome: navigation, site header" in next(
+        e.detail for e in page.report if e.code == "EXTRACTED_ARTICLE")
+
+
+def test_a_setting_turns_extraction_off():
+    page = _render(PORTAL, extract_whole_pages=False)
+    assert "News desk" in page.html and "Paragraph 7 of the story" in page.html
+    assert "EXTRACTED_ARTICLE" not in [e.code for e in page.report]
+
+
+def test_an_article_body_with_one_footer_is_not_a_whole_page():
+    page = _render("<p>Story text.</p><blockquote><p>Quote.</p><footer>Someone</footer>"
+                   "</blockquote>")
+    assert "Someone" in page.html
+    assert "EXTRACTED_ARTICLE" not in [e.code for e in page.report]

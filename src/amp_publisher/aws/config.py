@@ -43,6 +43,8 @@ class Settings:
             before the batch becomes one wildcard (:mod:`amp_publisher.aws.cdn`).
         error_page_key: ``ERROR_PAGE_KEY`` (template: ``404.html``): where the theme's 404 page
             is kept current in the site bucket; empty: not written.
+        accept_html_pages: ``ACCEPT_HTML_PAGES`` (``false``): also read whole HTML pages,
+            ``.html``/``.htm`` objects under the source prefix (``docs/input-formats.md``).
     """
 
     site_bucket: str
@@ -56,6 +58,16 @@ class Settings:
     distribution_id: str | None = None
     invalidation_max_paths: int = 30
     error_page_key: str | None = None
+    accept_html_pages: bool = False
+
+    def is_source(self, key: str) -> bool:
+        """Whether ``key`` is a source object: under the prefix with the source suffix, or
+        an HTML page when :attr:`accept_html_pages`."""
+        from amp_publisher.core.keys import is_source_key
+        from amp_publisher.core.source import HTML_SUFFIXES
+
+        suffixes = (self.source_suffix, *(HTML_SUFFIXES if self.accept_html_pages else ()))
+        return any(is_source_key(key, self.source_prefix, suffix) for suffix in suffixes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -92,4 +104,17 @@ class Settings:
             distribution_id=env.get("DISTRIBUTION_ID") or None,
             invalidation_max_paths=int(raw_paths),
             error_page_key=env.get("ERROR_PAGE_KEY") or None,
+            accept_html_pages=_flag(env, "ACCEPT_HTML_PAGES"),
         )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """A true/false environment variable (unset: false).
+
+    Raises:
+        ValueError: any other value, naming the variable.
+    """
+    value = (env.get(name) or "false").strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"{name} must be true or false, not {value!r}")
+    return value in ("true", "1", "yes")

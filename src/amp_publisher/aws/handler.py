@@ -100,9 +100,17 @@ def _record_outcome(outcome: Outcome) -> None:
             for entry in outcome.report]
     if outcome.warnings:
         fields["unknown_fields"] = list(outcome.warnings)
+    if outcome.pages:
+        fields["pages"] = list(outcome.pages)
+    for path, error in outcome.item_failures:  # an item of a collection that failed alone
+        logger.error("article failed", extra={**fields, "item": path, "error_code": error.code,
+                                               "error": error.message, "path": error.path})
+        metrics.add_metric(name="ArticleFailed", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"ArticleFailed.{error.code}", unit=MetricUnit.Count, value=1)
     logger.info(f"article {outcome.action}", extra=fields)
     if outcome.action == "published":
-        metrics.add_metric(name="PagePublished", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="PagePublished", unit=MetricUnit.Count,
+                           value=len(outcome.pages) or 1)
         metrics.add_metric(name="PageBytes", unit=MetricUnit.Bytes, value=outcome.page_bytes)
         metrics.add_metric(name="RenderTime", unit=MetricUnit.Milliseconds,
                            value=outcome.timings_ms.get("total", 0.0))
@@ -171,7 +179,11 @@ def _summary(outcomes: list[Outcome], ignored: list[Any]) -> dict[str, Any]:
     return {
         "outcomes": [{"source_key": o.source_key, "action": o.action, "page_key": o.page_key,
                       "page_bytes": o.page_bytes, "timings_ms": o.timings_ms,
-                      "error": o.error.to_dict() if o.error else None} for o in outcomes],
+                      "error": o.error.to_dict() if o.error else None,
+                      **({"pages": list(o.pages)} if o.pages else {}),
+                      **({"item_failures": [{"item": path, **error.to_dict()}
+                                            for path, error in o.item_failures]}
+                         if o.item_failures else {})} for o in outcomes],
         "ignored": [i.reason for i in ignored],
     }
 

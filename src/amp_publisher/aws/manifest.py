@@ -32,6 +32,19 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
                                   ``distribution_id`` of the last invalidation covering it
 ================================  ==============================================================
 
+**Collection source record**: a source object holding several articles (a JSON Feed, a
+Ghost export, a top-level array…, see :mod:`amp_publisher.core.adapters`) has no single
+``page_key``/``slug``; instead ``items`` maps each item's JSON path to its page key,
+``item_count`` and ``failed_items`` count them, ``format`` names the format read.
+
+**Item record** (``source_key`` = ``<source key>#<item path>``, e.g.
+``articles/feed.json#items[3]``, ``record_type`` = ``collection_item``): one per item of a
+collection, with ``collection`` (the source key), ``item_path``, ``status`` (``published`` |
+``failed``), ``error`` and the page fields of a source record (``page_key``, ``slug``,
+``headline``, ``published``…). Written by the worker holding the source's lease, deleted with the
+item or the source. Item keys never end in the source suffix, so an event or a redrive can never
+take one for a source.
+
 **Slug claim** (``source_key`` = ``slug#<slug>``): ``owner`` (the source key owning the slug),
 ``page_key``, ``claimed_at``, ``record_type`` = ``slug_claim``. It has no ``slug`` attribute, so
 ``slug-index`` holds source records only.
@@ -73,8 +86,8 @@ from amp_publisher.aws import storage
 from amp_publisher.core.errors import LeaseLostError, SlugConflictError
 
 __all__ = ["ManifestTable", "SLUG_INDEX", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
-           "STATUS_UNPUBLISHED",
-           "CLAIM_PREFIX", "claim_key", "slug_of_page_key", "newer_sequencer"]
+           "STATUS_UNPUBLISHED", "CLAIM_PREFIX", "ITEM_SEPARATOR", "claim_key", "item_key",
+           "slug_of_page_key", "newer_sequencer"]
 
 SLUG_INDEX = "slug-index"
 STATUS_PUBLISHED = "published"
@@ -86,10 +99,23 @@ STATUS_UNPUBLISHED = "unpublished"
 #: start with ``SOURCE_PREFIX``, ``articles/`` by default).
 CLAIM_PREFIX = "slug#"
 
+#: Between a collection's source key and an item's JSON path in an item record's key.
+ITEM_SEPARATOR = "#"
+
 #: Attributes that describe the published page; removed when the source is deleted.
 _PAGE_FIELDS = ("page_key", "slug", "headline", "section", "published", "updated",
                 "source_etag", "source_version_id", "source_last_modified", "renderer_version",
-                "rendered_at", "site_fingerprint", "page_bytes", "report", "report_count")
+                "rendered_at", "site_fingerprint", "page_bytes", "report", "report_count",
+                "items", "item_count", "failed_items", "format")
+
+
+def item_key(source_key: str, path: str) -> str:
+    """The partition key of the item record of ``path`` in collection ``source_key``.
+
+    >>> item_key("articles/feed.json", "items[3]")
+    'articles/feed.json#items[3]'
+    """
+    return f"{source_key}{ITEM_SEPARATOR}{path}"
 
 
 def claim_key(slug: str) -> str:
@@ -380,6 +406,20 @@ class ManifestTable:
                 ConditionExpression="attribute_exists(source_key)",
                 ExpressionAttributeValues=self._values({":inv": invalidation, ":e": entries}))
 
+    # -- collection items --------------------------------------------------------------------
+
+    def put_item_record(self, source_key: str, path: str, fields: dict[str, Any]) -> None:
+        """Write the item record of ``path`` in collection ``source_key`` (whole item
+        replaced; ``None`` values left out). Only the worker holding the source's lease calls
+        this, so it needs no condition of its own."""
+        item = {k: v for k, v in fields.items() if v is not None}
+        item.update(source_key=item_key(source_key, path), record_type="collection_item",
+                    collection=source_key, item_path=path)
+        self._client.put_item(TableName=self.name, Item=self._values(item))
+
+    def delete_item_record(self, source_key: str, path: str) -> None:
+        """Remove the item record of ``path`` (an item the collection no longer holds)."""
+        self._client.delete_item(TableName=self.name, Key=self._key(item_key(source_key, path)))
     def commit_unpublished(self, source_key: str, token: str, reason: str,
                            facts: dict[str, Any], *, release: bool = True) -> None:
         """Record that the source exists but is not public (a draft, a private post) and its

@@ -72,6 +72,7 @@ from amp_publisher.aws.config import Settings
 from amp_publisher.aws.events import SourceRecord
 from amp_publisher.aws.manifest import (
     CLAIM_PREFIX,
+    STATUS_FAILED,
     STATUS_PUBLISHED,
     STATUS_UNPUBLISHED,
     ManifestTable,
@@ -86,8 +87,9 @@ from amp_publisher.core.errors import (
     SlugConflictError,
     SourceBusyError,
     TransientError,
+    UnsupportedShapeError,
 )
-from amp_publisher.core.keys import is_source_key, page_key
+from amp_publisher.core.keys import page_key
 from amp_publisher.core.site import SiteConfig
 
 __all__ = ["Publisher", "Outcome", "LEASE_SECONDS", "LEASE_WAIT_SECONDS", "WRITE_MARGIN_SECONDS"]
@@ -131,6 +133,9 @@ class Outcome:
         report: conversion report entries.
         warnings: unknown article fields (JSON paths).
         removed_pages: page keys deleted (a slug change, a delete, leftovers of a crash).
+        pages: for a collection, every page written (``page_key`` is the first).
+        item_failures: for a collection, ``(item path, error)`` of each item that failed
+            alone (recorded on its item record; the others published).
         reason: why a source that exists was not published (a draft, a private post).
     """
 
@@ -143,6 +148,8 @@ class Outcome:
     report: tuple[Any, ...] = ()
     warnings: tuple[str, ...] = ()
     removed_pages: tuple[str, ...] = ()
+    pages: tuple[str, ...] = ()
+    item_failures: tuple[tuple[str, ArticleError], ...] = ()
     reason: str | None = None
 
 
@@ -282,8 +289,7 @@ class Publisher:
             finally:
                 batch.flush()
         key = record.key
-        if (not is_source_key(key, self.settings.source_prefix, self.settings.source_suffix)
-                or key.startswith(CLAIM_PREFIX)):
+        if (not self.settings.is_source(key) or key.startswith(CLAIM_PREFIX)):
             return Outcome(key, "ignored")
         started = time.perf_counter()
         token = f"{_TOKENS.getrandbits(96):024x}"
@@ -403,26 +409,29 @@ class Publisher:
                  source: storage.SourceObject, site: SiteConfig, fingerprint: str,
                  sequencer: str | None, leased_at: float, started: float,
                  timings: dict[str, float], invalidations: InvalidationBatch) -> Outcome:
-        from amp_publisher.core.rendering import render
+        from amp_publisher.core.models import parse_article
         from amp_publisher.core.source import load_article
 
         key = record.key
         t0 = time.perf_counter()
         with _core_faults_are_permanent(key):
-            article = load_article(source.body, key=key)
-            page = render(article, site, source_key=key, image_sizes=self.image_sizes)
-        timings["render"] = _ms(t0)
-        t0 = time.perf_counter()
+            try:
+                adapted = self._adapt(source, site, key)
+            except UnsupportedShapeError:
+                adapted = None  # load_article gives the answer (an unfinished draft is one)
+        if adapted is not None and adapted.collection:
+            return self._publish_collection(record, token, current, source, site, fingerprint,
+                                            sequencer, leased_at, started, timings,
+                                            invalidations, adapted, t0)
         with _core_faults_are_permanent(key):
-            result = self._gate(page.html)
-        timings["validate"] = _ms(t0)
-        if not result.passed:
-            errors = [e for e in result.errors if getattr(e, "severity", "ERROR") == "ERROR"]
-            first = errors[0] if errors else None
-            detail = f"{first.line}:{first.col} {first.message}" if first else "invalid"
-            raise AmpValidationError(
-                f"the rendered page is not valid AMP ({len(errors)} error(s)); first: {detail}",
-                errors=errors, key=key)
+            if adapted is not None and adapted.shape == "html-page":
+                article = parse_article(adapted.items[0].article)
+            else:  # one JSON item: drafts and private posts are takedowns (NotPublishedError)
+                article = load_article(source.body, key=key,
+                                       fallback_published=source.last_modified,
+                                       base_url=site.base_url)
+        page, timings_render = self._render_checked(article, site, key)
+        timings.update(timings_render)
         self._keep_error_page(site, fingerprint, invalidations)
         target = page_key(page.slug, site.output_prefix)
         listed = set(current.get("page_keys") or ())
@@ -496,6 +505,143 @@ class Publisher:
                                        "site-fingerprint": fingerprint})
             invalidations.add((key,))
         self._error_page_fingerprint = fingerprint
+    def _adapt(self, source: storage.SourceObject, site: SiteConfig, key: str) -> Any:
+        """What the source object holds (:func:`amp_publisher.core.source.adapt_source`); the
+        object's Last-Modified dates documents that have no date of their own."""
+        from amp_publisher.core.source import adapt_source
+
+        return adapt_source(source.body, key=key, fallback_published=source.last_modified,
+                            base_url=site.base_url, language_hint=site.language,
+                            html_pages=self.settings.accept_html_pages)
+
+    def _render_checked(self, article: Any, site: SiteConfig, key: str) -> tuple[Any, dict]:
+        """Render and gate one article: ``(page, timings)``.
+
+        Raises:
+            AmpValidationError: the page is not valid AMP; ArticleError: rendering refused it.
+        """
+        from amp_publisher.core.rendering import render
+
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        with _core_faults_are_permanent(key):
+            page = render(article, site, source_key=key, image_sizes=self.image_sizes)
+        timings["render"] = _ms(t0)
+        t0 = time.perf_counter()
+        with _core_faults_are_permanent(key):
+            result = self._gate(page.html)
+        timings["validate"] = _ms(t0)
+        if not result.passed:
+            errors = [e for e in result.errors if getattr(e, "severity", "ERROR") == "ERROR"]
+            first = errors[0] if errors else None
+            detail = f"{first.line}:{first.col} {first.message}" if first else "invalid"
+            raise AmpValidationError(
+                f"the rendered page is not valid AMP ({len(errors)} error(s)); first: {detail}",
+                errors=errors, key=key)
+        return page, timings
+
+    def _publish_collection(self, record: SourceRecord, token: str, current: dict[str, Any],
+                            source: storage.SourceObject, site: SiteConfig, fingerprint: str,
+                            sequencer: str | None, leased_at: float, started: float,
+                            timings: dict[str, float], invalidations: InvalidationBatch,
+                            adapted: Any, t0: float) -> Outcome:
+        """One source object holding N items publishes N pages, records N item records, and
+        removes the pages of items it no longer holds. An item that fails (unreadable,
+        invalid, a slug another source owns) fails alone: recorded on its item record, its
+        last good page kept; the others publish. Only when no item can be published is the
+        whole source failed (:meth:`_fail`, every page kept)."""
+        from amp_publisher.core.adapters import ItemFailure
+        from amp_publisher.core.models import parse_article
+
+        key = record.key
+        failures: list[ItemFailure] = list(adapted.failed)
+        ready = []
+        for item in adapted.items:
+            try:
+                with _core_faults_are_permanent(key):
+                    article = parse_article(item.article)
+                page, _ = self._render_checked(article, site, key)
+                ready.append((item.path, article, page))
+            except ArticleError as exc:
+                failures.append(ItemFailure(item.path, exc.with_key(exc.key or key)))
+        timings["render"] = _ms(t0)
+        if not ready:
+            if failures:
+                raise failures[0].error
+            raise UnsupportedShapeError(f"{key} holds no publishable item", path="$", key=key)
+        t0 = time.perf_counter()
+        listed = set(current.get("page_keys") or ())
+        previous: dict[str, str] = dict(current.get("items") or {})
+        published: dict[str, tuple[str, Any, Any]] = {}
+        written: set[str] = set()
+        for path, article, page in ready:
+            target = page_key(page.slug, site.output_prefix)
+            try:
+                self.manifest.claim_page(key, token, target, listed=target in listed)
+            except SlugConflictError as exc:
+                failures.append(ItemFailure(path, exc))
+                continue
+            listed.add(target)
+            if self._clock() > leased_at + self.lease_seconds - self.write_margin_seconds:
+                raise TransientError(f"too little of the lease on {key} is left to write its "
+                                     "pages")
+            storage.put_page(self.settings.site_bucket, target, page.html,
+                             cache_control=site.cache_control, s3=self.s3,
+                             metadata={"source-key": _url_safe(key),
+                                       "source-item": _url_safe(path),
+                                       "source-etag": source.etag,
+                                       "source-version-id": source.version_id or "",
+                                       "renderer-version": __version__,
+                                       "site-fingerprint": fingerprint})
+            pending = self._pending(token, (target,))
+            invalidations.add((target,), source_key=key, entries=pending)
+            written |= pending
+            published[path] = (target, article, page)
+        # the last good page of a failed item stays; pages of items gone are removed
+        kept = {previous[f.path] for f in failures if f.path in previous}
+        pages_now = {target for target, _, _ in published.values()} | kept
+        removed = self._remove_pages(key, token, listed - pages_now, invalidations)
+        facts = {"source_etag": source.etag, "source_version_id": source.version_id,
+                 "source_last_modified": source.last_modified,
+                 "renderer_version": __version__, "site_fingerprint": fingerprint}
+        for path, (target, article, page) in published.items():
+            report = [_report_line(entry) for entry in page.report]
+            self.manifest.put_item_record(key, path, {
+                **facts, "status": STATUS_PUBLISHED, "page_key": target, "slug": page.slug,
+                "headline": article.headline, "section": article.section,
+                "published": article.published.isoformat(),
+                "updated": article.updated.isoformat() if article.updated else None,
+                "rendered_at": now_iso(), "page_bytes": page.size_bytes,
+                "report": report[:_REPORT_LINES] or None, "report_count": len(report)})
+        for failure in failures:
+            self.manifest.put_item_record(key, failure.path, {
+                **facts, "status": STATUS_FAILED, "failed_at": now_iso(),
+                "error": {k: v for k, v in failure.error.to_dict().items() if v is not None},
+                "page_key": previous.get(failure.path)})
+        still_held = set(published) | {f.path for f in failures}
+        for path in set(previous) - still_held:
+            self.manifest.delete_item_record(key, path)
+        if self._before_commit is not None:
+            self._before_commit(key)
+        items = {path: target for path, (target, _, _) in published.items()}
+        items.update({f.path: previous[f.path] for f in failures if f.path in previous})
+        self.manifest.commit_published(key, token, {
+            **facts, "items": items, "item_count": len(published),
+            "failed_items": len(failures), "format": adapted.shape,
+            "page_key": None, "slug": None, "headline": None, "section": None,
+            "published": None, "updated": None, "page_bytes": None, "report": None,
+            "report_count": None, "sequencer": sequencer, "rendered_at": now_iso(),
+        }, pending=written)
+        timings["write"] = _ms(t0)
+        first = next(iter(published.values()))
+        return Outcome(key, "published", page_key=first[0],
+                       page_bytes=sum(p.size_bytes for _, _, p in published.values()),
+                       timings_ms=_since(started, timings),
+                       report=tuple(e for _, _, p in published.values() for e in p.report),
+                       warnings=tuple(w for _, _, p in published.values() for w in p.warnings),
+                       removed_pages=removed,
+                       pages=tuple(target for target, _, _ in published.values()),
+                       item_failures=tuple((f.path, f.error) for f in failures))
 
     def _fail(self, key: str, token: str, current: dict[str, Any], exc: ArticleError,
               facts: dict[str, Any], sequencer: str | None,
@@ -506,8 +652,10 @@ class Publisher:
                  "renderer_version": __version__}
         if isinstance(exc, SlugConflictError):  # the claim step listed the page first
             current = self.manifest.get(key) or current
-        keep = current.get("page_key") if current.get("status") != "deleted" else None
-        self._remove_pages(key, token, set(current.get("page_keys") or ()) - {keep},
+        keep: set[str | None] = set()
+        if current.get("status") != "deleted":  # a collection keeps every item's last page
+            keep = {current.get("page_key"), *(current.get("items") or {}).values()}
+        self._remove_pages(key, token, set(current.get("page_keys") or ()) - keep,
                            invalidations)
         self.manifest.commit_failed(key, token, error, {"sequencer": sequencer})
 
@@ -565,6 +713,8 @@ class Publisher:
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
         removed = self._remove_pages(key, token, listed, invalidations)
+        for path in current.get("items") or {}:  # a collection's item records go with it
+            self.manifest.delete_item_record(key, path)
         timings["write"] = _ms(t0)
         if current.get("status") or listed:
             self.manifest.commit_deleted(key, token, {"sequencer": sequencer})

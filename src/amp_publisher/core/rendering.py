@@ -602,7 +602,13 @@ def _convert_body(article: Article, site: SiteConfig,
                   image_sizes: ImageSizeResolver | None) -> _Body:
     body = _Body()
     if article.body_html is not None:
-        body.parts.append(_convert(body, article.body_html, inline=False, site=site,
+        html = article.body_html
+        if site.extract_whole_pages:  # a whole page pasted as the body: keep its article only
+            from amp_publisher.core.conversion.whole_page import extract_article
+
+            html, entries = extract_article(html, url=article.canonical_url)
+            body.report.extend(entries)
+        body.parts.append(_convert(body, html, inline=False, site=site,
                                    image_sizes=image_sizes))
     elif article.body_markdown is not None:
         from amp_publisher.core.conversion.markdown import markdown_to_html
