@@ -177,7 +177,7 @@ def test_s3_notifications_cover_created_and_removed_articles_json_only(resources
     assert {c["Event"] for c in configs} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
     env = resources["RenderFunction"]["Properties"]["Environment"]["Variables"]
     for config in configs:
-        assert config["Function"] == {"Fn::GetAtt": ["RenderFunction", "Arn"]}
+        assert config["Function"] == {"Ref": "RenderFunction.Alias"}
         rules = {r["Name"]: r["Value"] for r in config["Filter"]["S3Key"]["Rules"]}
         assert rules == {"prefix": "articles/", "suffix": ".json"}
         # The handler filters on the same prefix and suffix (events from other wirings).
@@ -193,7 +193,7 @@ def test_eventbridge_rule_matches_the_same_objects_of_the_same_bucket(resources)
     assert [_sub(n) for n in pattern["detail"]["bucket"]["name"]] == [SOURCE_BUCKET]
     assert pattern["detail"]["object"]["key"] == [{"wildcard": "articles/*.json"}]
     (target,) = rule["Properties"]["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": ["RenderFunction", "Arn"]}
+    assert target["Arn"] == {"Ref": "RenderFunction.Alias"}
 
 
 def test_invoke_permission_is_scoped_to_the_source_bucket_or_the_rule(resources):
@@ -205,6 +205,18 @@ def test_invoke_permission_is_scoped_to_the_source_bucket_or_the_rule(resources)
     assert props["Principal"]["Fn::If"][1:] == ["events.amazonaws.com", "s3.amazonaws.com"]
     # S3 checks the destination when the notification is set: the permission must come first.
     assert resources["SourceBucket"]["DependsOn"] == "RenderFunctionInvokePermission"
+    assert props["FunctionName"] == {"Ref": "RenderFunction.Alias"}
+
+
+def test_snapstart_is_opt_in_for_the_published_versions_every_event_invokes(template, resources):
+    parameter = template["Parameters"]["SnapStart"]
+    assert (parameter["Default"], parameter["AllowedValues"]) == ("off", ["on", "off"])
+    assert template["Conditions"]["SnapStartOn"] == {"Fn::Equals": [{"Ref": "SnapStart"}, "on"]}
+    props = resources["RenderFunction"]["Properties"]
+    assert props["AutoPublishAlias"] == "live"
+    assert props["SnapStart"] == {"ApplyOn": {"Fn::If": ["SnapStartOn", "PublishedVersions",
+                                                         "None"]}}
+    assert props["Runtime"] == "python3.12"  # SnapStart for Python starts at 3.12
 
 
 def test_failed_invocations_retry_twice_then_land_in_the_failed_events_queue(resources):

@@ -15,9 +15,10 @@ runtime built from source is available (``amp-runtime/`` of the shared reference
 ``AMP_RUNTIME`` variable, else ``AMP_SHARED/amp-runtime``, else ``../shared/amp-runtime`` beside
 the repository), a copy of each page pointed at it is served on 127.0.0.1 with the runtime's own
 ``serve.py`` and ``rewrite_page.py``, so ``amp-img``, carousels and the boilerplate are handled by
-the real runtime. Without it the script says so and lifts the boilerplate with a stylesheet
-instead: the layout shows, the images cannot (no runtime lays them out), and the image check is
-skipped with a note.
+the real runtime. Without it the script says so, lifts the boilerplate with a stylesheet and
+draws each ``amp-img`` as a plain ``<img>`` stand-in (what the runtime would insert), so the
+layout, the logo and the pictures still show and are checked; carousels then show their slides
+one under the other.
 
 Exit status: 0 when every check passed, 1 when one failed (each failure printed), 2 when the
 browser or the site is missing.
@@ -174,11 +175,31 @@ _VISIBLE = """(selector) => {
 }"""
 
 
+# Without the runtime: an <img> inside each amp-img, sized as the runtime sizes it (full width
+# of its box, the box no wider than its width attribute for layout=intrinsic).
+_STAND_INS = """() => {
+  for (const el of document.querySelectorAll('amp-img')) {
+    if (el.querySelector('img')) continue;
+    const img = document.createElement('img');
+    img.src = el.getAttribute('src');
+    img.alt = el.getAttribute('alt') || '';
+    img.style.cssText = 'display:block;width:100%;height:auto';
+    el.style.display = 'block';
+    if (el.getAttribute('layout') === 'intrinsic' && el.getAttribute('width'))
+      el.style.maxWidth = 'min(100%, ' + el.getAttribute('width') + 'px)';
+    el.appendChild(img);
+  }
+}"""
+
+
 def check_page(page, url: str, shot: Shot, *, runtime: bool, settle_ms: int = 15000) -> None:
     """Load ``url`` in ``page`` (a Playwright page), screenshot it, record failures."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.goto(url, wait_until="load")
     if not runtime:
         page.add_style_tag(content=LIFT_BOILERPLATE)
+        page.evaluate(_STAND_INS)
     else:
         page.wait_for_function("() => document.documentElement.classList.contains("
                                "'i-amphtml-singledoc') || !!document.querySelector("
@@ -186,20 +207,17 @@ def check_page(page, url: str, shot: Shot, *, runtime: bool, settle_ms: int = 15
     page.evaluate(_SCROLL)
     images = page.evaluate(_IMAGES)
     shot.images = len(images)
-    if runtime:
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-        # On a time-out the check below names the images that did not load.
-        with contextlib.suppress(PlaywrightTimeout):
-            page.wait_for_function(
-                f"() => ({_IMAGES})().every(i => (i.complete && i.natural > 0) || i.fallback)",
-                timeout=settle_ms)
-        images = page.evaluate(_IMAGES)
-        for image in images:
-            if not (image["natural"] > 0 or image["fallback"]):
-                shot.failures.append(f"image not loaded and no fallback shown: {image['src']}")
-    elif images:
-        shot.notes.append(f"{len(images)} image(s) not checked: no AMP runtime lays them out")
+    # On a time-out the check below names the images that did not load.
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            f"() => ({_IMAGES})().every(i => (i.complete && i.natural > 0) || i.fallback)",
+            timeout=settle_ms)
+    images = page.evaluate(_IMAGES)
+    for image in images:
+        if not (image["natural"] > 0 or image["fallback"]):
+            shot.failures.append(f"image not loaded and no fallback shown: {image['src']}")
+    if images and not runtime:
+        shot.notes.append(f"{len(images)} image(s) drawn as <img> stand-ins: no AMP runtime")
     page.wait_for_timeout(300)
     # A phone browser zooms out to fit a page wider than its screen (innerWidth grows with it),
     # so the page's width is compared with the window's own width.
@@ -216,7 +234,7 @@ def check_page(page, url: str, shot: Shot, *, runtime: bool, settle_ms: int = 15
         shot.notes.append("no logo configured")
     elif not logo["shown"] or logo["width"] <= 0 or logo["height"] <= 0:
         shot.failures.append("logo not visible")
-    elif runtime and not page.evaluate(
+    elif not page.evaluate(
             "() => (document.querySelector('.site-header .logo img') || {}).naturalWidth > 0"):
         shot.failures.append("logo picture not loaded")
     page.screenshot(path=str(shot.path), full_page=True)
@@ -237,7 +255,7 @@ def run(site: Path, out: Path, docs: Path | None, chromium: str,
         runtime = runtime_folder()
     if runtime is None:
         print("AMP runtime built from source not found (set AMP_RUNTIME or AMP_SHARED): lifting "
-              "the boilerplate instead; images are not laid out without it")
+              "the boilerplate instead, with <img> stand-ins for amp-img")
     else:
         print(f"AMP runtime: {runtime} (served on 127.0.0.1)")
     pages = sorted(p.parent.relative_to(site).as_posix() for p in site.rglob("index.html"))

@@ -31,6 +31,8 @@ class Settings:
         site_bucket: ``SITE_BUCKET``, where pages are written (required).
         manifest_table: ``MANIFEST_TABLE``, the DynamoDB manifest (required).
         failed_events_queue_url: ``FAILED_EVENTS_QUEUE_URL``, read by ``amp-render redrive``.
+        render_queue_url: ``RENDER_QUEUE_URL``, where a rebuild sends batches of source keys.
+        source_bucket: ``SOURCE_BUCKET``, the bucket a rebuild started without an event reads.
         source_prefix / source_suffix: ``SOURCE_PREFIX`` (``articles/``) and ``SOURCE_SUFFIX``
             (``.json``): keys outside them are ignored with a log line.
         site_config_key: ``SITE_CONFIG_KEY`` (``config/site.json``), optional site overrides in
@@ -50,6 +52,8 @@ class Settings:
     site_bucket: str
     manifest_table: str
     failed_events_queue_url: str | None = None
+    render_queue_url: str | None = None
+    source_bucket: str | None = None
     source_prefix: str = "articles/"
     source_suffix: str = ".json"
     site_config_key: str = "config/site.json"
@@ -96,6 +100,8 @@ class Settings:
             site_bucket=env["SITE_BUCKET"],
             manifest_table=env["MANIFEST_TABLE"],
             failed_events_queue_url=env.get("FAILED_EVENTS_QUEUE_URL") or None,
+            render_queue_url=env.get("RENDER_QUEUE_URL") or None,
+            source_bucket=env.get("SOURCE_BUCKET") or None,
             source_prefix=env.get("SOURCE_PREFIX") or "articles/",
             source_suffix=env.get("SOURCE_SUFFIX") or ".json",
             site_config_key=env.get("SITE_CONFIG_KEY") or "config/site.json",

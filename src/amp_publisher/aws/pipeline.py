@@ -57,7 +57,6 @@ outcomes (with per-step timings).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import random
 import time
 from collections.abc import Callable
@@ -159,9 +158,13 @@ def _url_safe(value: str) -> str:
 
 
 def site_fingerprint(site: SiteConfig) -> str:
-    """A short hash of the site configuration (16 hex chars): pages rendered with another
-    configuration are rendered again even when their source did not change."""
-    return hashlib.sha256(site.model_dump_json().encode("utf-8")).hexdigest()[:16]
+    """The render fingerprint of pages published with ``site`` (16 hex chars): site
+    configuration, theme files, renderer version and rules revision
+    (:func:`amp_publisher.core.fingerprint.render_fingerprint`). Pages rendered with another
+    fingerprint are stale: rendered again even when their source did not change."""
+    from amp_publisher.core.fingerprint import render_fingerprint
+
+    return render_fingerprint(site)
 
 
 class Publisher:
@@ -241,10 +244,17 @@ class Publisher:
         """
         return self._site(bucket)[0]
 
-    def _site(self, bucket: str) -> tuple[SiteConfig, str]:
+    def forget_site(self, bucket: str) -> None:
+        """Read ``config/site.json`` again on next use (it was just uploaded or deleted)."""
+        self._site_cache.pop(bucket, None)
+
+    def _site(self, bucket: str, *, want: str | None = None) -> tuple[SiteConfig, str]:
+        """The site and its render fingerprint; read again before the TTL when the caller
+        expects another fingerprint (a rebuild message names the one it was started for)."""
         now = time.monotonic()
         cached = self._site_cache.get(bucket)
-        if cached and now - cached[0] < self.SITE_CONFIG_TTL_S:
+        if cached and now - cached[0] < self.SITE_CONFIG_TTL_S \
+                and (want is None or want == cached[2]):
             return cached[1], cached[2]
         from amp_publisher.core.source import decode_json
 
@@ -350,6 +360,7 @@ class Publisher:
             return Outcome(key, "skipped", timings_ms=_since(started, {}))
         sequencer = _max_sequencer(record.sequencer, current.get("sequencer"))
         timings: dict[str, float] = {}
+        fingerprint: str | None = None
         for _ in range(_READ_ROUNDS):
             head = storage.head_source(record.bucket, key, s3=self.s3)
             if head is None:
@@ -359,7 +370,14 @@ class Publisher:
             facts = {"source_etag": head.etag, "source_version_id": head.version_id,
                      "source_last_modified": head.last_modified}
             try:
-                site, fingerprint = self._site(record.bucket)
+                site, fingerprint = self._site(record.bucket, want=record.fingerprint)
+                if record.kind == "rebuild" and _failed_as_before(current, head, fingerprint):
+                    # A rebuild does not render again what already failed with this very
+                    # source version and fingerprint: the same inputs fail the same way.
+                    self._release(key, token, current)
+                    timings["read"] = _ms(started)
+                    return Outcome(key, "unchanged", page_key=current.get("page_key"),
+                                   timings_ms=_since(started, timings))
                 if self._unchanged(current, head, fingerprint):
                     if sequencer and sequencer != current.get("sequencer"):
                         self.manifest.note_sequencer(key, token, sequencer)
@@ -381,7 +399,8 @@ class Publisher:
                                       started, timings, invalidations)
             except ArticleError as exc:
                 exc.with_key(exc.key or key)
-                self._fail(key, token, current, exc, facts, sequencer, invalidations)
+                self._fail(key, token, current, exc, {**facts, "fingerprint": fingerprint},
+                           sequencer, invalidations)
                 return Outcome(key, "failed", error=exc, timings_ms=_since(started, timings))
         raise TransientError(f"{key} kept changing while it was read; retry")
 
@@ -396,14 +415,14 @@ class Publisher:
                 and current.get("source_etag") == head.etag
                 and current.get("source_version_id") == head.version_id
                 and current.get("renderer_version") == __version__
-                and current.get("site_fingerprint") == fingerprint
+                and current.get("fingerprint") == fingerprint
                 and set(current.get("page_keys") or ()) == {page}):
             return False
         stored = storage.head_page(self.settings.site_bucket, page, s3=self.s3)
         return stored is not None and stored.get("source-etag") == head.etag \
             and stored.get("source-version-id") == (head.version_id or "") \
             and stored.get("renderer-version") == __version__ \
-            and stored.get("site-fingerprint") == fingerprint
+            and stored.get("fingerprint") == fingerprint
 
     def _publish(self, record: SourceRecord, token: str, current: dict[str, Any],
                  source: storage.SourceObject, site: SiteConfig, fingerprint: str,
@@ -446,7 +465,7 @@ class Publisher:
                                    "source-etag": source.etag,
                                    "source-version-id": source.version_id or "",
                                    "renderer-version": __version__,
-                                   "site-fingerprint": fingerprint})
+                                   "fingerprint": fingerprint})
         written = self._pending(token, (target,))
         invalidations.add((target,), source_key=key, entries=written)
         # Pages no longer needed (a slug change, a crash's leftovers) go before the commit, so
@@ -468,7 +487,7 @@ class Publisher:
             "sequencer": sequencer,
             "renderer_version": __version__,
             "rendered_at": now_iso(),
-            "site_fingerprint": fingerprint,
+            "fingerprint": fingerprint,
             "page_bytes": page.size_bytes,
             "report": report[:_REPORT_LINES] or None,
             "report_count": len(report),
@@ -592,7 +611,7 @@ class Publisher:
                                        "source-etag": source.etag,
                                        "source-version-id": source.version_id or "",
                                        "renderer-version": __version__,
-                                       "site-fingerprint": fingerprint})
+                                       "fingerprint": fingerprint})
             pending = self._pending(token, (target,))
             invalidations.add((target,), source_key=key, entries=pending)
             written |= pending
@@ -603,7 +622,7 @@ class Publisher:
         removed = self._remove_pages(key, token, listed - pages_now, invalidations)
         facts = {"source_etag": source.etag, "source_version_id": source.version_id,
                  "source_last_modified": source.last_modified,
-                 "renderer_version": __version__, "site_fingerprint": fingerprint}
+                 "renderer_version": __version__, "fingerprint": fingerprint}
         for path, (target, article, page) in published.items():
             report = [_report_line(entry) for entry in page.report]
             self.manifest.put_item_record(key, path, {
@@ -649,7 +668,7 @@ class Publisher:
         """Commit a permanent failure; the committed page stays, other listed pages go."""
         error = {**exc.to_dict(), "source_etag": facts.get("source_etag"),
                  "source_version_id": facts.get("source_version_id"),
-                 "renderer_version": __version__}
+                 "renderer_version": __version__, "fingerprint": facts.get("fingerprint")}
         if isinstance(exc, SlugConflictError):  # the claim step listed the page first
             current = self.manifest.get(key) or current
         keep: set[str | None] = set()
@@ -723,6 +742,15 @@ class Publisher:
         action: Action = "unpublished" if removed else "unchanged"
         return Outcome(key, action, page_key=removed[0] if removed else None,
                        timings_ms=_since(started, timings), removed_pages=removed)
+
+
+def _failed_as_before(current: dict[str, Any], head: storage.SourceVersion,
+                      fingerprint: str) -> bool:
+    """The record failed permanently with this source version under this fingerprint."""
+    error = current.get("error") or {}
+    return (current.get("status") == STATUS_FAILED and error.get("fingerprint") == fingerprint
+            and error.get("source_etag") == head.etag
+            and error.get("source_version_id") == head.version_id)
 
 
 def _is_duplicate(record: SourceRecord, current: dict[str, Any] | None) -> bool:

@@ -15,8 +15,8 @@ Example:
     >>> names = resource_names()
     >>> names.source_bucket, names.site_bucket
     ('amp-publisher-source-123456789012-us-east-1', 'amp-publisher-site-123456789012-us-east-1')
-    >>> names.manifest_table, names.failed_events_queue
-    ('amp-publisher-manifest', 'amp-publisher-failed-events')
+    >>> names.manifest_table, names.failed_events_queue, names.render_queue
+    ('amp-publisher-manifest', 'amp-publisher-failed-events', 'amp-publisher-render')
     >>> resource_names("news", "210987654321", "eu-west-1").site_bucket
     'news-site-210987654321-eu-west-1'
 """
@@ -56,13 +56,21 @@ class ResourceNames:
             (not its URL).
         access_log_bucket: ``<stack>-logs-<account>-<region>`` (AccessLogBucket, only with
             ``AccessLogging``).
+        render_queue: ``<stack>-render`` (RenderQueue), the queue a rebuild sends batches of
+            source keys to.
     """
 
     source_bucket: str
     site_bucket: str
     manifest_table: str
     failed_events_queue: str
+    render_queue: str = ""
     access_log_bucket: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.render_queue:  # names built from a custom failed-events queue name (tests)
+            base = self.failed_events_queue.removesuffix("-failed-events")
+            object.__setattr__(self, "render_queue", f"{base}-render")
 
 
 def resource_names(stack: str = DEFAULT_STACK, account: str = DEFAULT_ACCOUNT,
@@ -94,6 +102,7 @@ def resource_names(stack: str = DEFAULT_STACK, account: str = DEFAULT_ACCOUNT,
         manifest_table=f"{stack}-manifest",
         failed_events_queue=f"{stack}-failed-events",
         access_log_bucket=f"{stack}-logs-{account}-{region}",
+        render_queue=f"{stack}-render",
     )
     if len(names.source_bucket) > _MAX_BUCKET_NAME:
         raise ValueError(
