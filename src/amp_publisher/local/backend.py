@@ -270,6 +270,7 @@ class EmbeddedBackend:
             "ERROR_PAGE_KEY": "404.html",
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
+            "ACCEPT_HTML_PAGES": "false",
             "SITE_CONFIG_KEY": "config/site.json",
             "POWERTOOLS_SERVICE_NAME": "amp-publisher",
             "POWERTOOLS_METRICS_NAMESPACE": "AmpPublisher",
