@@ -30,9 +30,12 @@ from pydantic import (
 __all__ = ["SiteConfig", "Organization", "Logo", "Analytics", "Consent", "Share",
            "DEFAULT_CACHE_CONTROL", "SHARE_NETWORKS"]
 
-#: Browsers revalidate after 5 minutes, CloudFront after an hour: an edited article reaches
-#: readers quickly without every view going to the origin.
-DEFAULT_CACHE_CONTROL = "public, max-age=300, s-maxage=3600"
+#: Short, because browser copies cannot be invalidated: a browser keeps a page at most a minute.
+#: CloudFront keeps it 5 minutes but is invalidated on every change (DESIGN §10), and may serve
+#: the cached copy for a minute more while it refetches (``stale-while-revalidate``), or for a day
+#: while the origin fails (``stale-if-error``); a takedown's invalidation removes the copy itself.
+DEFAULT_CACHE_CONTROL = ("public, max-age=60, s-maxage=300, stale-while-revalidate=60, "
+                         "stale-if-error=86400")
 
 
 class Logo(BaseModel):
@@ -159,6 +162,10 @@ class SiteConfig(BaseModel):
         analytics_id: shorthand for a GA4 measurement id: ``analytics`` of vendor ``gtag``.
         consent: ``amp-consent`` settings; analytics waits for consent when required.
         share: share buttons (``amp-social-share``) under each article.
+        extract_whole_pages: when a ``body_html`` is a whole page (a complete document, or a
+            fragment with navigation, site header/footer or search form), publish only the
+            article found in it (docs/conversion.md, "Whole pages given as a body"); ``false``
+            converts such bodies whole.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -177,6 +184,7 @@ class SiteConfig(BaseModel):
     analytics_id: str | None = None
     consent: Consent = Consent()
     share: Share = Share()
+    extract_whole_pages: bool = True
 
     @field_validator("base_url")
     @classmethod

@@ -10,6 +10,8 @@ Rules applied (amp.dev ``amp-img``/``amp-anim`` docs and their validator tag spe
 * Lazy-loading attributes (``data-src``, ``data-lazy-src``, ``data-original``, ``data-srcset``)
   are promoted to ``src``/``srcset`` (AMP loads lazily by itself); ``loading`` and ``decoding``
   are dropped (not in the amp-img tag spec, and AMP schedules loading itself).
+* ``sizes`` comes with ``disable-inline-width``: it selects the srcset candidate only, never
+  the image's laid-out width (which would overflow a phone).
 * ``srcset`` is kept when valid (``url Nw``/``url Nx`` candidates, no duplicates, loadable URLs),
   else dropped with ``sizes``; ``sizes`` without a valid ``srcset`` is dropped.
 * ``src`` must be loadable: http(s), ``data:`` of an image type, or relative (resolved against
@@ -54,7 +56,8 @@ from amp_publisher.core.conversion.tree import iter_elements, new_element, tag_o
 from amp_publisher.core.conversion.urls import parse_srcset, resolve_url, url_protocol
 from amp_publisher.core.image_sizes import ImageSizeResolver, data_uri_size
 
-POLICY_DOC = "docs/conversion.md#embeds-ads-and-trackers"  # as iframes.POLICY_DOC (import cycle)
+# tracking pixels: AMP's own, consented way to count views is amp-pixel (docs/conversion.md)
+POLICY_DOC = "https://amp.dev/documentation/components/amp-pixel/"
 _OVER_BUDGET = object()  # marks images the resolver did not measure: the probe budget ran out
 
 __all__ = [
@@ -163,6 +166,19 @@ def _pixel_size(img: etree._Element) -> str | None:
     return None
 
 
+def _name(img: etree._Element, srcset: str = "") -> str:
+    """How a report names a picture: its alt text, else its (lazy) source URL, else its class."""
+    alt = (img.get("alt") or "").strip()
+    if alt:
+        return repr(alt[:80])
+    for name in ("src", *_LAZY_SRC):
+        if (img.get(name) or "").strip():
+            return repr(img.get(name).strip()[:100])
+    if srcset.strip():
+        return repr(srcset.strip().split()[0][:100])
+    return f"with class {img.get('class')!r}" if img.get("class") else "without alt or URL"
+
+
 def _is_gif(src: str) -> bool:
     if src.lower().startswith("data:image/gif"):
         return True
@@ -264,7 +280,7 @@ class ImageStep:
                 detail=f"{len(skipped)} image(s) not measured: the article's image-size probe "
                 f"budget ran out; they get the fallback size {FALLBACK_SIZE[0]}x"
                 f"{FALLBACK_SIZE[1]} (first: {skipped[0][:100]})",
-                rule="docs/conversion.md#budgets")
+                rule=_RULE_IMG)
             known.update(dict.fromkeys(skipped, _OVER_BUDGET))
         return known
 
@@ -333,7 +349,18 @@ class ImageStep:
                               detail="relative image URL resolved against the article's URL",
                               rule=_RULE_IMG)
                 src = resolved
+        original_srcset = img.get("srcset", "")
         self._check_srcset(img, ctx)
+        if not src and img.get("srcset") is None and original_srcset:
+            # The srcset was refused, but its first URL is still the picture: keep it as src
+            # rather than lose the image (a lazy-loading body may have no other source).
+            first = original_srcset.strip().split()[0].rstrip(",") if original_srcset.strip() \
+                else ""
+            if first and url_protocol(first) in ("http", "https", None) and _loadable(first):
+                src = resolve_url(first, ctx.base_url)
+                set_attribute(rep, img, "src", src, code="CONVERTED_IMAGE",
+                              detail="the first URL of the refused srcset kept as src, so the "
+                              "picture is still shown", rule=_RULE_IMG)
         blocked = blocked_by(src) if src else None
         if blocked:
             remove_element(rep, img, code="REMOVED_AD_OR_TRACKER",
@@ -355,8 +382,8 @@ class ImageStep:
             candidates = parse_srcset(img.get("srcset", "")) if img.get("srcset") else None
             if not candidates:
                 remove_element(rep, img, code="MANDATORY_ATTR_MISSING",
-                               detail="image without src or srcset removed: nothing to show",
-                               rule=_RULE_IMG)
+                               detail=f"image {_name(img, original_srcset)} removed: no src or "
+                               "srcset a browser can load", rule=_RULE_IMG)
                 return
             src = candidates[-1].url
             img.set("src", src)
@@ -396,6 +423,11 @@ class ImageStep:
             if img.get(name):
                 attrs[name] = img.get(name)
         attrs.update({"width": str(width), "height": str(height), "layout": layout})
+        if "sizes" in attrs:
+            # AMP sets the element's inline width from ``sizes`` unless told not to; a
+            # ``(min-width: 0px) 445px`` entry then makes the image wider than a 320 px phone.
+            # ``sizes`` still picks the srcset candidate (amp-img docs: disable-inline-width).
+            attrs["disable-inline-width"] = ""
         if layout == "responsive" and (width, height) == FALLBACK_SIZE:
             classes = img.get("class", "").split()
             if FALLBACK_CLASS not in classes:
