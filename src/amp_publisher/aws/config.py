@@ -37,6 +37,9 @@ class Settings:
             the source bucket.
         max_source_bytes: ``MAX_SOURCE_BYTES``, larger objects are refused before download.
         site: the site configuration from the environment (before ``config/site.json``).
+        site_index_queue_url: ``SITE_INDEX_QUEUE_URL``, where the names of the index pages,
+            sitemaps and feeds a page change made stale are sent (DESIGN §9); unset: none are
+            sent (a deployment without the site around the articles).
     """
 
     site_bucket: str
@@ -47,6 +50,7 @@ class Settings:
     site_config_key: str = "config/site.json"
     max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
     site: SiteConfig = SiteConfig()
+    site_index_queue_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -76,4 +80,5 @@ class Settings:
             site_config_key=env.get("SITE_CONFIG_KEY") or "config/site.json",
             max_source_bytes=max_bytes,
             site=SiteConfig.from_env(env),
+            site_index_queue_url=env.get("SITE_INDEX_QUEUE_URL") or None,
         )

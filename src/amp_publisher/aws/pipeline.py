@@ -23,6 +23,11 @@ spans, so the ordering is made by a **lease** per source key, held in the manife
    order is crash-safe without a transaction).
 4. *Clean up*: pages the record lists but no longer needs (a slug change, a crash's leftovers)
    are deleted, their claims given up, then unlisted.
+4b. *Listings* (DESIGN §9): the article's items in the listings it belongs to (home, section,
+   tags, authors, month) are written and the ones it left deleted (write-ahead in the record's
+   ``listings``, like ``page_keys``), then the names of the listings the change made stale are
+   sent to ``SiteIndexQueue``. Both happen before the commit, so a crash redoes them; a change
+   that leaves the article's entry as it was sends nothing.
 5. *Commit and release*: one ``UpdateItem``, conditional on the lease (a worker that lost its
    lease cannot commit), records the page and the source version and removes the lease.
 
@@ -151,7 +156,7 @@ class Publisher:
 
     Args:
         settings: the deployment settings.
-        s3 / dynamodb: boto3 clients (default: the process-wide lazy ones).
+        s3 / dynamodb / sqs: boto3 clients (default: the process-wide lazy ones).
         validate: the publish gate, ``html -> ValidationResult`` (default: the AMP validator).
         image_sizes: image-size resolver passed to the renderer.
         lease_seconds / lease_wait_seconds / write_margin_seconds: see the module constants.
@@ -167,7 +172,7 @@ class Publisher:
                  write_margin_seconds: float = WRITE_MARGIN_SECONDS,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep,
-                 before_commit: Callable[[str], None] | None = None) -> None:
+                 before_commit: Callable[[str], None] | None = None, sqs: Any = None) -> None:
         if not 0 <= write_margin_seconds < lease_seconds:
             raise ValueError("write_margin_seconds must be at least 0 and below lease_seconds")
         self.settings = settings
@@ -182,6 +187,13 @@ class Publisher:
         self._sleep = sleep
         self._before_commit = before_commit
         self._site_cache: dict[str, tuple[float, SiteConfig, str]] = {}
+        self._sqs = sqs
+
+    @property
+    def sqs(self) -> Any:
+        if self._sqs is None:
+            self._sqs = storage.client("sqs")
+        return self._sqs
 
     @property
     def s3(self) -> Any:
@@ -338,7 +350,8 @@ class Publisher:
                 and current.get("source_version_id") == head.version_id
                 and current.get("renderer_version") == __version__
                 and current.get("site_fingerprint") == fingerprint
-                and set(current.get("page_keys") or ()) == {page}):
+                and set(current.get("page_keys") or ()) == {page}
+                and (current.get("listings_synced") or not self.settings.site_index_queue_url)):
             return False
         stored = storage.head_page(self.settings.site_bucket, page, s3=self.s3)
         return stored is not None and stored.get("source-etag") == head.etag \
@@ -387,6 +400,11 @@ class Publisher:
         # Pages no longer needed (a slug change, a crash's leftovers) go before the commit, so
         # the commit can give the lease back in the same request.
         removed = self._remove_pages(key, token, listed - {target})
+        from amp_publisher.core.siteoutputs.entries import entry_from_article
+
+        entry = entry_from_article(article, site, slug=page.slug, source_key=key,
+                                   description=page.description)
+        listings = self._sync_listings(key, token, current, entry)
         if self._before_commit is not None:
             self._before_commit(key)
         report = [_report_line(entry) for entry in page.report]
@@ -407,6 +425,8 @@ class Publisher:
             "page_bytes": page.size_bytes,
             "report": report[:_REPORT_LINES] or None,
             "report_count": len(report),
+            **_entry_fields(entry),
+            **listings,
         })
         timings["write"] = _ms(t0)
         return Outcome(key, "published", page_key=target, page_bytes=page.size_bytes,
@@ -453,6 +473,7 @@ class Publisher:
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
         removed = self._remove_pages(key, token, listed)
+        self._sync_listings(key, token, current, None)
         timings["write"] = _ms(t0)
         if current.get("status") or listed:
             self.manifest.commit_deleted(key, token, {"sequencer": sequencer})
@@ -461,6 +482,75 @@ class Publisher:
         action: Action = "unpublished" if removed else "unchanged"
         return Outcome(key, action, page_key=removed[0] if removed else None,
                        timings_ms=_since(started, timings), removed_pages=removed)
+
+
+    # -- listings (DESIGN §9) ----------------------------------------------------------------
+
+    def _sync_listings(self, key: str, token: str, current: dict[str, Any],
+                       entry: Any) -> dict[str, Any]:
+        """Make the source's listing items hold ``entry`` (``None``: remove them all) and send
+        the listings this made stale to ``SiteIndexQueue``. Returns the record fields to commit
+        (``listings``, ``listings_synced``); nothing is written or sent when the items already
+        hold this entry, or when the deployment has no index queue.
+
+        Raises:
+            LeaseLostError, botocore ClientError, TransientError: transient; redone on retry.
+        """
+        if not self.settings.site_index_queue_url:
+            return {}
+        from amp_publisher.core.siteoutputs.entries import (
+            dirty_listings,
+            entry_hash,
+            listings_of,
+        )
+
+        new_names = listings_of(entry) if entry is not None else {}
+        old_names = set(current.get("listings") or ())
+        digest = entry_hash(entry) if entry is not None else None
+        fields = {"listings": set(new_names) or None, "listings_synced": digest}
+        if digest and current.get("listings_synced") == digest and old_names == set(new_names):
+            return fields
+        if not old_names and not new_names:
+            return fields
+        old_entry = _entry_of(current)
+        self.manifest.begin_listings(key, token, set(new_names) - old_names)
+        if entry is not None:
+            self.manifest.put_listing_items(key, entry.to_item(), new_names)
+        self.manifest.delete_listing_items(key, old_names - set(new_names))
+        dirty = dirty_listings(old_entry, old_names, entry)
+        if dirty:
+            self._notify(key, dirty, [e for e in (old_entry, entry) if e is not None])
+        return fields
+
+    def _notify(self, key: str, dirty: dict[str, str], entries: list[Any]) -> None:
+        """One SQS message naming the stale listings (``{listing: from order key}``) and
+        whether the news sitemap is stale (an entry published in its window)."""
+        import datetime as dt
+        import json
+
+        from amp_publisher.core.siteoutputs.sitemaps import in_news_window
+
+        now = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
+        news = any(in_news_window(e.published, now) for e in entries)
+        self.sqs.send_message(QueueUrl=self.settings.site_index_queue_url,
+                              MessageBody=json.dumps({"source_key": key, "dirty": dirty,
+                                                      "news": news}, sort_keys=True))
+
+
+def _entry_fields(entry: Any) -> dict[str, Any]:
+    """The index entry's fields as record attributes (``None`` removes an absent one)."""
+    item = entry.to_item()
+    return {name: item.get(name) for name in ("path", "description", "tags", "authors",
+                                              "image", "language")}
+
+
+def _entry_of(record: dict[str, Any]) -> Any:
+    """The index entry a record committed (``None`` before listings existed, or deleted)."""
+    if not record.get("path") or record.get("status") == "deleted":
+        return None
+    from amp_publisher.core.siteoutputs.entries import IndexEntry
+
+    return IndexEntry.from_item(record)
 
 
 def _is_duplicate(record: SourceRecord, current: dict[str, Any] | None) -> bool:

@@ -60,7 +60,8 @@ from amp_publisher.core.models import (
 )
 from amp_publisher.core.site import SiteConfig
 
-__all__ = ["render", "Page", "ImageSizeResolver", "THEME_PATH_ENV"]
+__all__ = ["render", "Page", "ImageSizeResolver", "THEME_PATH_ENV", "theme_environment",
+           "theme_css"]
 
 #: Environment variable naming a directory with more themes (e.g. ``/opt/themes`` from a Lambda
 #: layer); a theme there shadows the packaged one of the same name.
@@ -80,6 +81,8 @@ class Page:
         report: conversion report entries (what the body converter removed or rewrote).
         warnings: unknown fields in the article JSON, as JSON paths.
         timings_ms: per-step wall time in milliseconds (``convert``, ``template``).
+        description: the meta description the page carries (the article's, or one made from
+            its first paragraph), ``None`` when it has none.
     """
 
     html: str
@@ -89,6 +92,7 @@ class Page:
     report: tuple[Any, ...] = ()
     warnings: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
+    description: str | None = None
 
     @property
     def size_bytes(self) -> int:
@@ -159,6 +163,7 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
         warnings=tuple(unknown_field_paths(article)),
         timings_ms={"convert": round((converted - started) * 1000, 3),
                     "template": round((done - converted) * 1000, 3)},
+        description=context["description"],
     )
 
 
@@ -194,14 +199,31 @@ def _environment(theme: str) -> Any:
     return env
 
 
+def theme_environment(theme: str) -> Any:
+    """The theme's compiled Jinja2 environment (one per process; autoescaping on for every
+    template, undefined variables raise). Other page kinds (index pages) render with it."""
+    return _environment(theme)
+
+
 @functools.cache
-def _theme_css(theme: str) -> str:
-    """The theme's ``style.css`` (read once), checked so it cannot close its ``<style>``."""
+def theme_css(theme: str, name: str = "style.css") -> str:
+    """A stylesheet of the theme (read once, comments and indentation dropped), checked so it
+    cannot close its ``<style>``.
+
+    Raises:
+        ValueError: the file contains ``</``.
+        jinja2.TemplateNotFound: the theme has no such file.
+    """
     env = _environment(theme)
-    source, _, _ = env.loader.get_source(env, "style.css")
+    source, _, _ = env.loader.get_source(env, name)
     if "</" in source:
-        raise ValueError(f"theme {theme!r}: style.css must not contain '</'")
+        raise ValueError(f"theme {theme!r}: {name} must not contain '</'")
     return _minify_css(source)
+
+
+def _theme_css(theme: str) -> str:
+    """The article page's stylesheet, ``style.css``."""
+    return theme_css(theme)
 
 
 def _minify_css(css: str) -> str:
