@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 # The official validator test pairs; users may point this at an amphtml checkout.
 AMP_VALIDATOR_TESTDATA ?= third_party/amp-spec/tests
 
-.PHONY: help venv demo test unit lint lint-template rules rules-check conformance layer bench clean
+.PHONY: help venv demo test sam-local unit lint lint-template rules rules-check conformance layer bench clean
 
 help:
 	@echo "make demo         set up, start the embedded backend, publish events/articles/*.json"
@@ -17,6 +17,7 @@ help:
 	@echo "make rules        regenerate src/amp_publisher/core/amp/rules data from third_party/amp-spec"
 	@echo "make layer        build the Lambda dependency layer for python3.12 / x86_64 into build/layer"
 	@echo "make bench        benchmarks (not part of make test)"
+	@echo "make sam-local    sam local invoke RenderFunction against the embedded backend (EVENT=events/<name>.json; needs Docker)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +96,12 @@ conformance: $(STAMP)
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# `sam local invoke RenderFunction -e $(EVENT)` against the embedded backend, checked
+# (docs/sam-local.md). Needs Docker; builds a stand-in Lambda image where none can be pulled.
+EVENT ?= events/s3-put-reference.json
+sam-local: $(STAMP) $(SAM_STAMP)
+	$(PY) tools/sam_local/run.py $(EVENT)
 
 clean:
 	rm -rf build .pytest_cache .hypothesis .aws-sam

@@ -133,7 +133,7 @@ def test_every_vox_youtube_iframe_becomes_amp_youtube_without_dimensions_in_the_
      "</amp-soundcloud>"),
     ("iframe", {"url": "https://maps.example/embed?q=1"},
      '<amp-iframe src="https://maps.example/embed?q=1" layout="responsive" width="600" '
-     'height="400" sandbox="allow-scripts allow-same-origin allow-popups '
+     'height="400" sandbox="allow-scripts allow-popups '
      'allow-popups-to-escape-sandbox allow-forms"><span placeholder="" '
      'class="amp-iframe-placeholder"></span></amp-iframe>'),
 ])

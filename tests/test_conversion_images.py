@@ -129,8 +129,10 @@ def test_spacer_images_of_table_layouts_are_removed():
 def test_data_url_images_stay_images():
     source = (MESSY / "readability-data-url-images.html").read_text(encoding="utf-8")
     result = convert_html(source)
-    assert result.html.count('src="data:image/') >= 2
+    assert 'src="data:image/jpeg;base64,' in result.html  # the 61 KB photograph
     assert "<img" not in result.html
+    # its 1x1 GIF lazy-loading placeholder is a pixel, not a 600x400 picture
+    assert "R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==" not in result.html
 
 
 def test_bogus_sizes_from_a_wordpress_export_are_dropped():

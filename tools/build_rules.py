@@ -34,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "third_party" / "amp-spec"
-DEFAULT_OUTPUT = ROOT / "src" / "amp_publisher" / "amp" / "rules.json"
+DEFAULT_OUTPUT = ROOT / "src" / "amp_publisher" / "core" / "amp" / "rules.json"
 GENERATOR = "tools/build_rules.py"
 
 #: Renamed fields: validator-main (rev 1188), amp-audio and amp-brightcove use the names from before

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,13 +30,24 @@ RETRY_CONFIG = {"retries": {"mode": "standard", "max_attempts": 4},
                 "connect_timeout": 3, "read_timeout": 20}
 
 
+#: The local-only endpoint setting (see :func:`client`).
+ENDPOINT_OVERRIDE_ENV = "ENDPOINT_URL_OVERRIDE"
+
+
 @functools.cache
 def client(service: str) -> Any:
-    """The process-wide boto3 client for ``service`` ("s3", "dynamodb", "sqs")."""
+    """The process-wide boto3 client for ``service`` ("s3", "dynamodb", "sqs").
+
+    The endpoint is boto3's own (``AWS_ENDPOINT_URL`` and its configuration), unless the
+    function's ``ENDPOINT_URL_OVERRIDE`` setting is non-empty: ``make sam-local`` sets it to point
+    a function under ``sam local invoke`` at the embedded backend (the template declares it empty).
+    """
     import boto3
     from botocore.config import Config
 
-    return boto3.session.Session().client(service, config=Config(**RETRY_CONFIG))
+    endpoint_url = os.environ.get(ENDPOINT_OVERRIDE_ENV) or None
+    return boto3.session.Session().client(service, config=Config(**RETRY_CONFIG),
+                                          endpoint_url=endpoint_url)
 
 
 @dataclass(frozen=True)

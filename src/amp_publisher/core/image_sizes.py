@@ -62,6 +62,7 @@ __all__ = [
     "ProbingImageSizeResolver",
     "S3RangeFetcher",
     "size_from_bytes",
+    "data_uri_size",
 ]
 
 
@@ -173,6 +174,19 @@ def _svg_viewbox_size(head: bytes) -> Size | None:
     if 0 < width <= DIMENSION_MAX and 0 < height <= DIMENSION_MAX:
         return width, height
     return None
+
+
+def data_uri_size(uri: str, limit: int = HEADER_BYTES_MAX) -> Size | None:
+    """``(width, height)`` of a ``data:`` image URI, decoding at most ``limit`` bytes of its
+    payload (RFC 2397); ``None`` when it is not an image this module can read. No I/O.
+
+    Example:
+        >>> gif = "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+        >>> data_uri_size("data:image/gif;base64," + gif)
+        (1, 1)
+    """
+    head = _data_uri_head(uri, limit)
+    return size_from_bytes(head) if head else None
 
 
 def _data_uri_head(uri: str, limit: int) -> bytes | None:
@@ -538,8 +552,7 @@ class ProbingImageSizeResolver:
         if not src:
             return None
         if src[:5].lower() == "data:":
-            head = _data_uri_head(src, self.max_bytes)
-            return size_from_bytes(head) if head else None
+            return data_uri_size(src, self.max_bytes)
         url = self._absolute(src)
         if url is None:
             return None

@@ -3,8 +3,12 @@
 :func:`render` is the pure core's entry point: no AWS, no network unless an image-size resolver
 that does I/O is passed in. The body is turned into AMP markup (blocks here; HTML and Markdown
 through :mod:`amp_publisher.core.conversion`), then the theme lays out the page with the required
-AMP markup, the SEO metadata (title, description, canonical, NewsArticle JSON-LD, Open Graph, Twitter
-card) and exactly the extension scripts the body uses.
+AMP markup, the SEO metadata (title, description, canonical, NewsArticle JSON-LD, Open Graph,
+Twitter card) and exactly the extension scripts the page uses.
+
+The default theme's templates: ``base.html`` (the layout every page type extends, with the
+context of :func:`page_chrome`), ``article.html``, and ``partials/`` (site header with the logo,
+footer, share buttons, analytics, consent).
 
 One compiled Jinja2 environment per theme and process (a Lambda container renders many events).
 Autoescaping is on for every template whatever its file extension, and undefined variables raise.
@@ -60,8 +64,8 @@ from amp_publisher.core.models import (
 )
 from amp_publisher.core.site import SiteConfig
 
-__all__ = ["render", "Page", "ImageSizeResolver", "THEME_PATH_ENV", "theme_environment",
-           "theme_css"]
+__all__ = ["render", "Page", "ImageSizeResolver", "THEME_PATH_ENV", "RelatedArticle",
+           "page_chrome", "display_date", "theme_environment", "theme_css"]
 
 #: Environment variable naming a directory with more themes (e.g. ``/opt/themes`` from a Lambda
 #: layer); a theme there shadows the packaged one of the same name.
@@ -117,8 +121,25 @@ class _Body:
         return result.html
 
 
+@dataclass(frozen=True)
+class RelatedArticle:
+    """One entry of an article's "Related" list (same section, newest first), from the site's
+    index of published articles.
+
+    Attributes:
+        headline: the other article's headline.
+        url: its page URL (absolute, or a site-relative path).
+        published: its publication date, shown in the page's language and the site's time zone.
+    """
+
+    headline: str
+    url: str
+    published: dt.date | None = None
+
+
 def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
-           image_sizes: ImageSizeResolver | None = None) -> Page:
+           image_sizes: ImageSizeResolver | None = None,
+           related: Iterable[RelatedArticle] = ()) -> Page:
     """Render one article into an AMP page.
 
     Args:
@@ -127,6 +148,8 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
         source_key: the S3 key the article came from; gives the default slug (and id) when the
             article has none.
         image_sizes: asked for images without width/height; ``None`` → the fallback ratio.
+        related: other articles of the same section, newest first, listed under the article
+            (the caller reads them from the site's index; none until it has one).
 
     Returns:
         The :class:`Page`. Rendering is deterministic: the same inputs give the same bytes.
@@ -151,7 +174,8 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
     body = _convert_body(article, site, image_sizes)
     converted = time.perf_counter()
     canonical = article.canonical_url or site.page_url(slug)
-    context = _page_context(article, site, slug, canonical, body, image_sizes, source_key)
+    context = _page_context(article, site, slug, canonical, body, image_sizes, source_key,
+                            tuple(related))
     html = _environment(site.theme).get_template("article.html").render(context)
     done = time.perf_counter()
     return Page(
@@ -168,6 +192,15 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
 
 
 # --- the theme --------------------------------------------------------------------------------
+
+
+def theme_environment(theme: str) -> Any:
+    """The compiled Jinja2 environment of ``theme`` (a :class:`jinja2.Environment`, cached per
+    process): the theme's own folder first (from :data:`THEME_PATH_ENV`, then the packaged
+    one), then the default theme, so a custom theme overrides any template or partial and
+    inherits the rest. Templates of other page types (index pages, the 404 page) extend
+    ``base.html`` and render with :func:`page_chrome`'s context."""
+    return _environment(theme)
 
 
 @functools.cache
@@ -194,15 +227,9 @@ def _environment(theme: str) -> Any:
         keep_trailing_newline=False,
         auto_reload=False,
     )
-    env.filters["human_date"] = _human_date
+    env.filters["human_date"] = _human_date  # kept for custom themes; see display_date
     env.filters["iso_date"] = _iso_date
     return env
-
-
-def theme_environment(theme: str) -> Any:
-    """The theme's compiled Jinja2 environment (one per process; autoescaping on for every
-    template, undefined variables raise). Other page kinds (index pages) render with it."""
-    return _environment(theme)
 
 
 @functools.cache
@@ -237,9 +264,63 @@ def _minify_css(css: str) -> str:
     return "".join(line for line in lines if line)
 
 
-def _human_date(value: dt.date) -> str:
-    """``2026-06-25`` → ``June 25, 2026`` (the seed page's byline format)."""
-    return f"{value:%B} {value.day}, {value.year}"
+def _human_date(value: dt.date, language: str = "en", timezone: str = "UTC") -> str:
+    """A date as readers of ``language`` write it, in ``timezone`` (:func:`display_date`)."""
+    return display_date(value, language=language, timezone=timezone)["text"]
+
+
+def _babel_locale(language: str) -> Any:
+    """The Babel locale for a BCP 47 tag (``en-GB`` → ``en_GB``); the base language, then
+    English, when Babel has no data for it."""
+    from babel import Locale, UnknownLocaleError
+
+    for tag in (language, language.split("-")[0], "en"):
+        try:
+            return Locale.parse(tag, sep="-")
+        except (UnknownLocaleError, ValueError):
+            continue
+    raise AssertionError("unreachable: Babel always knows en")  # pragma: no cover
+
+
+def display_date(value: dt.date, *, language: str, timezone: str,
+                 since: dt.date | None = None) -> dict[str, str] | None:
+    """A date for the byline: ``{"iso": <time datetime>, "text": <shown>}``.
+
+    The text is formatted for ``language`` with Babel's CLDR data (``format="long"``: "25 June
+    2026" in ``en-GB``, "June 25, 2026" in ``en-US``, "25. Juni 2026" in ``de``). A date-time is
+    first converted to ``timezone`` (an IANA name). With ``since`` (the published date), the
+    result is ``None`` when the value shows the same as ``since`` (an "Updated" on the day of
+    publication says nothing), and the time of day (CLDR ``short`` time) when only that differs.
+
+    Args:
+        value: a :class:`datetime.date`, or a timezone-aware :class:`datetime.datetime`.
+        language: BCP 47 tag of the page.
+        timezone: IANA time zone of the site.
+        since: the date ``value`` is compared with.
+    """
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date, format_time
+
+    locale = _babel_locale(language)
+    zone = ZoneInfo(timezone)
+
+    def local(when: dt.date) -> dt.date:
+        return when.astimezone(zone) if isinstance(when, dt.datetime) else when
+
+    shown = local(value)
+    day = shown.date() if isinstance(shown, dt.datetime) else shown
+    text = format_date(day, format="long", locale=locale)
+    if since is not None:
+        before = local(since)
+        before_day = before.date() if isinstance(before, dt.datetime) else before
+        if before_day == day:
+            if not (isinstance(shown, dt.datetime) and isinstance(before, dt.datetime)
+                    and shown.replace(second=0, microsecond=0)
+                    != before.replace(second=0, microsecond=0)):
+                return None
+            text = format_time(shown, format="short", locale=locale)
+    return {"iso": _iso_date(value), "text": text}
 
 
 def _iso_date(value: dt.date) -> str:
@@ -263,8 +344,85 @@ def _json_for_script(data: Any) -> Markup:
     return Markup(text)
 
 
+def page_chrome(site: SiteConfig, *, language: str, extensions: Iterable[str] = (),
+                body_css: str = "", share: bool = False) -> dict[str, Any]:
+    """The context ``base.html`` needs, for every page type of the theme.
+
+    Args:
+        site: the site configuration.
+        language: BCP 47 tag of the page (``<html lang>``, date formats).
+        extensions: AMP components the page's own content uses (``{"amp-carousel"}``); the
+            components of the theme's features (analytics, consent, share buttons) are added.
+        body_css: the content's own CSS, appended after the theme's while it fits AMP's budget.
+        share: whether the page shows share buttons (articles do, index pages do not).
+
+    Returns:
+        ``site``, ``language``, ``css`` (``<style amp-custom>`` content), ``extension_scripts``,
+        ``logo`` (``{src, width, height}`` or ``None``), ``analytics`` (``{vendor, config}`` or
+        ``None``), ``consent`` (``{config, message, accept, reject}`` or ``None``), ``share``
+        (the buttons), ``related`` (empty) and ``generator``.
+    """
+    names = set(extensions)
+    analytics = site.effective_analytics
+    consent = site.consent if site.consent.required and analytics is not None else None
+    buttons = _share_buttons(site) if share else []
+    if analytics is not None:
+        names.add("amp-analytics")
+    if consent is not None:
+        names.add("amp-consent")
+    if buttons:
+        names.add("amp-social-share")
+    css = _theme_css(site.theme)
+    if body_css:
+        css += _budget_body_css(body_css, budget=_CSS_BUDGET_BYTES - len(css.encode()))
+    return {
+        "site": site,
+        "language": language,
+        "css": Markup(css),
+        "extension_scripts": [_extension_script(name) for name in sorted(names)],
+        "extensions": frozenset(names),
+        "logo": _header_logo(site),
+        "analytics": None if analytics is None else {
+            "vendor": analytics.vendor, "config": _json_for_script(analytics.vendor_config())},
+        "consent": None if consent is None else {
+            "config": _json_for_script({"consentInstanceId": "site-consent",
+                                        "consentRequired": True, "promptUI": "consent-ui"}),
+            "message": consent.message, "accept": consent.accept, "reject": consent.reject},
+        "share": buttons,
+        "related": [],
+        "generator": f"amp-publisher {__version__}",
+    }
+
+
+_SHARE_LABELS = {"email": "Email", "facebook": "Facebook", "linkedin": "LinkedIn",
+                 "pinterest": "Pinterest", "tumblr": "Tumblr", "twitter": "X (Twitter)",
+                 "whatsapp": "WhatsApp", "line": "LINE", "sms": "SMS", "system": "Share"}
+
+
+def _share_buttons(site: SiteConfig) -> list[dict[str, Any]]:
+    buttons = []
+    for network in site.share.networks:
+        params = [("app_id", site.share.facebook_app_id)] if network == "facebook" else []
+        buttons.append({"type": network, "label": f"Share: {_SHARE_LABELS[network]}",
+                        "params": params})
+    return buttons
+
+
+def _header_logo(site: SiteConfig) -> dict[str, Any] | None:
+    """The publisher logo for the header: its URL made site-relative when it lives under the
+    site's own base URL (so a preview or a staging host serves it too), else as configured."""
+    logo = site.effective_publisher.logo
+    if logo is None:
+        return None
+    src = logo.src
+    if src.startswith(site.base_url + "/"):
+        src = src[len(site.base_url):]
+    return {"src": src, "width": logo.width, "height": logo.height}
+
+
 def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str, body: _Body,
-                  image_sizes: ImageSizeResolver | None, source_key: str | None) -> dict:
+                  image_sizes: ImageSizeResolver | None, source_key: str | None,
+                  related: tuple[RelatedArticle, ...] = ()) -> dict:
     language = article.language or site.language
     description = article.description or _first_text(article, body)
     publisher = site.effective_publisher
@@ -303,12 +461,22 @@ def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str,
     if article.tags:
         json_ld["keywords"] = list(article.tags)
     json_ld["inLanguage"] = language
-    css = _theme_css(site.theme)
-    if body.css:
-        css += _budget_body_css("".join(body.css), budget=_CSS_BUDGET_BYTES - len(css.encode()))
+    chrome = page_chrome(site, language=language, extensions=body.extensions,
+                         body_css="".join(body.css), share=True)
+    body.extensions.update(chrome["extensions"])
+    zone = site.timezone
+    dates = {
+        "published": display_date(article.published, language=language, timezone=zone),
+        "updated": (display_date(article.updated, language=language, timezone=zone,
+                                 since=article.published) if article.updated else None),
+    }
     return {
-        "site": site,
+        **chrome,
         "article": article,
+        "dates": dates,
+        "related": [{"headline": r.headline, "url": r.url,
+                     "date": (display_date(r.published, language=language, timezone=zone)
+                              if r.published else None)} for r in related],
         "slug": slug,
         "language": language,
         "title": f"{article.headline} | {site.name}",
@@ -320,10 +488,7 @@ def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str,
         "authors": authors,
         "byline": ", ".join(a["name"] for a in authors) if authors else publisher.name,
         "body": Markup("\n".join(body.parts)),
-        "extension_scripts": [_extension_script(name) for name in sorted(body.extensions)],
         "json_ld": _json_for_script(json_ld),
-        "css": Markup(css),
-        "generator": f"amp-publisher {__version__}",
         "source_id": article.id or (stem(source_key) if source_key else slug),
     }
 

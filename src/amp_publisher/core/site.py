@@ -18,9 +18,17 @@ import os
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-__all__ = ["SiteConfig", "Organization", "Logo", "DEFAULT_CACHE_CONTROL"]
+__all__ = ["SiteConfig", "Organization", "Logo", "Analytics", "Consent", "Share",
+           "DEFAULT_CACHE_CONTROL", "SHARE_NETWORKS"]
 
 #: Browsers revalidate after 5 minutes, CloudFront after an hour: an edited article reaches
 #: readers quickly without every view going to the origin.
@@ -47,6 +55,92 @@ class Organization(BaseModel):
     logo: Logo | None = None
 
 
+#: ``amp-social-share`` types the theme offers (the component's documented pre-configured
+#: providers, AMP docs "amp-social-share"); ``facebook`` also needs :attr:`Share.facebook_app_id`.
+SHARE_NETWORKS = ("email", "facebook", "linkedin", "pinterest", "tumblr", "twitter", "whatsapp",
+                  "line", "sms", "system")
+
+
+class Share(BaseModel):
+    """Share buttons under the article (``amp-social-share``).
+
+    Attributes:
+        networks: button types in display order (:data:`SHARE_NETWORKS`); empty = no buttons and
+            no ``amp-social-share`` script.
+        facebook_app_id: the Facebook app id the ``facebook`` button requires
+            (``data-param-app_id``).
+
+    Raises (on validation):
+        ValueError: an unknown network, or ``facebook`` without ``facebook_app_id``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    networks: tuple[str, ...] = ("email", "linkedin", "twitter", "whatsapp")
+    facebook_app_id: str | None = None
+
+    @field_validator("networks")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [n for n in value if n not in SHARE_NETWORKS]
+        if unknown:
+            raise ValueError(f"unknown share network(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(SHARE_NETWORKS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _facebook_needs_app(self) -> Share:
+        if "facebook" in self.networks and not self.facebook_app_id:
+            raise ValueError("share network facebook needs facebook_app_id")
+        return self
+
+
+class Analytics(BaseModel):
+    """``amp-analytics`` for every page (AMP docs "amp-analytics", vendor configurations).
+
+    Attributes:
+        vendor: the component's ``type`` (``gtag`` for Google Analytics 4, or any vendor AMP
+            ships a configuration for: ``parsely``, ``chartbeat``, ...).
+        id: for ``gtag``, the GA4 measurement id (``G-XXXXXXX``).
+        config: the vendor configuration object written into the component's JSON (``vars``,
+            ``triggers``, ``requests``...); for ``gtag`` it is built from ``id`` when empty.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    vendor: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")] = "gtag"
+    id: str | None = None
+    config: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _gtag_needs_id(self) -> Analytics:
+        if self.vendor == "gtag" and not (self.id or self.config):
+            raise ValueError("analytics vendor gtag needs id (the GA4 measurement id)")
+        return self
+
+    def vendor_config(self) -> dict[str, Any]:
+        """The JSON configuration inside ``<amp-analytics>``: :attr:`config`, or for ``gtag``
+        without one the GA4 setup ``{"vars": {"gtag_id": id, "config": {id: {"groups":
+        "default"}}}}`` (AMP's gtag vendor documentation)."""
+        if self.config:
+            return dict(self.config)
+        if self.vendor == "gtag" and self.id:
+            return {"vars": {"gtag_id": self.id, "config": {self.id: {"groups": "default"}}}}
+        return {}
+
+
+class Consent(BaseModel):
+    """``amp-consent``: when :attr:`required`, analytics waits for the reader's choice
+    (``data-block-on-consent``), asked for in a bottom banner with these texts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    required: bool = False
+    message: str = "We use cookies to measure how our pages are read."
+    accept: str = "Accept"
+    reject: str = "Decline"
+
+
 class SiteConfig(BaseModel):
     """Site-wide settings shared by every page.
 
@@ -60,7 +154,11 @@ class SiteConfig(BaseModel):
         output_prefix: prepended to ``<slug>/index.html`` in the site bucket and URL path.
         theme: template directory name; ``default`` ships with the package.
         cache_control: the ``Cache-Control`` stored with every page.
-        analytics_id: reserved for an ``amp-analytics`` configuration (not rendered yet).
+        timezone: IANA time zone the pages' dates are shown in (``Europe/London``).
+        analytics: ``amp-analytics`` configuration, or ``None`` for none.
+        analytics_id: shorthand for a GA4 measurement id: ``analytics`` of vendor ``gtag``.
+        consent: ``amp-consent`` settings; analytics waits for consent when required.
+        share: share buttons (``amp-social-share``) under each article.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -74,12 +172,37 @@ class SiteConfig(BaseModel):
     output_prefix: Annotated[str, Field(pattern=r"^([A-Za-z0-9._-]+/)*$")] = ""
     theme: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = "default"
     cache_control: str = DEFAULT_CACHE_CONTROL
+    timezone: str = "UTC"
+    analytics: Analytics | None = None
     analytics_id: str | None = None
+    consent: Consent = Consent()
+    share: Share = Share()
 
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as "
+                             "Europe/London)") from None
+        return value
+
+    @property
+    def effective_analytics(self) -> Analytics | None:
+        """:attr:`analytics`, or GA4 (vendor ``gtag``) from :attr:`analytics_id`, or ``None``."""
+        if self.analytics is not None:
+            return self.analytics
+        if self.analytics_id:
+            return Analytics(vendor="gtag", id=self.analytics_id)
+        return None
 
     @property
     def effective_publisher(self) -> Organization:
@@ -100,7 +223,8 @@ class SiteConfig(BaseModel):
 
         Reads ``SITE_NAME``, ``SITE_TAGLINE``, ``SITE_BASE_URL``, ``SITE_LANGUAGE``,
         ``SITE_BADGE``, ``PUBLISHER_NAME``, ``PUBLISHER_LOGO_URL``, ``PUBLISHER_LOGO_WIDTH``,
-        ``PUBLISHER_LOGO_HEIGHT``, ``OUTPUT_PREFIX``, ``SITE_THEME``, ``CACHE_CONTROL``;
+        ``PUBLISHER_LOGO_HEIGHT``, ``OUTPUT_PREFIX``, ``SITE_THEME``, ``CACHE_CONTROL``,
+        ``SITE_TIMEZONE``, ``ANALYTICS_ID`` (a GA4 measurement id);
         unset or empty variables keep the defaults.
 
         Raises:
@@ -111,7 +235,8 @@ class SiteConfig(BaseModel):
         for field, var in (("name", "SITE_NAME"), ("tagline", "SITE_TAGLINE"),
                            ("base_url", "SITE_BASE_URL"), ("language", "SITE_LANGUAGE"),
                            ("badge", "SITE_BADGE"), ("output_prefix", "OUTPUT_PREFIX"),
-                           ("theme", "SITE_THEME"), ("cache_control", "CACHE_CONTROL")):
+                           ("theme", "SITE_THEME"), ("cache_control", "CACHE_CONTROL"),
+                           ("timezone", "SITE_TIMEZONE"), ("analytics_id", "ANALYTICS_ID")):
             if env.get(var):
                 data[field] = env[var]
         if env.get("PUBLISHER_NAME") or env.get("PUBLISHER_LOGO_URL"):

@@ -38,7 +38,8 @@ from __future__ import annotations
 from lxml import etree
 
 from amp_publisher.core.conversion.context import ConversionContext
-from amp_publisher.core.conversion.iframes import DEFAULT_SANDBOX
+from amp_publisher.core.conversion.iframes import POLICY_DOC
+from amp_publisher.core.conversion.policy import blocked_by, host_of, sandbox_for
 from amp_publisher.core.conversion.report import (
     AMP_SPEC_URL,
     remove_attribute,
@@ -71,7 +72,6 @@ a child of ``<body>``): unwrapped when they come from a body (module doc)."""
 
 _RULE_TAGS = AMP_SPEC_URL + "#html-tags"
 _RULE_IFRAME = "https://amp.dev/documentation/components/amp-iframe/"
-_SAFE_SANDBOX = DEFAULT_SANDBOX.split()
 
 
 class ComponentStep:
@@ -110,12 +110,20 @@ class ComponentStep:
         remove_attribute(ctx.reporter, el, "srcdoc", code="DISALLOWED_ATTR",
                          detail="srcdoc removed: it would put arbitrary markup and scripts in "
                          "the frame", rule=_RULE_IFRAME)
+        src = el.get("src", "")
+        blocked = blocked_by(src)
+        if blocked:
+            remove_element(ctx.reporter, el, code="REMOVED_AD_OR_TRACKER",
+                           detail=f"{blocked[0]} amp-iframe from {host_of(src)} removed (embed "
+                           f"policy entry {blocked[1]!r})", rule=POLICY_DOC)
+            return
+        allowed = sandbox_for(src).split()  # the embed policy: same-origin for trusted players
         sandbox = el.get("sandbox")
-        tokens = sandbox.lower().split() if sandbox is not None else _SAFE_SANDBOX
-        kept = " ".join(t for t in _SAFE_SANDBOX if t in tokens)
+        tokens = sandbox.lower().split() if sandbox is not None else allowed
+        kept = " ".join(t for t in allowed if t in tokens)
         if sandbox is None or kept != sandbox:
-            dropped = sorted(set(tokens) - set(_SAFE_SANDBOX))
+            dropped = sorted(set(tokens) - set(allowed))
             set_attribute(ctx.reporter, el, "sandbox", kept, code="INVALID_ATTR_VALUE",
-                          detail=f"sandbox limited to {DEFAULT_SANDBOX!r}"
+                          detail=f"sandbox limited to {' '.join(allowed)!r}"
                           + (f"; {' '.join(dropped)} removed" if dropped else ""),
                           rule=_RULE_IFRAME)

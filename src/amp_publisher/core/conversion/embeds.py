@@ -1,11 +1,16 @@
-"""Step 1: embeds → AMP components (``amp-youtube``, ``amp-vimeo``, ``amp-twitter``,
-``amp-instagram``, ``amp-facebook``, ``amp-soundcloud``).
+"""Step 1: embeds → AMP components (``amp-youtube``, ``amp-vimeo``, ``amp-dailymotion``,
+``amp-twitter``, ``amp-instagram``, ``amp-facebook``, ``amp-tiktok``, ``amp-soundcloud``).
+
+Which host belongs to which component is data: the ``components`` of the embed policy
+(``embed_policy.json``, read by :mod:`~amp_publisher.core.conversion.policy`); this module reads
+each provider's item id out of its URLs.
 
 What counts as an embed (the forms CMSs paste, as the WordPress AMP plugin's embed handlers
 recognise them):
 
 * an ``<iframe>`` whose ``src`` is a provider's player URL (YouTube incl. ``youtube-nocookie.com``
-  and ``/shorts/``; ``player.vimeo.com``; Facebook's ``plugins/post.php``/``video.php``;
+  and ``/shorts/``; ``player.vimeo.com``; Dailymotion's ``/embed/video/``; TikTok's ``/embed/v2/``;
+  Facebook's ``plugins/post.php``/``video.php``;
   Instagram's ``/embed``; ``w.soundcloud.com/player``);
 * the providers' blockquote embed code (``blockquote.twitter-tweet``,
   ``blockquote.instagram-media``, ``.fb-post``/``.fb-video``), whose text is kept inside the
@@ -38,6 +43,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from lxml import etree
 
 from amp_publisher.core.conversion.context import ConversionContext
+from amp_publisher.core.conversion.policy import component_for, component_provider
 from amp_publisher.core.conversion.report import remove_element, replace_element
 from amp_publisher.core.conversion.tree import (
     iter_elements,
@@ -56,11 +62,13 @@ EMBED_SIZES: dict[str, tuple[int, int]] = {
     "twitter": (375, 472),
     "instagram": (400, 400),
     "facebook": (552, 310),
+    "dailymotion": (480, 270),
+    "tiktok": (325, 575),
 }
 """Default width × height (an aspect ratio for ``layout="responsive"``) per provider when the
 pasted code gives none: 16:9 for video players (9:16 for YouTube Shorts), and the sizes the
 component docs on amp.dev use for posts (amp-twitter 375×472, amp-instagram 1:1, amp-facebook
-552×310)."""
+552×310, amp-tiktok 325×575)."""
 
 SOUNDCLOUD_HEIGHT = 166
 """amp-soundcloud classic player height in px (``layout="fixed-height"``); 300 for the visual
@@ -71,18 +79,18 @@ VENDOR_SCRIPT_HOSTS = {"platform.twitter.com": "amp-twitter", "instagram.com": "
                        "youtube.com": "amp-youtube", "player.vimeo.com": "amp-vimeo"}
 """Hosts of the embed widget scripts, and the AMP component that replaces each."""
 
-_EXTENSION = {"youtube": "amp-youtube", "vimeo": "amp-vimeo", "twitter": "amp-twitter",
-              "instagram": "amp-instagram", "facebook": "amp-facebook",
-              "soundcloud": "amp-soundcloud"}
 _RULE = "https://amp.dev/documentation/components/{}/"
 
 _YT_ID = r"([A-Za-z0-9_-]{6,})"
-_YT_HOST = re.compile(r"^(?:[a-z0-9-]+\.)?(youtube\.com|youtube-nocookie\.com|youtu\.be)$")
 _TWEET = re.compile(r"^/(?:#!/)?[A-Za-z0-9_]+/status(?:es)?/(\d+)")
 _INSTAGRAM = re.compile(r"^/(?:[A-Za-z0-9_.]+/)?(?:p|reel|tv)/([A-Za-z0-9_-]+)")
 _VIMEO = re.compile(r"^/(?:video/|channels/[^/]+/|groups/[^/]+/videos/)?(\d+)(?:/|$)")
 _SOUNDCLOUD_API = re.compile(r"api\.soundcloud\.com/(tracks|playlists)/(\d+)")
 _FACEBOOK_VIDEO = re.compile(r"/videos/|/watch/?|video\.php")
+_DAILYMOTION = re.compile(r"^/(?:embed/)?video/([A-Za-z0-9]+)")
+_DAILYMOTION_SHORT = re.compile(r"^/([A-Za-z0-9]+)")
+_DAILYMOTION_ID = re.compile(r"x[A-Za-z0-9]+|[A-Za-z0-9]{5,}")
+_TIKTOK = re.compile(r"^/(?:embed/(?:v2/)?|@[^/]+/video/|v/)(\d{6,})")
 
 
 def _seconds(value: str) -> str | None:
@@ -100,9 +108,11 @@ def embed_for_url(url: str) -> tuple[str, dict[str, str]] | None:
     """Recognise a provider URL (player iframe ``src`` or a page URL).
 
     Returns:
-        ``(provider, params)`` with provider one of ``youtube``, ``vimeo``, ``twitter``,
-        ``instagram``, ``facebook``, ``soundcloud``; ``params`` such as ``{"videoid": ...,
-        "start": ...}``. ``None`` when the URL is no embed this module knows.
+        ``(provider, params)`` with provider one of the policy's ``components``
+        (``youtube``, ``vimeo``, ``dailymotion``, ``twitter``, ``instagram``, ``facebook``,
+        ``tiktok``, ``soundcloud``; :mod:`~amp_publisher.core.conversion.policy`);
+        ``params`` such as ``{"videoid": ..., "start": ...}``. ``None`` when the URL is no embed
+        this module knows.
 
     Example:
         >>> embed_for_url("https://youtu.be/dQw4w9WgXcQ?t=1m5s")
@@ -121,16 +131,16 @@ def embed_for_url(url: str) -> tuple[str, dict[str, str]] | None:
         return None
     if parts.scheme not in ("http", "https"):
         return None
-    host = (parts.hostname or "").lower()
+    host = (parts.hostname or "").rstrip(".").lower()
     path = parts.path
     query = parse_qs(parts.query)
     fragment = parse_qs(parts.fragment)
+    provider = component_provider(url)  # the policy data says whose host it is
 
-    yt = _YT_HOST.match(host)
-    if yt:
+    if provider == "youtube":
         video_id = None
         shorts = False
-        if yt.group(1) == "youtu.be":
+        if host == "youtu.be":
             m = re.match("^/" + _YT_ID, path)
             video_id = m.group(1) if m else None
         else:
@@ -148,19 +158,34 @@ def embed_for_url(url: str) -> tuple[str, dict[str, str]] | None:
             params["start"] = seconds
         if shorts:
             params["shorts"] = "true"
-        if yt.group(1) == "youtube-nocookie.com":
+        if host.endswith("youtube-nocookie.com"):
             params["nocookie"] = "true"
         return "youtube", params
-    if host in ("vimeo.com", "www.vimeo.com", "player.vimeo.com"):
+    if provider == "vimeo":
         m = _VIMEO.match(path)
         return ("vimeo", {"videoid": m.group(1)}) if m else None
-    if host in ("twitter.com", "www.twitter.com", "mobile.twitter.com", "x.com", "www.x.com"):
+    if provider == "dailymotion":
+        # www.dailymotion.com/video/x8abc, /embed/video/x8abc, dai.ly/x8abc,
+        # geo.dailymotion.com/player/xyz.html?video=x8abc
+        m = (_DAILYMOTION_SHORT.match(path) if host == "dai.ly" else _DAILYMOTION.match(path))
+        video_id = m.group(1) if m else (query.get("video") or [None])[0]
+        if not video_id or not _DAILYMOTION_ID.fullmatch(video_id):
+            return None
+        params = {"videoid": video_id}
+        start = (query.get("start") or [None])[0]
+        if start and start.isdigit() and start != "0":
+            params["start"] = start
+        return "dailymotion", params
+    if provider == "tiktok":
+        m = _TIKTOK.search(path)
+        return ("tiktok", {"videoid": m.group(1)}) if m else None
+    if provider == "twitter":
         m = _TWEET.match(path)
         return ("twitter", {"tweetid": m.group(1)}) if m else None
-    if host in ("instagram.com", "www.instagram.com", "instagr.am"):
+    if provider == "instagram":
         m = _INSTAGRAM.match(path)
         return ("instagram", {"shortcode": m.group(1)}) if m else None
-    if host in ("facebook.com", "www.facebook.com", "m.facebook.com"):
+    if provider == "facebook":
         if path.startswith("/plugins/") and query.get("href"):
             href = query["href"][0]
             kind = "video" if "video.php" in path else "post"
@@ -169,7 +194,7 @@ def embed_for_url(url: str) -> tuple[str, dict[str, str]] | None:
             kind = "video" if _FACEBOOK_VIDEO.search(path) else "post"
             return "facebook", {"href": url, "embed_as": kind}
         return None
-    if host == "w.soundcloud.com" and query.get("url"):
+    if provider == "soundcloud" and host == "w.soundcloud.com" and query.get("url"):
         m = _SOUNDCLOUD_API.search(unquote(query["url"][0]))
         if m:
             key = "trackid" if m.group(1) == "tracks" else "playlistid"
@@ -178,7 +203,7 @@ def embed_for_url(url: str) -> tuple[str, dict[str, str]] | None:
                 params["visual"] = "true"
             return "soundcloud", params
         return None
-    if host == "api.soundcloud.com":
+    if provider == "soundcloud" and host == "api.soundcloud.com":
         m = _SOUNDCLOUD_API.search(host + path)
         if m:
             return "soundcloud", {("trackid" if m.group(1) == "tracks" else "playlistid"):
@@ -199,9 +224,10 @@ def build_embed(provider: str, params: dict[str, str], size: tuple[int, int] | N
     Raises:
         ValueError: unknown provider.
     """
-    extension = _EXTENSION.get(provider)
-    if extension is None:
-        raise ValueError(f"unknown embed provider {provider!r}; known: {sorted(_EXTENSION)}")
+    try:
+        extension = component_for(provider)
+    except KeyError:
+        raise ValueError(f"unknown embed provider {provider!r}") from None
     if provider == "soundcloud":
         attrs = {k if k.startswith("data-") else f"data-{k}": v for k, v in params.items()}
         height = 300 if params.get("visual") == "true" else SOUNDCLOUD_HEIGHT
@@ -210,8 +236,10 @@ def build_embed(provider: str, params: dict[str, str], size: tuple[int, int] | N
     key = "youtube-shorts" if params.get("shorts") else provider
     width, height = size or EMBED_SIZES[key]
     attrs: dict[str, str] = {}
-    if provider in ("youtube", "vimeo"):
+    if provider in ("youtube", "vimeo", "dailymotion"):
         attrs["data-videoid"] = params["videoid"]
+    elif provider == "tiktok":
+        attrs["data-src"] = params["videoid"]
     elif provider == "twitter":
         attrs["data-tweetid"] = params["tweetid"]
     elif provider == "instagram":
@@ -222,6 +250,8 @@ def build_embed(provider: str, params: dict[str, str], size: tuple[int, int] | N
         if params.get("embed_as") == "video":
             attrs["data-embed-as"] = "video"
     attrs.update({"layout": "responsive", "width": str(width), "height": str(height)})
+    if provider == "dailymotion" and params.get("start"):
+        attrs["data-start"] = params["start"]
     if provider == "youtube":
         if params.get("start"):
             attrs["data-param-start"] = params["start"]

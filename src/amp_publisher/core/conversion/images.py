@@ -17,6 +17,11 @@ Rules applied (amp.dev ``amp-img``/``amp-anim`` docs and their validator tag spe
   a reader, so such an image is removed (``INVALID_URL_PROTOCOL``).
 * Images no larger than :data:`SPACER_MAX_PX` in both dimensions and without ``alt`` are layout
   spacers / tracking pixels from table layouts; they are removed.
+* Tracking pixels are removed whatever their ``alt`` (``REMOVED_AD_OR_TRACKER``): images from an
+  ad, analytics or tracking host of the embed policy
+  (:func:`~amp_publisher.core.conversion.policy.blocked_by`), and images at most
+  :data:`PIXEL_MAX_PX` wide or high, by their attributes, their inline style or their file
+  (a 1×1 beacon must never become a 600×400 box).
 * ``<picture>``: its ``<img>`` becomes the AMP image; its ``<source>`` candidates (of types every
   browser decodes) are merged into one ``srcset`` by width, the form ``amp-img`` supports.
 
@@ -38,6 +43,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from amp_publisher.core.conversion.context import ConversionContext
+from amp_publisher.core.conversion.policy import blocked_by, host_of
 from amp_publisher.core.conversion.report import (
     remove_attribute,
     remove_element,
@@ -46,12 +52,15 @@ from amp_publisher.core.conversion.report import (
 )
 from amp_publisher.core.conversion.tree import iter_elements, new_element, tag_of
 from amp_publisher.core.conversion.urls import parse_srcset, resolve_url, url_protocol
-from amp_publisher.core.image_sizes import ImageSizeResolver
+from amp_publisher.core.image_sizes import ImageSizeResolver, data_uri_size
+
+POLICY_DOC = "docs/conversion.md#embeds-ads-and-trackers"  # as iframes.POLICY_DOC (import cycle)
 
 __all__ = [
     "FALLBACK_SIZE",
     "FALLBACK_CLASS",
     "SPACER_MAX_PX",
+    "PIXEL_MAX_PX",
     "IMAGE_PROTOCOLS",
     "ImageSizeResolver",
     "ImageStep",
@@ -73,6 +82,10 @@ SPACER_MAX_PX = 10
 """Images at most this many px wide and high and without ``alt`` are spacers or tracking pixels
 (7×7 corner GIFs of table layouts, 1×1 beacons) and are removed."""
 
+PIXEL_MAX_PX = 1
+"""An image this many px wide or high (or 0), by its ``width``/``height`` attributes, its inline
+``style`` or its file, shows nothing: it is a tracking pixel, removed even with ``alt``."""
+
 IMAGE_PROTOCOLS = frozenset({"http", "https", "data"})
 """URL schemes an ``amp-img``/``amp-anim`` ``src`` may use (validator attr list
 ``mandatory-src-or-srcset``: ``value_url { protocol: "data" "http" "https" }``)."""
@@ -83,6 +96,8 @@ _DROPPED = ("loading", "decoding", "fetchpriority")
 _BROWSER_IMAGE_TYPES = frozenset({"", "image/jpeg", "image/jpg", "image/png", "image/gif",
                                   "image/webp"})
 _DIMENSION = re.compile(r"^\s*(\d+)(?:\.\d+)?\s*(?:px)?\s*$", re.IGNORECASE)
+_STYLE_DIMENSION = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*(?:;|$)",
+                              re.IGNORECASE)
 _RULE_IMG = "https://amp.dev/documentation/components/amp-img/"
 _RULE_ANIM = "https://amp.dev/documentation/components/amp-anim/"
 
@@ -132,6 +147,19 @@ def valid_sizes(value: str) -> bool:
                 ("not ", "only "))):
             return False
     return True
+
+
+def _pixel_size(img: etree._Element) -> str | None:
+    """Why ``img`` is a tracking pixel by its markup (``'width="1"'``), or ``None``: a
+    ``width``/``height`` attribute or inline ``style`` length of at most :data:`PIXEL_MAX_PX`."""
+    for name in ("width", "height"):
+        match = _DIMENSION.match(img.get(name) or "")
+        if match and int(match.group(1)) <= PIXEL_MAX_PX:
+            return f'{name}="{img.get(name)}"'
+    for match in _STYLE_DIMENSION.finditer(img.get("style") or ""):
+        if float(match.group(2)) <= PIXEL_MAX_PX:
+            return f"style {match.group(1)}:{match.group(2)}"
+    return None
 
 
 def _is_gif(src: str) -> bool:
@@ -229,7 +257,10 @@ class ImageStep:
                       known: dict[str, tuple[int, int] | None]) -> tuple[int, int] | None:
         if src in known:
             return known[src]
-        return ctx.image_sizes.size(src) if ctx.image_sizes is not None else None
+        if ctx.image_sizes is None:
+            # a data: image is read locally even without a resolver: no I/O, bounded bytes
+            return data_uri_size(src) if src[:5].lower() == "data:" else None
+        return ctx.image_sizes.size(src)
 
     def _picture(self, picture: etree._Element, ctx: ConversionContext) -> None:
         imgs = [el for el in picture.iter() if tag_of(el) == "img"]
@@ -287,6 +318,18 @@ class ImageStep:
                               rule=_RULE_IMG)
                 src = resolved
         self._check_srcset(img, ctx)
+        blocked = blocked_by(src) if src else None
+        if blocked:
+            remove_element(rep, img, code="REMOVED_AD_OR_TRACKER",
+                           detail=f"{blocked[0]} image from {host_of(src)} removed: a tracking "
+                           f"pixel or ad (embed policy entry {blocked[1]!r})", rule=POLICY_DOC)
+            return
+        pixel = _pixel_size(img)
+        if pixel:
+            remove_element(rep, img, code="REMOVED_AD_OR_TRACKER",
+                           detail=f"tracking pixel removed ({pixel}: nothing a reader sees)",
+                           rule=POLICY_DOC)
+            return
         if src and not _loadable(src):
             remove_element(rep, img, code="INVALID_URL_PROTOCOL",
                            detail=f"image removed: its {url_protocol(src)}: URL cannot be loaded "
@@ -320,6 +363,11 @@ class ImageStep:
                 layout = "responsive"
                 how = (f"size unknown: fallback {width}x{height}, layout responsive, class "
                        f"{FALLBACK_CLASS}")
+        if min(width, height) <= PIXEL_MAX_PX:
+            remove_element(rep, img, code="REMOVED_AD_OR_TRACKER",
+                           detail=f"{width}x{height} image removed: a tracking pixel",
+                           rule=POLICY_DOC)
+            return
         if width <= SPACER_MAX_PX and height <= SPACER_MAX_PX and not img.get("alt", "").strip():
             remove_element(rep, img, code="REMOVED_SPACER_IMAGE",
                            detail=f"{width}x{height} image without alt removed: a layout "

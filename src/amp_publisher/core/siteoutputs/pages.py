@@ -80,13 +80,16 @@ def _card(entry: IndexEntry, site: Any) -> dict[str, Any]:
     section_url = None
     if entry.section and (s := term_slug(entry.section)):
         section_url = f"{site.base_url}{listing_path(f'section/{s}')}"
+    from amp_publisher.core.rendering import display_date
+
     published = (dt.datetime.fromisoformat(entry.published) if "T" in entry.published
                  else dt.date.fromisoformat(entry.published))
+    shown = display_date(published, language=site.language, timezone=site.timezone)
     image = entry.image if entry.image and entry.image.get("width") else None
     return {"headline": entry.headline, "url": f"{site.base_url}{entry.path}",
             "description": entry.description, "section": entry.section,
-            "section_url": section_url, "published": published,
-            "published_iso": entry.published, "image": image,
+            "section_url": section_url, "published_iso": entry.published,
+            "published_text": shown["text"] if shown else entry.published, "image": image,
             "byline": ", ".join(a["name"] for a in entry.authors)}
 
 
@@ -105,10 +108,7 @@ def render_listing_page(listing: str, term: str, slot: PageSlot, entries: Sequen
     Returns:
         The :class:`Output` (``text/html; charset=utf-8``) at the page's key.
     """
-    from markupsafe import Markup
-
-    from amp_publisher import __version__
-    from amp_publisher.core.rendering import theme_css, theme_environment
+    from amp_publisher.core.rendering import page_chrome, theme_css, theme_environment
 
     last = numbered_pages(total, size)
     path = listing_path(listing, slot.number)
@@ -121,20 +121,18 @@ def render_listing_page(listing: str, term: str, slot: PageSlot, entries: Sequen
     title = listing_title(listing, term, site)
     kind = listing.split("/", 1)[0]
     feeds = feed_paths(listing) if kind in (HOME, "section") else None
-    context = {
-        "site": site, "language": site.language, "listing": listing, "kind": kind,
-        "heading": title,
-        "title": title if slot.number is None else f"{title} – page {slot.number}",
-        "page_title": (title if listing == HOME else f"{title} | {site.name}") +
-                      ("" if slot.number is None else f" – page {slot.number}"),
+    context = page_chrome(site, language=site.language,
+                          body_css=theme_css(site.theme, "index.css"))
+    context.update({
+        "listing": listing, "kind": kind, "heading": title, "page_number": slot.number,
+        "title": (title if listing == HOME else f"{title} | {site.name}") +
+                 ("" if slot.number is None else f" – page {slot.number}"),
         "canonical_url": f"{site.base_url}{path}",
         "cards": [_card(e, site) for e in entries],
         "newer_url": f"{site.base_url}{newer}" if newer else None,
         "older_url": f"{site.base_url}{older}" if older else None,
         "feeds": {k: f"{site.base_url}{v}" for k, v in feeds.items()} if feeds else None,
-        "css": Markup(theme_css(site.theme) + theme_css(site.theme, "index.css")),
-        "generator": f"amp-publisher {__version__}",
-    }
+    })
     html = theme_environment(site.theme).get_template("index.html").render(context)
     return Output(key_of_path(path), html.encode("utf-8"), HTML)
 
