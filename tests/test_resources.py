@@ -19,6 +19,8 @@ NAMED_RESOURCES = [
     ("site_bucket", "SiteBucket", "BucketName"),
     ("manifest_table", "ManifestTable", "TableName"),
     ("failed_events_queue", "FailedEventsQueue", "QueueName"),
+    ("site_index_queue", "SiteIndexQueue", "QueueName"),
+    ("site_index_dlq", "SiteIndexDeadLetterQueue", "QueueName"),
 ]
 
 
@@ -74,6 +76,8 @@ def test_default_names_are_the_ones_the_sample_events_use():
         site_bucket="amp-publisher-site-123456789012",
         manifest_table="amp-publisher-manifest",
         failed_events_queue="amp-publisher-failed-events",
+        site_index_queue="amp-publisher-site-index",
+        site_index_dlq="amp-publisher-site-index-dlq",
     )
     event = json.loads((ROOT / "events" / "s3-put-reference.json").read_text(encoding="utf-8"))
     assert event["Records"][0]["s3"]["bucket"]["name"] == names.source_bucket

@@ -138,8 +138,9 @@ class SiteIndexer:
         if months:
             dirty.setdefault(SITEMAP_INDEX, "")
             named_by[SITEMAP_INDEX] = {i for name in months for i in named_by[name]}
-        if not self._exists("index.html"):  # a new site: the home page from the start
-            dirty.setdefault("home", "")
+        if not self._exists("index.html"):  # a new site: every site-wide output at once
+            for name in ("home", NEWS, SITEMAP_INDEX):
+                dirty.setdefault(name, "")
         # Months before the sitemap index (it lists them), the news sitemap last.
         order = sorted(dirty, key=lambda n: (n == SITEMAP_INDEX, n == NEWS, n))
         report.listings = order

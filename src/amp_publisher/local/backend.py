@@ -4,7 +4,10 @@ No AWS account and no Docker: :class:`EmbeddedBackend` starts moto's threaded se
 ``127.0.0.1`` (a free port), points boto3 at it through ``AWS_ENDPOINT_URL`` with dummy
 credentials, and creates what the template creates, with the same names
 (:func:`amp_publisher.local.resources.resource_names`): the versioned source bucket, the site
-bucket, the manifest table (key ``source_key``, GSI ``slug-index``) and the failed-events queue.
+bucket, the manifest table (key ``source_key``, GSIs ``slug-index`` and ``listing-index``), the
+failed-events queue and the site-index queue with its dead-letter queue. SiteIndexFunction is not
+triggered by moto: :meth:`EmbeddedBackend.drain_site_index` hands the queue's messages to its
+entry point in batches, as Lambda's SQS poller would.
 
 Example (what ``make demo`` and ``amp-render invoke`` do)::
 
@@ -16,6 +19,7 @@ Example (what ``make demo`` and ``amp-render invoke`` do)::
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import time
 import uuid
@@ -51,9 +55,14 @@ class LocalContext:
 
 def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> str:
     """Create what template.yaml creates, with the same shapes: the versioned source bucket, the
-    site bucket, the manifest table (key ``source_key``, GSI ``slug-index``, on demand) and the
-    failed-events queue, through the given boto3 clients (the embedded backend's, or moto's
-    in-process mock in tests). Idempotent. Returns the queue URL."""
+    site bucket, the manifest table (key ``source_key``, GSIs ``slug-index`` and
+    ``listing-index``, on demand), the failed-events queue and (when ``names`` has one) the
+    site-index queue with its dead-letter queue (redrive after 10 receives), through the given
+    boto3 clients (the embedded backend's, or moto's in-process mock in tests). Idempotent.
+    Returns the failed-events queue URL.
+
+    The site-index queue has no ``DelaySeconds`` here (the template's 2 s wait for the GSI):
+    moto's indexes are consistent at once."""
     for bucket in (names.source_bucket, names.site_bucket):
         s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=names.source_bucket,
@@ -63,13 +72,27 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> 
             TableName=names.manifest_table,
             BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": "source_key", "AttributeType": "S"},
-                                  {"AttributeName": "slug", "AttributeType": "S"}],
+                                  {"AttributeName": "slug", "AttributeType": "S"},
+                                  {"AttributeName": "listing", "AttributeType": "S"},
+                                  {"AttributeName": "listing_sort", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "source_key", "KeyType": "HASH"}],
             GlobalSecondaryIndexes=[{
                 "IndexName": "slug-index",
                 "KeySchema": [{"AttributeName": "slug", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"}}, {
+                "IndexName": "listing-index",
+                "KeySchema": [{"AttributeName": "listing", "KeyType": "HASH"},
+                              {"AttributeName": "listing_sort", "KeyType": "RANGE"}],
                 "Projection": {"ProjectionType": "ALL"}}],
         )
+    if names.site_index_queue:
+        dlq = sqs.create_queue(QueueName=names.site_index_dlq)["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        sqs.create_queue(QueueName=names.site_index_queue, Attributes={
+            "VisibilityTimeout": "360",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
+                                         "maxReceiveCount": 10})})
     return sqs.create_queue(QueueName=names.failed_events_queue)["QueueUrl"]
 
 
@@ -154,10 +177,11 @@ class EmbeddedBackend:
     @staticmethod
     def _reset_clients() -> None:
         """Forget process-wide clients and publishers made for another endpoint."""
-        from amp_publisher.aws import handler, storage
+        from amp_publisher.aws import handler, site_index, storage
 
         storage.client.cache_clear()
         handler._publisher.cache_clear()
+        site_index._indexer.cache_clear()
 
     def client(self, service: str) -> Any:
         """A boto3 client on this backend (the same lazily created one the function uses)."""
@@ -173,6 +197,8 @@ class EmbeddedBackend:
             "SITE_BUCKET": self.names.site_bucket,
             "MANIFEST_TABLE": self.names.manifest_table,
             "FAILED_EVENTS_QUEUE_URL": self.queue_url if self._server else "",
+            "SITE_INDEX_QUEUE_URL": self.site_index_queue_url if self._server else "",
+            "SOURCE_BUCKET": self.names.source_bucket,
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
             "SITE_CONFIG_KEY": "config/site.json",
@@ -185,6 +211,11 @@ class EmbeddedBackend:
     def queue_url(self) -> str:
         """The failed-events queue URL on this backend."""
         return (f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.failed_events_queue}")
+
+    @property
+    def site_index_queue_url(self) -> str:
+        """The site-index queue URL on this backend."""
+        return f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.site_index_queue}"
 
     def create_resources(self) -> None:
         """Create the buckets, table and queue (idempotent)."""
@@ -248,6 +279,50 @@ class EmbeddedBackend:
 
         return lambda_handler(event, LocalContext(aws_request_id=str(uuid.uuid4())))
 
+    def drain_site_index(self, *, batch_size: int = 1000) -> list[Any]:
+        """Deliver the site-index queue to SiteIndexFunction's entry point until it is empty, as
+        Lambda's SQS poller does: batches of up to ``batch_size`` messages (the template's
+        ``BatchSize``), messages reported in ``batchItemFailures`` left for a later receive,
+        the rest deleted. Returns each batch's
+        :class:`~amp_publisher.aws.site_index.RebuildReport`.
+
+        Raises:
+            RuntimeError: messages keep failing (20 rounds without emptying the queue).
+        """
+        from amp_publisher.aws.site_index import handle_batch
+
+        sqs = self.client("sqs")
+        url = self.site_index_queue_url
+        reports = []
+        for _ in range(20):
+            messages: list[dict[str, Any]] = []
+            while len(messages) < batch_size:
+                got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                          VisibilityTimeout=60,
+                                          AttributeNames=["All"]).get("Messages", [])
+                if not got:
+                    break
+                messages.extend(got)
+            if not messages:
+                return reports
+            seen = {m["MessageId"]: m for m in messages}
+            event = {"Records": [_sqs_record(m, url) for m in seen.values()]}
+            result = handle_batch(event)
+            failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+            done = [m for i, m in seen.items() if i not in failed]
+            for start in range(0, len(done), 10):
+                sqs.delete_message_batch(QueueUrl=url, Entries=[
+                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                    for n, m in enumerate(done[start:start + 10])])
+            if failed:  # back to the queue at once (Lambda waits for the visibility timeout)
+                for start in range(0, len(failed), 10):
+                    sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+                        {"Id": str(n), "ReceiptHandle": seen[i]["ReceiptHandle"],
+                         "VisibilityTimeout": 0}
+                        for n, i in enumerate(sorted(failed)[start:start + 10])])
+            reports.append(result["report"])
+        raise RuntimeError("the site-index queue did not empty: messages keep failing")
+
     def mirror_site(self, destination: Path) -> list[str]:
         """Copy the site bucket into ``destination`` (removing pages no longer there).
 
@@ -270,3 +345,14 @@ class EmbeddedBackend:
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
         return keys
+
+
+def _sqs_record(message: dict[str, Any], queue_url: str) -> dict[str, Any]:
+    """An SQS message as Lambda's SQS event source hands it to the function."""
+    name = queue_url.rsplit("/", 1)[-1]
+    return {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"], "attributes": message.get("Attributes", {}),
+            "messageAttributes": {}, "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT}:{name}",
+            "awsRegion": REGION}

@@ -46,12 +46,17 @@ class ResourceNames:
         manifest_table: ``<stack>-manifest`` (ManifestTable), DynamoDB, key ``source_key``.
         failed_events_queue: ``<stack>-failed-events`` (FailedEventsQueue), an SQS queue name
             (not its URL).
+        site_index_queue: ``<stack>-site-index`` (SiteIndexQueue), the stale site outputs;
+            ``""``: none (a deployment without the site around the articles).
+        site_index_dlq: ``<stack>-site-index-dlq`` (SiteIndexDeadLetterQueue).
     """
 
     source_bucket: str
     site_bucket: str
     manifest_table: str
     failed_events_queue: str
+    site_index_queue: str = ""
+    site_index_dlq: str = ""
 
 
 def resource_names(stack: str = DEFAULT_STACK, account: str = DEFAULT_ACCOUNT) -> ResourceNames:
@@ -77,6 +82,8 @@ def resource_names(stack: str = DEFAULT_STACK, account: str = DEFAULT_ACCOUNT) -
         site_bucket=f"{stack}-site-{account}",
         manifest_table=f"{stack}-manifest",
         failed_events_queue=f"{stack}-failed-events",
+        site_index_queue=f"{stack}-site-index",
+        site_index_dlq=f"{stack}-site-index-dlq",
     )
     if len(names.source_bucket) > _MAX_BUCKET_NAME:
         raise ValueError(
