@@ -90,7 +90,15 @@ def _card(entry: IndexEntry, site: Any) -> dict[str, Any]:
             "description": entry.description, "section": entry.section,
             "section_url": section_url, "published_iso": entry.published,
             "published_text": shown["text"] if shown else entry.published, "image": image,
-            "byline": ", ".join(a["name"] for a in entry.authors)}
+            "authors": _linked(site, "author", (a["name"] for a in entry.authors)),
+            "tags": _linked(site, "tag", entry.tags)}
+
+
+def _linked(site: Any, kind: str, names: Any) -> list[dict[str, str | None]]:
+    """``[{name, url}]``: each term with the URL of its index page (``None`` when the term has
+    no page: nothing left after slugifying)."""
+    return [{"name": name, "url": f"{site.base_url}{listing_path(f'{kind}/{slug}')}"
+             if (slug := term_slug(name)) else None} for name in names]
 
 
 def render_listing_page(listing: str, term: str, slot: PageSlot, entries: Sequence[IndexEntry],
