@@ -27,11 +27,13 @@ SITE_BUCKET = "${AWS::StackName}-site-${AWS::AccountId}"
 # The function's environment: the names the code reads (Settings.from_env, SiteConfig) and the
 # Powertools settings. Renaming one in the template silently breaks the deployed function.
 FUNCTION_ENV = {
-    "SITE_BUCKET", "MANIFEST_TABLE", "FAILED_EVENTS_QUEUE_URL", "OUTPUT_PREFIX", "SOURCE_PREFIX",
+    "SITE_BUCKET", "MANIFEST_TABLE", "FAILED_EVENTS_QUEUE_URL", "SITE_INDEX_QUEUE_URL",
+    "OUTPUT_PREFIX", "SOURCE_PREFIX",
     "SOURCE_SUFFIX", "SITE_CONFIG_KEY", "MAX_SOURCE_BYTES", "CACHE_CONTROL", "SITE_NAME",
     "SITE_TAGLINE", "SITE_BASE_URL", "SITE_LANGUAGE", "SITE_BADGE", "PUBLISHER_NAME",
     "PUBLISHER_LOGO_URL", "PUBLISHER_LOGO_WIDTH", "PUBLISHER_LOGO_HEIGHT",
     "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_TRACE_DISABLED",
+    "ENDPOINT_URL_OVERRIDE",
 }
 
 # IAM actions that only read; every other action granted to the function is a write.
@@ -237,7 +239,8 @@ def test_function_grants_name_their_resources_and_writes_never_touch_the_source(
             assert SOURCE_BUCKET not in target, statement
             assert target.endswith(("/${OutputPrefix}*", ":table/${AWS::StackName}-manifest",
                                     ":table/${AWS::StackName}-manifest/index/*",
-                                    ":${AWS::StackName}-failed-events")), statement
+                                    ":${AWS::StackName}-failed-events",
+                                    ":${AWS::StackName}-site-index")), statement
     granted = {a for s in statements for a in _as_list(s["Action"])}
     assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem",
             "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage"} <= granted
@@ -332,10 +335,13 @@ def test_manifest_table_is_on_demand_keyed_by_source_key_with_a_slug_index(resou
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["KeySchema"] == [{"AttributeName": "source_key", "KeyType": "HASH"}]
     types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
-    assert types == {"source_key": "S", "slug": "S"}
-    (index,) = props["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "slug-index"
-    assert index["KeySchema"] == [{"AttributeName": "slug", "KeyType": "HASH"}]
+    assert types == {"source_key": "S", "slug": "S", "listing": "S", "listing_sort": "S"}
+    slug, listing = props["GlobalSecondaryIndexes"]
+    assert slug["IndexName"] == "slug-index"
+    assert slug["KeySchema"] == [{"AttributeName": "slug", "KeyType": "HASH"}]
+    assert listing["IndexName"] == "listing-index"
+    assert listing["KeySchema"] == [{"AttributeName": "listing", "KeyType": "HASH"},
+                                    {"AttributeName": "listing_sort", "KeyType": "RANGE"}]
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["SSESpecification"] == {"SSEEnabled": True}
 
