@@ -52,7 +52,7 @@ def _site_objects(backend) -> dict[str, dict]:
     return objects
 
 
-def _implied(backend) -> dict:
+def _implied(backend, size: int = PAGE_SIZE) -> dict:
     """Every site output the manifest's published records imply (a full build)."""
     from amp_publisher.aws.manifest import ManifestTable
     from amp_publisher.core.site import SiteConfig
@@ -63,12 +63,12 @@ def _implied(backend) -> dict:
     records = ManifestTable(backend.names.manifest_table, backend.client("dynamodb")).scan()
     entries = [IndexEntry.from_item(r) for r in records if r.get("status") == "published"]
     pages = {r["page_key"] for r in records if r.get("status") == "published"}
-    return build_site(entries, site, now=dt.datetime.now(dt.UTC)), pages
+    return build_site(entries, site, now=dt.datetime.now(dt.UTC), size=size), pages
 
 
-def _assert_site_is_what_the_manifest_implies(backend) -> dict:
+def _assert_site_is_what_the_manifest_implies(backend, size: int = PAGE_SIZE) -> dict:
     objects = _site_objects(backend)
-    implied, pages = _implied(backend)
+    implied, pages = _implied(backend, size)
     outputs = {k: v for k, v in objects.items() if k not in pages}
     assert sorted(outputs) == sorted(implied)
     for key, output in implied.items():
@@ -135,25 +135,30 @@ def test_section_tag_change_rename_and_delete_leave_every_output(backend, tmp_pa
     assert not crawl(tmp_path, BASE).broken
 
 
-def test_stable_pagination_rewrites_only_what_changed(backend):
-    count = 2 * PAGE_SIZE + 3
+def test_stable_pagination_rewrites_only_what_changed(backend, monkeypatch):
+    from amp_publisher.core.siteoutputs import pages
+
+    size = 3  # pages of 3 entries: a few articles make several pages
+    monkeypatch.setattr(pages, "PAGE_SIZE", size)
+    count = 3 * size + 1
     for i in range(count):
         _publish(backend, f"articles/p{i:02d}.json", _article(i, section="Long", tags=()))
     backend.drain_site_index()
-    _assert_site_is_what_the_manifest_implies(backend)
+    objects = _assert_site_is_what_the_manifest_implies(backend, size)
+    assert "section/long/page/2/index.html" in objects
     # A new article, newer than all: the roots, feeds and the month change; numbered pages do not.
     _publish(backend, "articles/new.json", _article(99, section="Long", tags=(), day=28))
     (report,) = backend.drain_site_index()
     assert not any("/page/" in k or k.startswith("page/") for k in report.written), \
         report.written
-    _assert_site_is_what_the_manifest_implies(backend)
-    # Deleting the oldest shifts every page: all of them are rewritten, the last one removed
-    # when the count drops below a page boundary.
+    _assert_site_is_what_the_manifest_implies(backend, size)
+    # Deleting the three oldest shifts every page: all are rewritten, and the last numbered
+    # page goes when the count drops below a page boundary (11 → 8 entries: 2 → 1 pages).
     for i in range(3):
-        _publish(backend, f"articles/p{i * 28:02d}.json" if i * 28 < count else
-                 "articles/p01.json", None)
-    backend.drain_site_index()
-    _assert_site_is_what_the_manifest_implies(backend)
+        _publish(backend, f"articles/p{i:02d}.json", None)
+    (report,) = backend.drain_site_index()
+    assert "section/long/page/2/index.html" in report.deleted
+    _assert_site_is_what_the_manifest_implies(backend, size)
 
 
 def test_a_failing_listing_fails_only_the_messages_that_named_it(backend, monkeypatch):

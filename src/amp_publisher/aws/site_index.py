@@ -202,7 +202,8 @@ class SiteIndexer:
         term = "" if name == "home" or not items else str(items[0].get("term", ""))
         from amp_publisher.core.siteoutputs.build import listing_pages
 
-        for output in listing_pages(name, term, newest, total, site=site, numbers=wanted):
+        for output in listing_pages(name, term, newest, total, site=site, numbers=wanted,
+                                    size=PAGE_SIZE):
             self._write_page(output, report)
         for number in range(pages + 1, old_pages + 1):
             self._delete(key_of_path(listing_path(name, number)), report)

@@ -38,6 +38,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -51,12 +52,15 @@ HOME = "home"
 LISTING_KINDS = ("section", "tag", "author", "month")
 
 
+@functools.lru_cache(maxsize=4096)
 def term_slug(term: str) -> str:
     """The URL segment of a section, tag or author name (python-slugify, at most 80 chars);
     ``""`` when nothing is left.
 
     >>> term_slug("Science & Tech"), term_slug("!!!")
     ('science-tech', '')
+
+    Cached (transliteration is the costly part of building an index page).
     """
     from slugify import slugify
 
