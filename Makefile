@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 # The official validator test pairs; users may point this at an amphtml checkout.
 AMP_VALIDATOR_TESTDATA ?= third_party/amp-spec/tests
 
-.PHONY: help venv demo test sam-local unit lint lint-template rules rules-check conformance layer bench clean
+.PHONY: help venv demo test sam-local unit lint lint-template rules rules-check conformance layer bench clean sam
 
 help:
 	@echo "make demo         set up, start the embedded backend, publish events/articles/*.json"
@@ -17,6 +17,7 @@ help:
 	@echo "make rules        regenerate src/amp_publisher/core/amp/rules data from third_party/amp-spec"
 	@echo "make layer        build the Lambda dependency layer for python3.12 / x86_64 into build/layer"
 	@echo "make bench        benchmarks (not part of make test)"
+	@echo "make sam          install the AWS SAM CLI into .venv-sam (then .venv-sam/bin/sam build)"
 	@echo "make sam-local    sam local invoke RenderFunction against the embedded backend (EVENT=events/<name>.json; needs Docker)"
 
 $(STAMP): pyproject.toml
@@ -58,6 +59,11 @@ $(SAM_STAMP):
 	$(SAM_PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'aws-sam-cli==$(SAM_CLI_VERSION)'
 	@touch $@
+
+# The SAM CLI the README's deploy commands call as .venv-sam/bin/sam.
+sam: $(SAM_STAMP)
+	@$(SAM_VENV)/bin/sam --version
+	@echo "deploy with: $(SAM_VENV)/bin/sam build && $(SAM_VENV)/bin/sam deploy --guided"
 
 lint-template: $(STAMP) $(SAM_STAMP)
 	$(VENV)/bin/cfn-lint template.yaml

@@ -24,6 +24,8 @@ from botocore.exceptions import ClientError
 
 S3_FAULTS = [(503, "SlowDown", "Please reduce your request rate."),
              (500, "InternalError", "We encountered an internal error. Please try again.")]
+CLOUDFRONT_FAULTS = [(503, "ServiceUnavailable", "CloudFront is unavailable."),
+                     (400, "Throttling", "Rate exceeded")]
 DYNAMODB_FAULTS = [(400, "ThrottlingException", "Rate of requests exceeds the allowed throughput."),
                    (400, "ProvisionedThroughputExceededException", "Throughput exceeded."),
                    (500, "InternalServerError", "Internal server error")]
@@ -76,7 +78,8 @@ class Faults:
 
     def _pick(self, service: str) -> tuple[int, str, str]:
         with self._lock:
-            return self.rng.choice(DYNAMODB_FAULTS if service == "dynamodb" else S3_FAULTS)
+            return self.rng.choice({"dynamodb": DYNAMODB_FAULTS,
+                                    "cloudfront": CLOUDFRONT_FAULTS}.get(service, S3_FAULTS))
 
     def doom_next_dynamodb_calls(self, count: int) -> None:
         """The next ``count`` DynamoDB calls of this thread fail (a worker dying mid-way)."""

@@ -26,6 +26,8 @@ class Deployment:
     names: Any
     queue_url: str
     events: Any  # an EmbeddedBackend used only for its S3 event builder
+    cloudfront: Any = None
+    distribution_id: str = ""
 
     @property
     def settings(self):
@@ -33,14 +35,16 @@ class Deployment:
 
         return Settings(site_bucket=self.names.site_bucket,
                         manifest_table=self.names.manifest_table,
-                        failed_events_queue_url=self.queue_url)
+                        failed_events_queue_url=self.queue_url,
+                        distribution_id=self.distribution_id or None)
 
     def publisher(self, **kwargs: Any):
         """A :class:`Publisher` on this deployment (keyword arguments passed through)."""
         from amp_publisher.aws.pipeline import Publisher
 
         return Publisher(self.settings, s3=kwargs.pop("s3", self.s3),
-                         dynamodb=kwargs.pop("dynamodb", self.dynamodb), **kwargs)
+                         dynamodb=kwargs.pop("dynamodb", self.dynamodb),
+                         cloudfront=kwargs.pop("cloudfront", self.cloudfront), **kwargs)
 
     def put_source(self, key: str, body: bytes | dict) -> dict:
         """Upload a source; returns the ``ObjectCreated:Put`` event S3 would send."""
@@ -62,6 +66,14 @@ class Deployment:
 
     def page(self, key: str) -> bytes:
         return self.s3.get_object(Bucket=self.names.site_bucket, Key=key)["Body"].read()
+
+    def invalidations(self) -> list[dict]:
+        """The distribution's invalidations, oldest first (``GetInvalidation`` answers)."""
+        listing = self.cloudfront.list_invalidations(DistributionId=self.distribution_id)
+        items = listing["InvalidationList"].get("Items") or []
+        found = [self.cloudfront.get_invalidation(DistributionId=self.distribution_id,
+                                                  Id=i["Id"])["Invalidation"] for i in items]
+        return sorted(found, key=lambda i: i["CreateTime"])
 
     def manifest(self):
         from amp_publisher.aws.manifest import ManifestTable
@@ -86,20 +98,25 @@ def deployment(monkeypatch):
     from moto import mock_aws
 
     from amp_publisher.aws.storage import RETRY_CONFIG
-    from amp_publisher.local.backend import EmbeddedBackend, create_resources
+    from amp_publisher.local.backend import (
+        EmbeddedBackend,
+        create_distribution,
+        create_resources,
+    )
 
     use_mocked_aws_environment(monkeypatch)
     with mock_aws():
         session = boto3.session.Session()
         clients = {n: session.client(n, config=Config(**RETRY_CONFIG))
-                   for n in ("s3", "dynamodb", "sqs")}
+                   for n in ("s3", "dynamodb", "sqs", "cloudfront")}
         events = EmbeddedBackend()
         names = events.names
         queue_url = create_resources(clients["s3"], clients["dynamodb"], clients["sqs"], names)
         clients["s3"].put_object(Bucket=names.source_bucket, Key="config/site.json",
                                  Body=(EVENTS / "site.json").read_bytes())
+        distribution_id = create_distribution(clients["cloudfront"], names)
         yield Deployment(clients["s3"], clients["dynamodb"], clients["sqs"], names, queue_url,
-                         events)
+                         events, clients["cloudfront"], distribution_id)
 
 
 def small_article(headline: str = "A small article", **fields: Any) -> dict:

@@ -23,7 +23,7 @@ def test_invalid_file_prints_one_line_per_error_with_position_and_url(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"{XSS}: FAIL"
     assert (
-        f"{XSS}:27:2 Invalid URL protocol 'javascript:' for attribute 'href' in tag 'a'. "
+        f"{XSS}:11:2 Invalid URL protocol 'javascript:' for attribute 'href' in tag 'a'. "
         "(see https://amp.dev/documentation/guides-and-tutorials/learn/spec/amphtml/#links)"
     ) in lines
 
@@ -40,7 +40,7 @@ def test_json_format_is_machine_readable(capsys):
     errors = report[str(XSS)]["errors"]
     assert report[str(XSS)]["status"] == "FAIL"
     hrefs = [e for e in errors if e["code"] == "INVALID_URL_PROTOCOL"]
-    assert [(e["line"], e["col"]) for e in hrefs] == [(27, 2), (28, 2), (29, 2), (30, 2)]
+    assert [(e["line"], e["col"]) for e in hrefs] == [(11, 2), (12, 2), (13, 2), (14, 2)]
     assert set(errors[0]) == {"line", "col", "code", "message", "spec_url", "severity"}
 
 

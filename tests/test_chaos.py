@@ -11,6 +11,11 @@ failed event is retried twice, as Lambda does, then goes to the failed-events qu
 redriven at the end. Then: the site bucket holds exactly one page per live article, byte-equal to a
 fresh render of its final source, and the manifest and the slug claims agree.
 
+CloudFront invalidations (DESIGN §10), with CreateInvalidation failing at random too: every page
+write and delete in the site bucket is covered by an accepted invalidation requested after it
+(both URL forms of the page, or a wildcard over them), no handler invocation sends more than one
+CreateInvalidation, none has more paths than the limit, and no record is left pending.
+
 Runs on moto's in-process mock. moto does not serialise requests, so a lock makes each AWS call
 atomic as it is in AWS (a conditional write is checked and applied in one step). The seed is printed
 and repeated in every failure message; ``CHAOS_SEED`` and ``CHAOS_OPS`` override.
@@ -47,6 +52,8 @@ ATTEMPTS = 3
 #: Lease of the workers (s): a worker starts its page write within 1.5 s of taking the lease or
 #: gives up (a retryable error), so a slow test machine cannot make two workers write at once.
 LEASE = 4.0
+#: Paths per invalidation: a slug change (4 paths) goes over it and is sent as a wildcard.
+MAX_PATHS = 3
 
 
 class SimulatedCrash(Exception):
@@ -83,22 +90,85 @@ def _clients(faults: Faults | None = None) -> dict[str, Any]:
 
     session = boto3.session.Session()
     clients = {name: session.client(name, config=Config(**RETRY_CONFIG))
-               for name in ("s3", "dynamodb", "sqs")}
+               for name in ("s3", "dynamodb", "sqs", "cloudfront")}
     if faults is not None:
-        for name in ("s3", "dynamodb"):
+        for name in ("s3", "dynamodb", "cloudfront"):
             faults.install(clients[name])
     return clients
 
 
-def _create_resources(clients: dict[str, Any]) -> str:
-    from amp_publisher.local.backend import create_resources
+def _create_resources(clients: dict[str, Any]) -> tuple[str, str]:
+    from amp_publisher.local.backend import create_distribution, create_resources
     from amp_publisher.local.resources import ResourceNames
 
     names = ResourceNames(SOURCE_BUCKET, SITE_BUCKET, TABLE, QUEUE)
     queue_url = create_resources(clients["s3"], clients["dynamodb"], clients["sqs"], names)
     clients["s3"].put_object(Bucket=SOURCE_BUCKET, Key="config/site.json",
                              Body=(EVENTS / "site.json").read_bytes())
-    return queue_url
+    return queue_url, create_distribution(clients["cloudfront"], names)
+
+
+class EdgeLog:
+    """What reached the site bucket and CloudFront, in one order (botocore hooks).
+
+    A write is logged when its response arrived (after it took effect); an invalidation with the
+    position of its request (before it took effect) and only when CloudFront accepted it. So
+    "invalidation logged after the write" means it was requested after the write completed.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.position = 0
+        self.writes: list[tuple[int, str, str]] = []  # (position, operation, site key)
+        self.invalidations: list[tuple[int, tuple[str, ...]]] = []
+        self.calls = threading.local()  # CreateInvalidation calls of this thread's invocation
+
+    def _next(self) -> int:
+        with self.lock:
+            self.position += 1
+            return self.position
+
+    def install(self, s3: Any, cloudfront: Any) -> None:
+        def remember(params: dict, context: dict, **_: Any) -> None:
+            context["edge_params"] = dict(params)
+
+        def written(http_response: Any, model: Any, context: dict, **_: Any) -> None:
+            params = context.get("edge_params") or {}
+            if params.get("Bucket") == SITE_BUCKET and http_response.status_code < 300:
+                position = self._next()
+                with self.lock:
+                    self.writes.append((position, model.name, params["Key"]))
+
+        def requested(params: dict, context: dict, **_: Any) -> None:
+            context["edge_position"] = self._next()
+            self.calls.count = getattr(self.calls, "count", 0) + 1
+
+        def accepted(http_response: Any, context: dict, parsed: dict, **_: Any) -> None:
+            if http_response.status_code < 300:
+                paths = parsed["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]
+                with self.lock:
+                    self.invalidations.append((context["edge_position"], tuple(paths)))
+
+        for operation in ("PutObject", "DeleteObject"):
+            s3.meta.events.register(f"before-parameter-build.s3.{operation}", remember)
+            s3.meta.events.register(f"after-call.s3.{operation}", written)
+        cloudfront.meta.events.register("before-parameter-build.cloudfront.CreateInvalidation",
+                                        requested)
+        cloudfront.meta.events.register("after-call.cloudfront.CreateInvalidation", accepted)
+
+    def uncovered(self) -> list[tuple[int, str, str]]:
+        """Writes not followed by an accepted invalidation of both URL forms of their key."""
+        def covers(paths: tuple[str, ...], path: str) -> bool:
+            return any(p == path or (p.endswith("*") and path.startswith(p[:-1]))
+                       for p in paths)
+
+        missing = []
+        for position, operation, key in self.writes:
+            forms = ("/" + key, "/" + key[: -len("index.html")])
+            if not all(any(at > position and covers(paths, form)
+                           for at, paths in self.invalidations) for form in forms):
+                missing.append((position, operation, key))
+        return missing
 
 
 def _source_key(index: int) -> str:
@@ -192,11 +262,24 @@ def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(
     monkeypatch.setattr(handler, "metrics", _Quiet())
 
     healthy = _clients()
-    queue_url = _create_resources(healthy)
+    queue_url, distribution_id = _create_resources(healthy)
     faults = Faults(random.Random(rng.random()))
     faulty = _clients(faults)
+    edge = EdgeLog()
+    edge.install(faulty["s3"], faulty["cloudfront"])
     settings = Settings(site_bucket=SITE_BUCKET, manifest_table=TABLE,
-                        failed_events_queue_url=queue_url)
+                        failed_events_queue_url=queue_url, distribution_id=distribution_id,
+                        invalidation_max_paths=MAX_PATHS)
+    too_many_calls: list[int] = []
+
+    def invoke(event: dict, publisher: Publisher) -> dict:
+        """One handler invocation; counts its CreateInvalidation calls."""
+        edge.calls.count = 0
+        try:
+            return handler.handle_event(event, publisher)
+        finally:
+            if edge.calls.count > 1:
+                too_many_calls.append(edge.calls.count)
     crashes = {"soft": 0, "hard": 0}
     crash_lock = threading.Lock()
     crash_rng = random.Random(rng.random())
@@ -227,7 +310,8 @@ def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(
 
     def publisher() -> Publisher:
         return Publisher(settings, s3=faulty["s3"], dynamodb=faulty["dynamodb"],
-                         validate=gate, lease_seconds=LEASE, lease_wait_seconds=0.05,
+                         cloudfront=faulty["cloudfront"], validate=gate,
+                         lease_seconds=LEASE, lease_wait_seconds=0.05,
                          write_margin_seconds=LEASE - 1.5, before_commit=before_commit,
                          clock=clock)
 
@@ -240,7 +324,7 @@ def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(
         while (item := delivery.take()) is not None:
             attempt, event = item
             try:
-                handler.handle_event(event, mine)
+                invoke(event, mine)
             except Exception as exc:  # noqa: BLE001 - a failed invocation, retried
                 delivery.done(attempt, event, exc)
             except BaseException as exc:  # pragma: no cover - a bug: stop the run
@@ -301,7 +385,7 @@ def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(
         later[0] += LEASE  # leases of crashed workers have expired by now
         mine = publisher()
         results = redrive(queue_url, sqs=healthy["sqs"],
-                          handle=lambda e, mine=mine: handler.handle_event(e, mine))
+                          handle=lambda e, mine=mine: invoke(e, mine))
         replayed += sum(r.status == "replayed" for r in results)
         if not any(r.status == "failed" for r in results):
             break
@@ -362,6 +446,20 @@ def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(
                 f"{key}: {record} {where}"
     assert counts["rename"] and counts["delete"] and faults.counts and sum(crashes.values()), \
         f"the run exercised too little {counts} {faults.counts} {crashes} {where}"
+
+    # The edge: every change invalidated after it, one request per invocation, within the limit.
+    uncovered = edge.uncovered()
+    assert not uncovered, f"{len(uncovered)} writes never invalidated, e.g. {uncovered[:5]} {where}"
+    assert not too_many_calls, f"invocations sent {too_many_calls} CreateInvalidation {where}"
+    assert all(len(paths) <= MAX_PATHS for _, paths in edge.invalidations), where
+    assert any(paths[0].endswith("*") for _, paths in edge.invalidations), \
+        f"no batch went over the path limit {where}"
+    assert any(k.startswith("cloudfront:") for k in faults.counts), \
+        f"CloudFront never failed {faults.counts} {where}"
+    pending = {k: r["invalidation_pending"] for k, r in records.items()
+               if r.get("invalidation_pending")}
+    assert not pending, f"records still pending invalidation {pending} {where}"
+    print(f"{len(edge.writes)} site writes, {len(edge.invalidations)} invalidations")
 
 
 class _Passed:

@@ -324,7 +324,6 @@ def test_convert_html_raises_nothing_for_any_markup(body):
     ('<iframe src="about:blank">Nothing here</iframe>', "Nothing here"),
     ('<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ">Watch on YouTube</iframe>',
      "Watch on YouTube"),
-    ("<template><p>Template text</p></template>", "Template text"),
     ("<title>Pasted title</title>", "Pasted title"),
     ("<noembed>No embed text</noembed>", "No embed text"),
     ("<noframes>No frames text</noframes>", "No frames text"),
@@ -334,6 +333,17 @@ def test_every_removal_of_text_says_which_text(body, text):
 
     result = convert_html(body)
     assert text in [e.removed_text for e in result.report]
+
+
+def test_template_without_type_is_unwrapped_and_its_text_kept():
+    # <template> is an AMP tag (amp-mustache templates) that needs type="amp-mustache"; without
+    # it the element goes and its content stays, reported.
+    from amp_publisher.core.conversion import convert_html
+
+    result = convert_html("<template><p>Template text</p></template>")
+    assert result.html == "<p>Template text</p>"
+    assert [(e.code, e.action, e.element) for e in result.report] == [
+        ("MANDATORY_ATTR_MISSING", "unwrapped", "template")]
 
 
 def test_a_title_inside_svg_is_kept_and_the_page_validates(site):

@@ -216,11 +216,11 @@ def test_redirects_are_followed_only_to_http(server):
 
 def test_redirect_targets_pass_the_same_address_check(server):
     class RefusesPhoto(HttpRangeFetcher):
-        def _check_address(self, url):
+        def _check_url(self, url):
             if url.endswith("/photo.jpg"):  # stands for "resolves to a private address"
                 raise OSError("refused")
 
-    resolver = ProbingImageSizeResolver([RefusesPhoto(allow_private=False)])
+    resolver = ProbingImageSizeResolver([RefusesPhoto(allow_private=True)])
     assert resolver.size(server.url + "/moved.jpg") is None
     assert server.requests == [("/moved.jpg", f"bytes=0-{HEADER_BYTES_FIRST - 1}")]
 

@@ -15,42 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 build_rules = load_tool("build_rules")
 
 
-def test_bridge_renames_old_condition_fields_only_at_field_position():
-    text = (
-        'tags: {\n  satisfies: "a"\n  requires: "b"\n  excludes: "c"\n'
-        '  requires_extension: "amp-x"\n  attrs: { name: "on" trigger: { also_requires_attr: '
-        '"role" } }\n  # requires: "in a comment stays"\n}\n'
-    )
-    out = build_rules.bridge_legacy_syntax(text)
-    assert 'satisfies_condition: "a"' in out
-    assert 'requires_condition: "b"' in out
-    assert 'excludes_condition: "c"' in out
-    assert 'requires_extension: "amp-x"' in out
-    assert "also_requires_attr" in out
-    assert '# requires: "in a comment stays"' in out
-
-
-def test_bridge_drops_actions_format_and_maps_retired_extension_fields():
-    text = (
-        "tags: {\n  html_format: AMP\n  html_format: ACTIONS\n  extension_spec: {\n"
-        '    allowed_versions: "0.1"\n    requires_usage: GRANDFATHERED\n  }\n}\n'
-    )
-    out = build_rules.bridge_legacy_syntax(text)
-    assert "ACTIONS" not in out
-    assert "html_format: AMP" in out
-    assert 'version: "0.1"' in out and "allowed_versions" not in out
-    assert "requires_usage: EXEMPTED" in out
-
-
-def test_current_files_parse_only_after_bridging():
+def test_every_rule_file_parses_unchanged_into_one_rule_set():
+    """All rule files come from one upstream commit: no renaming, no tolerant loading."""
     pytest.importorskip("grpc_tools")
-    from google.protobuf import text_format
-
     pb2, merged = build_rules.load_rules()
-    legacy = ROOT / "third_party/amp-spec/extensions/amp-gist/validator-amp-gist.protoascii"
-    with pytest.raises(text_format.ParseError):
-        text_format.Parse(legacy.read_text(encoding="utf-8"), pb2.ValidatorRules())
+    assert len(build_rules.rule_files()) == 3 + 139
     assert merged.spec_file_revision == 1188
+    amp = [t for t in merged.tags if pb2.HtmlFormat.AMP in t.html_format]
+    assert len(merged.tags) == 732 and len(amp) == 682
 
 
 def test_regenerating_gives_the_committed_file(tmp_path):

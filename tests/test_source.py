@@ -9,6 +9,7 @@ import pytest
 from amp_publisher.core.errors import (
     InvalidEncodingError,
     InvalidJSONError,
+    NotPublishedError,
     SchemaError,
     UnsupportedShapeError,
 )
@@ -60,7 +61,7 @@ def test_a_collection_is_refused_with_its_size_and_shape():
 def test_an_unpublished_post_says_why():
     post = json.loads((CORPUS / "wordpress" / "wp-post-co-authors.json").read_text())
     post["status"] = "draft"
-    with pytest.raises(UnsupportedShapeError, match="no publishable post.*draft"):
+    with pytest.raises(NotPublishedError, match="no public post.*draft"):
         load_article(json.dumps(post).encode(), key=KEY)
 
 

@@ -288,6 +288,7 @@ def test_function_environment_is_exactly_the_settings_the_code_reads(resources):
     assert env["SITE_CONFIG_KEY"] == "config/site.json"
     assert env["MAX_SOURCE_BYTES"] == str(2 * 1024 * 1024)
     assert env["POWERTOOLS_TRACE_DISABLED"]["Fn::If"] == ["TracingEnabled", "false", "true"]
+    assert env["ENDPOINT_URL_OVERRIDE"] == ""  # local runs only; ignored when empty
 
 
 def test_every_amp_publisher_setting_in_the_template_is_read_somewhere_in_the_package(resources):

@@ -8,10 +8,11 @@ Inputs (all under ``third_party/amp-spec/``, Apache-2.0, see its ``SOURCES.md``)
   ``validator-svg.protoascii`` and ``extensions/*/validator-*.protoascii`` - the rules, parsed with
   ``google.protobuf.text_format`` (no hand-written protoascii parser).
 
-The files come from several upstream commits; :func:`bridge_legacy_syntax` is the one place that
-bridges their differences. Only what applies to ``html_format: AMP`` is kept: tag specs and CSS
-specs naming ``AMP`` in ``html_format``; anything with ``enabled_by`` is dropped (plain article
-pages carry none of the enabling ``<html>`` attributes), ``disabled_by`` rules stay.
+All files come from one upstream commit and parse as they are against its ``validator.proto``
+(no renaming). Only what applies to ``html_format: AMP`` is kept: tag specs and CSS
+specs naming ``AMP`` in ``html_format``. ``enabled_by`` / ``disabled_by`` stay on the specs that
+carry them: the loader (``amp_publisher.core.amp.rules``) applies them per document, so a page with
+``<html transformed="self;v=1">`` is checked with the transformed rules.
 
 Output: one JSON document, keys sorted, one tag spec per line (so a rule change is a one-line
 diff), with a header naming this generator and the ``spec_file_revision`` of validator-main.
@@ -27,7 +28,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -36,61 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "third_party" / "amp-spec"
 DEFAULT_OUTPUT = ROOT / "src" / "amp_publisher" / "core" / "amp" / "rules.json"
 GENERATOR = "tools/build_rules.py"
-
-#: Renamed fields: validator-main (rev 1188), amp-audio and amp-brightcove use the names from before
-#: ``validator.proto`` renamed them to ``*_condition`` (SOURCES.md caveat 1).
-_RENAMED_FIELDS = {
-    "satisfies": "satisfies_condition",
-    "requires": "requires_condition",
-    "excludes": "excludes_condition",
-    # Retired ``ExtensionSpec.allowed_versions`` (amp-gist, amp-lightbox-gallery, 2018-19) held
-    # what ``ExtensionSpec.version`` holds today (SOURCES.md caveat 2).
-    "allowed_versions": "version",
-}
-_RENAME_RE = re.compile(
-    r"^(?P<indent>[ \t]*(?:[A-Za-z_]+[ \t]*\{[ \t]*)*)(?P<name>satisfies|requires|excludes"
-    r"|allowed_versions)(?P<colon>[ \t]*:)",
-    re.MULTILINE,
-)
-#: ``html_format: ACTIONS`` was a format value in 2018-20 files (amp-form, amp-analytics,
-#: amp-anim); the enum no longer has it and it never meant AMP, so the line is dropped.
-_ACTIONS_RE = re.compile(r"^[ \t]*html_format:[ \t]*ACTIONS[ \t]*(#.*)?\n", re.MULTILINE)
-#: ``requires_usage: GRANDFATHERED`` (amp-anim, 2019-20) is the old name of ``EXEMPTED`` (found
-#: when parsing; not listed in SOURCES.md).
-_GRANDFATHERED_RE = re.compile(r"^([ \t]*requires_usage:[ \t]*)GRANDFATHERED\b", re.MULTILINE)
-
-
-def bridge_legacy_syntax(text: str) -> str:
-    """Rewrite older protoascii names and values so the current ``validator.proto`` parses them.
-
-    This is the single bridge between the rule files' upstream commits (SOURCES.md, caveats 1-2):
-
-    * ``satisfies`` / ``requires`` / ``excludes`` -> ``satisfies_condition`` /
-      ``requires_condition`` / ``excludes_condition`` (a plain rename);
-    * ``extension_spec { allowed_versions: ... }`` -> ``version: ...`` (the retired field's
-      successor);
-    * ``html_format: ACTIONS`` lines are removed (the value was retired; it is not ``AMP``);
-    * ``requires_usage: GRANDFATHERED`` -> ``requires_usage: EXEMPTED`` (renamed enum value).
-
-    Only field names at the start of a line (after indentation or an opening ``name {``) are
-    renamed, so ``requires_extension``, ``also_requires_attr`` and text inside strings or
-    comments are untouched.
-
-    Args:
-        text: protoascii source text.
-    Returns:
-        The rewritten text (unchanged when it already uses the current names).
-
-    >>> bridge_legacy_syntax('tags {\\n  requires: "x"\\n  requires_extension: "y"\\n}\\n')
-    'tags {\\n  requires_condition: "x"\\n  requires_extension: "y"\\n}\\n'
-    >>> bridge_legacy_syntax('  html_format: AMP\\n  html_format: ACTIONS\\n')
-    '  html_format: AMP\\n'
-    """
-    text = _ACTIONS_RE.sub("", text)
-    text = _GRANDFATHERED_RE.sub(r"\1EXEMPTED", text)
-    return _RENAME_RE.sub(
-        lambda m: m.group("indent") + _RENAMED_FIELDS[m.group("name")] + m.group("colon"), text
-    )
 
 
 def compile_proto(proto_path: Path, out_dir: Path):
@@ -130,12 +75,12 @@ def rule_files(spec_dir: Path = SPEC_DIR) -> list[Path]:
 
 
 def load_rules(spec_dir: Path = SPEC_DIR):
-    """Parse every rule file (after :func:`bridge_legacy_syntax`) into one ``ValidatorRules``.
+    """Parse every rule file, unchanged, into one ``ValidatorRules`` message.
 
     Returns:
         ``(pb2_module, rules_message)``.
     Raises:
-        google.protobuf.text_format.ParseError: a rule file does not parse even after bridging.
+        google.protobuf.text_format.ParseError: a rule file does not parse (named in the message).
     """
     from google.protobuf import text_format
 
@@ -145,7 +90,7 @@ def load_rules(spec_dir: Path = SPEC_DIR):
     for path in rule_files(spec_dir):
         part = pb2.ValidatorRules()
         try:
-            text_format.Parse(bridge_legacy_syntax(path.read_text(encoding="utf-8")), part)
+            text_format.Parse(path.read_text(encoding="utf-8"), part)
         except text_format.ParseError as exc:
             raise text_format.ParseError(f"{path.relative_to(spec_dir)}: {exc}") from exc
         merged.MergeFrom(part)
@@ -153,9 +98,12 @@ def load_rules(spec_dir: Path = SPEC_DIR):
 
 
 def _applies_to_amp(msg, pb2) -> bool:
-    """True when a message with ``html_format``/``enabled_by`` applies to a plain AMP page."""
-    formats = list(msg.html_format)
-    return pb2.HtmlFormat.AMP in formats and not list(msg.enabled_by)
+    """True when a message with ``html_format`` applies to ``html_format: AMP`` documents.
+
+    ``enabled_by`` / ``disabled_by`` are kept in the output: whether they apply depends on the
+    document's ``<html>`` attributes (``transformed``), which the loader decides per document.
+    """
+    return pb2.HtmlFormat.AMP in list(msg.html_format)
 
 
 def _to_dict(msg) -> dict:
@@ -166,17 +114,12 @@ def _to_dict(msg) -> dict:
     )
 
 
-def _strip_attrs(attrs: list[dict]) -> list[dict]:
-    """Drop attr specs switched on by ``enabled_by`` (never on for plain pages)."""
-    return [a for a in attrs if not a.get("enabled_by")]
-
-
 def convert(pb2, rules) -> dict:
     """Reduce the merged ``ValidatorRules`` to the JSON data the package ships (AMP only).
 
     Returns:
         ``{"header": {...}, "tags": [...], "attr_lists": {name: [attr spec]}, "css": [...],
-        "doc_css": {...}, "descendant_tag_lists": {name: [tag]}, "declaration_lists": {...},
+        "doc_css": [{...}], "descendant_tag_lists": {name: [tag]}, "declaration_lists": {...},
         "error_formats": {code: format}, "error_specificity": {code: int}, "spec_urls": {...}}``.
     """
     tags = []
@@ -185,13 +128,10 @@ def convert(pb2, rules) -> dict:
             continue
         d = _to_dict(tag)
         d.pop("html_format", None)
-        if "attrs" in d:
-            d["attrs"] = _strip_attrs(d["attrs"])
         tags.append(d)
     doc_css = [_to_dict(c) for c in rules.css if _applies_to_amp(c, pb2)]
-    if len(doc_css) != 1:
-        raise ValueError(f"expected one DocCssSpec for AMP, found {len(doc_css)}")
-    doc_css[0].pop("html_format", None)
+    for c in doc_css:
+        c.pop("html_format", None)
     docs = [_to_dict(d) for d in rules.doc if _applies_to_amp(d, pb2)]
     for d in docs:
         d.pop("html_format", None)
@@ -207,13 +147,13 @@ def convert(pb2, rules) -> dict:
         },
         "tags": tags,
         "attr_lists": {
-            a.name: _strip_attrs(_to_dict(a).get("attrs", [])) for a in rules.attr_lists
+            a.name: _to_dict(a).get("attrs", []) for a in rules.attr_lists
         },
         "descendant_tag_lists": {d.name: list(d.tag) for d in rules.descendant_tag_list},
         "declaration_lists": {
             d.name: [_to_dict(x) for x in d.declaration] for d in rules.declaration_list
         },
-        "doc_css": doc_css[0],
+        "doc_css": doc_css,
         "doc": docs,
         "error_formats": {code_name(f.code): f.format for f in rules.error_formats},
         "error_specificity": {

@@ -78,6 +78,26 @@ def parse_out(text: str) -> Expected:
     return Expected(verdict, tuple(errors))
 
 
+_MISMATCH_ROW = re.compile(r"^\|\s*`(?P<name>[^`]+)`\s*\|\s*(PASS|FAIL)\s*\|\s*(PASS|FAIL)\s*\|"
+                           r"\s*(?P<reason>[^|]+?)\s*\|\s*$")
+
+
+def known_mismatches(doc: Path) -> dict[str, str]:
+    """The pairs listed as known verdict mismatches in ``docs/conformance.md``.
+
+    Rows of the form ``| `pair name` | PASS | FAIL | reason |``.
+
+    Returns:
+        ``{pair name (relative to the test data, no suffix): reason}``.
+    """
+    out = {}
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        m = _MISMATCH_ROW.match(line)
+        if m:
+            out[m.group("name")] = m.group("reason")
+    return out
+
+
 def find_pairs(testdata: Path) -> list[Path]:
     """Every ``.html`` with a sibling ``.out`` under ``testdata``, sorted."""
     return sorted(p for p in testdata.rglob("*.html") if p.with_suffix(".out").exists())
@@ -110,11 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     if not pairs:
         print(f"no test pairs under {testdata}", file=sys.stderr)
         return 2
-    agree = positions = 0
+    agree = positions = both_fail = both_fail_positions = 0
     for html_path in pairs:
         r = run_pair(html_path, testdata)
         agree += r.verdict_agrees
         positions += r.positions_agree
+        if r.expected.verdict == r.actual_verdict == "FAIL":
+            both_fail += 1
+            both_fail_positions += r.positions_agree
         mark = "ok  " if r.verdict_agrees else "MISS"
         pos = "errors match" if r.positions_agree else "errors differ"
         print(f"{mark} {r.name}: expected {r.expected.verdict}, got {r.actual_verdict} ({pos})")
@@ -125,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"       actual   {line}:{col} {msg}")
     ratio = agree / len(pairs)
     print(f"\nverdict agreement: {agree}/{len(pairs)} ({ratio:.1%}); "
-          f"error positions agree: {positions}/{len(pairs)}; floor {args.min_agreement:.1%}")
+          f"error positions agree: {positions}/{len(pairs)}; "
+          f"where both say FAIL, the (line, col) sets agree: {both_fail_positions}/{both_fail}; "
+          f"floor {args.min_agreement:.1%}")
     return 0 if ratio >= args.min_agreement else 1
 
 

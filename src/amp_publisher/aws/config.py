@@ -40,6 +40,10 @@ class Settings:
         site_index_queue_url: ``SITE_INDEX_QUEUE_URL``, where the names of the index pages,
             sitemaps and feeds a page change made stale are sent (DESIGN §9); unset: none are
             sent (a deployment without the site around the articles).
+        distribution_id: ``DISTRIBUTION_ID``, the CloudFront distribution whose cached copies
+            of changed paths are invalidated (DESIGN §10); empty turns invalidation off.
+        invalidation_max_paths: ``INVALIDATION_MAX_PATHS`` (30): paths per invalidation
+            before the batch becomes one wildcard (:mod:`amp_publisher.aws.cdn`).
     """
 
     site_bucket: str
@@ -51,6 +55,8 @@ class Settings:
     max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
     site: SiteConfig = SiteConfig()
     site_index_queue_url: str | None = None
+    distribution_id: str | None = None
+    invalidation_max_paths: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +77,10 @@ class Settings:
                 from None
         if max_bytes <= 0:
             raise ValueError(f"MAX_SOURCE_BYTES must be positive, not {max_bytes}")
+        raw_paths = env.get("INVALIDATION_MAX_PATHS") or "30"
+        if not raw_paths.isdigit() or int(raw_paths) < 1:
+            raise ValueError("INVALIDATION_MAX_PATHS must be a whole number of paths, at least "
+                             f"1, not {raw_paths!r}")
         return cls(
             site_bucket=env["SITE_BUCKET"],
             manifest_table=env["MANIFEST_TABLE"],
@@ -81,4 +91,6 @@ class Settings:
             max_source_bytes=max_bytes,
             site=SiteConfig.from_env(env),
             site_index_queue_url=env.get("SITE_INDEX_QUEUE_URL") or None,
+            distribution_id=env.get("DISTRIBUTION_ID") or None,
+            invalidation_max_paths=int(raw_paths),
         )

@@ -7,6 +7,11 @@ one warning and propagate, so Lambda retries the event and, after the retries, s
 failed-events queue. SQS batches of S3 events get partial batch failure (Powertools
 ``BatchProcessor``): only the messages that hit a transient fault go back to the queue.
 
+Every invocation collects the site paths its records changed in one
+:class:`~amp_publisher.aws.cdn.InvalidationBatch` and sends it as one CloudFront
+``CreateInvalidation`` at the end (DESIGN §10); a failed invalidation fails the invocation
+(transient), and the retry invalidates the recorded pending paths again.
+
 Powertools Logger and Metrics are set up at import (cheap); the Tracer is created only when
 tracing is on (``POWERTOOLS_TRACE_DISABLED`` not true), because importing the X-Ray SDK costs
 hundreds of milliseconds of cold start, and it never captures responses (the page HTML).
@@ -24,6 +29,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from amp_publisher.aws.events import parse_event
 
 if TYPE_CHECKING:  # loaded by the first event: pydantic and the pipeline stay out of the import
+    from amp_publisher.aws.cdn import InvalidationBatch
     from amp_publisher.aws.config import Settings
     from amp_publisher.aws.pipeline import Outcome, Publisher
 
@@ -78,6 +84,8 @@ def _record_outcome(outcome: Outcome) -> None:
     fields = {"source_key": outcome.source_key, "action": outcome.action,
               "page_key": outcome.page_key, "page_bytes": outcome.page_bytes,
               "timings_ms": outcome.timings_ms}
+    if outcome.reason:
+        fields["reason"] = outcome.reason
     if outcome.action == "failed" and outcome.error is not None:
         error = outcome.error
         logger.error("article failed", extra={**fields, "error_code": error.code,
@@ -102,12 +110,12 @@ def _record_outcome(outcome: Outcome) -> None:
         metrics.add_metric(name="PageDeleted", unit=MetricUnit.Count, value=1)
 
 
-def _process(record: Any, publisher: Publisher) -> Outcome:
+def _process(record: Any, publisher: Publisher, invalidations: InvalidationBatch) -> Outcome:
     """Process one source record with its key on every log line; transient faults are logged
     (one warning with the key) and re-raised for a retry."""
     logger.append_keys(source_key=record.key)
     try:
-        outcome = publisher.process(record)
+        outcome = publisher.process(record, invalidations)
     except Exception as exc:
         logger.warning("transient failure, the event will be retried",
                        extra={"error_type": type(exc).__name__, "error": str(exc)[:500]})
@@ -121,6 +129,42 @@ def _process(record: Any, publisher: Publisher) -> Outcome:
     else:
         _record_outcome(outcome)
     return outcome
+
+
+def _flush(invalidations: InvalidationBatch, *, failing: bool) -> None:
+    """Send the invocation's one invalidation and log it. When the invocation is already
+    failing, an invalidation error is logged and the original error wins (the retry invalidates
+    the pending paths again)."""
+    try:
+        invalidation = invalidations.flush()
+    except Exception as exc:
+        metrics.add_metric(name="InvalidationFailed", unit=MetricUnit.Count, value=1)
+        logger.warning("invalidation failed, the event will be retried",
+                       extra={"error_type": type(exc).__name__, "error": str(exc)[:500]})
+        if failing:
+            return
+        raise
+    if invalidation is not None:
+        logger.info("invalidation created", extra={
+            "invalidation_id": invalidation.id, "distribution_id": invalidation.distribution_id,
+            "paths": list(invalidation.paths), "created_at": invalidation.created_at})
+        metrics.add_metric(name="InvalidationPaths", unit=MetricUnit.Count,
+                           value=len(invalidation.paths))
+
+
+def _process_all(records: Any, publisher: Publisher) -> list[Outcome]:
+    """Process ``records`` with one invalidation batch, flushed once at the end, also when a
+    record fails (the pages already changed are invalidated without waiting for the retry)."""
+    invalidations = publisher.invalidation_batch()
+    outcomes: list[Outcome] = []
+    failing = True
+    try:
+        for record in records:
+            outcomes.append(_process(record, publisher, invalidations))
+        failing = False
+    finally:
+        _flush(invalidations, failing=failing)
+    return outcomes
 
 
 def _summary(outcomes: list[Outcome], ignored: list[Any]) -> dict[str, Any]:
@@ -157,6 +201,7 @@ def handle_sqs_batch(event: dict[str, Any], publisher: Publisher | None = None,
     publisher = publisher or _publisher()
     outcomes: list[Outcome] = []
     ignored: list[Any] = []
+    invalidations = publisher.invalidation_batch()
 
     def record_handler(record: Any) -> None:  # Powertools passes the SQSRecord as record=
         message = record
@@ -166,11 +211,14 @@ def handle_sqs_batch(event: dict[str, Any], publisher: Publisher | None = None,
                                                 "message_id": message.message_id})
         ignored.extend(parsed.ignored)
         for source_record in parsed.records:
-            outcomes.append(_process(source_record, publisher))
+            outcomes.append(_process(source_record, publisher, invalidations))
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = process_partial_response(event=event, record_handler=record_handler,
                                         processor=processor, context=context)
+    # One invalidation for the whole batch; if it fails, the whole batch is retried (every
+    # message converges; their pending paths are invalidated then).
+    _flush(invalidations, failing=False)
     return {**response, **_summary(outcomes, ignored)}
 
 
@@ -194,7 +242,7 @@ def handle_event(event: dict[str, Any], publisher: Publisher | None = None) -> d
     parsed = parse_event(event)
     for ignored in parsed.ignored:
         logger.info("event ignored", extra={"reason": ignored.reason, "detail": ignored.detail})
-    outcomes = [_process(record, publisher) for record in parsed.records]
+    outcomes = _process_all(parsed.records, publisher)
     return _summary(outcomes, parsed.ignored)
 
 

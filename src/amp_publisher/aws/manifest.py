@@ -15,7 +15,8 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
 ``renderer_version``,             package version and ISO 8601 UTC time of the render
 ``rendered_at``
 ``site_fingerprint``              hash of the site configuration the page was rendered with
-``status``                        ``published`` | ``failed`` | ``deleted``
+``status``                        ``published`` | ``failed`` | ``deleted`` | ``unpublished``
+``unpublished_reason``            why an existing source is not public (status ``unpublished``)
 ``error``                         the last permanent error: map of code, message, path, and
                                   the source version it concerns; removed by a good render
 ``report``, ``report_count``      conversion report summary (first 50 lines) and entry count
@@ -24,15 +25,19 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
                                   site bucket, written *before* a page is (write-ahead)
 ``lease_token``,                  the lease of the worker processing the key right now
 ``lease_expires_ms``              (epoch milliseconds)
-================================  ==============================================================
-
-``path``, ``description``,       the rest of the article's index entry
+``invalidation_pending``          string set: page writes and deletes not yet covered by an
+                                  accepted CloudFront invalidation (``<site key>#<token>``,
+                                  :mod:`amp_publisher.aws.cdn`); written with the change itself
+``last_invalidation``             map: ``id``, ``created_at`` (ISO 8601 UTC), ``paths``,
+                                  ``distribution_id`` of the last invalidation covering it
+``path``, ``description``,        the rest of the article's index entry
 ``tags``, ``authors``, ``image``, (:class:`~amp_publisher.core.siteoutputs.entries.IndexEntry`):
 ``language``                      what index pages, sitemaps and feeds show
 ``listings``                      string set: the listings this source has listing items in
                                   (write-ahead, like ``page_keys``)
 ``listings_synced``               hash of the entry the listing items hold; absent while they
                                   are being rewritten (or on records older than listings)
+================================  ==============================================================
 
 **Slug claim** (``source_key`` = ``slug#<slug>``): ``owner`` (the source key owning the slug),
 ``page_key``, ``claimed_at``, ``record_type`` = ``slug_claim``. It has no ``slug`` attribute, so
@@ -99,6 +104,7 @@ from amp_publisher.core.errors import LeaseLostError, SlugConflictError
 
 __all__ = ["ManifestTable", "SLUG_INDEX", "LISTING_INDEX", "LISTING_PREFIX", "STATE_PREFIX",
            "MONTHS_LISTING", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
+           "STATUS_UNPUBLISHED",
            "CLAIM_PREFIX", "claim_key", "slug_of_page_key", "newer_sequencer"]
 
 SLUG_INDEX = "slug-index"
@@ -112,6 +118,8 @@ MONTHS_LISTING = "months"
 STATUS_PUBLISHED = "published"
 STATUS_FAILED = "failed"
 STATUS_DELETED = "deleted"
+#: The source exists but says it is not public (a draft, a private post): its page was taken down.
+STATUS_UNPUBLISHED = "unpublished"
 #: Partition-key prefix of slug claim items. A source key never starts with it (source keys
 #: start with ``SOURCE_PREFIX``, ``articles/`` by default).
 CLAIM_PREFIX = "slug#"
@@ -315,9 +323,11 @@ class ManifestTable:
                 "another slug (the other article's page is unchanged)", path="slug",
                 key=source_key) from None
 
-    def release_page(self, source_key: str, token: str, page_key: str, *, owned: bool) -> None:
+    def release_page(self, source_key: str, token: str, page_key: str, *, owned: bool,
+                     pending: set[str] | None = None) -> None:
         """After deleting ``page_key`` (when ``owned``: the caller checked the claim is this
-        source's), give up its slug claim, then unlist it from ``page_keys``.
+        source's), give up its slug claim, then unlist it from ``page_keys`` and add the
+        ``pending`` invalidation entries of the delete, in the same request.
 
         Raises:
             LeaseLostError: the lease on ``source_key`` is no longer this worker's.
@@ -329,7 +339,8 @@ class ManifestTable:
                     TableName=self.name, Key=self._key(claim_key(slug_of_page_key(page_key))),
                     ConditionExpression="#o = :k", ExpressionAttributeNames={"#o": "owner"},
                     ExpressionAttributeValues=self._values({":k": source_key}))
-        self._update(source_key, token, {}, delete={"page_keys": {page_key}})
+        self._update(source_key, token, {}, delete={"page_keys": {page_key}},
+                     add={"invalidation_pending": pending} if pending else None)
 
     # -- commits (all conditional on the lease) --------------------------------------------
 
@@ -367,15 +378,17 @@ class ManifestTable:
             raise LeaseLostError(f"the lease on {source_key} was lost") from None
 
     def commit_published(self, source_key: str, token: str, fields: dict[str, Any], *,
-                         release: bool = True) -> None:
+                         release: bool = True, pending: set[str] | None = None) -> None:
         """Record a published page (``fields``: page_key, slug, source facts, ...) and, with
         ``release``, give the lease back in the same request. Clears ``error``; ``None``
-        values remove the attribute. Conditional on the lease."""
+        values remove the attribute; ``pending`` invalidation entries are added. Conditional
+        on the lease."""
         sets = {k: v for k, v in fields.items() if v is not None}
         sets.update(status=STATUS_PUBLISHED, rendered_at=fields.get("rendered_at") or now_iso())
-        removes = ("error", "deleted_at", "failed_at",
+        removes = ("error", "deleted_at", "failed_at", "unpublished_at", "unpublished_reason",
                    *(k for k, v in fields.items() if v is None))
-        self._update(source_key, token, sets, removes, release=release)
+        self._update(source_key, token, sets, removes, release=release,
+                     add={"invalidation_pending": pending} if pending else None)
 
     def commit_failed(self, source_key: str, token: str, error: dict[str, Any],
                       facts: dict[str, Any], *, release: bool = True) -> None:
@@ -391,6 +404,30 @@ class ManifestTable:
         """Record that the source is gone and its pages were removed."""
         sets = {"status": STATUS_DELETED, "deleted_at": now_iso(),
                 **{k: v for k, v in facts.items() if v is not None}}
+        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, "error"), release=release)
+
+    def invalidated(self, source_key: str, entries: set[str],
+                    invalidation: dict[str, Any]) -> None:
+        """After CloudFront accepted an invalidation covering ``entries``: remove exactly those
+        ``invalidation_pending`` entries and record ``last_invalidation``. Not conditional on a
+        lease (a set removal of entries unique to one write is safe at any time); a record that
+        no longer exists is left alone."""
+        if not entries:
+            return
+        with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
+            self._client.update_item(
+                TableName=self.name, Key=self._key(source_key),
+                UpdateExpression="SET last_invalidation = :inv DELETE invalidation_pending :e",
+                ConditionExpression="attribute_exists(source_key)",
+                ExpressionAttributeValues=self._values({":inv": invalidation, ":e": entries}))
+
+    def commit_unpublished(self, source_key: str, token: str, reason: str,
+                           facts: dict[str, Any], *, release: bool = True) -> None:
+        """Record that the source exists but is not public (a draft, a private post) and its
+        pages were taken down: status ``unpublished``, ``unpublished_reason``, the source facts
+        it concerns."""
+        sets = {"status": STATUS_UNPUBLISHED, "unpublished_at": now_iso(),
+                "unpublished_reason": reason, **{k: v for k, v in facts.items() if v is not None}}
         self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, "error"), release=release)
 
     def note_sequencer(self, source_key: str, token: str, sequencer: str, *,

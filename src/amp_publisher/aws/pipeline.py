@@ -47,6 +47,11 @@ sequencers are only comparable between real events of one key, and hand-made or 
 LastModified is recorded but not used to order versions: it has one-second resolution and
 deleting the newest version of an object makes an older one current again, which must publish.
 
+Every page written or deleted is added to the invocation's
+:class:`~amp_publisher.aws.cdn.InvalidationBatch` and recorded as ``invalidation_pending`` in the
+same manifest write that records the change, so an invalidation that fails is retried with the
+event even when the page itself is already current (DESIGN §10).
+
 Permanent input faults (:class:`~amp_publisher.core.errors.ArticleError`) are committed as
 ``failed``
 and returned as a ``failed`` :class:`Outcome`; the last good page stays. Transient faults
@@ -67,11 +72,13 @@ from urllib.parse import quote
 
 from amp_publisher import __version__
 from amp_publisher.aws import storage
+from amp_publisher.aws.cdn import Invalidation, InvalidationBatch, pending_entry
 from amp_publisher.aws.config import Settings
 from amp_publisher.aws.events import SourceRecord
 from amp_publisher.aws.manifest import (
     CLAIM_PREFIX,
     STATUS_PUBLISHED,
+    STATUS_UNPUBLISHED,
     ManifestTable,
     newer_sequencer,
     now_iso,
@@ -79,6 +86,7 @@ from amp_publisher.aws.manifest import (
 from amp_publisher.core.errors import (
     AmpValidationError,
     ArticleError,
+    NotPublishedError,
     RenderCrashError,
     SlugConflictError,
     SourceBusyError,
@@ -116,7 +124,8 @@ class Outcome:
 
     Attributes:
         source_key: the decoded source key.
-        action: ``published`` (page written), ``unpublished`` (page deleted), ``unchanged``
+        action: ``published`` (page written), ``unpublished`` (page deleted: the source is
+            gone, or says it is not public, see ``reason``), ``unchanged``
             (nothing to do: the page already matches, or an absent source with no page),
             ``skipped`` (a duplicate of the event last processed), ``ignored`` (not an
             article key), ``failed`` (permanent input error, recorded; the previous page kept).
@@ -127,6 +136,7 @@ class Outcome:
         report: conversion report entries.
         warnings: unknown article fields (JSON paths).
         removed_pages: page keys deleted (a slug change, a delete, leftovers of a crash).
+        reason: why a source that exists was not published (a draft, a private post).
     """
 
     source_key: str
@@ -138,6 +148,7 @@ class Outcome:
     report: tuple[Any, ...] = ()
     warnings: tuple[str, ...] = ()
     removed_pages: tuple[str, ...] = ()
+    reason: str | None = None
 
 
 def _url_safe(value: str) -> str:
@@ -156,7 +167,7 @@ class Publisher:
 
     Args:
         settings: the deployment settings.
-        s3 / dynamodb / sqs: boto3 clients (default: the process-wide lazy ones).
+        s3 / dynamodb / cloudfront / sqs: boto3 clients (default: the process-wide lazy ones).
         validate: the publish gate, ``html -> ValidationResult`` (default: the AMP validator).
         image_sizes: image-size resolver passed to the renderer.
         lease_seconds / lease_wait_seconds / write_margin_seconds: see the module constants.
@@ -166,7 +177,8 @@ class Publisher:
     """
 
     def __init__(self, settings: Settings, *, s3: Any = None, dynamodb: Any = None,
-                 validate: Callable[[str], Any] | None = None, image_sizes: Any = None,
+                 cloudfront: Any = None, validate: Callable[[str], Any] | None = None,
+                 image_sizes: Any = None,
                  lease_seconds: float = LEASE_SECONDS,
                  lease_wait_seconds: float = LEASE_WAIT_SECONDS,
                  write_margin_seconds: float = WRITE_MARGIN_SECONDS,
@@ -177,6 +189,7 @@ class Publisher:
             raise ValueError("write_margin_seconds must be at least 0 and below lease_seconds")
         self.settings = settings
         self._s3 = s3
+        self._cloudfront = cloudfront
         self.manifest = ManifestTable(settings.manifest_table, dynamodb)
         self._validate = validate
         self.image_sizes = image_sizes
@@ -200,6 +213,24 @@ class Publisher:
         if self._s3 is None:
             self._s3 = storage.client("s3")
         return self._s3
+
+    def invalidation_batch(self) -> InvalidationBatch:
+        """A new batch for one invocation: pass it to :meth:`process` for each record, then
+        ``flush()`` it once (the handler does). Accepted invalidations clear the records'
+        ``invalidation_pending`` entries and set their ``last_invalidation``."""
+        return InvalidationBatch(self.settings.distribution_id, cloudfront=self._cloudfront,
+                                 max_paths=self.settings.invalidation_max_paths,
+                                 on_flushed=self._invalidated)
+
+    def _invalidated(self, source_key: str, entries: set[str],
+                     invalidation: Invalidation) -> None:
+        self.manifest.invalidated(source_key, entries, invalidation.to_record())
+
+    def _pending(self, token: str, site_keys: set[str] | tuple[str, ...]) -> set[str]:
+        """The manifest entries of changes this worker makes (none without a distribution)."""
+        if not self.settings.distribution_id:
+            return set()
+        return {pending_entry(k, token) for k in site_keys}
 
     #: Seconds a container reuses ``config/site.json`` before reading it again.
     SITE_CONFIG_TTL_S = 60.0
@@ -238,17 +269,29 @@ class Publisher:
 
     # -- the entry point ---------------------------------------------------------------------
 
-    def process(self, record: SourceRecord) -> Outcome:
+    def process(self, record: SourceRecord,
+                invalidations: InvalidationBatch | None = None) -> Outcome:
         """Make the published pages match the current source object of ``record.key``.
+
+        Args:
+            record: the source record of an event.
+            invalidations: the invocation's batch, which the caller flushes once for all its
+                records; ``None``: a batch of its own, flushed before returning.
 
         Returns:
             The :class:`Outcome`; permanent input faults are recorded and returned as
             ``failed``, never raised.
 
         Raises:
-            botocore.exceptions.ClientError, TransientError (SourceBusyError, LeaseLostError):
-            transient faults; the event is retried and converges.
+            botocore.exceptions.ClientError, TransientError (SourceBusyError, LeaseLostError,
+            InvalidationFailedError): transient faults; the event is retried and converges.
         """
+        if invalidations is None:
+            batch = self.invalidation_batch()
+            try:
+                return self.process(record, batch)
+            finally:
+                batch.flush()
         key = record.key
         if (not is_source_key(key, self.settings.source_prefix, self.settings.source_suffix)
                 or key.startswith(CLAIM_PREFIX)):
@@ -259,9 +302,12 @@ class Publisher:
         if acquired is None:
             return Outcome(key, "skipped", timings_ms=_since(started, {}))
         current, leased_at = acquired
+        # Changes an earlier invocation made but could not invalidate: invalidated again now.
+        invalidations.carry(key, current.get("invalidation_pending"))
         try:
             # Every path ends with one request that commits and gives the lease back.
-            return self._process_leased(record, token, current, leased_at, started)
+            return self._process_leased(record, token, current, leased_at, started,
+                                        invalidations)
         except BaseException:
             self._release_quietly(key, token)
             raise
@@ -301,7 +347,8 @@ class Publisher:
             self.manifest.release(key, token)  # keeps the record: it may list a page
 
     def _process_leased(self, record: SourceRecord, token: str, current: dict[str, Any],
-                        leased_at: float, started: float) -> Outcome:
+                        leased_at: float, started: float,
+                        invalidations: InvalidationBatch) -> Outcome:
         key = record.key
         if _is_duplicate(record, current):
             self._release(key, token, current)
@@ -312,7 +359,8 @@ class Publisher:
             head = storage.head_source(record.bucket, key, s3=self.s3)
             if head is None:
                 timings["read"] = _ms(started)
-                return self._unpublish(key, token, current, sequencer, started, timings)
+                return self._unpublish(key, token, current, sequencer, started, timings,
+                                       invalidations)
             facts = {"source_etag": head.etag, "source_version_id": head.version_id,
                      "source_last_modified": head.last_modified}
             try:
@@ -331,10 +379,14 @@ class Publisher:
                     continue
                 timings["read"] = _ms(started)
                 return self._publish(record, token, current, source, site, fingerprint,
-                                     sequencer, leased_at, started, timings)
+                                     sequencer, leased_at, started, timings, invalidations)
+            except NotPublishedError as exc:  # a takedown, not a failure
+                timings.setdefault("read", _ms(started))
+                return self._withdraw(key, token, current, exc.message, facts, sequencer,
+                                      started, timings, invalidations)
             except ArticleError as exc:
                 exc.with_key(exc.key or key)
-                self._fail(key, token, current, exc, facts, sequencer)
+                self._fail(key, token, current, exc, facts, sequencer, invalidations)
                 return Outcome(key, "failed", error=exc, timings_ms=_since(started, timings))
         raise TransientError(f"{key} kept changing while it was read; retry")
 
@@ -362,7 +414,7 @@ class Publisher:
     def _publish(self, record: SourceRecord, token: str, current: dict[str, Any],
                  source: storage.SourceObject, site: SiteConfig, fingerprint: str,
                  sequencer: str | None, leased_at: float, started: float,
-                 timings: dict[str, float]) -> Outcome:
+                 timings: dict[str, float], invalidations: InvalidationBatch) -> Outcome:
         from amp_publisher.core.rendering import render
         from amp_publisher.core.source import load_article
 
@@ -397,9 +449,11 @@ class Publisher:
                                    "source-version-id": source.version_id or "",
                                    "renderer-version": __version__,
                                    "site-fingerprint": fingerprint})
+        written = self._pending(token, (target,))
+        invalidations.add((target,), source_key=key, entries=written)
         # Pages no longer needed (a slug change, a crash's leftovers) go before the commit, so
         # the commit can give the lease back in the same request.
-        removed = self._remove_pages(key, token, listed - {target})
+        removed = self._remove_pages(key, token, listed - {target}, invalidations)
         from amp_publisher.core.siteoutputs.entries import entry_from_article
 
         entry = entry_from_article(article, site, slug=page.slug, source_key=key,
@@ -427,14 +481,15 @@ class Publisher:
             "report_count": len(report),
             **_entry_fields(entry),
             **listings,
-        })
+        }, pending=written)
         timings["write"] = _ms(t0)
         return Outcome(key, "published", page_key=target, page_bytes=page.size_bytes,
                        timings_ms=_since(started, timings), report=page.report,
                        warnings=page.warnings, removed_pages=removed)
 
     def _fail(self, key: str, token: str, current: dict[str, Any], exc: ArticleError,
-              facts: dict[str, Any], sequencer: str | None) -> None:
+              facts: dict[str, Any], sequencer: str | None,
+              invalidations: InvalidationBatch) -> None:
         """Commit a permanent failure; the committed page stays, other listed pages go."""
         error = {**exc.to_dict(), "source_etag": facts.get("source_etag"),
                  "source_version_id": facts.get("source_version_id"),
@@ -442,7 +497,8 @@ class Publisher:
         if isinstance(exc, SlugConflictError):  # the claim step listed the page first
             current = self.manifest.get(key) or current
         keep = current.get("page_key") if current.get("status") != "deleted" else None
-        self._remove_pages(key, token, set(current.get("page_keys") or ()) - {keep})
+        self._remove_pages(key, token, set(current.get("page_keys") or ()) - {keep},
+                           invalidations)
         self.manifest.commit_failed(key, token, error, {"sequencer": sequencer})
 
     def _gate(self, html: str) -> Any:
@@ -454,25 +510,52 @@ class Publisher:
 
     # -- unpublish and clean-up --------------------------------------------------------------
 
-    def _remove_pages(self, key: str, token: str, pages: set[str]) -> tuple[str, ...]:
-        """Delete pages this source lists but no longer needs, then release their claims.
-        A page whose slug another source owns is that source's page: only unlisted here."""
+    def _remove_pages(self, key: str, token: str, pages: set[str],
+                      invalidations: InvalidationBatch) -> tuple[str, ...]:
+        """Delete pages this source lists but no longer needs, then release their claims and
+        record the deletes for invalidation. A page whose slug another source owns is that
+        source's page: only unlisted here."""
         from amp_publisher.aws.manifest import slug_of_page_key
 
         removed = []
         for page in sorted(pages):
             owned = self.manifest.owner_of_slug(slug_of_page_key(page)) == key
+            pending: set[str] = set()
             if owned:
                 storage.delete_page(self.settings.site_bucket, page, s3=self.s3)
                 removed.append(page)
-            self.manifest.release_page(key, token, page, owned=owned)
+                pending = self._pending(token, (page,))
+                invalidations.add((page,), source_key=key, entries=pending)
+            self.manifest.release_page(key, token, page, owned=owned, pending=pending)
         return tuple(removed)
 
+    def _withdraw(self, key: str, token: str, current: dict[str, Any], reason: str,
+                  facts: dict[str, Any], sequencer: str | None, started: float,
+                  timings: dict[str, float], invalidations: InvalidationBatch) -> Outcome:
+        """The source exists but is not public: take every page of it down (and invalidate
+        them), record status ``unpublished`` with the reason. Private content must not stay
+        online, so this is not a failure that keeps the last good page."""
+        t0 = time.perf_counter()
+        removed = self._remove_pages(key, token, set(current.get("page_keys") or ()),
+                                     invalidations)
+        self._sync_listings(key, token, current, None)
+        timings["write"] = _ms(t0)
+        if (current.get("status") == STATUS_UNPUBLISHED and not removed
+                and current.get("source_etag") == facts.get("source_etag")):
+            self._release(key, token, current)
+        else:
+            self.manifest.commit_unpublished(key, token, reason,
+                                             {**facts, "sequencer": sequencer})
+        return Outcome(key, "unpublished" if removed else "unchanged",
+                       page_key=removed[0] if removed else None,
+                       timings_ms=_since(started, timings), removed_pages=removed, reason=reason)
+
     def _unpublish(self, key: str, token: str, current: dict[str, Any], sequencer: str | None,
-                   started: float, timings: dict[str, float]) -> Outcome:
+                   started: float, timings: dict[str, float],
+                   invalidations: InvalidationBatch) -> Outcome:
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
-        removed = self._remove_pages(key, token, listed)
+        removed = self._remove_pages(key, token, listed, invalidations)
         self._sync_listings(key, token, current, None)
         timings["write"] = _ms(t0)
         if current.get("status") or listed:
@@ -572,7 +655,7 @@ def _core_faults_are_permanent(key: str):
     forever."""
     try:
         yield
-    except ArticleError:
+    except (ArticleError, NotPublishedError):
         raise
     except Exception as exc:  # noqa: BLE001 - the point is to catch what nobody expected
         raise RenderCrashError(

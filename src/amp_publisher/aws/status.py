@@ -28,7 +28,7 @@ __all__ = ["StatusReport", "collect_status", "peek_failed_events", "format_statu
 #: Columns of the table: (title, record field).
 _COLUMNS = (("SOURCE KEY", "source_key"), ("STATUS", "status"), ("PAGE", "page_key"),
             ("VERSION", "source_version_id"), ("RENDERED (UTC)", "rendered_at"),
-            ("LAST ERROR", "error"))
+            ("EDGE", "last_invalidation"), ("LAST ERROR", "error"))
 
 
 @dataclass
@@ -115,6 +115,11 @@ def _cell(record: dict[str, Any], name: str) -> str:
         return f"{value.get('code', '')}{where}: {value.get('message', '')}"
     if name == "rendered_at" and value:
         return str(value)[:19].replace("T", " ")
+    if name == "last_invalidation":
+        # DESIGN §10: "pending" until CloudFront accepted an invalidation of every change.
+        if record.get("invalidation_pending"):
+            return "pending"
+        return f"{value['id']} {str(value.get('created_at', ''))[11:19]}" if value else ""
     if name == "status" and not value:
         return "pending"
     return "" if value is None else str(value)
@@ -147,7 +152,7 @@ def format_status(report: StatusReport, *, detail: bool = False) -> str:
     else:
         rows = [[title for title, _ in _COLUMNS]]
         rows += [[_cell(r, name) for _, name in _COLUMNS] for r in report.records]
-        lines += _table(rows, (48, 9, 60, 12, 19, 70))
+        lines += _table(rows, (48, 9, 60, 12, 19, 24, 70))
     summary = ", ".join(f"{n} {s}" for s, n in sorted(report.counts.items())) or "no records"
     lines.append("")
     lines.append(f"{len(report.records)} record(s): {summary}")

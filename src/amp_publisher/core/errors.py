@@ -29,6 +29,7 @@ __all__ = [
     "AmpValidationError",
     "SlugConflictError",
     "RenderCrashError",
+    "NotPublishedError",
     "TransientError",
     "SourceBusyError",
     "LeaseLostError",
@@ -104,6 +105,14 @@ class UnsupportedShapeError(ArticleError):
     code = "unsupported_shape"
 
 
+class AmbiguousShapeError(UnsupportedShapeError):
+    """More than one input adapter recognises the document; the message names the candidates
+    and why each matched. ``amp-render render --format NAME`` (or the item's own markers)
+    decides; the function never guesses between two readings of one document."""
+
+    code = "ambiguous_shape"
+
+
 class ConversionError(ArticleError):
     """The article body cannot be converted into valid AMP markup."""
 
@@ -139,6 +148,27 @@ class RenderCrashError(ArticleError):
     after a fix, ``amp-render redrive`` or a re-upload renders the article again."""
 
     code = "render_crashed"
+
+
+class NotPublishedError(AmpPublisherError):
+    """The source says its post is not public (our ``status: "draft"``; WordPress ``draft``,
+    ``private``, ``pending``, ``future``, ``trash`` or password-protected; Ghost ``draft``,
+    ``scheduled`` or members-only). Neither permanent nor transient: a **takedown**. The
+    pipeline removes the page and its edge copies and records status ``unpublished``.
+
+    Args:
+        message: why, e.g. ``"status 'draft': only published posts are rendered"``.
+        path: JSON path of the field that says so (``"status"``, ``"posts[0]"``).
+        key: the S3 source key.
+    """
+
+    code = "not_published"
+
+    def __init__(self, message: str, *, path: str | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.key = key
 
 
 class TransientError(AmpPublisherError):

@@ -60,6 +60,9 @@ __all__ = [
     "ImageSizeCache",
     "ImageSizeResolver",
     "ProbingImageSizeResolver",
+    "ProbeBudget",
+    "PROBE_MAX_COUNT",
+    "PROBE_TOTAL_S",
     "S3RangeFetcher",
     "size_from_bytes",
     "data_uri_size",
@@ -104,6 +107,16 @@ on every re-render, yet a host that was briefly down is retried within minutes."
 
 CACHE_MAX_ENTRIES = 4096
 """LRU size of the in-memory cache; an entry is ~200 bytes, so the cache stays under 1 MB."""
+
+PROBE_MAX_COUNT = 48
+"""Network probes one article may start (``sizes`` call); images past it get the fallback size.
+48 covers the image-heaviest corpus body but one (197 images), whose sizes mostly come from its
+tags; a gallery of hundreds of unsized images must not cost hundreds of requests."""
+
+PROBE_TOTAL_S = 3.0
+"""Seconds of wall time one article's probes may take together (concurrently, 8 at a time).
+Past it the unfinished images get the fallback size: with the function's 30 s timeout, a render
+never waits on image hosts for more than this."""
 
 DIMENSION_MAX = 100_000
 """Dimensions above this (px) are treated as a corrupt header, not as a real image."""
@@ -307,8 +320,16 @@ class HttpRangeFetcher:
             renderer probe the network it runs in (SSRF). Tests on 127.0.0.1 turn it on.
         user_agent: the ``User-Agent`` header sent.
 
-    Redirects are followed (at most 4) only to http/https URLs that pass the same address check.
-    A server that ignores ``Range`` and sends the whole image is read only up to the cap.
+    **The address checked is the address connected to.** The host name is resolved once per
+    connection (:meth:`connect_address`); every address it resolves to must be public, and the
+    TCP connection is made to that checked address (TLS still verifies the certificate for the
+    host name, sent as SNI). Resolving once to check and again to connect would let a name that
+    answers "public" and then "127.0.0.1" reach the internal network (DNS rebinding). Environment
+    proxies are not used, for the same reason.
+
+    Redirects are followed (at most 4) only to http/https URLs; each new connection passes the
+    same check. A server that ignores ``Range`` and sends the whole image is read only up to the
+    cap.
     """
 
     def __init__(self, *, timeout: float = HTTP_TIMEOUT_S, allow_private: bool = False,
@@ -321,26 +342,64 @@ class HttpRangeFetcher:
         """True for absolute http and https URLs."""
         return urllib.parse.urlsplit(url).scheme in ("http", "https")
 
-    def _check_address(self, url: str) -> None:
-        if self.allow_private:
-            return
+    def _check_url(self, url: str) -> None:
+        """Refuse (raise) a URL this fetcher must not open; the first URL and every redirect
+        target pass here. Addresses are checked when connecting (:meth:`connect_address`)."""
+        if not self.handles(url):
+            raise _RefusedAddress(f"not http(s): {url[:80]!r}")
+
+    def connect_address(self, host: str, port: int) -> str:
+        """The IP address to connect to for ``host``: resolved once; with ``allow_private``
+        off, every address it resolves to must be global (not loopback, private, link-local,
+        reserved…, :attr:`ipaddress.IPv4Address.is_global`).
+
+        Raises:
+            _RefusedAddress: the name does not resolve, or resolves to a non-public address.
+        """
         import ipaddress
         import socket
 
-        host = urllib.parse.urlsplit(url).hostname or ""
         try:
-            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise _RefusedAddress(f"cannot resolve {host!r}: {exc}") from exc
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if not address.is_global:
-                raise _RefusedAddress(f"{host!r} resolves to non-public {address}")
+        if not infos:
+            raise _RefusedAddress(f"{host!r} has no address")
+        if not self.allow_private:
+            for info in infos:
+                address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+                if not address.is_global:
+                    raise _RefusedAddress(f"{host!r} resolves to non-public {address}")
+        return infos[0][4][0]
 
     def _opener(self):
+        import http.client
+        import socket
         import urllib.request
 
         fetcher = self
+
+        def pinned_socket(connection) -> socket.socket:
+            address = fetcher.connect_address(connection.host, connection.port)
+            return socket.create_connection((address, connection.port), connection.timeout)
+
+        class _PinnedHTTPConnection(http.client.HTTPConnection):
+            def connect(self):
+                self.sock = pinned_socket(self)
+
+        class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+            def connect(self):
+                # the certificate is still checked against the host name (SNI + hostname check)
+                self.sock = self._context.wrap_socket(pinned_socket(self),
+                                                      server_hostname=self.host)
+
+        class _HTTP(urllib.request.HTTPHandler):
+            def http_open(self, req):
+                return self.do_open(_PinnedHTTPConnection, req)
+
+        class _HTTPS(urllib.request.HTTPSHandler):
+            def https_open(self, req):
+                return self.do_open(_PinnedHTTPSConnection, req, context=self._context)
 
         class _Redirects(urllib.request.HTTPRedirectHandler):
             max_redirections = 4
@@ -348,10 +407,11 @@ class HttpRangeFetcher:
             def redirect_request(self, req, fp, code, msg, headers, newurl):
                 if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
                     return None  # urllib would also follow ftp://; we only read http(s)
-                fetcher._check_address(newurl)
+                fetcher._check_url(newurl)
                 return super().redirect_request(req, fp, code, msg, headers, newurl)
 
-        return urllib.request.build_opener(_Redirects)
+        return urllib.request.build_opener(urllib.request.ProxyHandler({}), _HTTP, _HTTPS,
+                                           _Redirects)
 
     def fetch(self, url: str, length: int) -> bytes | None:
         """GET ``url`` with ``Range: bytes=0-<length-1>``; ``None`` on any failure or timeout."""
@@ -366,7 +426,7 @@ class HttpRangeFetcher:
             "Accept": "image/*,*/*;q=0.5",
         })
         try:
-            self._check_address(url)
+            self._check_url(url)
             with self._opener().open(request, timeout=self.timeout) as response:
                 if response.status not in (200, 206):
                     return None
@@ -493,6 +553,19 @@ class ImageSizeCache:
 # --------------------------------------------------------------------------- resolver
 
 
+@dataclass(frozen=True)
+class ProbeBudget:
+    """What one article's image-size probes may cost (issue 14 item 6).
+
+    Attributes:
+        max_probes: network probes started at most (cache hits and ``data:`` URIs are free).
+        total_seconds: wall-clock seconds for all of them together.
+    """
+
+    max_probes: int = PROBE_MAX_COUNT
+    total_seconds: float = PROBE_TOTAL_S
+
+
 class ProbingImageSizeResolver:
     """The :class:`ImageSizeResolver` the function and the CLI use: an image's intrinsic size (px)
     from its first bytes, with caching.
@@ -506,6 +579,8 @@ class ProbingImageSizeResolver:
         base_url: absolute URL that relative ``src`` values are resolved against (the site's
             base URL); without it, relative ``src`` values give ``None``.
         first_bytes, max_bytes: the first range and the single grown range (bytes).
+        budget: the cost bound of one :meth:`sizes` call (one article): default
+            :class:`ProbeBudget`.
 
     Example:
         >>> ProbingImageSizeResolver().size("/images/relative.png") is None
@@ -514,9 +589,11 @@ class ProbingImageSizeResolver:
 
     def __init__(self, fetchers: Iterable[ByteRangeFetcher] | None = None, *,
                  cache: ImageSizeCache | None = None, base_url: str | None = None,
-                 first_bytes: int = HEADER_BYTES_FIRST, max_bytes: int = HEADER_BYTES_MAX) -> None:
+                 first_bytes: int = HEADER_BYTES_FIRST, max_bytes: int = HEADER_BYTES_MAX,
+                 budget: ProbeBudget | None = None) -> None:
         if not 0 < first_bytes <= max_bytes:
             raise ValueError("need 0 < first_bytes <= max_bytes")
+        self.budget = budget if budget is not None else ProbeBudget()
         self.fetchers = list(fetchers) if fetchers is not None else [HttpRangeFetcher()]
         self.cache = cache if cache is not None else ImageSizeCache()
         self.base_url = base_url
@@ -538,14 +615,56 @@ class ProbingImageSizeResolver:
             return None
 
     def sizes(self, srcs: Iterable[str], *, max_workers: int = 8) -> dict[str, Size | None]:
-        """Resolve many images concurrently (threads; I/O bound). Returns ``{src: size}``."""
-        unique = list(dict.fromkeys(srcs))
-        if len(unique) <= 1 or max_workers <= 1:
-            return {src: self.size(src) for src in unique}
-        from concurrent.futures import ThreadPoolExecutor
+        """Resolve one article's images concurrently (threads; I/O bound), within
+        :attr:`budget`.
 
-        with ThreadPoolExecutor(max_workers=min(max_workers, len(unique))) as pool:
-            return dict(zip(unique, pool.map(self.size, unique), strict=True))
+        Returns:
+            ``{src: size or None}`` for every src answered; a src **missing** from the result
+            was not probed because the budget ran out (more than ``max_probes`` images to fetch,
+            or ``total_seconds`` passed before its probe finished): the caller gives it the
+            fallback size and says so. Cache hits, ``data:`` URIs and unreadable schemes are
+            answered without network and without counting.
+        """
+        unique = list(dict.fromkeys(srcs))
+        results: dict[str, Size | None] = {}
+        to_probe: list[str] = []
+        for src in unique:
+            local = self._without_network(src)
+            if local is not None:
+                results[src] = local[0]
+            else:
+                to_probe.append(src)
+        to_probe = to_probe[: self.budget.max_probes]
+        if not to_probe:
+            return results
+        from concurrent.futures import ThreadPoolExecutor, wait
+
+        pool = ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(to_probe))))
+        try:
+            futures = {pool.submit(self.size, src): src for src in to_probe}
+            done, _ = wait(futures, timeout=self.budget.total_seconds)
+            for future in done:
+                results[futures[future]] = future.result()
+        finally:
+            # probes still running end by their own socket timeout; nobody waits for them
+            pool.shutdown(wait=False, cancel_futures=True)
+        return results
+
+    def _without_network(self, src: str) -> tuple[Size | None] | None:
+        """``(size,)`` when ``src`` is answered without a request (``data:``, cache, a scheme
+        no fetcher reads), else ``None``."""
+        src = src.strip()
+        if not src or src[:5].lower() == "data:":
+            return (self._size(src),)
+        url = self._absolute(src)
+        if url is None:
+            return (None,)
+        hit, cached = self.cache.get(url)
+        if hit:
+            return (cached,)
+        if not any(f.handles(url) for f in self.fetchers):
+            return (None,)
+        return None
 
     def _size(self, src: str) -> Size | None:
         src = src.strip()

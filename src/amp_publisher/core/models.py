@@ -306,6 +306,9 @@ class Article(_Model):
     section: str | None = None
     tags: list[str] = []
     language: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] | None = None
+    #: Text direction of the page (HTML ``dir``: ``ltr``, ``rtl``, ``auto``); absent: the
+    #: browser's default (left to right).
+    dir: Literal["ltr", "rtl", "auto"] | None = None
     published: When
     updated: When | None = None
     authors: list[Author] = []
@@ -313,6 +316,9 @@ class Article(_Model):
     body: Annotated[list[Block], Field(min_length=1)] | None = None
     body_html: str | None = None
     body_markdown: str | None = None
+    #: ``draft`` takes the page down (a takedown, not an error): see
+    #: :class:`~amp_publisher.core.errors.NotPublishedError`.
+    status: Literal["published", "draft"] = "published"
 
     @field_validator("schema_version")
     @classmethod

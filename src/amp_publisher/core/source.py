@@ -25,11 +25,15 @@ from amp_publisher.core.errors import (
     ArticleError,
     InvalidEncodingError,
     InvalidJSONError,
+    NotPublishedError,
     UnsupportedShapeError,
 )
 from amp_publisher.core.models import Article, parse_article
 
-__all__ = ["load_article", "decode_json"]
+__all__ = ["load_article", "decode_json", "adapt_source", "HTML_SUFFIXES"]
+
+#: File name endings read as whole HTML pages (:mod:`amp_publisher.core.adapters.html_page`).
+HTML_SUFFIXES = (".html", ".htm")
 
 
 def decode_json(raw: bytes, *, key: str) -> Any:
@@ -66,6 +70,9 @@ def load_article(raw: bytes, *, key: str) -> Article:
     Raises:
         InvalidEncodingError, InvalidJSONError, SchemaError, UnsupportedShapeError: each an
         :class:`~amp_publisher.core.errors.ArticleError` with ``.key`` set.
+        NotPublishedError: the object says its post is not public (``status: "draft"``, a
+        WordPress or Ghost post that is not published); checked before the contract, so an
+        unfinished draft is still recognised as one.
     """
     data = decode_json(raw, key=key)
     try:
@@ -77,19 +84,100 @@ def load_article(raw: bytes, *, key: str) -> Article:
 def _single_document(data: Any, key: str) -> Any:
     """The one article the object holds. Native articles pass through; WordPress and Ghost
     shapes go through the input adapters (:mod:`amp_publisher.core.adapters`)."""
+    draft = isinstance(data, dict) and data.get("status") == "draft"
     if isinstance(data, dict) and "headline" in data:
+        if draft:
+            raise NotPublishedError(f"{key} is a draft (status 'draft'): it is not published",
+                                    path="status", key=key)
         return data
     from amp_publisher.core.adapters import adapt_document
 
-    adapted = adapt_document(data, source_key=key)
+    try:
+        adapted = adapt_document(data, source_key=key)
+    except UnsupportedShapeError:
+        if draft:  # an unfinished native draft (no headline yet) is still a draft
+            raise NotPublishedError(f"{key} is a draft (status 'draft'): it is not published",
+                                    path="status", key=key) from None
+        raise
     if len(adapted.articles) == 1:
         return adapted.articles[0]
     if not adapted.articles and adapted.skipped:
+        # Every skip reason of the adapters is "not public" (a status other than published,
+        # members-only, password-protected): the page must come down, not stay as it was.
         skipped = adapted.skipped[0]
-        raise UnsupportedShapeError(
-            f"{key} holds no publishable post: {skipped.path}: {skipped.reason}",
-            path=skipped.path)
+        raise NotPublishedError(
+            f"{key} holds no public post: {skipped.path}: {skipped.reason}",
+            path=skipped.path, key=key)
     raise UnsupportedShapeError(
         f"{key} holds {len(adapted.articles)} articles ({adapted.shape}); the function "
         "publishes one page per object: upload each post as its own object "
         "(amp-render render renders a whole collection locally)", path="$")
+
+
+def adapt_source(raw: bytes, *, key: str, format: str | None = None,
+                 fallback_published: str | None = None, base_url: str | None = None,
+                 language_hint: str | None = None, transport_charset: str | None = None,
+                 html_pages: bool = True):
+    """One source object's bytes → every article it holds, with how it was read.
+
+    HTML pages (a key ending in ``.html``/``.htm``, bytes that begin like a page, or
+    ``format="html-page"``) go through :func:`~amp_publisher.core.adapters.html_page.
+    article_from_page`; everything else is JSON for :func:`~amp_publisher.core.adapters.
+    adapt_document` (single items and collections).
+
+    Args:
+        raw: the object's body.
+        key: its (decoded) S3 key or file name.
+        format: a format name to force (``amp-render render --format``).
+        fallback_published: ISO date-time for documents without a date (the object's
+            ``Last-Modified``).
+        base_url: the site's base URL (relative canonical URLs).
+        language_hint: the site's language (encoding tie-break of pages).
+        transport_charset: the object's ``Content-Type`` charset.
+        html_pages: when False an HTML page is refused (:class:`UnsupportedShapeError`).
+
+    Returns:
+        :class:`~amp_publisher.core.adapters.AdaptedDocument`.
+
+    Raises:
+        ArticleError: the whole object is unreadable (encoding, JSON, unknown or ambiguous
+            shape, a single-item document's schema error), with ``key`` set. Failures of
+            single items of a collection are in ``.failed`` instead.
+    """
+    from amp_publisher.core.adapters import AdaptedDocument, AdaptedItem
+    from amp_publisher.core.adapters._common import MappingContext
+    from amp_publisher.core.adapters.html_page import article_from_page, looks_like_html
+
+    is_page = format == "html-page" or (format is None and (
+        key.lower().endswith(HTML_SUFFIXES) or looks_like_html(raw)))
+    if not is_page:
+        return _adapted_json(raw, key, format, fallback_published, base_url)
+    if not html_pages:
+        raise UnsupportedShapeError(
+            f"{key} is an HTML page; pages are read only when the deployment allows them "
+            "(AcceptHtmlPages)", path="$", key=key)
+    context = MappingContext([], fallback_published, base_url)
+    try:
+        article, explanation = article_from_page(raw, key=key, context=context,
+                                                 transport_charset=transport_charset,
+                                                 language_hint=language_hint)
+    except ArticleError as exc:
+        raise exc.with_key(exc.key or key) from None
+    why = "forced with --format" if format else (
+        "the name ends in .html/.htm" if key.lower().endswith(HTML_SUFFIXES)
+        else "the bytes begin like an HTML page")
+    return AdaptedDocument("html-page", f"{why}; {explanation}",
+                           items=[AdaptedItem("$", article, "html-page", why)],
+                           notes=context.notes)
+
+
+def _adapted_json(raw: bytes, key: str, format: str | None, fallback_published: str | None,
+                  base_url: str | None):
+    from amp_publisher.core.adapters import adapt_document
+
+    data = decode_json(raw, key=key)
+    try:
+        return adapt_document(data, source_key=key, format=format,
+                              fallback_published=fallback_published, base_url=base_url)
+    except ArticleError as exc:
+        raise exc.with_key(exc.key or key) from None

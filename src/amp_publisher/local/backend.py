@@ -5,9 +5,11 @@ No AWS account and no Docker: :class:`EmbeddedBackend` starts moto's threaded se
 credentials, and creates what the template creates, with the same names
 (:func:`amp_publisher.local.resources.resource_names`): the versioned source bucket, the site
 bucket, the manifest table (key ``source_key``, GSIs ``slug-index`` and ``listing-index``), the
-failed-events queue and the site-index queue with its dead-letter queue. SiteIndexFunction is not
-triggered by moto: :meth:`EmbeddedBackend.drain_site_index` hands the queue's messages to its
-entry point in batches, as Lambda's SQS poller would.
+failed-events queue, the site-index queue with its dead-letter queue, and the CloudFront
+distribution in front of the site bucket (moto's CloudFront), so every page change is invalidated
+here as in AWS (``DISTRIBUTION_ID`` is set for the function). SiteIndexFunction is not triggered
+by moto: :meth:`EmbeddedBackend.drain_site_index` hands the queue's messages to its entry point
+in batches, as Lambda's SQS poller would.
 
 Example (what ``make demo`` and ``amp-render invoke`` do)::
 
@@ -30,7 +32,8 @@ from urllib.parse import quote_plus
 
 from amp_publisher.local.resources import DEFAULT_ACCOUNT, ResourceNames, resource_names
 
-__all__ = ["EmbeddedBackend", "LocalContext", "REGION", "create_resources"]
+__all__ = ["EmbeddedBackend", "LocalContext", "REGION", "create_resources", "create_distribution",
+           "PortInUseError"]
 
 #: The region the local backend pretends to be in (the sample events say the same).
 REGION = "us-east-1"
@@ -96,6 +99,70 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> 
     return sqs.create_queue(QueueName=names.failed_events_queue)["QueueUrl"]
 
 
+class PortInUseError(OSError):
+    """The embedded backend's TCP port on 127.0.0.1 is taken by another process."""
+
+
+def _check_port(port: int) -> None:
+    """Raise :class:`PortInUseError` when 127.0.0.1:``port`` cannot be bound (bound the way
+    werkzeug binds it, with ``SO_REUSEADDR``)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise PortInUseError(exc.errno, f"127.0.0.1:{port} is in use by another process "
+                                 f"({exc.strerror})") from None
+
+
+def _moto_server(port: int) -> Any:
+    """moto's ``ThreadedMotoServer`` on 127.0.0.1:``port`` whose ``start()`` returns when the
+    socket cannot be bound: moto's own waits for a ready signal its thread never sends when
+    binding fails (werkzeug exits that thread), so a port taken between :func:`_check_port`
+    and the bind would hang the caller forever."""
+    from moto.server import ThreadedMotoServer
+
+    class _Server(ThreadedMotoServer):
+        bind_error: BaseException | None = None
+
+        def _server_entry(self) -> None:
+            try:
+                super()._server_entry()
+            except (OSError, SystemExit) as exc:
+                if self._server is not None:  # bound, then failed while serving: moto's case
+                    raise
+                self.bind_error = exc
+                self._server_ready_event.set()
+
+    return _Server(ip_address="127.0.0.1", port=port, verbose=False)
+
+
+def create_distribution(cloudfront: Any, names: ResourceNames) -> str:
+    """Create the template's distribution (origin: the site bucket, default root object
+    ``index.html``, managed CachingOptimized policy) unless one with this origin exists.
+    Idempotent. Returns its id (``DISTRIBUTION_ID``)."""
+    origin = f"{names.site_bucket}.s3.{REGION}.amazonaws.com"
+    listing = cloudfront.list_distributions().get("DistributionList", {})
+    for item in listing.get("Items") or ():
+        if any(o["DomainName"] == origin for o in item["Origins"].get("Items", ())):
+            return item["Id"]
+    response = cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": names.site_bucket,
+        "Comment": f"{names.site_bucket} AMP pages",
+        "Enabled": True,
+        "DefaultRootObject": "index.html",
+        "Origins": {"Quantity": 1, "Items": [{
+            "Id": "SiteBucketOrigin", "DomainName": origin,
+            "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "SiteBucketOrigin", "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6", "Compress": True},
+    })
+    return response["Distribution"]["Id"]
+
+
 class EmbeddedBackend:
     """moto's server on loopback plus the template's resources.
 
@@ -115,18 +182,26 @@ class EmbeddedBackend:
         self._server: Any = None
         self._sequence = itertools.count(1)
         self.endpoint_url = ""
+        self.distribution_id = ""
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> EmbeddedBackend:
-        """Start the server, point boto3 at it, create the resources. Returns ``self``."""
+        """Start the server, point boto3 at it, create the resources. Returns ``self``.
+
+        Raises:
+            PortInUseError: the fixed port asked for is taken.
+        """
         import logging
 
-        from moto.server import ThreadedMotoServer
-
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
-        self._server.start()
+        if self._port:
+            _check_port(self._port)
+        server = _moto_server(self._port)
+        server.start()
+        if server.bind_error is not None:
+            raise PortInUseError(f"127.0.0.1:{self._port} could not be bound")
+        self._server = server
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
         self.reset()
@@ -199,6 +274,7 @@ class EmbeddedBackend:
             "FAILED_EVENTS_QUEUE_URL": self.queue_url if self._server else "",
             "SITE_INDEX_QUEUE_URL": self.site_index_queue_url if self._server else "",
             "SOURCE_BUCKET": self.names.source_bucket,
+            "DISTRIBUTION_ID": self.distribution_id,
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
             "SITE_CONFIG_KEY": "config/site.json",
@@ -218,10 +294,22 @@ class EmbeddedBackend:
         return f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.site_index_queue}"
 
     def create_resources(self) -> None:
-        """Create the buckets, table and queue (idempotent)."""
+        """Create the buckets, table, queue and distribution (idempotent)."""
         url = create_resources(self.client("s3"), self.client("dynamodb"), self.client("sqs"),
                                self.names)
-        self._set_env({"FAILED_EVENTS_QUEUE_URL": url})
+        self.distribution_id = create_distribution(self.client("cloudfront"), self.names)
+        self._set_env({"FAILED_EVENTS_QUEUE_URL": url, "DISTRIBUTION_ID": self.distribution_id})
+        self._reset_clients()  # the handler's publisher reads DISTRIBUTION_ID
+
+    def invalidations(self) -> list[dict[str, Any]]:
+        """Every invalidation of the distribution, oldest first: ``Id``, ``CreateTime`` and
+        ``InvalidationBatch`` (its ``Paths``), as ``GetInvalidation`` answers."""
+        cloudfront = self.client("cloudfront")
+        items = cloudfront.list_invalidations(
+            DistributionId=self.distribution_id)["InvalidationList"].get("Items") or []
+        found = [cloudfront.get_invalidation(DistributionId=self.distribution_id,
+                                             Id=item["Id"])["Invalidation"] for item in items]
+        return sorted(found, key=lambda i: i["CreateTime"])
 
     # -- what S3 and Lambda would do -------------------------------------------------------
 
@@ -322,6 +410,21 @@ class EmbeddedBackend:
                         for n, i in enumerate(sorted(failed)[start:start + 10])])
             reports.append(result["report"])
         raise RuntimeError("the site-index queue did not empty: messages keep failing")
+    def upload_static(self, folder: Path) -> list[str]:
+        """Put every file under ``folder`` into the site bucket at the same relative key (the
+        demo's ``events/static/`` → ``static/...``: the logo and images its pages show), with
+        its ``Content-Type``. Returns the keys; none when the folder does not exist."""
+        import mimetypes
+
+        s3 = self.client("s3")
+        keys = []
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else ():
+            key = path.relative_to(folder.parent).as_posix()
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            s3.put_object(Bucket=self.names.site_bucket, Key=key, Body=path.read_bytes(),
+                          ContentType=content_type)
+            keys.append(key)
+        return keys
 
     def mirror_site(self, destination: Path) -> list[str]:
         """Copy the site bucket into ``destination`` (removing pages no longer there).

@@ -10,6 +10,10 @@ Subcommands:
   ``sam local invoke`` where Docker is missing).
 * ``demo`` — the main job on the sample articles (``make demo``).
 * ``serve [DIR]`` — preview ``build/site/`` on 127.0.0.1 with CloudFront's URL mapping.
+
+Every command answers a user's mistake (a missing or unreadable path, a malformed event or site
+file, a port already in use) and an output pipe closed early (``amp-render schema | head``) with
+one line on stderr and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -19,7 +23,15 @@ import json
 import sys
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["main", "CommandError"]
+
+#: The exit status of a usage or input error (argparse's own, and every bad path or file here).
+USAGE_ERROR = 2
+
+
+class CommandError(Exception):
+    """A mistake in what the user asked for: printed as one ``amp-render: ...`` line on stderr,
+    and the command exits with status 2."""
 
 
 def _printable(text: str) -> str:
@@ -29,12 +41,45 @@ def _printable(text: str) -> str:
                    for c in text)
 
 
+def _format_choices() -> list[str]:
+    from amp_publisher.core.adapters import format_names
+
+    return [*format_names(), "html-page"]
+
+
+def _read_json(path: Path, what: str):
+    """The JSON document in ``path``; :class:`CommandError` naming the file when it cannot be
+    read or parsed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"{what} {path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{what} {path}: not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CommandError(f"{what} {path}: not JSON: {exc.msg} at line {exc.lineno} "
+                           f"column {exc.colno}") from None
+
+
 def _load_site(path: Path | None):
     from amp_publisher.core.site import SiteConfig
 
-    if path is None:
-        return SiteConfig.from_env()
-    return SiteConfig.from_env().merged(json.loads(path.read_text(encoding="utf-8")))
+    try:
+        if path is None:
+            return SiteConfig.from_env()
+        data = _read_json(path, "site file")
+        if not isinstance(data, dict):
+            raise CommandError(f"site file {path}: a JSON object is expected")
+        return SiteConfig.from_env().merged(data)
+    except ValueError as exc:
+        # pydantic's text: "N validation error(s) for SiteConfig", then the field, then the
+        # message with " [type=..." details: the first field and message make the one line.
+        lines = [line.strip() for line in str(exc).splitlines()]
+        first = (f"{lines[1]}: {lines[2].split(' [type=')[0]}"
+                 if len(lines) >= 3 and "validation error" in lines[0] else lines[0])
+        raise CommandError(f"site file {path or '(environment)'}: {_printable(first)}") from None
 
 
 def _print_report(report, stream) -> None:
@@ -57,51 +102,88 @@ def _print_report(report, stream) -> None:
         print(line, file=stream)
 
 
+def _explain(adapted, path: Path, stream) -> None:
+    """``--explain``: which adapter matched and why, per item, and what each left out."""
+    from amp_publisher.core.adapters import FORMATS
+
+    fmt = FORMATS.get(adapted.shape)
+    label = f" ({fmt.label})" if fmt else ""
+    print(f"{path}: format {adapted.shape}{label}: {_printable(adapted.reason)}", file=stream)
+    if adapted.collection:
+        total = len(adapted.items) + len(adapted.skipped) + len(adapted.failed)
+        print(f"  a collection of {total} item(s): {len(adapted.items)} article(s), "
+              f"{len(adapted.skipped)} skipped, {len(adapted.failed)} failed", file=stream)
+        for item in adapted.items:
+            print(f"  {item.path}: {item.format}: {_printable(item.reason)}", file=stream)
+    for skipped in adapted.skipped:
+        print(f"  {skipped.path}: skipped: {_printable(skipped.reason)}", file=stream)
+    for note in adapted.notes:
+        print(f"  {note.path}: note: {_printable(note.message)}", file=stream)
+
+
 def _cmd_render(args: argparse.Namespace) -> int:
-    from amp_publisher.core.adapters import articles_from_document
+    import datetime as dt
+
     from amp_publisher.core.amp.validator import validate
     from amp_publisher.core.errors import ArticleError
     from amp_publisher.core.models import parse_article
     from amp_publisher.core.rendering import render
-    from amp_publisher.core.source import decode_json
+    from amp_publisher.core.source import adapt_source
 
     path: Path = args.article
     key = path.as_posix()
     site = _load_site(args.site)
     try:
         raw = path.read_bytes()
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
     except OSError as exc:
         print(f"{path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
         return 2
     try:
-        documents = articles_from_document(decode_json(raw, key=key), source_key=key)
-        articles = [parse_article(doc) for doc in documents]
+        adapted = adapt_source(raw, key=key, format=args.format,
+                               fallback_published=modified.replace(microsecond=0).isoformat(),
+                               base_url=site.base_url, language_hint=site.language)
     except ArticleError as exc:
         print(f"{path}: {exc.code}: {_printable(str(exc))}", file=sys.stderr)
         return 2
+    if args.explain:
+        _explain(adapted, path, sys.stderr)
+    status = 0
+    for failure in adapted.failed:
+        print(f"{path}: {failure.path}: {failure.error.code}: {_printable(str(failure.error))}",
+              file=sys.stderr)
+        status = 2
+    articles = []
+    for item in adapted.items:
+        try:
+            articles.append((item.path, parse_article(item.article)))
+        except ArticleError as exc:
+            where = f"{item.path}: " if adapted.collection else ""
+            print(f"{path}: {where}{exc.code}: {_printable(str(exc))}", file=sys.stderr)
+            status = 2
     if not articles:
-        print(f"{path}: no publishable article in this file", file=sys.stderr)
+        if status == 0:
+            print(f"{path}: no publishable article in this file", file=sys.stderr)
         return 2
     image_sizes = None
     if not args.no_image_probe:
         from amp_publisher.core.image_sizes import ProbingImageSizeResolver
 
         image_sizes = ProbingImageSizeResolver(base_url=site.base_url)
-    status = 0
-    for index, article in enumerate(articles):
+    for item_path, article in articles:
         try:
             page = render(article, site, source_key=key, image_sizes=image_sizes)
         except ArticleError as exc:
-            print(f"{path}[{index}]: {exc.code}: {_printable(str(exc))}", file=sys.stderr)
+            print(f"{path}: {item_path}: {exc.code}: {_printable(str(exc))}", file=sys.stderr)
             status = 2
             continue
         result = validate(page.html)
-        label = f"{path}" if len(articles) == 1 else f"{path}[{index}] ({page.slug})"
+        label = f"{path}" if not adapted.collection else f"{path}: {item_path} ({page.slug})"
         if args.output is None:
             sys.stdout.write(page.html)
         else:
             target = Path(args.output)
-            if len(articles) > 1 or target.is_dir() or args.output.endswith(("/", "\\")):
+            if adapted.collection or target.is_dir() or args.output.endswith(("/", "\\")):
                 target = target / page.slug / "index.html"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(page.html, encoding="utf-8")
@@ -111,6 +193,10 @@ def _cmd_render(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         if args.report:
             _print_report(page.report, sys.stderr)
+        elif page.report:
+            count = len(page.report)
+            print(f"{label}: {count} change{'' if count == 1 else 's'} to the body "
+                  f"(removed or rewritten); see --report", file=sys.stderr)
         if result.passed:
             print(f"{label}: AMP validation PASS", file=sys.stderr)
         else:
@@ -137,14 +223,32 @@ def _cmd_validate(argv: list[str]) -> int:
 def _cmd_invoke(args: argparse.Namespace) -> int:
     from amp_publisher.local.invoke import invoke_event_file
 
-    return invoke_event_file(args.event, articles=args.articles, site_json=args.site,
-                             out=args.out)
+    event = _read_json(args.event, "event file")
+    if not isinstance(event, dict):
+        raise CommandError(f"event file {args.event}: a JSON object (a Lambda event) is "
+                           "expected")
+    articles = args.articles or _DEFAULT_ARTICLES
+    if not articles.is_dir():
+        hint = ("run it from the repository root, or pass --articles DIR"
+                if args.articles is None else "give a folder of article JSON files")
+        raise CommandError(f"invoke: no articles folder {articles}/ ({hint}); nothing was "
+                           "uploaded")
+    if args.site is not None and not args.site.is_file():
+        raise CommandError(f"invoke: site file {args.site} does not exist")
+    site = args.site or (_DEFAULT_SITE if _DEFAULT_SITE.is_file() else None)
+    return invoke_event_file(args.event, articles=articles, site_json=site, out=args.out,
+                             event=event)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from amp_publisher.local.preview import serve
 
     return serve(args.root, args.port)
+
+
+#: The sample data of a checkout (``make demo`` uses the same).
+_DEFAULT_ARTICLES = Path("events/articles")
+_DEFAULT_SITE = Path("events/site.json")
 
 
 def _cmd_demo(argv: list[str]) -> int:
@@ -214,8 +318,48 @@ def _cmd_backend(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``amp-render`` console script; returns the exit status."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Entry point of the ``amp-render`` console script; returns the exit status.
+
+    0 success, 1 a page or record failed (each command says which), 2 a usage or input error
+    (bad path, malformed event or site file, port in use) or the output pipe closed early; 130
+    interrupted.
+    """
+    from amp_publisher.local.backend import PortInUseError
+
+    try:
+        status = _run(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # a closed pipe shows here, while we can still say so
+        return status
+    except CommandError as exc:
+        print(f"amp-render: {exc}", file=sys.stderr)
+    except PortInUseError as exc:
+        print(f"amp-render: {exc.strerror or exc}; choose another with --port", file=sys.stderr)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"amp-render: {where}{exc.strerror or exc}", file=sys.stderr)
+    except BrokenPipeError:
+        _silence_stdout()
+        print("amp-render: output closed before the end (broken pipe)", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    return USAGE_ERROR
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush of a closed pipe does not
+    print a second error (the Python documentation's note on SIGPIPE, module ``signal``)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (tests capture it)
+        pass
+
+
+def _run(argv: list[str]) -> int:
+    from amp_publisher import __version__
+
     # Subcommands with their own full parsers take the rest of the line as it is.
     if argv and argv[0] == "validate":
         return _cmd_validate(argv[1:])
@@ -223,10 +367,18 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_demo(argv[1:])
     parser = argparse.ArgumentParser(prog="amp-render",
                                      description="Render, validate and publish AMP articles.")
+    parser.add_argument("--version", action="version", version=f"amp-render {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("render", help="render one article JSON file (no AWS)")
+    p = sub.add_parser("render", help="render one article file: JSON of any supported format, "
+                                      "or an HTML page (no AWS)")
     p.add_argument("article", type=Path)
+    p.add_argument("--explain", action="store_true",
+                   help="say which input format matched and why, item by item, and what the "
+                        "adapter left out")
+    p.add_argument("--format", choices=_format_choices(), metavar="FORMAT",
+                   help="read the file as this format instead of recognising it "
+                        "(see docs/input-formats.md)")
     p.add_argument("--site", type=Path, help="site configuration JSON (default: environment)")
     p.add_argument("-o", "--output",
                    help="output file, or folder for <slug>/index.html (default: stdout)")
@@ -249,9 +401,10 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("invoke", help="run one Lambda event on the embedded backend")
     p.add_argument("-e", "--event", type=Path, required=True)
-    p.add_argument("--articles", type=Path, default=Path("events/articles"),
+    p.add_argument("--articles", type=Path,
                    help="sample articles uploaded first (default: events/articles)")
-    p.add_argument("--site", type=Path, default=Path("events/site.json"))
+    p.add_argument("--site", type=Path,
+                   help="site configuration uploaded first (default: events/site.json if any)")
     p.add_argument("--out", type=Path, default=Path("build/invoke"),
                    help="where the site bucket is mirrored afterwards (default: build/invoke)")
     p.set_defaults(func=_cmd_invoke)

@@ -1,9 +1,10 @@
 """``make demo`` / ``amp-render demo``: the main job end to end on the embedded backend.
 
-Starts the embedded backend, uploads the site configuration and every sample article under
-``articles/``, hands the Lambda entry point the real-shaped S3 event of each upload, mirrors the
-site bucket into ``build/site/``, prints a table (source key → page key, bytes, render ms, status)
-and then deletes one article to show its page goes away.
+Starts the embedded backend, puts the demo's logo and images (``events/static/``) in the site
+bucket, uploads the site configuration and every sample article under ``articles/``, hands the
+Lambda entry point the real-shaped S3 event of each upload, mirrors the site bucket into
+``build/site/``, prints a table (source key → page key, bytes, render ms, status) and then deletes
+one article to show its page goes away.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
     _quiet_powertools()
     files = sorted(articles.glob("*.json"))
     if not files:
-        raise FileNotFoundError(f"no article JSON files in {articles}")
+        raise FileNotFoundError(2, "no article JSON files there (run from the repository root "
+                                "or pass --articles DIR); nothing was uploaded", str(articles))
     rows: list[DemoRow] = []
     with EmbeddedBackend() as backend:
         print(f"embedded backend: moto server at {backend.endpoint_url}", file=stream)
@@ -75,6 +77,10 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
               f"table {backend.names.manifest_table}; queue {backend.names.failed_events_queue}",
               file=stream)
         s3 = backend.client("s3")
+        static = backend.upload_static(articles.parent / "static")
+        if static:
+            print(f"  {len(static)} static file(s) (logo, images) from "
+                  f"{articles.parent / 'static'}/ put in the site bucket", file=stream)
         if site_json is not None:
             s3.put_object(Bucket=backend.names.source_bucket, Key="config/site.json",
                           Body=site_json.read_bytes(), ContentType="application/json")
@@ -88,7 +94,7 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
                 rows.append(DemoRow(outcome["source_key"], outcome["page_key"] or "-",
                                     outcome["page_bytes"], round(render_ms, 1),
                                     _status(outcome)))
-        pages = backend.mirror_site(out)
+        pages = [key for key in backend.mirror_site(out) if key.endswith(".html")]
         _print_table(rows, stream)
         print(f"\nsite bucket mirrored into {out}/ ({len(pages)} page(s)):", file=stream)
         for page in pages:

@@ -29,17 +29,30 @@ _REFERENCE = "met-palantir-extension.json"
 
 
 def invoke_event_file(event_path: Path, *, articles: Path, site_json: Path | None,
-                      out: Path) -> int:
-    """Run the event in ``event_path``; returns 0, or 1 when a record failed."""
+                      out: Path, event: dict | None = None) -> int:
+    """Run the event in ``event_path`` (or ``event``, already read from it).
+
+    Returns:
+        0, or 1 when a record failed.
+
+    Raises:
+        FileNotFoundError: ``articles`` holds no article JSON file (nothing would be uploaded,
+            and the event would speak of objects that do not exist).
+    """
     from amp_publisher.aws.events import parse_event
 
     _quiet_powertools()
-    event = json.loads(event_path.read_text(encoding="utf-8"))
+    if event is None:
+        event = json.loads(event_path.read_text(encoding="utf-8"))
     parsed = parse_event(event)
     samples = {f"articles/{p.name}": p.read_bytes() for p in sorted(articles.glob("*.json"))}
+    if not samples:
+        raise FileNotFoundError(2, "no article JSON files there; nothing was uploaded",
+                                str(articles))
     reference = samples.get(f"articles/{_REFERENCE}") or next(iter(samples.values()), None)
     with EmbeddedBackend() as backend:
         s3 = backend.client("s3")
+        backend.upload_static(articles.parent / "static")
         bucket = backend.names.source_bucket
         if site_json is not None and site_json.exists():
             s3.put_object(Bucket=bucket, Key="config/site.json", Body=site_json.read_bytes())

@@ -59,10 +59,21 @@ def make_server(root: Path, port: int = 8000, host: str = "127.0.0.1") -> Thread
 
 def serve(root: Path, port: int = 8000) -> int:
     """Serve ``root`` until interrupted; returns the exit status."""
+    import errno
+    import sys
+
     if not root.is_dir():
-        print(f"{root} does not exist: run 'make demo' (or amp-render render -o {root}/) first")
+        print(f"amp-render: {root} does not exist: run 'make demo' (or amp-render render -o "
+              f"{root}/) first", file=sys.stderr)
         return 2
-    server = make_server(root, port)
+    try:
+        server = make_server(root, port)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(f"amp-render: 127.0.0.1:{port} is in use by another process; choose another "
+              "with --port", file=sys.stderr)
+        return 2
     host, bound = server.server_address[:2]
     pages = sorted(p.parent.relative_to(root).as_posix() for p in root.rglob("index.html"))
     print(f"serving {root}/ at http://{host}:{bound}/ (Ctrl-C to stop)")

@@ -47,6 +47,7 @@ def exports(backend: EmbeddedBackend) -> dict[str, str]:
 
 def _seed(backend: EmbeddedBackend, events_dir: Path, stream) -> None:
     s3 = backend.client("s3")
+    backend.upload_static(events_dir / "static")
     site = events_dir / "site.json"
     if site.exists():
         s3.put_object(Bucket=backend.names.source_bucket, Key="config/site.json",

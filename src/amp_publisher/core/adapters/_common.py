@@ -152,6 +152,20 @@ _SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?(</\1\s*>|$)", re.IGNORECASE
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
+_SPACE_RUN = re.compile(r"[ \t\n\r\f\v]+")
+
+
+def collapse_spaces(text: str) -> str:
+    """Runs of ASCII white space (what HTML collapses) → one space, ends trimmed. Typographic
+    spaces are text and stay: a thin space (U+2009) in a headline, a no-break space (U+00A0)
+    between a number and its unit.
+
+    >>> collapse_spaces("  big\\u2009benefits \\n  and\\u00a0more ")
+    'big\\u2009benefits and\\xa0more'
+    """
+    return _SPACE_RUN.sub(" ", text).strip(" ")
+
+
 def plain_text(fragment: str | None) -> str:
     """Visible text of an HTML fragment: tags stripped, entities decoded exactly once,
     whitespace runs collapsed to one space, ends trimmed.
@@ -166,7 +180,7 @@ def plain_text(fragment: str | None) -> str:
     # C0 controls (NUL, vertical tab…) and DEL are never text: a page must not carry them
     fragment = _CONTROL_CHARS.sub("", fragment)
     if "<" not in fragment and "&" not in fragment:
-        return " ".join(fragment.split())
+        return collapse_spaces(fragment)
     import lxml.html  # deferred: lxml is heavy and only CMS documents need it here
 
     try:
@@ -181,7 +195,7 @@ def plain_text(fragment: str | None) -> str:
         # cruder but still drops script/style content and decodes entities exactly once.
         text = _SCRIPT_OR_STYLE.sub(" ", fragment)
         text = html.unescape(re.sub(r"<[^>]*>", " ", text))
-    return " ".join(text.split())
+    return collapse_spaces(text)
 
 
 def plain_text_line(value: str | None) -> str:
@@ -191,7 +205,7 @@ def plain_text_line(value: str | None) -> str:
     >>> plain_text_line("  a\\x00b \\n c "), plain_text_line(None)
     ('ab c', '')
     """
-    return " ".join(_CONTROL_CHARS.sub("", value or "").split())
+    return collapse_spaces(_CONTROL_CHARS.sub("", value or ""))
 
 
 def unescape_once(value: str | None) -> str:
@@ -200,7 +214,7 @@ def unescape_once(value: str | None) -> str:
     >>> unescape_once("Bar &amp; Baz"), unescape_once("Bar &amp;amp; Baz")
     ('Bar & Baz', 'Bar &amp; Baz')
     """
-    return " ".join(_CONTROL_CHARS.sub("", html.unescape(value or "")).split())
+    return collapse_spaces(_CONTROL_CHARS.sub("", html.unescape(value or "")))
 
 
 def iso_utc(value: Any) -> str | None:
@@ -318,3 +332,130 @@ def slug_from(value: Any, fallback: str) -> str:
 def drop_empty(article: dict[str, Any]) -> dict[str, Any]:
     """Remove ``None``, ``""`` and ``[]`` values so the contract's defaults apply."""
     return {k: v for k, v in article.items() if v not in (None, "", [])}
+
+
+# -- the shared mapping vocabulary of the adapters ------------------------------------------------
+#
+# Every adapter turns one CMS item into the same article dict with the same few tools: typed
+# reads (JsonObject), text (plain_text, plain_text_line, unescape_once), dates (iso_utc,
+# not_before), URLs (https_url, public_url), slugs (slug_from), HTML built from structured
+# content with every text escaped (escape_text, element, text_paragraphs), notes for what was
+# skipped (MappingContext.note), and one finishing step (finish_article) that applies the
+# fallbacks all formats share. A new format is one small module using these.
+
+
+@dataclass(frozen=True)
+class AdapterNote:
+    """Something an adapter left out or decided, reported to the publisher.
+
+    Attributes:
+        path: JSON path in the source document (``"content_elements[8]"``).
+        message: what and why (``"reference without a payload skipped: …"``).
+    """
+
+    path: str
+    message: str
+
+
+@dataclass
+class MappingContext:
+    """What a mapping needs beyond the item itself.
+
+    Attributes:
+        notes: collects :class:`AdapterNote` entries (shown by ``amp-render render --report``
+            and logged by the function).
+        fallback_published: ISO 8601 date-time used when a format carries no date at all
+            (Portable Text and Contentful rich text documents): the source object's
+            ``Last-Modified`` in the function, the file's modification time on the command line.
+        base_url: the site's base URL, to make a relative canonical URL absolute.
+    """
+
+    notes: list[AdapterNote]
+    fallback_published: str | None = None
+    base_url: str | None = None
+
+    def note(self, path: str, message: str) -> None:
+        """Record an :class:`AdapterNote`."""
+        self.notes.append(AdapterNote(path, message))
+
+
+def escape_text(text: str | None) -> str:
+    """Text for an HTML text node or attribute: ``& < > " '`` escaped, control characters
+    removed. Text from structured formats is *never* parsed as HTML.
+
+    >>> escape_text('<script>alert("x")</script> & co')
+    '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co'
+    """
+    return html.escape(_CONTROL_CHARS.sub("", text or ""), quote=True)
+
+
+def element(tag: str, inner_html: str = "", **attrs: str | int | None) -> str:
+    """``<tag attr="…">inner_html</tag>``; attribute values escaped, ``None`` ones left out,
+    a trailing ``_`` in a name dropped (``class_``). ``inner_html`` must already be HTML.
+
+    >>> element("a", "x &amp; y", href='https://e.example/?a=1&b="2"', title=None)
+    '<a href="https://e.example/?a=1&amp;b=&quot;2&quot;">x &amp; y</a>'
+    >>> element("hr")
+    '<hr>'
+    """
+    rendered = "".join(f' {name.rstrip("_").replace("_", "-")}="{escape_text(str(value))}"'
+                       for name, value in attrs.items() if value is not None)
+    if tag in ("hr", "br", "img"):
+        return f"<{tag}{rendered}>"
+    return f"<{tag}{rendered}>{inner_html}</{tag}>"
+
+
+def text_paragraphs(text: str | None) -> str:
+    """Plain text → HTML paragraphs: a blank line separates paragraphs, a single line break
+    inside one becomes ``<br>``; every character escaped.
+
+    >>> text_paragraphs("One\\r\\nline two\\n\\nThree <b>")
+    '<p>One<br>line two</p><p>Three &lt;b&gt;</p>'
+    """
+    if not text or not text.strip():
+        return ""
+    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return "".join(
+        "<p>" + "<br>".join(escape_text(collapse_spaces(line))
+                            for line in block.strip().split("\n") if line.strip()) + "</p>"
+        for block in blocks if block.strip())
+
+
+def finish_article(article: dict[str, Any], context: MappingContext, path: str) -> dict[str, Any]:
+    """The last step of every adapter: fallbacks shared by all formats, empties dropped.
+
+    * no ``headline``: the first heading of the body, else its first sentence (≤ 120
+      characters), noted; without either the model reports ``headline: Field required``.
+    * no ``published``: ``context.fallback_published``, noted.
+    * no ``slug``: left out, so the renderer derives it from the headline.
+    * a site-relative ``canonical_url`` is made absolute with ``context.base_url``.
+
+    Args:
+        article: the mapped fields (contract names).
+        context: the mapping context.
+        path: the item's JSON path, for notes.
+
+    Returns:
+        The article dict, without ``None``/``""``/``[]`` values.
+    """
+    body = article.get("body_html") or ""
+    if not article.get("headline") and body:
+        heading = re.search(r"<h[1-6][^>]*>(.*?)</h[1-6]>", body, re.IGNORECASE | re.DOTALL)
+        text = plain_text(heading.group(1)) if heading else ""
+        if not text:
+            first = plain_text(body)
+            text = re.split(r"(?<=[.!?])\s", first, maxsplit=1)[0][:120].strip()
+        if text:
+            article["headline"] = text
+            context.note(path, f"headline: the document has none; its first "
+                               f"{'heading' if heading else 'sentence'} is used")
+    if not article.get("published") and context.fallback_published:
+        article["published"] = context.fallback_published
+        context.note(path, "published: the document has no date; the source object's "
+                           "modification time is used")
+    canonical = article.get("canonical_url")
+    if isinstance(canonical, str) and canonical.startswith("/") and context.base_url:
+        article["canonical_url"] = public_url(urllib.parse.urljoin(context.base_url, canonical))
+    elif canonical is not None:
+        article["canonical_url"] = public_url(canonical)
+    return drop_empty(article)

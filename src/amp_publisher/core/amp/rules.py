@@ -344,7 +344,10 @@ class Rules:
         header: the data file's header (generator, spec_file_revision, sources).
     """
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(
+        self, data: dict[str, Any], type_identifiers: frozenset[str] = frozenset()
+    ) -> None:
+        self.type_identifiers = type_identifiers
         self.header: dict[str, Any] = data["header"]
         self.error_formats: dict[str, str] = data["error_formats"]
         self.error_specificity: dict[str, int] = data["error_specificity"]
@@ -354,9 +357,10 @@ class Rules:
         }
         self.declaration_lists: dict[str, Any] = data["declaration_lists"]
         self.attr_lists: dict[str, tuple[AttrSpec, ...]] = {
-            k: tuple(_attr_spec(a) for a in v) for k, v in data["attr_lists"].items()
+            k: tuple(_attr_spec(a) for a in v if self.applies(a))
+            for k, v in data["attr_lists"].items()
         }
-        c = data["doc_css"]
+        (c,) = [c for c in data["doc_css"] if self.applies(c)]
         self.doc_css = DocCssSpec(
             max_bytes=c.get("max_bytes", -2),
             max_bytes_per_inline_style=c.get("max_bytes_per_inline_style", -1),
@@ -367,7 +371,9 @@ class Rules:
             spec_url=c.get("spec_url"),
             max_bytes_spec_url=c.get("max_bytes_spec_url"),
         )
-        self.tag_specs: tuple[TagSpec, ...] = tuple(self._tag_spec(t) for t in data["tags"])
+        self.tag_specs: tuple[TagSpec, ...] = tuple(
+            self._tag_spec(t) for t in data["tags"] if self.applies(t)
+        )
         self.by_tag_name: dict[str, tuple[TagSpec, ...]] = {}
         for spec in self.tag_specs:
             self.by_tag_name.setdefault(spec.tag_name, ())
@@ -379,6 +385,19 @@ class Rules:
                 name = spec.extension_spec.name
                 self.extensions[name] = self.extensions.get(name, ()) + (spec,)
 
+    def applies(self, spec: dict[str, Any]) -> bool:
+        """True when a tag, attr or CSS spec is on for documents with these type identifiers.
+
+        validator.proto ``enabled_by`` / ``disabled_by``: a spec with ``enabled_by`` applies
+        only when the document has one of those identifiers (``transformed``), one with
+        ``disabled_by`` only when it has none of them.
+        """
+        ids = self.type_identifiers
+        enabled = spec.get("enabled_by")
+        if enabled and not ids.intersection(enabled):
+            return False
+        return not ids.intersection(spec.get("disabled_by", ()))
+
     def _tag_spec(self, t: dict[str, Any]) -> TagSpec:
         tag_name = t["tag_name"].lower()
         ext = _extension_spec(t.get("extension_spec"))
@@ -387,7 +406,7 @@ class Rules:
         unique = t.get("unique", False)
         unique_warning = t.get("unique_warning", False)
         cdata = t.get("cdata")
-        own_attrs = [_attr_spec(a) for a in t.get("attrs", ())]
+        own_attrs = [_attr_spec(a) for a in t.get("attrs", ()) if self.applies(a)]
         if ext is not None:
             # What the upstream validator's ExpandExtensionSpec does when it loads the rules:
             # extension scripts live in <head>, are unique (or warn when duplicated), hold no
@@ -461,19 +480,33 @@ class Rules:
         )
 
 
-@cache
-def load() -> Rules:
-    """Load and index the packaged rules (once per process; about 10 ms, done on first use).
+#: Type identifiers an ``<html>`` attribute may carry that switch rules on or off
+#: (validator.proto ``TagSpec.enabled_by``; the official engine's ``validateHtmlTag``).
+TYPE_IDENTIFIERS = frozenset(("transformed", "data-ampdevmode", "data-css-strict"))
 
-    Returns:
-        The :class:`Rules` for ``html_format: AMP``.
-    Raises:
-        FileNotFoundError: the package was installed without its data file.
-    """
+
+@cache
+def _data() -> dict[str, Any]:
     # A plain file next to this module (package data); importlib.resources would add ~8 ms of
     # imports to the Lambda cold start for the same result.
     with open(os.path.join(os.path.dirname(__file__), "rules.json"), encoding="utf-8") as fh:
-        return Rules(json.load(fh))
+        return json.load(fh)
+
+
+@cache
+def load(type_identifiers: frozenset[str] = frozenset()) -> Rules:
+    """Load and index the packaged rules (once per process and identifier set; about 10 ms).
+
+    Args:
+        type_identifiers: the document's rule-switching ``<html>`` attributes, a subset of
+            :data:`TYPE_IDENTIFIERS`; empty for a plain page (what the converter writes),
+            ``{"transformed"}`` for an optimizer-transformed page.
+    Returns:
+        The :class:`Rules` for ``html_format: AMP`` with those identifiers.
+    Raises:
+        FileNotFoundError: the package was installed without its data file.
+    """
+    return Rules(_data(), frozenset(type_identifiers))
 
 
 def header() -> dict[str, Any]:

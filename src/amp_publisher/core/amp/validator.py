@@ -308,7 +308,9 @@ def _full(pattern: str, value: str, casei: bool = False) -> bool:
 
 
 @lru_cache(maxsize=32)
-def _stylesheet_issues(text: str, spec_name: str) -> tuple:
+def _stylesheet_issues(
+    text: str, spec_name: str, type_identifiers: frozenset[str] = frozenset()
+) -> tuple:
     """CSS issues of one stylesheet text, positions relative to the text (line 1, column 0).
 
     Cached: every page of a site carries the same theme stylesheet, so a warm Lambda checks it
@@ -316,7 +318,7 @@ def _stylesheet_issues(text: str, spec_name: str) -> tuple:
     """
     from amp_publisher.core.amp.css import check_stylesheet
 
-    rules = _rules.load()
+    rules = _rules.load(type_identifiers)
     spec = rules.by_spec_name[spec_name]
     css_spec = spec.cdata["css_spec"]
     return tuple(
@@ -340,7 +342,7 @@ class _Element:
     """An open element: its tag name, position, chosen tag spec, children and text."""
 
     __slots__ = ("name", "start", "spec", "children", "text", "text_start", "attrs", "svg",
-                 "style_bytes", "last_child_rule")
+                 "style_bytes", "last_child_rule", "ref_point")
 
     def __init__(self, name: str, start: tuple[int, int], *, attrs: dict[str, str] | None = None,
                  svg: bool = False) -> None:
@@ -354,6 +356,17 @@ class _Element:
         self.svg = svg
         self.style_bytes = 0
         self.last_child_rule: tuple[_rules.TagSpec, tuple[int, int]] | None = None
+        #: The ``$REFERENCE_POINT`` tag spec this element matched as a child of its parent.
+        self.ref_point: _rules.TagSpec | None = None
+
+    def child_reference_points(self) -> tuple[str, ...]:
+        """Reference point spec names its children are matched against (from its own tag spec
+        and from the reference point it matched itself, which may nest)."""
+        names: tuple[str, ...] = ()
+        for spec in (self.spec, self.ref_point):
+            if spec is not None:
+                names += tuple(r["tag_spec_name"] for r in spec.raw.get("reference_points", ()))
+        return names
 
 
 #: One srcset image candidate as the official validator's srcset parser reads it
@@ -564,12 +577,38 @@ _HTML_ALLOWED_ATTRS = frozenset(
     )
 )
 _RUNTIME_CONDITION = "amphtml javascript runtime (v0.js)"
+#: The value of ``<html transformed>`` the official engine accepts (``validateHtmlTag``).
+_TRANSFORMED_VALUE = re.compile(r"(?:bing|google|self);v=\d+")
+
+
+_HTML_START_TAG = re.compile(r"<html(?=[\s/>])([^>]*)>", re.IGNORECASE)
+_ATTR_NAME = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
+
+
+def document_type_identifiers(html: str) -> frozenset[str]:
+    """The rule-switching attributes on the document's ``<html>`` start tag.
+
+    The official engine reads them in ``validateHtmlTag``; ``transformed`` (a page the AMP
+    optimizer or cache transformed, e.g. ``transformed="self;v=1"``) enables the transformed
+    rules and disables e.g. the boilerplate requirement (validator.proto ``enabled_by``).
+
+    Args:
+        html: the whole document.
+    Returns:
+        A subset of :data:`amp_publisher.core.amp.rules.TYPE_IDENTIFIERS`.
+    """
+    m = _HTML_START_TAG.search(html, 0, 65536)
+    if m is None:
+        return frozenset()
+    names = {n.lower() for n in _ATTR_NAME.findall(m.group(1))}
+    return frozenset(names & _rules.TYPE_IDENTIFIERS)
 
 
 class _Validator:
     def __init__(self, html: str) -> None:
         self.html = html
-        self.rules = _rules.load()
+        self.type_identifiers = document_type_identifiers(html)
+        self.rules = _rules.load(self.type_identifiers)
         self.errors: list[ValidationError] = []
         self.stack: list[_Element] = []
         # Incremental views of the stack, so that each tag's ancestor checks cost O(1) however
@@ -849,6 +888,8 @@ class _Validator:
             seen.add(k)
         if name == "script" and "src" in attrs:
             attrs = _normalise_script_src(attrs)
+        if self.stack:
+            el.ref_point = self.match_reference_point(self.stack[-1], el, attrs)
         candidates = self.dispatch(specs, attrs)
         if name == "script" and candidates is specs and all(s.dispatch_attr for s in specs):
             # Every script tag spec is selected by a dispatch key (src=v0.js, custom-element=,
@@ -867,9 +908,32 @@ class _Validator:
         spec = best.spec
         for code, params, severity in best.errors:
             self.report(code, params, pos, spec.spec_url, severity)
-        el.spec = spec
+        el.spec = spec if best.passed else None
         if best.passed:
             self.record(spec, el, attrs, best)
+
+    def match_reference_point(
+        self, parent: _Element, el: _Element, attrs: dict[str, str]
+    ) -> _rules.TagSpec | None:
+        """The first of the parent's reference points (``TagSpec.reference_points``, in rule
+        order) whose own mandatory attributes ``el`` has and whose own attribute values it
+        satisfies; its attributes are then allowed on ``el`` (the official engine's
+        ``ReferencePointMatcher``; reference points apply to direct children only)."""
+        for name in parent.child_reference_points():
+            ref = self.rules.by_spec_name.get(name)
+            if ref is None:
+                continue
+            own = [_rules._attr_spec(a) for a in ref.raw.get("attrs", ())]
+            if any(a.mandatory and a.name not in attrs for a in own):
+                continue
+            if any(
+                a.name in attrs
+                and self.check_attr_value(a, a.name, attrs[a.name], ref.descriptive_name, el)
+                for a in own
+            ):
+                continue
+            return ref
+        return None
 
     def dispatch(self, specs, attrs) -> tuple[_rules.TagSpec, ...]:
         """Tag specs selected by a dispatch key on one of the attributes, else all of them."""
@@ -913,9 +977,15 @@ class _Validator:
         return score(a) > score(b)
 
     def attempt(self, spec: _rules.TagSpec, el: _Element, attrs: dict[str, str]) -> _Attempt:
-        errors: list[tuple] = []
         used: list[str] = []
         tag = spec.descriptive_name
+        errors = self.context_errors(spec, el)
+        if errors:
+            return _Attempt(spec, errors, used)
+        if spec.amp_layout is not None:
+            # First, as the official validateAttributes does; it reports one layout error.
+            for code, params in validate_layout(attrs, spec.amp_layout, tag)[:1]:
+                errors.append((code, params, "ERROR"))
         # Attributes.
         oneof: dict[str, list[str]] = {}
         anyof: dict[str, list[str]] = {}
@@ -923,6 +993,8 @@ class _Validator:
             aspec = spec.attrs.get(aname)
             if aspec is None:
                 aspec = self._alternative(spec, aname)
+            if aspec is None and el.ref_point is not None:
+                aspec = el.ref_point.attrs.get(aname)
             if aspec is None:
                 if el.name == "html" and aname in _HTML_ALLOWED_ATTRS:
                     continue
@@ -956,6 +1028,10 @@ class _Validator:
                 used.append(ext)
             if aspec.value_doc_css:
                 errors.extend(self.check_inline_style(value, tag, el))
+        if any(e[2] == "ERROR" for e in errors):
+            # The official engine's validateAttributes returns after the attribute loop when
+            # it found an error: mandatory, one-of and any-of are then not checked.
+            return _Attempt(spec, errors, used)
         for aspec in _constrained_attrs(spec):
             if (
                 aspec.mandatory
@@ -977,10 +1053,21 @@ class _Validator:
                 errors.append(("MANDATORY_ANYOF_ATTR_MISSING", [tag, group], "ERROR"))
         if spec.extension_spec is not None:
             errors.extend(self.check_extension_src(spec, attrs))
-        if spec.amp_layout is not None:
-            for code, params in validate_layout(attrs, spec.amp_layout, tag):
-                errors.append((code, params, "ERROR"))
-        # Context: parent, ancestors, uniqueness.
+        if spec.unique and spec.spec_name in self.seen_specs:
+            errors.append(("DUPLICATE_UNIQUE_TAG", [tag], "ERROR"))
+        elif spec.unique_warning and spec.spec_name in self.seen_specs:
+            errors.append(("DUPLICATE_UNIQUE_TAG_WARNING", [tag], "WARNING"))
+        return _Attempt(spec, errors, used)
+
+    def context_errors(self, spec: _rules.TagSpec, el: _Element) -> list[tuple]:
+        """Parent, ancestor and descendant-list errors of ``el`` against ``spec``.
+
+        As in the official engine's ``ValidateTagAgainstSpec``, these come first; when there is
+        one, the attributes are not validated (a tag in the wrong place is reported for that
+        alone).
+        """
+        errors: list[tuple] = []
+        tag = spec.descriptive_name
         parent = self.parent_name().upper()
         if spec.mandatory_parent and spec.mandatory_parent != parent:
             errors.append(
@@ -1012,11 +1099,7 @@ class _Validator:
             if n_open and el.name not in self.rules.descendant_tag_lists.get(list_name, ()):
                 errors.append(("DISALLOWED_TAG", [el.name], "ERROR"))
                 break
-        if spec.unique and spec.spec_name in self.seen_specs:
-            errors.append(("DUPLICATE_UNIQUE_TAG", [tag], "ERROR"))
-        elif spec.unique_warning and spec.spec_name in self.seen_specs:
-            errors.append(("DUPLICATE_UNIQUE_TAG_WARNING", [tag], "WARNING"))
-        return _Attempt(spec, errors, used)
+        return errors
 
     def _ancestor_marked(self, markers: tuple[str, ...]) -> bool:
         """True when an open ancestor's tag spec marks its descendants with one of
@@ -1237,14 +1320,16 @@ class _Validator:
                     )
 
     def validate_html_tag(self, attrs: dict[str, str], pos) -> None:
+        """Checks of ``<html>`` made by the official engine, not by the rule files
+        (``validateHtmlTag``): the format attribute (``⚡``/``amp``) and the ``transformed``
+        value ``(bing|google|self);v=N`` (transformed_feature_tests/
+        transformed_attribute_value_malformed, ..._version_malformed)."""
+        url = "https://amp.dev/documentation/guides-and-tutorials/learn/spec/amphtml#required-markup"
         if not any(a in attrs for a in _FORMAT_ATTRS):
-            self.report(
-                "MANDATORY_ATTR_MISSING",
-                ["⚡", "html"],
-                pos,
-                "https://amp.dev/documentation/guides-and-tutorials/learn/spec/amphtml"
-                "#required-markup",
-            )
+            self.report("MANDATORY_ATTR_MISSING", ["⚡", "html"], pos, url)
+        transformed = attrs.get("transformed")
+        if transformed is not None and not _TRANSFORMED_VALUE.fullmatch(transformed):
+            self.report("INVALID_ATTR_VALUE", ["transformed", "html", transformed], pos, url)
 
     # -- end of an element ------------------------------------------------------------------
 
@@ -1308,7 +1393,7 @@ class _Validator:
         if "css_spec" in cdata:
             base = el.text_start or pos
             for code, params, rel_line, rel_col, severity in _stylesheet_issues(
-                text, spec.spec_name
+                text, spec.spec_name, self.type_identifiers
             ):
                 if rel_line == 1:
                     # The official validator anchors a stylesheet at the '>' of its start tag,

@@ -55,6 +55,7 @@ from amp_publisher.core.conversion.urls import parse_srcset, resolve_url, url_pr
 from amp_publisher.core.image_sizes import ImageSizeResolver, data_uri_size
 
 POLICY_DOC = "docs/conversion.md#embeds-ads-and-trackers"  # as iframes.POLICY_DOC (import cycle)
+_OVER_BUDGET = object()  # marks images the resolver did not measure: the probe budget ran out
 
 __all__ = [
     "FALLBACK_SIZE",
@@ -239,7 +240,9 @@ class ImageStep:
 
     def _prefetch_sizes(self, root: etree._Element, ctx: ConversionContext,
                         ) -> dict[str, tuple[int, int] | None]:
-        """Ask a batch-capable resolver for every unsized image's size in one call."""
+        """Ask a batch-capable resolver for every unsized image's size in one call (one
+        article: the resolver's probe budget applies to it). Images the resolver left out of
+        its answer were over that budget: they get the fallback size, reported."""
         batch = getattr(ctx.image_sizes, "sizes", None)
         if not callable(batch):
             return {}
@@ -251,12 +254,25 @@ class ImageStep:
                         if img.get(a, "").strip() and _loadable(img.get(a, "").strip())), "")
             if src:
                 wanted.append(resolve_url(src, ctx.base_url))
-        return dict(batch(wanted)) if len(wanted) > 1 else {}
+        if not wanted:
+            return {}
+        known: dict = dict(batch(wanted))
+        skipped = [src for src in dict.fromkeys(wanted) if src not in known]
+        if skipped:
+            ctx.reporter.record(
+                "IMAGE_SIZE_BUDGET", "rewritten", "img", attribute="width",
+                detail=f"{len(skipped)} image(s) not measured: the article's image-size probe "
+                f"budget ran out; they get the fallback size {FALLBACK_SIZE[0]}x"
+                f"{FALLBACK_SIZE[1]} (first: {skipped[0][:100]})",
+                rule="docs/conversion.md#budgets")
+            known.update(dict.fromkeys(skipped, _OVER_BUDGET))
+        return known
 
     def _natural_size(self, src: str, ctx: ConversionContext,
                       known: dict[str, tuple[int, int] | None]) -> tuple[int, int] | None:
         if src in known:
-            return known[src]
+            found = known[src]
+            return None if found is _OVER_BUDGET else found
         if ctx.image_sizes is None:
             # a data: image is read locally even without a resolver: no I/O, bounded bytes
             return data_uri_size(src) if src[:5].lower() == "data:" else None

@@ -1,0 +1,178 @@
+# ruff: noqa: F811 - ``deployment`` is a fixture imported from inprocess.py
+"""CloudFront invalidation (DESIGN §10): exactly the changed paths, one request per invocation,
+recorded in the manifest, and retried when CloudFront fails."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from amp_publisher.aws.cdn import InvalidationFailedError, batch_paths, paths_for_key
+from amp_publisher.aws.events import parse_event
+from inprocess import count_calls, deployment, fail_calls, small_article  # noqa: F401
+
+KEY = "articles/story.json"
+
+
+def _record(event: dict):
+    (record,) = parse_event(event).records
+    return record
+
+
+def _paths(invalidation: dict) -> list[str]:
+    return sorted(invalidation["InvalidationBatch"]["Paths"]["Items"])
+
+
+def test_url_forms_of_a_page_and_of_other_site_objects():
+    assert paths_for_key("amp/hello/index.html") == ("/amp/hello/", "/amp/hello/index.html")
+    assert paths_for_key("hello/amp/index.html") == ("/hello/amp/", "/hello/amp/index.html")
+    assert paths_for_key("index.html") == ("/", "/index.html")
+    assert paths_for_key("feed.xml") == ("/feed.xml",)
+    # CloudFront compares percent-encoded paths (UTF-8).
+    assert paths_for_key("café/index.html") == ("/caf%C3%A9/", "/caf%C3%A9/index.html")
+
+
+def test_more_paths_than_the_limit_become_one_wildcard_over_their_common_prefix():
+    paths = [f"/news/story-{i}/" for i in range(12)]
+    assert batch_paths(paths, max_paths=12) == sorted(paths)
+    assert batch_paths(paths, max_paths=11) == ["/news/story-*"]
+    assert batch_paths(["/a/", "/b/"], max_paths=1) == ["/*"]
+    with pytest.raises(ValueError):
+        batch_paths(paths, max_paths=0)
+
+
+def test_a_publish_invalidates_both_url_forms_and_records_the_invalidation(deployment):
+    publisher = deployment.publisher()
+    outcome = publisher.process(_record(deployment.put_source(KEY, small_article(slug="hello"))))
+    assert outcome.action == "published"
+    (invalidation,) = deployment.invalidations()
+    assert _paths(invalidation) == ["/hello/", "/hello/index.html"]
+    record = deployment.manifest().get(KEY)
+    assert record["last_invalidation"]["id"] == invalidation["Id"]
+    assert record["last_invalidation"]["paths"] == ["/hello/", "/hello/index.html"]
+    assert "invalidation_pending" not in record
+
+
+def test_a_slug_change_and_a_delete_invalidate_the_pages_they_remove(deployment):
+    publisher = deployment.publisher()
+    publisher.process(_record(deployment.put_source(KEY, small_article(slug="first"))))
+    publisher.process(_record(deployment.put_source(KEY, small_article(slug="second"))))
+    publisher.process(_record(deployment.delete_source(KEY)))
+    assert deployment.pages() == []
+    first, rename, delete = deployment.invalidations()
+    assert _paths(rename) == ["/first/", "/first/index.html", "/second/", "/second/index.html"]
+    assert _paths(delete) == ["/second/", "/second/index.html"]
+    record = deployment.manifest().get(KEY)
+    assert record["status"] == "deleted" and record["last_invalidation"]["id"] == delete["Id"]
+
+
+def test_the_invalidation_is_requested_after_the_delete_it_covers(deployment):
+    publisher = deployment.publisher()
+    publisher.process(_record(deployment.put_source(KEY, small_article(slug="gone"))))
+    event = deployment.delete_source(KEY)
+    order: list[str] = []
+    deployment.s3.meta.events.register(
+        "after-call.s3.DeleteObject", lambda **_: order.append("DeleteObject"))
+    deployment.cloudfront.meta.events.register(
+        "before-call.cloudfront.CreateInvalidation",
+        lambda **_: order.append("CreateInvalidation"))
+    publisher.process(_record(event))
+    assert order == ["DeleteObject", "CreateInvalidation"]
+
+
+def test_a_failed_invalidation_is_retried_and_the_manifest_never_claims_freshness(deployment):
+    publisher = deployment.publisher()
+    fail_calls(deployment.cloudfront, "CreateInvalidation", code="ServiceUnavailable")
+    event = deployment.put_source(KEY, small_article(slug="fresh"))
+    with pytest.raises(InvalidationFailedError):
+        publisher.process(_record(event))
+    # The page is out, but the record says its edge copies are not yet invalidated.
+    assert deployment.pages() == ["fresh/index.html"]
+    record = deployment.manifest().get(KEY)
+    assert record["status"] == "published"
+    assert {e.split("#")[0] for e in record["invalidation_pending"]} == {"fresh/index.html"}
+    assert "last_invalidation" not in record and deployment.invalidations() == []
+    # Lambda retries the same event: the page is already current (not rendered again), the
+    # pending paths are invalidated, and the record says so.
+    puts = count_calls(deployment.s3, "PutObject")
+    outcome = publisher.process(_record(event))
+    assert outcome.action in ("skipped", "unchanged") and puts == []
+    (invalidation,) = deployment.invalidations()
+    assert _paths(invalidation) == ["/fresh/", "/fresh/index.html"]
+    record = deployment.manifest().get(KEY)
+    assert "invalidation_pending" not in record
+    assert record["last_invalidation"]["id"] == invalidation["Id"]
+
+
+def test_one_invalidation_per_invocation_for_an_sqs_batch(deployment, monkeypatch):
+    from amp_publisher.aws import handler
+
+    publisher = deployment.publisher()
+    calls = count_calls(deployment.cloudfront, "CreateInvalidation")
+    messages = []
+    for i in range(3):
+        event = deployment.put_source(f"articles/s{i}.json", small_article(slug=f"s-{i}"))
+        messages.append({"messageId": f"m{i}", "receiptHandle": f"r{i}", "body": json.dumps(event),
+                         "attributes": {}, "messageAttributes": {}, "md5OfBody": "",
+                         "eventSource": "aws:sqs", "awsRegion": "us-east-1",
+                         "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q"})
+    result = handler.handle_event({"Records": messages}, publisher)
+    assert result["batchItemFailures"] == []
+    assert len(calls) == 1
+    assert sorted(calls[0]["InvalidationBatch"]["Paths"]["Items"]) == sorted(
+        p for i in range(3) for p in (f"/s-{i}/", f"/s-{i}/index.html"))
+
+
+def test_a_batch_over_the_path_limit_sends_one_wildcard(deployment):
+    import dataclasses
+
+    from amp_publisher.aws.pipeline import Publisher
+
+    settings = dataclasses.replace(deployment.settings, invalidation_max_paths=3)
+    publisher = Publisher(settings, s3=deployment.s3, dynamodb=deployment.dynamodb,
+                          cloudfront=deployment.cloudfront)
+    publisher.process(_record(deployment.put_source(KEY, small_article(slug="story-a"))))
+    publisher.process(_record(deployment.put_source(KEY, small_article(slug="story-b"))))
+    assert [_paths(i) for i in deployment.invalidations()] == [
+        ["/story-a/", "/story-a/index.html"], ["/story-*"]]
+
+
+def test_without_a_distribution_nothing_is_invalidated_or_left_pending(deployment):
+    import dataclasses
+
+    from amp_publisher.aws.pipeline import Publisher
+
+    settings = dataclasses.replace(deployment.settings, distribution_id=None)
+    publisher = Publisher(settings, s3=deployment.s3, dynamodb=deployment.dynamodb,
+                          cloudfront=deployment.cloudfront)
+    publisher.process(_record(deployment.put_source(KEY, small_article(slug="plain"))))
+    assert deployment.invalidations() == []
+    assert "invalidation_pending" not in deployment.manifest().get(KEY)
+
+
+def test_status_shows_the_last_invalidation_and_a_pending_one(deployment, monkeypatch, capsys):
+    from amp_publisher.aws import storage
+    from amp_publisher.local.cli import main
+
+    publisher = deployment.publisher()
+    publisher.process(_record(deployment.put_source(KEY, small_article(slug="shown"))))
+    (invalidation,) = deployment.invalidations()
+    other = "articles/other.json"
+    fail_calls(deployment.cloudfront, "CreateInvalidation", code="ServiceUnavailable")
+    with pytest.raises(InvalidationFailedError):
+        publisher.process(_record(deployment.put_source(other, small_article(slug="other"))))
+    monkeypatch.setenv("MANIFEST_TABLE", deployment.names.manifest_table)
+    monkeypatch.delenv("FAILED_EVENTS_QUEUE_URL", raising=False)
+    storage.client.cache_clear()  # the CLI's clients: on this mock
+    try:
+        main(["status", KEY])
+        detail = capsys.readouterr().out
+        main(["status"])
+        table = capsys.readouterr().out
+    finally:
+        storage.client.cache_clear()
+    assert f'"id": "{invalidation["Id"]}"' in detail and '"/shown/index.html"' in detail
+    rows = {line.split()[0]: line for line in table.splitlines()[1:] if line.startswith("art")}
+    assert invalidation["Id"] in rows[KEY]
+    assert rows[other].split()[-1] == "pending"
