@@ -138,7 +138,7 @@ class SiteIndexer:
         if months:
             dirty.setdefault(SITEMAP_INDEX, "")
             named_by[SITEMAP_INDEX] = {i for name in months for i in named_by[name]}
-        if not self._exists("index.html"):  # a new site: every site-wide output at once
+        if not self._exists("index.html"):  # a new site (or unsure): every site-wide output
             for name in ("home", NEWS, SITEMAP_INDEX):
                 dirty.setdefault(name, "")
         # Months before the sitemap index (it lists them), the news sitemap last.
@@ -285,7 +285,11 @@ class SiteIndexer:
         report.deleted.append(key)
 
     def _exists(self, key: str) -> bool:
-        return storage.head_page(self.site_bucket, key, s3=self.s3) is not None
+        """Whether ``key`` is in the site bucket; ``False`` when S3 cannot tell right now."""
+        try:
+            return storage.head_page(self.site_bucket, key, s3=self.s3) is not None
+        except Exception:  # noqa: BLE001 - rebuilding what exists is harmless
+            return False
 
 
 class _Retry(Exception):
