@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from amp_publisher.core.site import SiteConfig
 from amp_publisher.local.backend import EmbeddedBackend
 
 __all__ = ["run_demo", "DemoRow"]
@@ -28,6 +29,7 @@ class DemoRow:
     page_bytes: int
     render_ms: float  # rendering and validating the page (the handler's own timings), ms
     status: str
+    kind: str = "article"  # or "site output" (index page, sitemap, feed)
 
 
 def _quiet_powertools() -> None:
@@ -94,7 +96,16 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
                 rows.append(DemoRow(outcome["source_key"], outcome["page_key"] or "-",
                                     outcome["page_bytes"], round(render_ms, 1),
                                     _status(outcome)))
-        pages = [key for key in backend.mirror_site(out) if key.endswith(".html")]
+        # SiteIndexFunction: the queue of stale outputs, drained through its entry point.
+        reports = backend.drain_site_index()
+        mirrored = backend.mirror_site(out)
+        pages = [key for key in mirrored if key.endswith(".html")]
+        messages = sum(r.messages for r in reports)
+        rebuilds = sum(len(r.listings) for r in reports)
+        for n, output in enumerate(sorted({k for r in reports for k in r.written})):
+            rows.append(DemoRow("" if n else f"site index: {messages} messages, "
+                                f"{rebuilds} rebuilds", output, (out / output).stat().st_size,
+                                0.0, _output_status(output), kind="site output"))
         _print_table(rows, stream)
         print(f"\nsite bucket mirrored into {out}/ ({len(pages)} page(s)):", file=stream)
         for page in pages:
@@ -105,6 +116,7 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
         result = backend.invoke(backend.delete_source(key))
         outcome = result["outcomes"][0]
         page_key = outcome["page_key"]
+        reports = backend.drain_site_index()
         backend.mirror_site(out)
         gone = page_key and not (out / page_key).exists()
         still_listed = page_key and _exists(s3, backend.names.site_bucket, page_key)
@@ -115,7 +127,35 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
             TableName=backend.names.manifest_table, Key={"source_key": {"S": key}})
         status = manifest.get("Item", {}).get("status", {}).get("S", "-")
         print(f"manifest record for {key}: status {status}", file=stream)
+        if page_key:
+            slug = page_key.rsplit("/", 2)[-2]
+            still = [k for k in ("index.html", "feed.xml", "atom.xml", "feed.json",
+                                 "sitemap.xml", *(f"sitemaps/{p.name}"
+                                                  for p in sorted((out / "sitemaps").glob("*"))))
+                     if (out / k).exists() and f"/{slug}/".encode() in (out / k).read_bytes()]
+            rewritten = sorted({k for r in reports for k in r.written})
+            print(f"site index rebuilt {len(rewritten)} output(s); outputs still linking "
+                  f"{slug}: {', '.join(still) or 'none'}", file=stream)
+        from amp_publisher.local.sitecheck import crawl
+
+        base = SiteConfig.model_validate_json(site_json.read_bytes()).base_url if site_json \
+            else SiteConfig().base_url
+        crawled = crawl(out, base)
+        print(f"crawl of {out}/ from /: {len(crawled.visited)} object(s) reached, "
+              f"{len(crawled.broken)} broken link(s)", file=stream)
+        for source, url in crawled.broken[:10]:
+            print(f"  BROKEN {source} -> {url}", file=stream)
     return rows
+
+
+def _output_status(key: str) -> str:
+    if key.endswith(".html"):
+        return "index page, AMP valid"
+    kinds = {"feed.xml": "RSS 2.0", "atom.xml": "Atom", "feed.json": "JSON Feed 1.1",
+             "robots.txt": "robots.txt", "sitemap.xml": "sitemap index",
+             "news-sitemap.xml": "Google News sitemap"}
+    name = key.rsplit("/", 1)[-1]
+    return kinds.get(name, "monthly sitemap" if key.startswith("sitemaps/") else "")
 
 
 def _exists(s3, bucket: str, key: str) -> bool:
@@ -128,7 +168,8 @@ def _exists(s3, bucket: str, key: str) -> bool:
 
 def _print_table(rows: list[DemoRow], stream: TextIO) -> None:
     headers = ("source key", "page key", "bytes", "render ms", "status")
-    cells = [(r.source_key, r.page_key, f"{r.page_bytes:,}", f"{r.render_ms:.1f}", r.status)
+    cells = [(r.source_key, r.page_key, f"{r.page_bytes:,}",
+              f"{r.render_ms:.1f}" if r.render_ms else "-", r.status)
              for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
