@@ -23,9 +23,11 @@ def test_disallowed_presentational_attributes_are_removed_allowed_ones_kept():
     result = convert_html('<p align="center" bgcolor="#fff">x</p><hr size="2" noshade>'
                           '<table width="90%" bgcolor="#fff"><tr><td colspan="2">y</td></tr>'
                           "</table>")
-    assert result.html == ('<p align="center">x</p><hr><table width="90%" bgcolor="#fff"><tbody>'
-                           '<tr><td colspan="2">y</td></tr></tbody></table>')
+    assert result.html == ('<p align="center">x</p><hr><div class="table"><table width="90%" '
+                           'bgcolor="#fff"><tbody><tr><td colspan="2">y</td></tr></tbody>'
+                           "</table></div>")
     assert [(e.code, e.element, e.attribute) for e in result.report] == [
+        ("MOBILE_FIT", "table", None),  # the wrapper that scrolls it on a phone
         ("DISALLOWED_ATTR", "p", "bgcolor"), ("DISALLOWED_ATTR", "hr", "size"),
         ("DISALLOWED_ATTR", "hr", "noshade")]
 

@@ -101,7 +101,8 @@ def test_picture_collapses_to_one_amp_img_with_merged_width_candidates():
         '<img src="small.jpg" alt="Whale" width="400" height="300"></picture>')
     assert result.html == ('<amp-img src="small.jpg" srcset="mid.jpg 800w, big.jpg 1600w" '
                            'sizes="(min-width: 800px) 800px, (min-width: 400px) 400px, 100vw" '
-                           'width="400" height="300" layout="intrinsic" alt="Whale"></amp-img>')
+                           'width="400" height="300" layout="intrinsic" disable-inline-width="" '
+                           'alt="Whale"></amp-img>')
 
 
 def test_file_urls_from_word_are_removed_with_a_report():

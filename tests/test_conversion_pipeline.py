@@ -69,8 +69,10 @@ def test_step_order_satisfies_every_declared_constraint():
         assert names.index(earlier) < names.index(later), f"{earlier} before {later}: {why}"
 
 
-def test_the_generic_rules_pass_runs_last_and_embeds_first():
-    assert STEPS[0].name == "embeds"
+def test_the_generic_rules_pass_runs_last_and_embeds_first_after_clipboard_and_meaning():
+    # clipboard wrappers and MathML/contact data hold no embeds; everything else sees embeds
+    # converted first
+    assert [step.name for step in STEPS[:3]] == ["clipboard", "meaning", "embeds"]
     assert STEPS[-1].name == "generic"
 
 

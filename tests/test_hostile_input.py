@@ -159,6 +159,45 @@ def test_nul_and_other_control_characters_in_a_body_are_removed_and_reported():
     assert entry.detail.startswith("3 ")
 
 
+def test_character_references_to_control_characters_are_removed_and_reported():
+    from amp_publisher.core.conversion import convert_html
+
+    result = convert_html('<p title="x&#1;y">a&#14;b&#x1F;c&#12;d&#x0B;e &#128512;</p>')
+    assert result.html == '<p title="xy">abc de \U0001F600</p>'
+    [entry] = [e for e in result.report if e.code == "INVALID_CHARACTER"]
+    assert entry.detail.startswith("4 ")
+
+
+def test_a_body_of_180000_tiny_elements_is_a_permanent_conversion_error(site):
+    from amp_publisher.core.conversion.tree import MAX_ELEMENTS
+    from amp_publisher.core.errors import ConversionError
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+
+    body = "<i>a</i>" * 180_000  # 1.4 MB
+    article = parse_article({"headline": "Many", "slug": "many", "published": "2026-01-01",
+                             "body_html": body})
+    with pytest.raises(ConversionError) as caught:
+        render(article, site)
+    assert "180,000 start tags" in str(caught.value)
+    assert f"{MAX_ELEMENTS:,}" in str(caught.value)
+    assert caught.value.code == "conversion_error"
+
+
+def test_formatting_elements_the_parser_recreates_count_against_the_element_budget():
+    from amp_publisher.core.conversion import convert_html
+    from amp_publisher.core.conversion.tree import MAX_ELEMENTS
+    from amp_publisher.core.errors import ConversionError
+
+    # closing each paragraph closes 30 formatting elements, which the parser re-creates in the
+    # next one (WHATWG "reconstruct the active formatting elements"): 831 start tags, 24,800
+    # elements in the tree
+    body = "<p>" + "".join(f"<b class=c{i}>" for i in range(30)) + "x<p>" * 800 + "x"
+    assert body.count("<") < MAX_ELEMENTS
+    with pytest.raises(ConversionError, match="elements"):
+        convert_html(body)
+
+
 # --------------------------------------------------------------------------- AMP markup in bodies
 
 

@@ -29,7 +29,8 @@ SITE_BUCKET = "${AWS::StackName}-site-${AWS::AccountId}"
 FUNCTION_ENV = {
     "SITE_BUCKET", "MANIFEST_TABLE", "FAILED_EVENTS_QUEUE_URL", "SITE_INDEX_QUEUE_URL",
     "OUTPUT_PREFIX", "SOURCE_PREFIX",
-    "SOURCE_SUFFIX", "SITE_CONFIG_KEY", "MAX_SOURCE_BYTES", "CACHE_CONTROL", "SITE_NAME",
+    "SOURCE_SUFFIX", "ACCEPT_HTML_PAGES", "SITE_CONFIG_KEY", "MAX_SOURCE_BYTES", "CACHE_CONTROL",
+    "SITE_NAME",
     "SITE_TAGLINE", "SITE_BASE_URL", "SITE_LANGUAGE", "SITE_BADGE", "PUBLISHER_NAME",
     "PUBLISHER_LOGO_URL", "PUBLISHER_LOGO_WIDTH", "PUBLISHER_LOGO_HEIGHT",
     "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_TRACE_DISABLED",
@@ -166,11 +167,20 @@ def test_s3_notifications_cover_created_and_removed_articles_json_only(resources
     condition, eventbridge, s3 = notification["Fn::If"]
     assert condition == "UseEventBridge"
     assert eventbridge == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
-    configs = s3["LambdaConfigurations"]
+    configs = [c for c in s3["LambdaConfigurations"] if "Fn::If" not in c]
     assert {c["Event"] for c in configs} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
     env = resources["RenderFunction"]["Properties"]["Environment"]["Variables"]
+    # whole HTML pages only when the AcceptHtmlPages parameter says so, for both events
+    pages = [c["Fn::If"] for c in s3["LambdaConfigurations"] if "Fn::If" in c]
+    assert [(cond, no) for cond, _, no in pages] == [("AcceptsHtmlPages",
+                                                      {"Ref": "AWS::NoValue"})] * 2
+    assert {p["Event"] for _, p, _ in pages} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
+    for _, page, _ in pages:
+        rules = {r["Name"]: r["Value"] for r in page["Filter"]["S3Key"]["Rules"]}
+        assert rules == {"prefix": "articles/", "suffix": ".html"}
+    assert env["ACCEPT_HTML_PAGES"] == {"Ref": "AcceptHtmlPages"}
     for config in configs:
-        assert config["Function"] == {"Fn::GetAtt": ["RenderFunction", "Arn"]}
+        assert config["Function"] == {"Ref": "RenderFunction.Alias"}
         rules = {r["Name"]: r["Value"] for r in config["Filter"]["S3Key"]["Rules"]}
         assert rules == {"prefix": "articles/", "suffix": ".json"}
         # The handler filters on the same prefix and suffix (events from other wirings).
@@ -184,9 +194,12 @@ def test_eventbridge_rule_matches_the_same_objects_of_the_same_bucket(resources)
     assert pattern["source"] == ["aws.s3"]
     assert set(pattern["detail-type"]) == {"Object Created", "Object Deleted"}
     assert [_sub(n) for n in pattern["detail"]["bucket"]["name"]] == [SOURCE_BUCKET]
-    assert pattern["detail"]["object"]["key"] == [{"wildcard": "articles/*.json"}]
+    keys = pattern["detail"]["object"]["key"]
+    assert {"wildcard": "articles/*.json"} in keys
+    assert {"Fn::If": ["AcceptsHtmlPages", {"wildcard": "articles/*.html"},
+                       {"Ref": "AWS::NoValue"}]} in keys
     (target,) = rule["Properties"]["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": ["RenderFunction", "Arn"]}
+    assert target["Arn"] == {"Ref": "RenderFunction.Alias"}
 
 
 def test_invoke_permission_is_scoped_to_the_source_bucket_or_the_rule(resources):
@@ -198,6 +211,18 @@ def test_invoke_permission_is_scoped_to_the_source_bucket_or_the_rule(resources)
     assert props["Principal"]["Fn::If"][1:] == ["events.amazonaws.com", "s3.amazonaws.com"]
     # S3 checks the destination when the notification is set: the permission must come first.
     assert resources["SourceBucket"]["DependsOn"] == "RenderFunctionInvokePermission"
+    assert props["FunctionName"] == {"Ref": "RenderFunction.Alias"}
+
+
+def test_snapstart_is_opt_in_for_the_published_versions_every_event_invokes(template, resources):
+    parameter = template["Parameters"]["SnapStart"]
+    assert (parameter["Default"], parameter["AllowedValues"]) == ("off", ["on", "off"])
+    assert template["Conditions"]["SnapStartOn"] == {"Fn::Equals": [{"Ref": "SnapStart"}, "on"]}
+    props = resources["RenderFunction"]["Properties"]
+    assert props["AutoPublishAlias"] == "live"
+    assert props["SnapStart"] == {"ApplyOn": {"Fn::If": ["SnapStartOn", "PublishedVersions",
+                                                         "None"]}}
+    assert props["Runtime"] == "python3.12"  # SnapStart for Python starts at 3.12
 
 
 def test_failed_invocations_retry_twice_then_land_in_the_failed_events_queue(resources):
@@ -357,8 +382,11 @@ def test_layer_is_built_by_its_makefile_for_python312_x86_64(resources):
     recipe = makefile.split("build-DependencyLayer:", 1)[1].replace("\\\n", " ")
     for flag in ("--platform manylinux2014_x86_64", "--implementation cp",
                  "--python-version 3.12", "--only-binary=:all:",
-                 '--target "$(ARTIFACTS_DIR)/python"', "-r requirements.txt"):
+                 '--target "$(ARTIFACTS_DIR)/python"', "requirements.txt"):
         assert flag in recipe
+    # html5-parser has no wheel: built from its pinned source against lxml's libxml2, for 3.12
+    assert "build_html5_parser.py --target" in recipe
+    assert (ROOT / "layers" / "build_html5_parser.py").is_file()
 
 
 def test_layer_pins_exactly_the_runtime_dependencies_of_pyproject():

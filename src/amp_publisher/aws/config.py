@@ -31,6 +31,8 @@ class Settings:
         site_bucket: ``SITE_BUCKET``, where pages are written (required).
         manifest_table: ``MANIFEST_TABLE``, the DynamoDB manifest (required).
         failed_events_queue_url: ``FAILED_EVENTS_QUEUE_URL``, read by ``amp-render redrive``.
+        render_queue_url: ``RENDER_QUEUE_URL``, where a rebuild sends batches of source keys.
+        source_bucket: ``SOURCE_BUCKET``, the bucket a rebuild started without an event reads.
         source_prefix / source_suffix: ``SOURCE_PREFIX`` (``articles/``) and ``SOURCE_SUFFIX``
             (``.json``): keys outside them are ignored with a log line.
         site_config_key: ``SITE_CONFIG_KEY`` (``config/site.json``), optional site overrides in
@@ -44,11 +46,15 @@ class Settings:
             of changed paths are invalidated (DESIGN §10); empty turns invalidation off.
         invalidation_max_paths: ``INVALIDATION_MAX_PATHS`` (30): paths per invalidation
             before the batch becomes one wildcard (:mod:`amp_publisher.aws.cdn`).
+        accept_html_pages: ``ACCEPT_HTML_PAGES`` (``false``): also read whole HTML pages,
+            ``.html``/``.htm`` objects under the source prefix (``docs/input-formats.md``).
     """
 
     site_bucket: str
     manifest_table: str
     failed_events_queue_url: str | None = None
+    render_queue_url: str | None = None
+    source_bucket: str | None = None
     source_prefix: str = "articles/"
     source_suffix: str = ".json"
     site_config_key: str = "config/site.json"
@@ -57,6 +63,16 @@ class Settings:
     site_index_queue_url: str | None = None
     distribution_id: str | None = None
     invalidation_max_paths: int = 30
+    accept_html_pages: bool = False
+
+    def is_source(self, key: str) -> bool:
+        """Whether ``key`` is a source object: under the prefix with the source suffix, or
+        an HTML page when :attr:`accept_html_pages`."""
+        from amp_publisher.core.keys import is_source_key
+        from amp_publisher.core.source import HTML_SUFFIXES
+
+        suffixes = (self.source_suffix, *(HTML_SUFFIXES if self.accept_html_pages else ()))
+        return any(is_source_key(key, self.source_prefix, suffix) for suffix in suffixes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -85,6 +101,8 @@ class Settings:
             site_bucket=env["SITE_BUCKET"],
             manifest_table=env["MANIFEST_TABLE"],
             failed_events_queue_url=env.get("FAILED_EVENTS_QUEUE_URL") or None,
+            render_queue_url=env.get("RENDER_QUEUE_URL") or None,
+            source_bucket=env.get("SOURCE_BUCKET") or None,
             source_prefix=env.get("SOURCE_PREFIX") or "articles/",
             source_suffix=env.get("SOURCE_SUFFIX") or ".json",
             site_config_key=env.get("SITE_CONFIG_KEY") or "config/site.json",
@@ -93,4 +111,17 @@ class Settings:
             site_index_queue_url=env.get("SITE_INDEX_QUEUE_URL") or None,
             distribution_id=env.get("DISTRIBUTION_ID") or None,
             invalidation_max_paths=int(raw_paths),
+            accept_html_pages=_flag(env, "ACCEPT_HTML_PAGES"),
         )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """A true/false environment variable (unset: false).
+
+    Raises:
+        ValueError: any other value, naming the variable.
+    """
+    value = (env.get(name) or "false").strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"{name} must be true or false, not {value!r}")
+    return value in ("true", "1", "yes")

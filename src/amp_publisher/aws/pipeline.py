@@ -62,7 +62,6 @@ outcomes (with per-step timings).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import random
 import time
 from collections.abc import Callable
@@ -77,6 +76,7 @@ from amp_publisher.aws.config import Settings
 from amp_publisher.aws.events import SourceRecord
 from amp_publisher.aws.manifest import (
     CLAIM_PREFIX,
+    STATUS_FAILED,
     STATUS_PUBLISHED,
     STATUS_UNPUBLISHED,
     ManifestTable,
@@ -91,8 +91,9 @@ from amp_publisher.core.errors import (
     SlugConflictError,
     SourceBusyError,
     TransientError,
+    UnsupportedShapeError,
 )
-from amp_publisher.core.keys import is_source_key, page_key
+from amp_publisher.core.keys import page_key
 from amp_publisher.core.site import SiteConfig
 
 __all__ = ["Publisher", "Outcome", "LEASE_SECONDS", "LEASE_WAIT_SECONDS", "WRITE_MARGIN_SECONDS"]
@@ -136,6 +137,9 @@ class Outcome:
         report: conversion report entries.
         warnings: unknown article fields (JSON paths).
         removed_pages: page keys deleted (a slug change, a delete, leftovers of a crash).
+        pages: for a collection, every page written (``page_key`` is the first).
+        item_failures: for a collection, ``(item path, error)`` of each item that failed
+            alone (recorded on its item record; the others published).
         reason: why a source that exists was not published (a draft, a private post).
     """
 
@@ -148,6 +152,8 @@ class Outcome:
     report: tuple[Any, ...] = ()
     warnings: tuple[str, ...] = ()
     removed_pages: tuple[str, ...] = ()
+    pages: tuple[str, ...] = ()
+    item_failures: tuple[tuple[str, ArticleError], ...] = ()
     reason: str | None = None
 
 
@@ -157,9 +163,13 @@ def _url_safe(value: str) -> str:
 
 
 def site_fingerprint(site: SiteConfig) -> str:
-    """A short hash of the site configuration (16 hex chars): pages rendered with another
-    configuration are rendered again even when their source did not change."""
-    return hashlib.sha256(site.model_dump_json().encode("utf-8")).hexdigest()[:16]
+    """The render fingerprint of pages published with ``site`` (16 hex chars): site
+    configuration, theme files, renderer version and rules revision
+    (:func:`amp_publisher.core.fingerprint.render_fingerprint`). Pages rendered with another
+    fingerprint are stale: rendered again even when their source did not change."""
+    from amp_publisher.core.fingerprint import render_fingerprint
+
+    return render_fingerprint(site)
 
 
 class Publisher:
@@ -245,10 +255,17 @@ class Publisher:
         """
         return self._site(bucket)[0]
 
-    def _site(self, bucket: str) -> tuple[SiteConfig, str]:
+    def forget_site(self, bucket: str) -> None:
+        """Read ``config/site.json`` again on next use (it was just uploaded or deleted)."""
+        self._site_cache.pop(bucket, None)
+
+    def _site(self, bucket: str, *, want: str | None = None) -> tuple[SiteConfig, str]:
+        """The site and its render fingerprint; read again before the TTL when the caller
+        expects another fingerprint (a rebuild message names the one it was started for)."""
         now = time.monotonic()
         cached = self._site_cache.get(bucket)
-        if cached and now - cached[0] < self.SITE_CONFIG_TTL_S:
+        if cached and now - cached[0] < self.SITE_CONFIG_TTL_S \
+                and (want is None or want == cached[2]):
             return cached[1], cached[2]
         from amp_publisher.core.source import decode_json
 
@@ -293,8 +310,7 @@ class Publisher:
             finally:
                 batch.flush()
         key = record.key
-        if (not is_source_key(key, self.settings.source_prefix, self.settings.source_suffix)
-                or key.startswith(CLAIM_PREFIX)):
+        if (not self.settings.is_source(key) or key.startswith(CLAIM_PREFIX)):
             return Outcome(key, "ignored")
         started = time.perf_counter()
         token = f"{_TOKENS.getrandbits(96):024x}"
@@ -355,6 +371,7 @@ class Publisher:
             return Outcome(key, "skipped", timings_ms=_since(started, {}))
         sequencer = _max_sequencer(record.sequencer, current.get("sequencer"))
         timings: dict[str, float] = {}
+        fingerprint: str | None = None
         for _ in range(_READ_ROUNDS):
             head = storage.head_source(record.bucket, key, s3=self.s3)
             if head is None:
@@ -364,7 +381,14 @@ class Publisher:
             facts = {"source_etag": head.etag, "source_version_id": head.version_id,
                      "source_last_modified": head.last_modified}
             try:
-                site, fingerprint = self._site(record.bucket)
+                site, fingerprint = self._site(record.bucket, want=record.fingerprint)
+                if record.kind == "rebuild" and _failed_as_before(current, head, fingerprint):
+                    # A rebuild does not render again what already failed with this very
+                    # source version and fingerprint: the same inputs fail the same way.
+                    self._release(key, token, current)
+                    timings["read"] = _ms(started)
+                    return Outcome(key, "unchanged", page_key=current.get("page_key"),
+                                   timings_ms=_since(started, timings))
                 if self._unchanged(current, head, fingerprint):
                     if sequencer and sequencer != current.get("sequencer"):
                         self.manifest.note_sequencer(key, token, sequencer)
@@ -386,7 +410,8 @@ class Publisher:
                                       started, timings, invalidations)
             except ArticleError as exc:
                 exc.with_key(exc.key or key)
-                self._fail(key, token, current, exc, facts, sequencer, invalidations)
+                self._fail(key, token, current, exc, {**facts, "fingerprint": fingerprint},
+                           sequencer, invalidations)
                 return Outcome(key, "failed", error=exc, timings_ms=_since(started, timings))
         raise TransientError(f"{key} kept changing while it was read; retry")
 
@@ -401,40 +426,48 @@ class Publisher:
                 and current.get("source_etag") == head.etag
                 and current.get("source_version_id") == head.version_id
                 and current.get("renderer_version") == __version__
+<<<<<<< HEAD
                 and current.get("site_fingerprint") == fingerprint
                 and set(current.get("page_keys") or ()) == {page}
                 and (current.get("listings_synced") or not self.settings.site_index_queue_url)):
+=======
+                and current.get("fingerprint") == fingerprint
+                and set(current.get("page_keys") or ()) == {page}):
+>>>>>>> main
             return False
         stored = storage.head_page(self.settings.site_bucket, page, s3=self.s3)
         return stored is not None and stored.get("source-etag") == head.etag \
             and stored.get("source-version-id") == (head.version_id or "") \
             and stored.get("renderer-version") == __version__ \
-            and stored.get("site-fingerprint") == fingerprint
+            and stored.get("fingerprint") == fingerprint
 
     def _publish(self, record: SourceRecord, token: str, current: dict[str, Any],
                  source: storage.SourceObject, site: SiteConfig, fingerprint: str,
                  sequencer: str | None, leased_at: float, started: float,
                  timings: dict[str, float], invalidations: InvalidationBatch) -> Outcome:
-        from amp_publisher.core.rendering import render
+        from amp_publisher.core.models import parse_article
         from amp_publisher.core.source import load_article
 
         key = record.key
         t0 = time.perf_counter()
         with _core_faults_are_permanent(key):
-            article = load_article(source.body, key=key)
-            page = render(article, site, source_key=key, image_sizes=self.image_sizes)
-        timings["render"] = _ms(t0)
-        t0 = time.perf_counter()
+            try:
+                adapted = self._adapt(source, site, key)
+            except UnsupportedShapeError:
+                adapted = None  # load_article gives the answer (an unfinished draft is one)
+        if adapted is not None and adapted.collection:
+            return self._publish_collection(record, token, current, source, site, fingerprint,
+                                            sequencer, leased_at, started, timings,
+                                            invalidations, adapted, t0)
         with _core_faults_are_permanent(key):
-            result = self._gate(page.html)
-        timings["validate"] = _ms(t0)
-        if not result.passed:
-            errors = [e for e in result.errors if getattr(e, "severity", "ERROR") == "ERROR"]
-            first = errors[0] if errors else None
-            detail = f"{first.line}:{first.col} {first.message}" if first else "invalid"
-            raise AmpValidationError(
-                f"the rendered page is not valid AMP ({len(errors)} error(s)); first: {detail}",
-                errors=errors, key=key)
+            if adapted is not None and adapted.shape == "html-page":
+                article = parse_article(adapted.items[0].article)
+            else:  # one JSON item: drafts and private posts are takedowns (NotPublishedError)
+                article = load_article(source.body, key=key,
+                                       fallback_published=source.last_modified,
+                                       base_url=site.base_url)
+        page, timings_render = self._render_checked(article, site, key)
+        timings.update(timings_render)
         target = page_key(page.slug, site.output_prefix)
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
@@ -448,7 +481,7 @@ class Publisher:
                                    "source-etag": source.etag,
                                    "source-version-id": source.version_id or "",
                                    "renderer-version": __version__,
-                                   "site-fingerprint": fingerprint})
+                                   "fingerprint": fingerprint})
         written = self._pending(token, (target,))
         invalidations.add((target,), source_key=key, entries=written)
         # Pages no longer needed (a slug change, a crash's leftovers) go before the commit, so
@@ -475,7 +508,7 @@ class Publisher:
             "sequencer": sequencer,
             "renderer_version": __version__,
             "rendered_at": now_iso(),
-            "site_fingerprint": fingerprint,
+            "fingerprint": fingerprint,
             "page_bytes": page.size_bytes,
             "report": report[:_REPORT_LINES] or None,
             "report_count": len(report),
@@ -487,17 +520,157 @@ class Publisher:
                        timings_ms=_since(started, timings), report=page.report,
                        warnings=page.warnings, removed_pages=removed)
 
+    def _adapt(self, source: storage.SourceObject, site: SiteConfig, key: str) -> Any:
+        """What the source object holds (:func:`amp_publisher.core.source.adapt_source`); the
+        object's Last-Modified dates documents that have no date of their own."""
+        from amp_publisher.core.source import adapt_source
+
+        return adapt_source(source.body, key=key, fallback_published=source.last_modified,
+                            base_url=site.base_url, language_hint=site.language,
+                            html_pages=self.settings.accept_html_pages)
+
+    def _render_checked(self, article: Any, site: SiteConfig, key: str) -> tuple[Any, dict]:
+        """Render and gate one article: ``(page, timings)``.
+
+        Raises:
+            AmpValidationError: the page is not valid AMP; ArticleError: rendering refused it.
+        """
+        from amp_publisher.core.rendering import render
+
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        with _core_faults_are_permanent(key):
+            page = render(article, site, source_key=key, image_sizes=self.image_sizes)
+        timings["render"] = _ms(t0)
+        t0 = time.perf_counter()
+        with _core_faults_are_permanent(key):
+            result = self._gate(page.html)
+        timings["validate"] = _ms(t0)
+        if not result.passed:
+            errors = [e for e in result.errors if getattr(e, "severity", "ERROR") == "ERROR"]
+            first = errors[0] if errors else None
+            detail = f"{first.line}:{first.col} {first.message}" if first else "invalid"
+            raise AmpValidationError(
+                f"the rendered page is not valid AMP ({len(errors)} error(s)); first: {detail}",
+                errors=errors, key=key)
+        return page, timings
+
+    def _publish_collection(self, record: SourceRecord, token: str, current: dict[str, Any],
+                            source: storage.SourceObject, site: SiteConfig, fingerprint: str,
+                            sequencer: str | None, leased_at: float, started: float,
+                            timings: dict[str, float], invalidations: InvalidationBatch,
+                            adapted: Any, t0: float) -> Outcome:
+        """One source object holding N items publishes N pages, records N item records, and
+        removes the pages of items it no longer holds. An item that fails (unreadable,
+        invalid, a slug another source owns) fails alone: recorded on its item record, its
+        last good page kept; the others publish. Only when no item can be published is the
+        whole source failed (:meth:`_fail`, every page kept)."""
+        from amp_publisher.core.adapters import ItemFailure
+        from amp_publisher.core.models import parse_article
+
+        key = record.key
+        failures: list[ItemFailure] = list(adapted.failed)
+        ready = []
+        for item in adapted.items:
+            try:
+                with _core_faults_are_permanent(key):
+                    article = parse_article(item.article)
+                page, _ = self._render_checked(article, site, key)
+                ready.append((item.path, article, page))
+            except ArticleError as exc:
+                failures.append(ItemFailure(item.path, exc.with_key(exc.key or key)))
+        timings["render"] = _ms(t0)
+        if not ready:
+            if failures:
+                raise failures[0].error
+            raise UnsupportedShapeError(f"{key} holds no publishable item", path="$", key=key)
+        t0 = time.perf_counter()
+        listed = set(current.get("page_keys") or ())
+        previous: dict[str, str] = dict(current.get("items") or {})
+        published: dict[str, tuple[str, Any, Any]] = {}
+        written: set[str] = set()
+        for path, article, page in ready:
+            target = page_key(page.slug, site.output_prefix)
+            try:
+                self.manifest.claim_page(key, token, target, listed=target in listed)
+            except SlugConflictError as exc:
+                failures.append(ItemFailure(path, exc))
+                continue
+            listed.add(target)
+            if self._clock() > leased_at + self.lease_seconds - self.write_margin_seconds:
+                raise TransientError(f"too little of the lease on {key} is left to write its "
+                                     "pages")
+            storage.put_page(self.settings.site_bucket, target, page.html,
+                             cache_control=site.cache_control, s3=self.s3,
+                             metadata={"source-key": _url_safe(key),
+                                       "source-item": _url_safe(path),
+                                       "source-etag": source.etag,
+                                       "source-version-id": source.version_id or "",
+                                       "renderer-version": __version__,
+                                       "fingerprint": fingerprint})
+            pending = self._pending(token, (target,))
+            invalidations.add((target,), source_key=key, entries=pending)
+            written |= pending
+            published[path] = (target, article, page)
+        # the last good page of a failed item stays; pages of items gone are removed
+        kept = {previous[f.path] for f in failures if f.path in previous}
+        pages_now = {target for target, _, _ in published.values()} | kept
+        removed = self._remove_pages(key, token, listed - pages_now, invalidations)
+        facts = {"source_etag": source.etag, "source_version_id": source.version_id,
+                 "source_last_modified": source.last_modified,
+                 "renderer_version": __version__, "fingerprint": fingerprint}
+        for path, (target, article, page) in published.items():
+            report = [_report_line(entry) for entry in page.report]
+            self.manifest.put_item_record(key, path, {
+                **facts, "status": STATUS_PUBLISHED, "page_key": target, "slug": page.slug,
+                "headline": article.headline, "section": article.section,
+                "published": article.published.isoformat(),
+                "updated": article.updated.isoformat() if article.updated else None,
+                "rendered_at": now_iso(), "page_bytes": page.size_bytes,
+                "report": report[:_REPORT_LINES] or None, "report_count": len(report)})
+        for failure in failures:
+            self.manifest.put_item_record(key, failure.path, {
+                **facts, "status": STATUS_FAILED, "failed_at": now_iso(),
+                "error": {k: v for k, v in failure.error.to_dict().items() if v is not None},
+                "page_key": previous.get(failure.path)})
+        still_held = set(published) | {f.path for f in failures}
+        for path in set(previous) - still_held:
+            self.manifest.delete_item_record(key, path)
+        if self._before_commit is not None:
+            self._before_commit(key)
+        items = {path: target for path, (target, _, _) in published.items()}
+        items.update({f.path: previous[f.path] for f in failures if f.path in previous})
+        self.manifest.commit_published(key, token, {
+            **facts, "items": items, "item_count": len(published),
+            "failed_items": len(failures), "format": adapted.shape,
+            "page_key": None, "slug": None, "headline": None, "section": None,
+            "published": None, "updated": None, "page_bytes": None, "report": None,
+            "report_count": None, "sequencer": sequencer, "rendered_at": now_iso(),
+        }, pending=written)
+        timings["write"] = _ms(t0)
+        first = next(iter(published.values()))
+        return Outcome(key, "published", page_key=first[0],
+                       page_bytes=sum(p.size_bytes for _, _, p in published.values()),
+                       timings_ms=_since(started, timings),
+                       report=tuple(e for _, _, p in published.values() for e in p.report),
+                       warnings=tuple(w for _, _, p in published.values() for w in p.warnings),
+                       removed_pages=removed,
+                       pages=tuple(target for target, _, _ in published.values()),
+                       item_failures=tuple((f.path, f.error) for f in failures))
+
     def _fail(self, key: str, token: str, current: dict[str, Any], exc: ArticleError,
               facts: dict[str, Any], sequencer: str | None,
               invalidations: InvalidationBatch) -> None:
         """Commit a permanent failure; the committed page stays, other listed pages go."""
         error = {**exc.to_dict(), "source_etag": facts.get("source_etag"),
                  "source_version_id": facts.get("source_version_id"),
-                 "renderer_version": __version__}
+                 "renderer_version": __version__, "fingerprint": facts.get("fingerprint")}
         if isinstance(exc, SlugConflictError):  # the claim step listed the page first
             current = self.manifest.get(key) or current
-        keep = current.get("page_key") if current.get("status") != "deleted" else None
-        self._remove_pages(key, token, set(current.get("page_keys") or ()) - {keep},
+        keep: set[str | None] = set()
+        if current.get("status") != "deleted":  # a collection keeps every item's last page
+            keep = {current.get("page_key"), *(current.get("items") or {}).values()}
+        self._remove_pages(key, token, set(current.get("page_keys") or ()) - keep,
                            invalidations)
         self.manifest.commit_failed(key, token, error, {"sequencer": sequencer})
 
@@ -556,7 +729,12 @@ class Publisher:
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
         removed = self._remove_pages(key, token, listed, invalidations)
+<<<<<<< HEAD
         self._sync_listings(key, token, current, None)
+=======
+        for path in current.get("items") or {}:  # a collection's item records go with it
+            self.manifest.delete_item_record(key, path)
+>>>>>>> main
         timings["write"] = _ms(t0)
         if current.get("status") or listed:
             self.manifest.commit_deleted(key, token, {"sequencer": sequencer})
@@ -567,6 +745,7 @@ class Publisher:
                        timings_ms=_since(started, timings), removed_pages=removed)
 
 
+<<<<<<< HEAD
     # -- listings (DESIGN §9) ----------------------------------------------------------------
 
     def _sync_listings(self, key: str, token: str, current: dict[str, Any],
@@ -634,6 +813,15 @@ def _entry_of(record: dict[str, Any]) -> Any:
     from amp_publisher.core.siteoutputs.entries import IndexEntry
 
     return IndexEntry.from_item(record)
+=======
+def _failed_as_before(current: dict[str, Any], head: storage.SourceVersion,
+                      fingerprint: str) -> bool:
+    """The record failed permanently with this source version under this fingerprint."""
+    error = current.get("error") or {}
+    return (current.get("status") == STATUS_FAILED and error.get("fingerprint") == fingerprint
+            and error.get("source_etag") == head.etag
+            and error.get("source_version_id") == head.version_id)
+>>>>>>> main
 
 
 def _is_duplicate(record: SourceRecord, current: dict[str, Any] | None) -> bool:

@@ -420,6 +420,12 @@ def _header_logo(site: SiteConfig) -> dict[str, Any] | None:
     return {"src": src, "width": logo.width, "height": logo.height}
 
 
+#: The hero's rendered width in the default theme (``sizes`` sets an amp-img's width): below
+#: 48rem it bleeds over the column's 1.125rem side padding (the full viewport, at most the 42rem
+#: column plus both paddings, 44.25rem); from 48rem it is the column's 42rem.
+_HERO_SIZES = "(min-width: 48rem) 42rem, (min-width: 44.25rem) 44.25rem, 100vw"
+
+
 def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str, body: _Body,
                   image_sizes: ImageSizeResolver | None, source_key: str | None,
                   related: tuple[RelatedArticle, ...] = ()) -> dict:
@@ -429,7 +435,7 @@ def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str,
     hero = None
     if article.image is not None:
         hero = _image_markup(article.image, image_sizes, css_class="hero-image",
-                             sizes="(min-width: 48rem) 48rem, 100vw")
+                             sizes=_HERO_SIZES)
     image_url = _absolute(article.image.src, site) if article.image else None
     authors = [{"name": a.name, "url": a.url} for a in article.authors]
     json_ld: dict[str, Any] = {
@@ -611,7 +617,13 @@ def _convert_body(article: Article, site: SiteConfig,
                   image_sizes: ImageSizeResolver | None) -> _Body:
     body = _Body()
     if article.body_html is not None:
-        body.parts.append(_convert(body, article.body_html, inline=False, site=site,
+        html = article.body_html
+        if site.extract_whole_pages:  # a whole page pasted as the body: keep its article only
+            from amp_publisher.core.conversion.whole_page import extract_article
+
+            html, entries = extract_article(html, url=article.canonical_url)
+            body.report.extend(entries)
+        body.parts.append(_convert(body, html, inline=False, site=site,
                                    image_sizes=image_sizes))
     elif article.body_markdown is not None:
         from amp_publisher.core.conversion.markdown import markdown_to_html

@@ -159,6 +159,10 @@ class SiteConfig(BaseModel):
         analytics_id: shorthand for a GA4 measurement id: ``analytics`` of vendor ``gtag``.
         consent: ``amp-consent`` settings; analytics waits for consent when required.
         share: share buttons (``amp-social-share``) under each article.
+        extract_whole_pages: when a ``body_html`` is a whole page (a complete document, or a
+            fragment with navigation, site header/footer or search form), publish only the
+            article found in it (docs/conversion.md, "Whole pages given as a body"); ``false``
+            converts such bodies whole.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -177,6 +181,7 @@ class SiteConfig(BaseModel):
     analytics_id: str | None = None
     consent: Consent = Consent()
     share: Share = Share()
+    extract_whole_pages: bool = True
 
     @field_validator("base_url")
     @classmethod

@@ -60,12 +60,15 @@ def decode_json(raw: bytes, *, key: str) -> Any:
         raise InvalidJSONError(f"{key} is not usable JSON: {exc}", key=key) from None
 
 
-def load_article(raw: bytes, *, key: str) -> Article:
+def load_article(raw: bytes, *, key: str, fallback_published: str | None = None,
+                 base_url: str | None = None) -> Article:
     """Turn one source object's bytes into an article.
 
     Args:
         raw: the object's body.
         key: the (decoded) S3 key, used in messages and stored on errors.
+        fallback_published: ISO date-time for formats that carry no date (the object's
+            Last-Modified); base_url: the site's, for relative canonical URLs.
 
     Raises:
         InvalidEncodingError, InvalidJSONError, SchemaError, UnsupportedShapeError: each an
@@ -76,12 +79,13 @@ def load_article(raw: bytes, *, key: str) -> Article:
     """
     data = decode_json(raw, key=key)
     try:
-        return parse_article(_single_document(data, key))
+        return parse_article(_single_document(data, key, fallback_published, base_url))
     except ArticleError as exc:
         raise exc.with_key(key) from None
 
 
-def _single_document(data: Any, key: str) -> Any:
+def _single_document(data: Any, key: str, fallback_published: str | None = None,
+                     base_url: str | None = None) -> Any:
     """The one article the object holds. Native articles pass through; WordPress and Ghost
     shapes go through the input adapters (:mod:`amp_publisher.core.adapters`)."""
     draft = isinstance(data, dict) and data.get("status") == "draft"
@@ -93,7 +97,8 @@ def _single_document(data: Any, key: str) -> Any:
     from amp_publisher.core.adapters import adapt_document
 
     try:
-        adapted = adapt_document(data, source_key=key)
+        adapted = adapt_document(data, source_key=key, fallback_published=fallback_published,
+                                 base_url=base_url)
     except UnsupportedShapeError:
         if draft:  # an unfinished native draft (no headline yet) is still a draft
             raise NotPublishedError(f"{key} is a draft (status 'draft'): it is not published",
@@ -148,8 +153,9 @@ def adapt_source(raw: bytes, *, key: str, format: str | None = None,
     from amp_publisher.core.adapters._common import MappingContext
     from amp_publisher.core.adapters.html_page import article_from_page, looks_like_html
 
-    is_page = format == "html-page" or (format is None and (
-        key.lower().endswith(HTML_SUFFIXES) or looks_like_html(raw)))
+    is_page = format == "html-page" or (format is None and not key.lower().endswith(".json")
+                                        and (key.lower().endswith(HTML_SUFFIXES)
+                                             or looks_like_html(raw)))
     if not is_page:
         return _adapted_json(raw, key, format, fallback_published, base_url)
     if not html_pages:

@@ -56,8 +56,16 @@ class LocalContext:
         return 30_000
 
 
+#: RenderQueue as template.yaml makes it: messages hidden 6 × the function's 30 s timeout while
+#: a batch is rendered (AWS's advice for an SQS event source), and moved to the failed-events
+#: queue after this many receives. ``tests/test_rebuild.py`` checks the template says the same.
+RENDER_QUEUE_VISIBILITY_S = 180
+RENDER_QUEUE_MAX_RECEIVES = 5
+
+
 def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> str:
     """Create what template.yaml creates, with the same shapes: the versioned source bucket, the
+<<<<<<< HEAD
     site bucket, the manifest table (key ``source_key``, GSIs ``slug-index`` and
     ``listing-index``, on demand), the failed-events queue and (when ``names`` has one) the
     site-index queue with its dead-letter queue (redrive after 10 receives), through the given
@@ -66,6 +74,12 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> 
 
     The site-index queue has no ``DelaySeconds`` here (the template's 2 s wait for the GSI):
     moto's indexes are consistent at once."""
+=======
+    site bucket, the manifest table (key ``source_key``, GSI ``slug-index``, on demand), the
+    failed-events queue, and RenderQueue (its dead-letter queue: the failed-events queue),
+    through the given boto3 clients (the embedded backend's, or moto's in-process mock in
+    tests). Idempotent. Returns the failed-events queue URL."""
+>>>>>>> main
     for bucket in (names.source_bucket, names.site_bucket):
         s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=names.source_bucket,
@@ -88,6 +102,7 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> 
                               {"AttributeName": "listing_sort", "KeyType": "RANGE"}],
                 "Projection": {"ProjectionType": "ALL"}}],
         )
+<<<<<<< HEAD
     if names.site_index_queue:
         dlq = sqs.create_queue(QueueName=names.site_index_dlq)["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
@@ -97,6 +112,16 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> 
             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
                                          "maxReceiveCount": 10})})
     return sqs.create_queue(QueueName=names.failed_events_queue)["QueueUrl"]
+=======
+    failed = sqs.create_queue(QueueName=names.failed_events_queue)["QueueUrl"]
+    failed_arn = sqs.get_queue_attributes(QueueUrl=failed, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    sqs.create_queue(QueueName=names.render_queue, Attributes={
+        "VisibilityTimeout": str(RENDER_QUEUE_VISIBILITY_S),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": failed_arn,
+                                     "maxReceiveCount": RENDER_QUEUE_MAX_RECEIVES})})
+    return failed
+>>>>>>> main
 
 
 class PortInUseError(OSError):
@@ -272,11 +297,16 @@ class EmbeddedBackend:
             "SITE_BUCKET": self.names.site_bucket,
             "MANIFEST_TABLE": self.names.manifest_table,
             "FAILED_EVENTS_QUEUE_URL": self.queue_url if self._server else "",
+<<<<<<< HEAD
             "SITE_INDEX_QUEUE_URL": self.site_index_queue_url if self._server else "",
+=======
+            "RENDER_QUEUE_URL": self.render_queue_url if self._server else "",
+>>>>>>> main
             "SOURCE_BUCKET": self.names.source_bucket,
             "DISTRIBUTION_ID": self.distribution_id,
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
+            "ACCEPT_HTML_PAGES": "false",
             "SITE_CONFIG_KEY": "config/site.json",
             "POWERTOOLS_SERVICE_NAME": "amp-publisher",
             "POWERTOOLS_METRICS_NAMESPACE": "AmpPublisher",
@@ -289,16 +319,24 @@ class EmbeddedBackend:
         return (f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.failed_events_queue}")
 
     @property
+<<<<<<< HEAD
     def site_index_queue_url(self) -> str:
         """The site-index queue URL on this backend."""
         return f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.site_index_queue}"
+=======
+    def render_queue_url(self) -> str:
+        """RenderQueue's URL on this backend."""
+        return f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.render_queue}"
+>>>>>>> main
 
     def create_resources(self) -> None:
         """Create the buckets, table, queue and distribution (idempotent)."""
         url = create_resources(self.client("s3"), self.client("dynamodb"), self.client("sqs"),
                                self.names)
+        render = self.client("sqs").get_queue_url(QueueName=self.names.render_queue)["QueueUrl"]
         self.distribution_id = create_distribution(self.client("cloudfront"), self.names)
-        self._set_env({"FAILED_EVENTS_QUEUE_URL": url, "DISTRIBUTION_ID": self.distribution_id})
+        self._set_env({"FAILED_EVENTS_QUEUE_URL": url, "RENDER_QUEUE_URL": render,
+                       "DISTRIBUTION_ID": self.distribution_id})
         self._reset_clients()  # the handler's publisher reads DISTRIBUTION_ID
 
     def invalidations(self) -> list[dict[str, Any]]:

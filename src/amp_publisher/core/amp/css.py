@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-__all__ = ["check_stylesheet", "check_inline_style", "CssIssue"]
+__all__ = ["check_stylesheet", "check_inline_style", "strip_vendor_prefix", "CssIssue"]
 
 #: ``(error code, message params, line (1-based), column (0-based), severity)``.
 CssIssue = tuple[str, list[str], int, int, str]
@@ -141,7 +141,11 @@ def _token_issues(tokens, base, tag: str, url_spec, allow_important: bool,
                 url = tok.value
             else:
                 args = [a for a in tok.arguments if a.type not in ("whitespace", "comment")]
-                if not args or args[0].type != "string":
+                if len(args) != 1 or args[0].type != "string":
+                    # The official parser reads url( as one string and ")"; anything else is
+                    # a bad url (feature_tests/urls_in_css: url('<link href='...'>')).
+                    issues.append(("CSS_SYNTAX_BAD_URL", [tag],
+                                   *_abs(base, tok.source_line, tok.source_column), "ERROR"))
                     continue
                 url = args[0].value
             problem = _url_issue(url, url_spec, tag)
@@ -174,6 +178,23 @@ def _media_issues(prelude, base, tag: str, media_spec: dict) -> list[CssIssue]:
     return issues
 
 
+def strip_vendor_prefix(name: str) -> str:
+    """``-webkit-keyframes`` -> ``keyframes``: the name the official CSS parser matches at-rules
+    and properties by (parse-css.js ``stripVendorPrefix``: a leading ``-``, the vendor, ``-``).
+
+    Source: official test pair ``feature_tests/style_amp_keyframes_passing`` (``@-webkit-``,
+    ``@-moz-``, ``@-o-keyframes`` pass).
+
+    >>> strip_vendor_prefix("-webkit-keyframes"), strip_vendor_prefix("media")
+    ('keyframes', 'media')
+    """
+    if name.startswith("-"):
+        end = name.find("-", 1)
+        if end > 1:
+            return name[end + 1:]
+    return name
+
+
 def _rule_issues(nodes, base, tag: str, css_spec: dict, depth: int = 0) -> list[CssIssue]:
     tc = _tinycss2()
     issues: list[CssIssue] = []
@@ -187,7 +208,7 @@ def _rule_issues(nodes, base, tag: str, css_spec: dict, depth: int = 0) -> list[
                 issues.append(("CSS_SYNTAX_EOF_IN_PRELUDE_OF_QUALIFIED_RULE", [tag],
                                *_abs(base, node.source_line, node.source_column), "ERROR"))
         elif kind == "at-rule":
-            spec = at_rules.get(node.lower_at_keyword)
+            spec = at_rules.get(strip_vendor_prefix(node.lower_at_keyword))
             if spec is None:
                 issues.append(("CSS_SYNTAX_INVALID_AT_RULE", [tag, node.at_keyword],
                                *_abs(base, node.source_line, node.source_column), "ERROR"))
@@ -196,11 +217,11 @@ def _rule_issues(nodes, base, tag: str, css_spec: dict, depth: int = 0) -> list[
                 issues += _media_issues(node.prelude, base, tag, spec["media_query_spec"])
             if node.content is None:
                 continue
-            if node.lower_at_keyword in ("media", "supports", "document", "-moz-document"):
+            name = strip_vendor_prefix(node.lower_at_keyword)
+            if name in ("media", "supports", "document"):
                 inner = tc.parse_rule_list(node.content, skip_comments=True, skip_whitespace=True)
                 issues += _rule_issues(inner, base, tag, css_spec, depth + 1)
-            elif node.lower_at_keyword in ("keyframes", "-webkit-keyframes", "-moz-keyframes",
-                                           "-o-keyframes", "-ms-keyframes"):
+            elif name == "keyframes":
                 inner = tc.parse_rule_list(node.content, skip_comments=True, skip_whitespace=True)
                 for rule in inner:
                     if rule.type == "qualified-rule":

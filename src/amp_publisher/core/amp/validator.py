@@ -577,6 +577,9 @@ _HTML_ALLOWED_ATTRS = frozenset(
     )
 )
 _RUNTIME_CONDITION = "amphtml javascript runtime (v0.js)"
+#: ASCII whitespace as HTML defines it (tab, LF, FF, CR, space); Python's str.strip() would
+#: also strip U+3000, U+00A0 and the other Unicode spaces, which HTML treats as text.
+HTML_WHITESPACE = " \t\n\f\r"
 #: The value of ``<html transformed>`` the official engine accepts (``validateHtmlTag``).
 _TRANSFORMED_VALUE = re.compile(r"(?:bing|google|self);v=\d+")
 
@@ -758,8 +761,10 @@ class _Validator:
             if el.text_start is None:
                 el.text_start = pos
             el.text.append(data)
-        if data.strip() and not self.body_seen:
-            stripped = len(data) - len(data.lstrip())
+        if data.strip(HTML_WHITESPACE) and not self.body_seen:
+            # HTML whitespace only: U+3000 and the other Unicode spaces are text, so they
+            # start the body (feature_tests/manufactured_body_whitespace).
+            stripped = len(data) - len(data.lstrip(HTML_WHITESPACE))
             where = _advance(pos, data[:stripped])
             if self.stack and self.stack[-1].name in (
                 "style",
@@ -874,8 +879,6 @@ class _Validator:
         if name == "html":
             self.validate_html_tag(attrs, pos)
         if not specs:
-            if el.svg and name != "svg":
-                return  # SVG children not covered by the svg rules are left to the browser
             code = "DISALLOWED_SCRIPT_TAG" if name == "script" else "DISALLOWED_TAG"
             self.report(
                 code, [name], pos, self.rules.spec_urls.get("script") if name == "script" else None
@@ -1370,7 +1373,7 @@ class _Validator:
         if "cdata_regex" in cdata and not _full(cdata["cdata_regex"], text):
             self.report("MANDATORY_CDATA_MISSING_OR_INCORRECT", [tag], pos, spec.spec_url)
             return
-        if cdata.get("whitespace_only") and text.strip():
+        if cdata.get("whitespace_only") and text.strip(HTML_WHITESPACE):
             self.report("NON_WHITESPACE_CDATA_ENCOUNTERED", [tag], pos, spec.spec_url)
             return
         for rule in cdata.get("disallowed_cdata_regex", ()):
@@ -1444,14 +1447,9 @@ class _Validator:
         for spec in self.rules.tag_specs:
             if spec.mandatory and spec.spec_name not in self.seen_specs:
                 self.report("MANDATORY_TAG_MISSING", [spec.descriptive_name], end, spec.spec_url)
-        if _RUNTIME_CONDITION not in self.conditions:
-            runtime = self.rules.by_spec_name.get("amphtml engine script")
-            self.report(
-                "MANDATORY_TAG_MISSING",
-                ["amphtml engine script"],
-                end,
-                runtime.spec_url if runtime else None,
-            )
+        # No "runtime missing" check of our own: a page without any AMP script is valid AMP
+        # (no-JS AMP, feature_tests/no_js_amp); extension scripts require the runtime through
+        # their requires_condition (feature_tests/missing_v0_js).
         reported: set[tuple[str, str]] = set()
         for cond, spec, _pos in self.requires:
             if cond not in self.conditions and (cond, spec.spec_name) not in reported:

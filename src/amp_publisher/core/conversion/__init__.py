@@ -90,13 +90,18 @@ def convert_html(html: str, *, inline: bool = False, base_url: str | None = None
         (converting ``result.html`` again returns it unchanged).
 
     Raises:
-        Nothing for bad HTML: everything the rules disallow is removed or unwrapped and
+        Nothing else for bad HTML: everything the rules disallow is removed or unwrapped and
         reported. (Errors of a broken installation, such as missing rules data, propagate.)
-        Hostile input is bounded, each change reported: control characters are removed,
+        amp_publisher.core.errors.ConversionError: the body holds more than
+        :data:`~amp_publisher.core.conversion.tree.MAX_ELEMENTS` start tags or elements
+        (permanent: the same body always fails).
+
+        Other hostile input is bounded, each change reported: control characters are removed,
         elements keep at most :data:`~amp_publisher.core.conversion.tree.MAX_ATTRIBUTES_PER_ELEMENT`
         attributes, markup deeper than :data:`~amp_publisher.core.conversion.tree.MAX_ELEMENT_DEPTH`
-        is flattened to its text, and CSS the validator would refuse is dropped; parsing,
-        styling and serializing are linear in the input's size.
+        is flattened to its text, and CSS the validator would refuse is dropped; styling and
+        serializing are linear in the input's size, parsing at worst quadratic in the element
+        budget (deep nesting).
     """
     from amp_publisher.core.conversion.context import ConversionContext
     from amp_publisher.core.conversion.pipeline import run_steps
@@ -140,11 +145,6 @@ def _report_parse_notes(reporter, notes) -> None:
         reporter.record("TOO_MANY_ATTRIBUTES", "removed", tag,
                         detail=f"{count} attribute(s) after the first "
                         f"{MAX_ATTRIBUTES_PER_ELEMENT} removed", rule=AMP_SPEC_URL)
-    if notes.skipped_start_tags:
-        reporter.record("NESTING_TOO_DEEP", "unwrapped", "#start-tags",
-                        detail=f"{notes.skipped_start_tags} start tag(s) nested deeper than "
-                        f"{MAX_ELEMENT_DEPTH} elements ignored; their text is kept",
-                        rule=AMP_SPEC_URL)
     for tag, text in notes.flattened:
         reporter.record("NESTING_TOO_DEEP", "unwrapped", tag,
                         detail=f"markup nested deeper than {MAX_ELEMENT_DEPTH} elements replaced "

@@ -69,9 +69,10 @@ PLACEHOLDER_CLASS = "amp-iframe-placeholder"
 """Class of the empty ``placeholder`` child every amp-iframe gets (themes may style it)."""
 
 _RULE = "https://amp.dev/documentation/components/amp-iframe/"
-POLICY_DOC = "docs/conversion.md#embeds-ads-and-trackers"
-"""The ``rule`` of entries made by the embed and ad policy: our own documented policy, not an
-AMP rule (the validator would accept the frame)."""
+POLICY_DOC = "https://amp.dev/documentation/components/amp-iframe/#iframe-with-sandbox"
+"""The ``rule`` of entries made by the embed and ad policy (described in docs/conversion.md,
+"Embeds, ads and trackers"): a policy of this project, not an AMP rule, so it points at the
+amp-iframe sandbox documentation it builds on."""
 _COPIED = {"title": None, "allow": None, "referrerpolicy": None, "name": None, "id": None,
            "class": None, "style": None, "scrolling": ("auto", "no", "yes"),
            "frameborder": ("0", "1")}

@@ -10,6 +10,8 @@ Rules applied (amp.dev ``amp-img``/``amp-anim`` docs and their validator tag spe
 * Lazy-loading attributes (``data-src``, ``data-lazy-src``, ``data-original``, ``data-srcset``)
   are promoted to ``src``/``srcset`` (AMP loads lazily by itself); ``loading`` and ``decoding``
   are dropped (not in the amp-img tag spec, and AMP schedules loading itself).
+* ``sizes`` comes with ``disable-inline-width``: it selects the srcset candidate only, never
+  the image's laid-out width (which would overflow a phone).
 * ``srcset`` is kept when valid (``url Nw``/``url Nx`` candidates, no duplicates, loadable URLs),
   else dropped with ``sizes``; ``sizes`` without a valid ``srcset`` is dropped.
 * ``src`` must be loadable: http(s), ``data:`` of an image type, or relative (resolved against
@@ -54,7 +56,8 @@ from amp_publisher.core.conversion.tree import iter_elements, new_element, tag_o
 from amp_publisher.core.conversion.urls import parse_srcset, resolve_url, url_protocol
 from amp_publisher.core.image_sizes import ImageSizeResolver, data_uri_size
 
-POLICY_DOC = "docs/conversion.md#embeds-ads-and-trackers"  # as iframes.POLICY_DOC (import cycle)
+# tracking pixels: AMP's own, consented way to count views is amp-pixel (docs/conversion.md)
+POLICY_DOC = "https://amp.dev/documentation/components/amp-pixel/"
 _OVER_BUDGET = object()  # marks images the resolver did not measure: the probe budget ran out
 
 __all__ = [
@@ -264,7 +267,7 @@ class ImageStep:
                 detail=f"{len(skipped)} image(s) not measured: the article's image-size probe "
                 f"budget ran out; they get the fallback size {FALLBACK_SIZE[0]}x"
                 f"{FALLBACK_SIZE[1]} (first: {skipped[0][:100]})",
-                rule="docs/conversion.md#budgets")
+                rule=_RULE_IMG)
             known.update(dict.fromkeys(skipped, _OVER_BUDGET))
         return known
 
@@ -396,6 +399,11 @@ class ImageStep:
             if img.get(name):
                 attrs[name] = img.get(name)
         attrs.update({"width": str(width), "height": str(height), "layout": layout})
+        if "sizes" in attrs:
+            # AMP sets the element's inline width from ``sizes`` unless told not to; a
+            # ``(min-width: 0px) 445px`` entry then makes the image wider than a 320 px phone.
+            # ``sizes`` still picks the srcset candidate (amp-img docs: disable-inline-width).
+            attrs["disable-inline-width"] = ""
         if layout == "responsive" and (width, height) == FALLBACK_SIZE:
             classes = img.get("class", "").split()
             if FALLBACK_CLASS not in classes:

@@ -6,8 +6,8 @@ Each step is a class with one public method, ``run(root, ctx)``, in its own modu
 test suite checks :data:`STEPS` against it, so reordering cannot silently break a conversion.
 
 Example:
-    >>> [step.name for step in STEPS][:3]
-    ['embeds', 'scripts', 'noscript']
+    >>> [step.name for step in STEPS][:4]
+    ['clipboard', 'meaning', 'embeds', 'scripts']
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Protocol
 
 from lxml import etree
 
+from amp_publisher.core.conversion.clipboard import ClipboardStep
 from amp_publisher.core.conversion.components import ComponentStep
 from amp_publisher.core.conversion.context import ConversionContext
 from amp_publisher.core.conversion.embeds import EmbedStep
@@ -24,7 +25,9 @@ from amp_publisher.core.conversion.generic import GenericStep
 from amp_publisher.core.conversion.headings import HeadingStep
 from amp_publisher.core.conversion.iframes import IframeStep
 from amp_publisher.core.conversion.images import ImageStep
+from amp_publisher.core.conversion.meaning import MeaningStep
 from amp_publisher.core.conversion.media import MediaStep
+from amp_publisher.core.conversion.mobile import WideContentStep
 from amp_publisher.core.conversion.noscript import NoscriptStep
 from amp_publisher.core.conversion.phrasing import PhrasingStep
 from amp_publisher.core.conversion.scripts import ScriptStep
@@ -43,6 +46,8 @@ class Step(Protocol):
 
 
 STEPS: tuple[Step, ...] = (
+    ClipboardStep(),
+    MeaningStep(),
     EmbedStep(),
     ScriptStep(),
     NoscriptStep(),
@@ -54,11 +59,21 @@ STEPS: tuple[Step, ...] = (
     StyleStep(),
     HeadingStep(),
     PhrasingStep(),
+    WideContentStep(),
     GenericStep(),
 )
 """The steps in the order they run (issue 4 item 1; the WordPress AMP plugin's sanitizer order)."""
 
 ORDER_CONSTRAINTS: tuple[tuple[str, str, str], ...] = (
+    ("clipboard", "styles", "the Google Docs wrapper's style must go with it, not become CSS"),
+    ("clipboard", "generic", "Word's <o:p> is removed when empty, not unwrapped into stray "
+     "spaces"),
+    ("meaning", "generic", "the generic pass would unwrap MathML into run-together text and "
+     "unknown contact elements into published text"),
+    ("phrasing", "mobile", "tables are wrapped where they finally stand, after phrasing "
+     "content is settled"),
+    ("meaning", "phrasing", "inline content keeps formulas as amp-mathml, not as flattened "
+     "text"),
     ("embeds", "scripts", "embed code is recognised (and its widget script reported as part of "
      "the embed) before scripts are stripped generically"),
     ("embeds", "iframes", "YouTube/Vimeo/… player iframes must become their own components, "

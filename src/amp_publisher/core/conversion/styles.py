@@ -22,6 +22,9 @@ price of an invalid page or of the theme's own styles. So:
   ``image-set()`` and ``@font-face src``), ``url()``/``!`` in selectors, ``<!--``/``-->``
   anywhere, nesting deeper than :data:`MAX_CSS_NESTING` or too deep to parse: each drops that
   declaration or rule, never the page. Each removal is reported.
+* **Mobile fit** (:mod:`~amp_publisher.core.conversion.mobile`): fixed widths become
+  ``max-width``, fixed heights and what the theme already sets (fonts, line height, default
+  values) are dropped, each element's changes reported as one ``MOBILE_FIT`` entry.
 * **Budget**: AMP allows 75,000 bytes of CSS per page, and the theme's CSS has priority. The
   renderer knows the theme's size, so it passes ``css_budget`` = 75,000 − theme bytes to
   :func:`~amp_publisher.core.conversion.convert_html`. When the body's CSS is larger, ``<style>``
@@ -49,6 +52,7 @@ from functools import lru_cache
 from lxml import etree
 
 from amp_publisher.core.conversion.context import ConversionContext
+from amp_publisher.core.conversion.mobile import MOBILE_RULE, fit_declarations, fit_stylesheet
 from amp_publisher.core.conversion.report import AMP_SPEC_URL, remove_element
 from amp_publisher.core.conversion.tree import iter_elements, tag_of
 
@@ -288,6 +292,15 @@ def _report_dropped(ctx: ConversionContext, el: etree._Element, dropped: list[st
                                 detail="CSS " + "; ".join(group), rule=_RULE)
 
 
+def _report_fitted(ctx: ConversionContext, el: etree._Element, notes: list[str],
+                   attribute: str | None) -> None:
+    """One ``MOBILE_FIT`` entry per element for the mobile-fit and theme rewrites
+    (:mod:`~amp_publisher.core.conversion.mobile`)."""
+    if notes:
+        ctx.reporter.record("MOBILE_FIT", "rewritten", tag_of(el), attribute=attribute,
+                            detail="CSS " + "; ".join(notes), rule=MOBILE_RULE)
+
+
 class StyleStep:
     """Moves body CSS into ``ctx.css`` (module doc)."""
 
@@ -305,6 +318,8 @@ class StyleStep:
             if tag_of(el) == "style":
                 css, dropped = sanitize_stylesheet(el.text or "")
                 _report_dropped(ctx, el, dropped, None)
+                css, fitted = fit_stylesheet(css) if css else (css, [])
+                _report_fitted(ctx, el, fitted, None)
                 if css:
                     blocks.append(css)
                 remove_element(ctx.reporter, el, code="MOVED_CSS",
@@ -317,6 +332,8 @@ class StyleStep:
                 continue
             decls, dropped = sanitize_declarations(style)
             _report_dropped(ctx, el, dropped, "style")
+            decls, fitted = fit_declarations(decls) if decls else (decls, [])
+            _report_fitted(ctx, el, fitted, "style")
             if not decls:
                 ctx.reporter.record("MOVED_CSS", "removed", tag_of(el), attribute="style",
                                     detail="empty style attribute removed", rule=_RULE)

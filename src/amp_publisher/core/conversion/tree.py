@@ -1,22 +1,31 @@
 """Parsing body HTML into a tree, editing it, and serializing it back (deterministically).
 
-**Parser: html5lib into an lxml tree.** html5lib implements the WHATWG parsing algorithm, so the
-tree we convert is the tree a browser (and the AMP validator's parser) builds from the same bytes:
-misnested ``<p><div>``, stray ``</p>``, ``<table>`` foster-parenting, ``<noscript>`` and SVG
-foreign content all come out as in a browser. libxml2's HTML parser (``lxml.html``) is ten times
-faster but follows HTML 4 rules and builds different trees for exactly the messy markup this
-package exists for, and a sanitizer that reasons about a different tree than the browser renders is
-the classic sanitizer bug. html5lib costs about 0.7 ms for the reference article's 9 KB body and
-20 ms for an 87 KB page, which is within budget.
+**Parser: html5-parser (gumbo, in C) building an lxml tree directly.** It implements the WHATWG
+parsing algorithm, so the tree we convert is the tree a browser (and the AMP validator's parser)
+builds from the same bytes: misnested ``<p><div>``, stray ``</p>``, ``<table>`` foster-parenting,
+``<noscript>`` and SVG foreign content all come out as in a browser. libxml2's own HTML parser
+(``lxml.html``) follows HTML 4 rules and builds different trees for exactly the messy markup this
+package exists for, and a sanitizer that reasons about a different tree than the browser renders
+is the classic sanitizer bug. html5-parser builds the libxml2 tree in C, 10-40 times faster than
+the pure-Python html5lib this module used before, with the same trees on every corpus page.
+
+html5-parser must use the same libxml2 as lxml; it is built against the one lxml's wheel bundles
+(``layers/build_html5_parser.py``; ``make venv`` and the layer build run it).
 
 The input is always parsed as a fragment in a ``<div>`` context (WHATWG "parsing HTML fragments"),
 so full documents pasted into a body lose their ``<html>``/``<head>``/``<body>`` wrappers and keep
 every other element in document order, where the later steps see (and report) it.
 
+**Bounds.** A compiled parser has no hooks, so hostile input is bounded around it: one regular
+expression pass over the start tags before parsing counts them against
+:data:`MAX_ELEMENTS` (over it, :class:`~amp_publisher.core.errors.ConversionError`) and trims
+start tags with more than :data:`MAX_ATTRIBUTES_PER_ELEMENT` attributes (gumbo compares each
+attribute with all earlier ones); after parsing, the tree is counted again and markup deeper than
+:data:`MAX_ELEMENT_DEPTH` is flattened to its text.
+
 **Serializer: hand-written, ~40 lines, following the WHATWG "serializing HTML fragments"
 algorithm.** lxml's own HTML serializer prefixes SVG elements with an XML namespace (``ns0:svg``),
-percent-escapes URL attributes (changing the URLs a reader clicks) and is not a spec serializer;
-html5lib's serializer walks the tree through a generic token stream at several times the cost.
+percent-escapes URL attributes (changing the URLs a reader clicks) and is not a spec serializer.
 Output is a pure function of the tree: attributes in source order, one escaping rule, so the same
 input always gives the same bytes.
 """
@@ -24,7 +33,6 @@ input always gives the same bytes.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +43,7 @@ __all__ = [
     "VOID_ELEMENTS",
     "MAX_ELEMENT_DEPTH",
     "MAX_ATTRIBUTES_PER_ELEMENT",
+    "MAX_ELEMENTS",
     "ParseNotes",
     "NON_RENDERED_ELEMENTS",
     "parse_fragment",
@@ -74,6 +83,7 @@ NON_RENDERED_ELEMENTS = frozenset(
 """Elements whose text a reader never sees (WHATWG HTML §15.3.1 ``display: none`` defaults, plus
 iframe fallback text, which HTML5 parses as raw text and never renders)."""
 
+_XHTML_NS = "http://www.w3.org/1999/xhtml"
 _XLINK_NS = "http://www.w3.org/1999/xlink"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _ATTR_NS_PREFIX = {_XLINK_NS: "xlink", _XML_NS: "xml", "http://www.w3.org/2000/xmlns/": "xmlns"}
@@ -88,12 +98,23 @@ stops nesting at 512 levels)."""
 
 MAX_ATTRIBUTES_PER_ELEMENT = 256
 """Attributes an element keeps; later ones are dropped (reported). The AMP validator rules and
-every real CMS stay far below it (the widest tags in the corpus carry about 15), and html5lib's
-tokenizer checks each new attribute against all earlier ones, so 20,000 attributes on one tag
-cost ~20 s of parsing without a cap."""
+every real CMS stay far below it (the widest tags in the corpus carry about 15), and HTML
+parsers check each new attribute against all earlier ones (WHATWG HTML §13.2.5.33, duplicate
+attributes), so 20,000 attributes on one tag cost seconds of parsing without a cap."""
 
-_PARSER: Any = None
+MAX_ELEMENTS = 20_000
+"""Start tags (before parsing) and elements (after) one HTML body may hold; more is a permanent
+:class:`~amp_publisher.core.errors.ConversionError`. The largest page of the test corpus (87 KB)
+holds 705 elements; at that density the 2 MiB source limit holds about 17,000. A 1.4 MB body of
+180,000 tiny elements is an attack on every later consumer: the tree construction algorithm's
+scope checks walk the stack of open elements, so nesting n elements costs O(n²) in any conformant
+parser (about 0.8 s CPU for 20,000 nested ``div`` s here)."""
+
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_NUMERIC_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+_START_TAG = re.compile(
+    r"""<([A-Za-z][^\s/>]*)((?:[\s/]+[^\s/>=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?)*)""")
+_ATTRIBUTE = re.compile(r"""[\s/]+[^\s/>=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
 
 
 @dataclass
@@ -102,163 +123,72 @@ class ParseNotes:
     conversion report).
 
     Attributes:
-        removed_characters: control characters, U+FFFE/U+FFFF and lone surrogates dropped.
+        removed_characters: control characters, U+FFFE/U+FFFF and lone surrogates dropped
+            (raw, or written as numeric character references such as ``&#1;``).
         dropped_attributes: ``(tag, count)`` for elements that had more than
             :data:`MAX_ATTRIBUTES_PER_ELEMENT` attributes.
         flattened: ``(tag, text)`` for each element at :data:`MAX_ELEMENT_DEPTH` whose deeper
             markup was replaced by its text.
-        skipped_start_tags: start tags the parser ignored because they would have opened an
-            element deeper than :data:`MAX_ELEMENT_DEPTH` (their text is kept).
     """
 
     removed_characters: int = 0
     dropped_attributes: list[tuple[str, int]] = field(default_factory=list)
     flattened: list[tuple[str, str]] = field(default_factory=list)
-    skipped_start_tags: int = 0
 
 
-class _TextBuffer:
-    """Text the tree builder appends, joined once per text node.
-
-    html5lib's lxml builder appends every character token to ``element.text`` / ``.tail``;
-    each append copies the whole node text out of and back into libxml2, so a paragraph of N
-    character references costs O(N²) (540 KB of ``&amp;`` took 18 s). Buffering the parts per
-    target node and writing them once makes it linear. Any other tree operation flushes first,
-    so the builder never sees stale text."""
-
-    __slots__ = ("node", "attr", "parts")
-
-    def __init__(self) -> None:
-        self.node: Any = None
-        self.attr = "text"
-        self.parts: list[str] = []
-
-    def add(self, node: Any, attr: str, data: str) -> None:
-        if node is not self.node or attr != self.attr:
-            self.flush()
-            self.node, self.attr = node, attr
-        self.parts.append(data)
-
-    def flush(self) -> None:
-        if self.parts:
-            joined = "".join(self.parts)
-            setattr(self.node, self.attr, (getattr(self.node, self.attr) or "") + joined)
-        self.node, self.parts = None, []
+def _reference_fix(notes: ParseNotes):
+    def fix(match: re.Match[str]) -> str:
+        hex_digits, digits = match.groups()
+        code = int(hex_digits, 16) if hex_digits else int(digits)
+        if code == 0x0C:
+            return " "  # form feed is HTML whitespace, as a raw one is
+        if code < 0x110000 and _NOT_XML_CHARS.match(chr(code)) and code not in (0, 0xD):
+            notes.removed_characters += 1
+            return ""
+        return match.group(0)  # the parser decodes it (NUL and surrogates become U+FFFD)
+    return fix
 
 
-def _parser() -> Any:
-    global _PARSER
-    if _PARSER is None:
-        _PARSER = _build_parser()
-    return _PARSER
+def _bound_start_tags(html: str, notes: ParseNotes) -> str:
+    """Count start tags against :data:`MAX_ELEMENTS` and trim attribute lists longer than
+    :data:`MAX_ATTRIBUTES_PER_ELEMENT`, in one regular-expression pass (a start tag as the
+    WHATWG tokenizer reads one outside raw text; a ``<p`` inside a comment or script counts too,
+    which only makes the bound stricter).
+
+    Raises:
+        ConversionError: more than :data:`MAX_ELEMENTS` start tags.
+    """
+    count = 0
+    long_tags: list[re.Match[str]] = []
+    for match in _START_TAG.finditer(html):
+        count += 1
+        # 256 attributes take at least 512 characters ("a b c …"): only such tags are counted
+        if match.end(2) - match.start(2) > 2 * MAX_ATTRIBUTES_PER_ELEMENT:
+            long_tags.append(match)
+    if count > MAX_ELEMENTS:
+        _too_many_elements(count, "start tags")
+    if not long_tags:
+        return html
+    parts: list[str] = []
+    position = 0
+    for match in long_tags:
+        attributes = [m.group(0) for m in _ATTRIBUTE.finditer(match.group(2))]
+        if len(attributes) <= MAX_ATTRIBUTES_PER_ELEMENT:
+            continue
+        notes.dropped_attributes.append(
+            (match.group(1).lower(), len(attributes) - MAX_ATTRIBUTES_PER_ELEMENT))
+        parts.append(html[position:match.start(2)])
+        parts.append("".join(attributes[:MAX_ATTRIBUTES_PER_ELEMENT]))
+        position = match.end(2)
+    parts.append(html[position:])
+    return "".join(parts)
 
 
-def _build_parser() -> Any:
-    """html5lib's parser with three linear-time fixes (see :class:`_TextBuffer` and
-    :data:`MAX_ATTRIBUTES_PER_ELEMENT`): subclasses, because html5lib has no hooks for them."""
-    import html5lib  # deferred: ~25 ms of imports, only needed when a body is converted
-    from html5lib import _tokenizer, html5parser
-    from html5lib.treebuilders import etree_lxml
+def _too_many_elements(count: int, what: str) -> None:
+    from amp_publisher.core.errors import ConversionError
 
-    class Tokenizer(_tokenizer.HTMLTokenizer):
-        def __iter__(self) -> Any:
-            # Start tags beyond the depth limit are dropped (their text stays, as the text of
-            # the deepest element): html5lib walks the whole stack of open elements for every
-            # tag ("has an element in scope"), so 16,000 nested <div>s cost O(n²), ~7 s.
-            start_tag = _tokenizer.tokenTypes["StartTag"]
-            for token in super().__iter__():
-                if (token["type"] == start_tag
-                        and len(self.parser.tree.openElements) > MAX_ELEMENT_DEPTH):
-                    self.notes.skipped_start_tags += 1
-                    continue
-                yield token
-
-        def attributeNameState(self) -> bool:  # noqa: N802 - html5lib's name
-            attrs = self.currentToken["data"]
-            if len(attrs) > MAX_ATTRIBUTES_PER_ELEMENT + 1:
-                # keep the first attributes and the one being read; html5lib compares each new
-                # name with every earlier one, so an unbounded list is O(n²)
-                self.dropped += len(attrs) - MAX_ATTRIBUTES_PER_ELEMENT - 1
-                del attrs[MAX_ATTRIBUTES_PER_ELEMENT:-1]
-            return super().attributeNameState()
-
-        def emitCurrentToken(self) -> None:  # noqa: N802 - html5lib's name
-            token = self.currentToken
-            if token["type"] == _tokenizer.tokenTypes["StartTag"]:
-                extra = len(token["data"]) - MAX_ATTRIBUTES_PER_ELEMENT
-                if extra > 0:
-                    del token["data"][MAX_ATTRIBUTES_PER_ELEMENT:]
-                if extra > 0 or self.dropped:
-                    self.notes.dropped_attributes.append(
-                        (token["name"].lower(), max(extra, 0) + self.dropped))
-                self.dropped = 0
-            super().emitCurrentToken()
-
-    class Parser(html5lib.HTMLParser):
-        notes = ParseNotes()
-
-        def _parse(self, stream, innerHTML=False, container="div", scripting=False,  # noqa: N803
-                   **kwargs):
-            # html5lib's own _parse, with our tokenizer
-            self.innerHTMLMode = innerHTML
-            self.container = container
-            self.scripting = scripting
-            self.tokenizer = Tokenizer(stream, parser=self, **kwargs)
-            self.tokenizer.dropped = 0
-            self.tokenizer.notes = self.notes
-            self.reset()
-            try:
-                self.mainLoop()
-            except html5parser._ReparseException:
-                self.reset()
-                self.mainLoop()
-
-    class TreeBuilder(etree_lxml.TreeBuilder):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            buffer = self.text_buffer = _TextBuffer()
-            infoset = self.infosetFilter
-            base = self.elementClass
-
-            def flushing(name: str) -> Any:
-                method = getattr(base, name)
-
-                def call(self: Any, *a: Any, **k: Any) -> Any:
-                    buffer.flush()
-                    return method(self, *a, **k)
-                return call
-
-            class Element(base):  # type: ignore[misc, valid-type]
-                appendChild = flushing("appendChild")  # noqa: N815 - html5lib's names
-                insertBefore = flushing("insertBefore")  # noqa: N815
-                removeChild = flushing("removeChild")  # noqa: N815
-                reparentChildren = flushing("reparentChildren")  # noqa: N815
-                hasContent = flushing("hasContent")  # noqa: N815
-                cloneNode = flushing("cloneNode")  # noqa: N815
-
-                def insertText(self, data: str, insertBefore: Any = None) -> None:  # noqa: N802,N803
-                    if insertBefore is not None:
-                        buffer.flush()
-                        base.insertText(self, data, insertBefore)
-                        return
-                    data = infoset.coerceCharacters(data)  # as html5lib's own insertText
-                    el = self._element
-                    try:
-                        buffer.add(el[-1], "tail", data)
-                    except IndexError:
-                        buffer.add(el, "text", data)
-
-            self.elementClass = Element
-
-        def getFragment(self) -> Any:  # noqa: N802 - html5lib's name
-            self.text_buffer.flush()
-            return super().getFragment()
-
-        def getDocument(self) -> Any:  # noqa: N802 - html5lib's name
-            self.text_buffer.flush()
-            return super().getDocument()
-
-    return Parser(tree=TreeBuilder, namespaceHTMLElements=False)
+    raise ConversionError(f"the HTML body has {count:,} {what}; at most {MAX_ELEMENTS:,} "
+                          "elements are converted (split the article or simplify its markup)")
 
 
 def parse_fragment(html: str, notes: ParseNotes | None = None) -> etree._Element:
@@ -271,52 +201,41 @@ def parse_fragment(html: str, notes: ParseNotes | None = None) -> etree._Element
 
     Returns:
         A ``div`` element whose ``.text`` and children are the parsed fragment (the container
-        itself is never serialized). Comments appear as ``etree._Comment`` children. No element
-        is deeper than :data:`MAX_ELEMENT_DEPTH` and none has more than
-        :data:`MAX_ATTRIBUTES_PER_ELEMENT` attributes.
+        itself is never serialized). HTML elements have plain tags (``"p"``); SVG and MathML
+        elements are namespaced (``"{http://www.w3.org/2000/svg}svg"``). Comments appear as
+        ``etree._Comment`` children. No element is deeper than :data:`MAX_ELEMENT_DEPTH` and
+        none has more than :data:`MAX_ATTRIBUTES_PER_ELEMENT` attributes.
+
+    Raises:
+        ConversionError: more than :data:`MAX_ELEMENTS` start tags or elements (permanent: the
+            same body always fails).
     """
+    from html5_parser import parse  # deferred: only needed when a body is converted
+
     notes = notes if notes is not None else ParseNotes()
-    root = etree.Element("div")
     # lxml (libxml2) cannot hold C0 control characters, U+FFFE/U+FFFF or lone surrogates; HTML
-    # renders none of them, so they are dropped (form feed is HTML whitespace: a space).
+    # renders none of them, so they are dropped, raw or as character references (form feed is
+    # HTML whitespace: a space).
     html, removed = _NOT_XML_CHARS.subn("", html.replace("\x0c", " "))
     notes.removed_characters += removed
-    parser = _parser()
-    parser.notes = notes
-    with warnings.catch_warnings():
-        # html5lib warns when it renames names XML cannot hold (Word's ``o:p``, ``xmlns:v``);
-        # the renamed elements are unknown tags that the generic pass unwraps and reports anyway.
-        warnings.simplefilter("ignore")
-        try:
-            nodes = parser.parseFragment(html, container="div")
-        finally:
-            parser.notes = ParseNotes()
-    last: etree._Element | None = None
-    for node in nodes:
-        if isinstance(node, str):
-            # html5lib's lxml builder returns a leading text node as a plain string
-            if last is None:
-                root.text = (root.text or "") + node
-            else:
-                last.tail = (last.tail or "") + node
-            continue
-        root.append(node)
-        last = node
+    if "&#" in html:
+        html = _NUMERIC_REFERENCE.sub(_reference_fix(notes), html)
+    html = _bound_start_tags(html, notes)
+    root = parse(html, namespace_elements=True, fragment_context="div", keep_doctype=False,
+                 sanitize_names=True)
+    # HTML elements come out in the XHTML namespace; the steps use plain tag names, as the HTML
+    # DOM's localName. SVG and MathML keep their namespaces (the serializer writes local names).
+    prefix = "{" + _XHTML_NS + "}"
+    cut = len(prefix)
+    elements = list(root.iter(prefix + "*"))  # renaming while iterating costs O(depth) a step
+    for el in elements:
+        el.tag = el.tag[cut:]
+    count = len(elements) - 1  # the root is the fragment's container, not one of its elements
+    if count > MAX_ELEMENTS:  # formatting elements the parser reconstructed (<b><p>x<p>y …)
+        _too_many_elements(count, "elements")
+    etree.cleanup_namespaces(root)
+    root.tag = "div"
     _flatten_deep(root, notes)
-    # html5lib 1.1 does not drop the newline right after <pre>/<listing>/<textarea> inside a
-    # table cell or caption ("in cell"/"in caption" insertion modes), as the spec and browsers
-    # do; drop it here so the tree is the browser's and serializing it is stable.
-    for el in root.iter("pre", "listing", "textarea"):
-        if el.text and el.text[0] == "\n" and any(
-                a.tag in ("td", "th", "caption") for a in el.iterancestors()):
-            el.text = el.text[1:]
-    # html5lib 1.1 also reconstructs open formatting elements (<b>) *inside* a <textarea> or
-    # <title>, whose content browsers read as plain text; flatten such children back to text.
-    for el in root.iter("textarea", "title"):
-        if len(el):
-            el.text = "".join(el.itertext())
-            for child in list(el):
-                el.remove(child)
     return root
 
 
