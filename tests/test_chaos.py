@@ -114,8 +114,8 @@ def _create_resources(clients: dict[str, Any]) -> tuple[str, str, str]:
     from amp_publisher.local.backend import create_distribution, create_resources
     from amp_publisher.local.resources import ResourceNames
 
-    names = ResourceNames(SOURCE_BUCKET, SITE_BUCKET, TABLE, QUEUE, SITE_INDEX_QUEUE,
-                          SITE_INDEX_DLQ)
+    names = ResourceNames(SOURCE_BUCKET, SITE_BUCKET, TABLE, QUEUE,
+                          site_index_queue=SITE_INDEX_QUEUE, site_index_dlq=SITE_INDEX_DLQ)
     queue_url = create_resources(clients["s3"], clients["dynamodb"], clients["sqs"], names)
     clients["s3"].put_object(Bucket=SOURCE_BUCKET, Key="config/site.json",
                              Body=(EVENTS / "site.json").read_bytes())

@@ -125,16 +125,10 @@ from typing import Any
 from amp_publisher.aws import storage
 from amp_publisher.core.errors import LeaseLostError, SlugConflictError
 
-<<<<<<< HEAD
 __all__ = ["ManifestTable", "SLUG_INDEX", "LISTING_INDEX", "LISTING_PREFIX", "STATE_PREFIX",
            "MONTHS_LISTING", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
-           "STATUS_UNPUBLISHED",
-           "CLAIM_PREFIX", "claim_key", "slug_of_page_key", "newer_sequencer"]
-=======
-__all__ = ["ManifestTable", "SLUG_INDEX", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
            "STATUS_UNPUBLISHED", "CLAIM_PREFIX", "ITEM_SEPARATOR", "REBUILD_KEY", "claim_key",
            "item_key", "slug_of_page_key", "newer_sequencer", "is_source_record"]
->>>>>>> main
 
 SLUG_INDEX = "slug-index"
 #: GSI over listing items: hash ``listing``, range ``listing_sort``.
@@ -170,9 +164,10 @@ _PAGE_FIELDS = ("page_key", "slug", "headline", "section", "published", "updated
 def is_source_record(record: dict[str, Any]) -> bool:
     """Whether a manifest item is a source record (not a slug claim, a collection's item
     record or the rebuild item); ``record`` needs ``source_key`` and ``record_type``."""
-    return (not record["source_key"].startswith(CLAIM_PREFIX)
+    return (not record["source_key"].startswith((CLAIM_PREFIX, LISTING_PREFIX, STATE_PREFIX))
             and record["source_key"] != REBUILD_KEY
-            and record.get("record_type") not in ("slug_claim", "collection_item"))
+            and record.get("record_type") not in ("slug_claim", "collection_item", "listing",
+                                                  "index_state"))
 
 
 def item_key(source_key: str, path: str) -> str:
@@ -271,16 +266,11 @@ class ManifestTable:
         return claim.get("owner") if claim else None
 
     def scan(self) -> list[dict[str, Any]]:
-<<<<<<< HEAD
-        """Every source record, sorted by key (paginated scan; ``amp-render status``, tests)."""
-        return [r for r in self._scan_all()
-                if not r["source_key"].startswith((CLAIM_PREFIX, LISTING_PREFIX, STATE_PREFIX))]
-=======
         """Every source record and collection item record, sorted by key (paginated scan;
-        ``amp-render status``, tests)."""
-        return [r for r in self._scan_all() if not r["source_key"].startswith(CLAIM_PREFIX)
+        ``amp-render status``, tests). Listing items and the index state are not records."""
+        return [r for r in self._scan_all()
+                if not r["source_key"].startswith((CLAIM_PREFIX, LISTING_PREFIX, STATE_PREFIX))
                 and r["source_key"] != REBUILD_KEY]
->>>>>>> main
 
     def claims(self) -> dict[str, str]:
         """Every slug claim as ``{slug: owner source key}``."""
@@ -508,7 +498,6 @@ class ManifestTable:
         """Record that the event with ``sequencer`` was fully processed (nothing else changed)."""
         self._update(source_key, token, {"sequencer": sequencer}, release=release)
 
-<<<<<<< HEAD
     # -- listings (DESIGN §9) ----------------------------------------------------------------
 
     @staticmethod
@@ -620,7 +609,7 @@ class ManifestTable:
     def delete_state(self, name: str) -> None:
         """Delete the state item ``site#<name>`` (idempotent)."""
         self._client.delete_item(TableName=self.name, Key=self._key(f"{STATE_PREFIX}{name}"))
-=======
+
     # -- the rebuild item ------------------------------------------------------------------
 
     def put_rebuild(self, fields: dict[str, Any]) -> None:
@@ -654,4 +643,3 @@ def _number(value: Any) -> Any:
     from decimal import Decimal
 
     return Decimal(str(value)) if isinstance(value, float) else value
->>>>>>> main

@@ -426,14 +426,9 @@ class Publisher:
                 and current.get("source_etag") == head.etag
                 and current.get("source_version_id") == head.version_id
                 and current.get("renderer_version") == __version__
-<<<<<<< HEAD
-                and current.get("site_fingerprint") == fingerprint
+                and current.get("fingerprint") == fingerprint
                 and set(current.get("page_keys") or ()) == {page}
                 and (current.get("listings_synced") or not self.settings.site_index_queue_url)):
-=======
-                and current.get("fingerprint") == fingerprint
-                and set(current.get("page_keys") or ()) == {page}):
->>>>>>> main
             return False
         stored = storage.head_page(self.settings.site_bucket, page, s3=self.s3)
         return stored is not None and stored.get("source-etag") == head.etag \
@@ -491,7 +486,7 @@ class Publisher:
 
         entry = entry_from_article(article, site, slug=page.slug, source_key=key,
                                    description=page.description)
-        listings = self._sync_listings(key, token, current, entry)
+        listings = self._sync_listings(key, token, current, entry, fingerprint)
         if self._before_commit is not None:
             self._before_commit(key)
         report = [_report_line(entry) for entry in page.report]
@@ -729,12 +724,9 @@ class Publisher:
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
         removed = self._remove_pages(key, token, listed, invalidations)
-<<<<<<< HEAD
         self._sync_listings(key, token, current, None)
-=======
         for path in current.get("items") or {}:  # a collection's item records go with it
             self.manifest.delete_item_record(key, path)
->>>>>>> main
         timings["write"] = _ms(t0)
         if current.get("status") or listed:
             self.manifest.commit_deleted(key, token, {"sequencer": sequencer})
@@ -744,16 +736,16 @@ class Publisher:
         return Outcome(key, action, page_key=removed[0] if removed else None,
                        timings_ms=_since(started, timings), removed_pages=removed)
 
-
-<<<<<<< HEAD
     # -- listings (DESIGN §9) ----------------------------------------------------------------
 
     def _sync_listings(self, key: str, token: str, current: dict[str, Any],
-                       entry: Any) -> dict[str, Any]:
+                       entry: Any, fingerprint: str = "") -> dict[str, Any]:
         """Make the source's listing items hold ``entry`` (``None``: remove them all) and send
         the listings this made stale to ``SiteIndexQueue``. Returns the record fields to commit
         (``listings``, ``listings_synced``); nothing is written or sent when the items already
-        hold this entry, or when the deployment has no index queue.
+        hold this entry, or when the deployment has no index queue. A page rendered with
+        another ``fingerprint`` (site configuration, theme, renderer: a rebuild) marks all its
+        listings stale from their start, so the index pages follow the new site too.
 
         Raises:
             LeaseLostError, botocore ClientError, TransientError: transient; redone on retry.
@@ -768,9 +760,10 @@ class Publisher:
 
         new_names = listings_of(entry) if entry is not None else {}
         old_names = set(current.get("listings") or ())
-        digest = entry_hash(entry) if entry is not None else None
+        digest = f"{entry_hash(entry)}:{fingerprint}" if entry is not None else None
         fields = {"listings": set(new_names) or None, "listings_synced": digest}
-        if digest and current.get("listings_synced") == digest and old_names == set(new_names):
+        synced = current.get("listings_synced") or ""
+        if digest and synced == digest and old_names == set(new_names):
             return fields
         if not old_names and not new_names:
             return fields
@@ -780,6 +773,8 @@ class Publisher:
             self.manifest.put_listing_items(key, entry.to_item(), new_names)
         self.manifest.delete_listing_items(key, old_names - set(new_names))
         dirty = dirty_listings(old_entry, old_names, entry)
+        if digest and synced.split(":")[0] == digest.split(":")[0] and synced != digest:
+            dirty = dict.fromkeys(set(old_names) | set(new_names), "")  # a new site: all of it
         if dirty:
             self._notify(key, dirty, [e for e in (old_entry, entry) if e is not None])
         return fields
@@ -813,7 +808,8 @@ def _entry_of(record: dict[str, Any]) -> Any:
     from amp_publisher.core.siteoutputs.entries import IndexEntry
 
     return IndexEntry.from_item(record)
-=======
+
+
 def _failed_as_before(current: dict[str, Any], head: storage.SourceVersion,
                       fingerprint: str) -> bool:
     """The record failed permanently with this source version under this fingerprint."""
@@ -821,7 +817,6 @@ def _failed_as_before(current: dict[str, Any], head: storage.SourceVersion,
     return (current.get("status") == STATUS_FAILED and error.get("fingerprint") == fingerprint
             and error.get("source_etag") == head.etag
             and error.get("source_version_id") == head.version_id)
->>>>>>> main
 
 
 def _is_duplicate(record: SourceRecord, current: dict[str, Any] | None) -> bool:

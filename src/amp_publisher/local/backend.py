@@ -65,21 +65,15 @@ RENDER_QUEUE_MAX_RECEIVES = 5
 
 def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> str:
     """Create what template.yaml creates, with the same shapes: the versioned source bucket, the
-<<<<<<< HEAD
     site bucket, the manifest table (key ``source_key``, GSIs ``slug-index`` and
-    ``listing-index``, on demand), the failed-events queue and (when ``names`` has one) the
-    site-index queue with its dead-letter queue (redrive after 10 receives), through the given
-    boto3 clients (the embedded backend's, or moto's in-process mock in tests). Idempotent.
-    Returns the failed-events queue URL.
+    ``listing-index``, on demand), the failed-events queue, RenderQueue (its dead-letter queue:
+    the failed-events queue) and (when ``names`` has one) the site-index queue with its
+    dead-letter queue (redrive after 10 receives), through the given boto3 clients (the embedded
+    backend's, or moto's in-process mock in tests). Idempotent. Returns the failed-events queue
+    URL.
 
     The site-index queue has no ``DelaySeconds`` here (the template's 2 s wait for the GSI):
     moto's indexes are consistent at once."""
-=======
-    site bucket, the manifest table (key ``source_key``, GSI ``slug-index``, on demand), the
-    failed-events queue, and RenderQueue (its dead-letter queue: the failed-events queue),
-    through the given boto3 clients (the embedded backend's, or moto's in-process mock in
-    tests). Idempotent. Returns the failed-events queue URL."""
->>>>>>> main
     for bucket in (names.source_bucket, names.site_bucket):
         s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=names.source_bucket,
@@ -102,7 +96,6 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> 
                               {"AttributeName": "listing_sort", "KeyType": "RANGE"}],
                 "Projection": {"ProjectionType": "ALL"}}],
         )
-<<<<<<< HEAD
     if names.site_index_queue:
         dlq = sqs.create_queue(QueueName=names.site_index_dlq)["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
@@ -111,8 +104,6 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> 
             "VisibilityTimeout": "360",
             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
                                          "maxReceiveCount": 10})})
-    return sqs.create_queue(QueueName=names.failed_events_queue)["QueueUrl"]
-=======
     failed = sqs.create_queue(QueueName=names.failed_events_queue)["QueueUrl"]
     failed_arn = sqs.get_queue_attributes(QueueUrl=failed, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
@@ -121,7 +112,6 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> 
         "RedrivePolicy": json.dumps({"deadLetterTargetArn": failed_arn,
                                      "maxReceiveCount": RENDER_QUEUE_MAX_RECEIVES})})
     return failed
->>>>>>> main
 
 
 class PortInUseError(OSError):
@@ -297,11 +287,8 @@ class EmbeddedBackend:
             "SITE_BUCKET": self.names.site_bucket,
             "MANIFEST_TABLE": self.names.manifest_table,
             "FAILED_EVENTS_QUEUE_URL": self.queue_url if self._server else "",
-<<<<<<< HEAD
             "SITE_INDEX_QUEUE_URL": self.site_index_queue_url if self._server else "",
-=======
             "RENDER_QUEUE_URL": self.render_queue_url if self._server else "",
->>>>>>> main
             "SOURCE_BUCKET": self.names.source_bucket,
             "DISTRIBUTION_ID": self.distribution_id,
             "SOURCE_PREFIX": "articles/",
@@ -319,15 +306,14 @@ class EmbeddedBackend:
         return (f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.failed_events_queue}")
 
     @property
-<<<<<<< HEAD
     def site_index_queue_url(self) -> str:
         """The site-index queue URL on this backend."""
         return f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.site_index_queue}"
-=======
+
+    @property
     def render_queue_url(self) -> str:
         """RenderQueue's URL on this backend."""
         return f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.render_queue}"
->>>>>>> main
 
     def create_resources(self) -> None:
         """Create the buckets, table, queue and distribution (idempotent)."""

@@ -129,7 +129,6 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
             TableName=backend.names.manifest_table, Key={"source_key": {"S": key}})
         status = manifest.get("Item", {}).get("status", {}).get("S", "-")
         print(f"manifest record for {key}: status {status}", file=stream)
-<<<<<<< HEAD
         if page_key:
             slug = page_key.rsplit("/", 2)[-2]
             still = [k for k in ("index.html", "feed.xml", "atom.xml", "feed.json",
@@ -148,6 +147,8 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
               f"{len(crawled.broken)} broken link(s)", file=stream)
         for source, url in crawled.broken[:10]:
             print(f"  BROKEN {source} -> {url}", file=stream)
+        if site_json is not None:
+            _rename_and_rebuild(backend, site_json, out, stream)
     return rows
 
 
@@ -159,10 +160,6 @@ def _output_status(key: str) -> str:
              "news-sitemap.xml": "Google News sitemap"}
     name = key.rsplit("/", 1)[-1]
     return kinds.get(name, "monthly sitemap" if key.startswith("sitemaps/") else "")
-=======
-        if site_json is not None:
-            _rename_and_rebuild(backend, site_json, out, stream)
-    return rows
 
 
 #: The name the demo gives the site at the end, to show the rebuild.
@@ -193,7 +190,8 @@ def _rename_and_rebuild(backend: EmbeddedBackend, site_json: Path, out: Path,
     with LocalWorkers(2) as workers:
         last = watch(manifest, fingerprint, stream=stream, interval=0.5,
                      keep_going=lambda: workers.alive() > 0)
-    pages = backend.mirror_site(out)
+    backend.drain_site_index()  # the index pages, sitemaps and feeds follow the new name too
+    pages = [key for key in backend.mirror_site(out) if key.endswith(".html")]
     print(f"rebuilt {last.done} of {last.total} page(s) ({last.failed} failed) with "
           f"fingerprint {fingerprint}:", file=stream)
     for page in pages:
@@ -201,7 +199,6 @@ def _rename_and_rebuild(backend: EmbeddedBackend, site_json: Path, out: Path,
         marker = 'property="og:site_name" content="'
         name = html.split(marker, 1)[1].split('"', 1)[0] if marker in html else "?"
         print(f"  {page}: site name {name!r}", file=stream)
->>>>>>> main
 
 
 def _exists(s3, bucket: str, key: str) -> bool:

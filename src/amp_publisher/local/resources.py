@@ -46,31 +46,25 @@ class ResourceNames:
         manifest_table: ``<stack>-manifest`` (ManifestTable), DynamoDB, key ``source_key``.
         failed_events_queue: ``<stack>-failed-events`` (FailedEventsQueue), an SQS queue name
             (not its URL).
-<<<<<<< HEAD
         site_index_queue: ``<stack>-site-index`` (SiteIndexQueue), the stale site outputs;
             ``""``: none (a deployment without the site around the articles).
         site_index_dlq: ``<stack>-site-index-dlq`` (SiteIndexDeadLetterQueue).
-=======
         render_queue: ``<stack>-render`` (RenderQueue), the queue a rebuild sends batches of
             source keys to.
->>>>>>> main
     """
 
     source_bucket: str
     site_bucket: str
     manifest_table: str
     failed_events_queue: str
-<<<<<<< HEAD
     site_index_queue: str = ""
     site_index_dlq: str = ""
-=======
     render_queue: str = ""
 
     def __post_init__(self) -> None:
         if not self.render_queue:  # names built from a custom failed-events queue name (tests)
             base = self.failed_events_queue.removesuffix("-failed-events")
             object.__setattr__(self, "render_queue", f"{base}-render")
->>>>>>> main
 
 
 def resource_names(stack: str = DEFAULT_STACK, account: str = DEFAULT_ACCOUNT) -> ResourceNames:
@@ -96,12 +90,9 @@ def resource_names(stack: str = DEFAULT_STACK, account: str = DEFAULT_ACCOUNT) -
         site_bucket=f"{stack}-site-{account}",
         manifest_table=f"{stack}-manifest",
         failed_events_queue=f"{stack}-failed-events",
-<<<<<<< HEAD
         site_index_queue=f"{stack}-site-index",
         site_index_dlq=f"{stack}-site-index-dlq",
-=======
         render_queue=f"{stack}-render",
->>>>>>> main
     )
     if len(names.source_bucket) > _MAX_BUCKET_NAME:
         raise ValueError(
