@@ -387,8 +387,9 @@ def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(
     def index_worker() -> None:
         try:
             while not stop_indexing.is_set():
-                if not drain_once(index_rng.choice([1, 3, 10, 40])):
-                    time.sleep(0.01)
+                # Like the batching window: let messages gather between batches.
+                drain_once(index_rng.choice([1, 10, 40, 100]))
+                time.sleep(index_rng.choice([0.05, 0.2, 0.5]))
         except BaseException as exc:  # pragma: no cover - a bug: reported below
             index_errors.append(exc)
             raise
