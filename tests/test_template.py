@@ -34,7 +34,7 @@ FUNCTION_ENV = {
     "SITE_TAGLINE", "SITE_BASE_URL", "SITE_LANGUAGE", "SITE_BADGE", "PUBLISHER_NAME",
     "PUBLISHER_LOGO_URL", "PUBLISHER_LOGO_WIDTH", "PUBLISHER_LOGO_HEIGHT",
     "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_TRACE_DISABLED",
-    "ENDPOINT_URL_OVERRIDE",
+    "ENDPOINT_URL_OVERRIDE", "RENDER_QUEUE_URL", "SOURCE_BUCKET",
 }
 
 # IAM actions that only read; every other action granted to the function is a write.
@@ -265,7 +265,8 @@ def test_function_grants_name_their_resources_and_writes_never_touch_the_source(
             assert target.endswith(("/${OutputPrefix}*", ":table/${AWS::StackName}-manifest",
                                     ":table/${AWS::StackName}-manifest/index/*",
                                     ":${AWS::StackName}-failed-events",
-                                    ":${AWS::StackName}-site-index")), statement
+                                    ":${AWS::StackName}-site-index",
+                                    ":${AWS::StackName}-render")), statement
     granted = {a for s in statements for a in _as_list(s["Action"])}
     assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem",
             "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage"} <= granted
