@@ -85,16 +85,16 @@ def _changed_event(template: dict[str, Any], s3: Any, body: bytes) -> dict[str, 
 def probe_handler(args: argparse.Namespace) -> None:
     event = json.loads(Path(args.event).read_text(encoding="utf-8"))
     source = Path(args.article).read_bytes()
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     from amp_publisher.aws import handler
 
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     from amp_publisher.local.backend import LocalContext
 
     context = LocalContext()
-    t2 = time.perf_counter()
+    c2, t2 = time.process_time(), time.perf_counter()
     first = handler.lambda_handler(event, context)
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), time.process_time()
     from amp_publisher.aws import storage
 
     s3 = storage.client("s3")  # the function's own client, created by the first event
@@ -106,6 +106,7 @@ def probe_handler(args: argparse.Namespace) -> None:
         warm.append(_ms(time.perf_counter() - t))
         actions.extend(o["action"] for o in result["outcomes"])
     _emit({"import_ms": _ms(t1 - t0), "first_event_ms": _ms(t3 - t2), "warm_ms": warm,
+           "import_cpu_ms": _ms(c1 - c0), "first_event_cpu_ms": _ms(c3 - c2),
            "actions": actions, "page_bytes": first["outcomes"][0]["page_bytes"],
            "error": first["outcomes"][0]["error"]}, args.out)
 

@@ -1,0 +1,92 @@
+"""Cold start (issue 16 item 3): one boto3 session, priming at init, SnapStart's runtime hooks.
+
+Run on the embedded backend; the Lambda runtime is stood in for by its environment variable
+(``AWS_LAMBDA_RUNTIME_API``) and, for SnapStart, by calling the registered hooks the way the
+runtime does (``snapshot_restore_py`` exists only in Lambda's Python runtime).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import types
+
+from amp_publisher.local.backend import LocalContext
+from conftest import REFERENCE
+
+REF_KEY = "articles/met-palantir-extension.json"
+
+
+def test_every_client_comes_from_one_session(backend):
+    from amp_publisher.aws import storage
+
+    storage.reset_clients()
+    s3, dynamodb, cloudfront = (storage.client(n) for n in ("s3", "dynamodb", "cloudfront"))
+    # one session: the service models, endpoints and credentials are loaded once
+    assert s3._loader is dynamodb._loader is cloudfront._loader
+    assert storage.client("s3") is s3
+
+
+def test_prime_builds_the_publisher_and_the_first_event_publishes(backend, event):
+    from amp_publisher.aws import handler, storage
+
+    handler._publisher.cache_clear()
+    storage.reset_clients()
+    handler.prime()
+    primed = handler._publisher()
+    assert primed.s3 is storage.client("s3")
+    assert primed.manifest.dynamodb is storage.client("dynamodb")
+    backend.client("s3").put_object(Bucket=backend.names.source_bucket, Key=REF_KEY,
+                                    Body=REFERENCE.read_bytes())
+    result = handler.lambda_handler(event("s3-put-reference"), LocalContext())
+    assert [o["action"] for o in result["outcomes"]] == ["published"]
+    assert handler._publisher() is primed  # the event used what init built
+    handler._publisher.cache_clear()
+
+
+def test_copies_restored_from_one_snapshot_get_new_clients_and_different_lease_tokens(backend):
+    from amp_publisher.aws import handler, pipeline, storage
+
+    handler._publisher.cache_clear()
+    handler.prime()
+    snapshot_publisher, snapshot_s3 = handler._publisher(), storage.client("s3")
+    snapshot = pipeline._TOKENS.getstate()
+    tokens = []
+    for _ in range(2):  # two containers restored from the same snapshot
+        pipeline._TOKENS.setstate(snapshot)
+        handler.after_restore()
+        tokens.append(pipeline._TOKENS.getrandbits(96))
+        assert handler._publisher() is not snapshot_publisher
+        assert handler._publisher().s3 is storage.client("s3") is not snapshot_s3
+    assert tokens[0] != tokens[1]
+    handler._publisher.cache_clear()
+
+
+def test_the_snapstart_hooks_are_registered_with_the_runtime(monkeypatch):
+    from amp_publisher.aws import handler
+
+    registered = {}
+    fake = types.ModuleType("snapshot_restore_py")
+    fake.register_before_snapshot = lambda f: registered.setdefault("before", f)
+    fake.register_after_restore = lambda f: registered.setdefault("after", f)
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", fake)
+    assert handler._register_snapstart_hooks() is True
+    assert registered == {"before": handler.prime, "after": handler.after_restore}
+    monkeypatch.delitem(sys.modules, "snapshot_restore_py")
+    monkeypatch.setattr(sys, "path", [])  # no such module outside Lambda's runtime
+    assert handler._register_snapstart_hooks() is False
+
+
+def test_in_lambda_the_import_primes_the_function(backend):
+    env = dict(os.environ) | backend.function_environment() | {
+        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}
+    code = ("import json\n"
+            "from amp_publisher.aws import handler\n"
+            "from amp_publisher.core import rendering\n"
+            "print(json.dumps({'publisher': handler._publisher.cache_info().currsize,"
+            " 'jinja': rendering._environment.cache_info().currsize}))\n")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"publisher": 1, "jinja": 1}
