@@ -362,7 +362,7 @@ def enumerate_step(publisher: Publisher, message: dict[str, Any], *, sqs: Any = 
             sent += len(stale)
         if position and time_left_ms is not None and time_left_ms() < ENUMERATE_MARGIN_MS:
             break
-    manifest.note_rebuild(rebuild_id, keys_sent=sent, done_at_start=already)
+    manifest.note_rebuild(rebuild_id, keys_sent=sent, done_at_start=0 if sweep else already)
     if position:
         sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(rebuild_message(
             rebuild_id, bucket, fingerprint, start=position, enumerate_=True, sweep=sweep)))
