@@ -28,7 +28,8 @@ SITE_BUCKET = "${AWS::StackName}-site-${AWS::AccountId}"
 # Powertools settings. Renaming one in the template silently breaks the deployed function.
 FUNCTION_ENV = {
     "SITE_BUCKET", "MANIFEST_TABLE", "FAILED_EVENTS_QUEUE_URL", "OUTPUT_PREFIX", "SOURCE_PREFIX",
-    "SOURCE_SUFFIX", "SITE_CONFIG_KEY", "MAX_SOURCE_BYTES", "CACHE_CONTROL", "SITE_NAME",
+    "SOURCE_SUFFIX", "ACCEPT_HTML_PAGES", "SITE_CONFIG_KEY", "MAX_SOURCE_BYTES", "CACHE_CONTROL",
+    "SITE_NAME",
     "SITE_TAGLINE", "SITE_BASE_URL", "SITE_LANGUAGE", "SITE_BADGE", "PUBLISHER_NAME",
     "PUBLISHER_LOGO_URL", "PUBLISHER_LOGO_WIDTH", "PUBLISHER_LOGO_HEIGHT",
     "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_TRACE_DISABLED",
@@ -165,9 +166,18 @@ def test_s3_notifications_cover_created_and_removed_articles_json_only(resources
     condition, eventbridge, s3 = notification["Fn::If"]
     assert condition == "UseEventBridge"
     assert eventbridge == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
-    configs = s3["LambdaConfigurations"]
+    configs = [c for c in s3["LambdaConfigurations"] if "Fn::If" not in c]
     assert {c["Event"] for c in configs} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
     env = resources["RenderFunction"]["Properties"]["Environment"]["Variables"]
+    # whole HTML pages only when the AcceptHtmlPages parameter says so, for both events
+    pages = [c["Fn::If"] for c in s3["LambdaConfigurations"] if "Fn::If" in c]
+    assert [(cond, no) for cond, _, no in pages] == [("AcceptsHtmlPages",
+                                                      {"Ref": "AWS::NoValue"})] * 2
+    assert {p["Event"] for _, p, _ in pages} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
+    for _, page, _ in pages:
+        rules = {r["Name"]: r["Value"] for r in page["Filter"]["S3Key"]["Rules"]}
+        assert rules == {"prefix": "articles/", "suffix": ".html"}
+    assert env["ACCEPT_HTML_PAGES"] == {"Ref": "AcceptHtmlPages"}
     for config in configs:
         assert config["Function"] == {"Ref": "RenderFunction.Alias"}
         rules = {r["Name"]: r["Value"] for r in config["Filter"]["S3Key"]["Rules"]}
@@ -183,7 +193,10 @@ def test_eventbridge_rule_matches_the_same_objects_of_the_same_bucket(resources)
     assert pattern["source"] == ["aws.s3"]
     assert set(pattern["detail-type"]) == {"Object Created", "Object Deleted"}
     assert [_sub(n) for n in pattern["detail"]["bucket"]["name"]] == [SOURCE_BUCKET]
-    assert pattern["detail"]["object"]["key"] == [{"wildcard": "articles/*.json"}]
+    keys = pattern["detail"]["object"]["key"]
+    assert {"wildcard": "articles/*.json"} in keys
+    assert {"Fn::If": ["AcceptsHtmlPages", {"wildcard": "articles/*.html"},
+                       {"Ref": "AWS::NoValue"}]} in keys
     (target,) = rule["Properties"]["Targets"]
     assert target["Arn"] == {"Ref": "RenderFunction.Alias"}
 

@@ -269,6 +269,7 @@ class EmbeddedBackend:
             "DISTRIBUTION_ID": self.distribution_id,
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
+            "ACCEPT_HTML_PAGES": "false",
             "SITE_CONFIG_KEY": "config/site.json",
             "POWERTOOLS_SERVICE_NAME": "amp-publisher",
             "POWERTOOLS_METRICS_NAMESPACE": "AmpPublisher",
