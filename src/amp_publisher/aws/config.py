@@ -43,6 +43,8 @@ class Settings:
             of changed paths are invalidated (DESIGN §10); empty turns invalidation off.
         invalidation_max_paths: ``INVALIDATION_MAX_PATHS`` (30): paths per invalidation
             before the batch becomes one wildcard (:mod:`amp_publisher.aws.cdn`).
+        error_page_key: ``ERROR_PAGE_KEY`` (template: ``404.html``): where the theme's 404 page
+            is kept current in the site bucket; empty: not written.
         accept_html_pages: ``ACCEPT_HTML_PAGES`` (``false``): also read whole HTML pages,
             ``.html``/``.htm`` objects under the source prefix (``docs/input-formats.md``).
     """
@@ -59,6 +61,7 @@ class Settings:
     site: SiteConfig = SiteConfig()
     distribution_id: str | None = None
     invalidation_max_paths: int = 30
+    error_page_key: str | None = None
     accept_html_pages: bool = False
 
     def is_source(self, key: str) -> bool:
@@ -106,6 +109,7 @@ class Settings:
             site=SiteConfig.from_env(env),
             distribution_id=env.get("DISTRIBUTION_ID") or None,
             invalidation_max_paths=int(raw_paths),
+            error_page_key=env.get("ERROR_PAGE_KEY") or None,
             accept_html_pages=_flag(env, "ACCEPT_HTML_PAGES"),
         )
 

@@ -205,6 +205,7 @@ class Publisher:
         self._sleep = sleep
         self._before_commit = before_commit
         self._site_cache: dict[str, tuple[float, SiteConfig, str]] = {}
+        self._error_page_fingerprint: str | None = None
 
     @property
     def s3(self) -> Any:
@@ -450,6 +451,7 @@ class Publisher:
                                        base_url=site.base_url)
         page, timings_render = self._render_checked(article, site, key)
         timings.update(timings_render)
+        self._keep_error_page(site, fingerprint, invalidations)
         target = page_key(page.slug, site.output_prefix)
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
@@ -495,6 +497,33 @@ class Publisher:
                        timings_ms=_since(started, timings), report=page.report,
                        warnings=page.warnings, removed_pages=removed)
 
+    def _keep_error_page(self, site: SiteConfig, fingerprint: str,
+                         invalidations: InvalidationBatch) -> None:
+        """Keep the theme's 404 page (``error_page_key``) rendered with the current site
+        configuration and renderer: checked once per container and configuration (one HEAD),
+        rewritten (and invalidated) when it is missing or stale. A broken custom 404 template
+        or an invalid page is not written, and never fails the article."""
+        key = self.settings.error_page_key
+        if not key or self._error_page_fingerprint == fingerprint:
+            return
+        stored = storage.head_page(self.settings.site_bucket, key, s3=self.s3)
+        if not (stored and stored.get("renderer-version") == __version__
+                and stored.get("site-fingerprint") == fingerprint):
+            from amp_publisher.core.error_page import render_not_found
+
+            try:
+                html = render_not_found(site)
+                valid = self._gate(html).passed
+            except Exception:  # noqa: BLE001 - a theme fault must not fail the article
+                valid = False
+            if not valid:
+                return
+            storage.put_page(self.settings.site_bucket, key, html,
+                             cache_control=site.cache_control, s3=self.s3,
+                             metadata={"renderer-version": __version__,
+                                       "site-fingerprint": fingerprint})
+            invalidations.add((key,))
+        self._error_page_fingerprint = fingerprint
     def _adapt(self, source: storage.SourceObject, site: SiteConfig, key: str) -> Any:
         """What the source object holds (:func:`amp_publisher.core.source.adapt_source`); the
         object's Last-Modified dates documents that have no date of their own."""
