@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -96,6 +97,9 @@ def run_worker(queue_url: str, environ: dict[str, str], stop: Any,
     os.environ.update(environ)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    # The function's log lines and metrics go to CloudWatch in AWS; here they would only break
+    # the progress display (outcomes and errors are in the manifest, which status shows).
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the worker
     import warnings
 
     warnings.filterwarnings("ignore", message="No application metrics to publish")
