@@ -44,6 +44,10 @@ DYNAMODB_WRITE_USD = 0.625 / 1_000_000
 #: DynamoDB writes per re-rendered page, from the pipeline's code path: take the lease, claim the
 #: slug, commit (the page is already listed, so no write-ahead write).
 DYNAMODB_WRITES_PER_PAGE = 3
+#: CloudFront bills invalidation paths beyond 1,000 a month; a re-rendered page is invalidated as
+#: ``/<slug>/`` and ``/<slug>/index.html`` (DESIGN §10, one request per invocation).
+INVALIDATION_PATH_USD = 0.005
+INVALIDATION_PATHS_PER_PAGE = 2
 PROJECTED_ARTICLES = 1_000_000
 PROJECTED_CONCURRENCY = (100, 1000)
 
@@ -168,6 +172,8 @@ def project(per_page_s: float, enumerate_s_per_record: float,
         "enumerate_s": round(n * enumerate_s_per_record, 0),
         "lambda_usd": round(compute + requests, 2),
         "s3_and_dynamodb_usd": round(storage, 2),
+        "invalidation_usd": round(max(0, n * INVALIDATION_PATHS_PER_PAGE - 1000)
+                                  * INVALIDATION_PATH_USD, 2),
         "wall_s": {str(c): round(max(n * per_page_s / c, n * enumerate_s_per_record), 0)
                    for c in PROJECTED_CONCURRENCY},
     }
@@ -203,7 +209,8 @@ def table(r: dict[str, Any]) -> str:
     for concurrency, seconds in p["wall_s"].items():
         lines.append(f"| amp-publisher, Lambda concurrency {concurrency} | "
                      f"{_duration(seconds)} | ${p['lambda_usd']:,.2f} Lambda + "
-                     f"${p['s3_and_dynamodb_usd']:,.2f} S3 PUT and DynamoDB |")
+                     f"${p['s3_and_dynamodb_usd']:,.2f} S3 PUT and DynamoDB + "
+                     f"${p['invalidation_usd']:,.2f} CloudFront invalidation paths |")
     if "hugo_full_build_s" in p:
         h = p["hugo_measured"]
         lines.append(f"| Hugo, one machine (its measured {h['pages']:,}-page build, "
