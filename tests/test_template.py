@@ -34,13 +34,14 @@ FUNCTION_ENV = {
     "PUBLISHER_LOGO_URL", "PUBLISHER_LOGO_WIDTH", "PUBLISHER_LOGO_HEIGHT",
     "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_TRACE_DISABLED",
     "ENDPOINT_URL_OVERRIDE", "DISTRIBUTION_ID", "INVALIDATION_MAX_PATHS", "ERROR_PAGE_KEY",
+    "AMP_CACHE_REFRESH", "AMP_CACHE_KEY_PARAMETER",
 }
 
 # IAM actions that only read; every other action granted to the function is a write.
 READ_ONLY_ACTIONS = {
     "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "dynamodb:GetItem",
     "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable",
-    "dynamodb:ConditionCheckItem",
+    "dynamodb:ConditionCheckItem", "ssm:GetParameter",
 }
 
 
@@ -76,8 +77,9 @@ def _function_statements(resources: dict, *, tracing: bool = False) -> list[dict
         for statement in policy["PolicyDocument"]["Statement"]:
             if "Fn::If" in statement:
                 condition, when_true, when_false = statement["Fn::If"]
-                assert condition == "TracingEnabled", statement
-                statement = when_true if tracing else when_false
+                assert condition in ("TracingEnabled", "AmpCacheRefreshOn"), statement
+                on = tracing if condition == "TracingEnabled" else True
+                statement = when_true if on else when_false
                 if statement == {"Ref": "AWS::NoValue"}:
                     continue
             statements.append(statement)
@@ -273,7 +275,8 @@ def test_function_grants_name_their_resources_and_writes_never_touch_the_source(
                                     ":table/${AWS::StackName}-manifest/index/*",
                                     ":${AWS::StackName}-failed-events", f"{SITE_BUCKET}/404.html",
                                     ":log-group:/aws/lambda/${AWS::StackName}-render:*",
-                                    ":distribution/${Distribution}")), statement
+                                    ":distribution/${Distribution}",
+                                    f"{SITE_BUCKET}/.well-known/amphtml/apikey.pub")), statement
     granted = {a for s in statements for a in _as_list(s["Action"])}
     assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem",
             "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage"} <= granted
