@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import articles  # noqa: E402  (bench/ is not a package; its modules sit beside this script)
 import hugo_site  # noqa: E402
+import worst_case  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -534,6 +535,10 @@ def table(r: dict[str, Any]) -> str:
                   ", ".join(f"`{t['module']}` {t['self_ms']:.1f} ms" for t in top) + ".",
                   "By package: " + ", ".join(f"`{p['package']}` {p['self_ms']:.1f} ms"
                                              for p in r.get("top_packages_self_ms", [])) + "."]
+    if r.get("worst_cases"):
+        lines += ["", "Worst-case inputs (`bench/worst_case.py`), each in a fresh process; "
+                  "\"before\" is what the same input cost before the budgets:", "",
+                  worst_case.table(r["worst_cases"])]
     for name, message in r.get("failures", {}).items():
         last = message.strip().splitlines()[-1] if message.strip() else message
         lines.append(f"\n**Not measured: {name}** ({last[:300]}).")
@@ -620,6 +625,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         results |= {"hugo_pages_per_s": None, "bulk_vs_hugo_ratio": None,
                     "publish_one_vs_hugo_rebuild_ratio": None}
+    log("worst cases: hostile inputs, one fresh process each (issue 14 budgets)")
+    section("worst cases", lambda: {"worst_cases": worst_case.run_all()})
     results["budgets"] = budgets(results)
     results["goals"] = budgets(results, GOALS)
     results["failures"] = failures

@@ -133,3 +133,49 @@ def test_the_function_on_the_embedded_backend_publishes_each_collection_format(b
     listing = s3.list_objects_v2(Bucket=backend.names.site_bucket)
     pages = [o["Key"] for o in listing.get("Contents", []) if o["Key"].endswith("index.html")]
     assert len(pages) >= sum(good for _, good in sources.values())
+
+
+PAGES = Path(__file__).parent / "data" / "pages"
+
+
+def test_html_pages_are_read_only_when_the_deployment_accepts_them(backend, monkeypatch):
+    """A windows-1256 page without any declaration, uploaded as articles/*.html: ignored by
+    default; with ACCEPT_HTML_PAGES=true published right-to-left, in Arabic."""
+    from amp_publisher.aws import handler
+
+    key = "articles/library.html"
+    backend.client("s3").put_object(Bucket=backend.names.source_bucket, Key=key,
+                                    Body=(PAGES / "windows-1256-undeclared-ar.html").read_bytes())
+    event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                          "s3": {"bucket": {"name": backend.names.source_bucket},
+                                 "object": {"key": key}}}]}
+    handler._publisher.cache_clear()
+    try:
+        [ignored] = handler.lambda_handler(event, LocalContext())["outcomes"]
+        assert ignored["action"] == "ignored"
+        monkeypatch.setenv("ACCEPT_HTML_PAGES", "true")
+        handler._publisher.cache_clear()
+        [outcome] = handler.lambda_handler(event, LocalContext())["outcomes"]
+    finally:
+        handler._publisher.cache_clear()
+    assert outcome["action"] == "published"
+    page = backend.client("s3").get_object(Bucket=backend.names.site_bucket,
+                                           Key=outcome["page_key"])["Body"].read().decode()
+    assert '<html ⚡ lang="ar" dir="rtl">' in page
+    assert "افتتحت البلدية يوم الأحد مكتبة عامة جديدة" in page
+
+
+def test_a_page_whose_encoding_cannot_be_known_is_a_recorded_permanent_failure(deployment):
+    from dataclasses import replace
+
+    deployment_settings = replace(deployment.settings, accept_html_pages=True)
+    from amp_publisher.aws.pipeline import Publisher
+
+    publisher = Publisher(deployment_settings, s3=deployment.s3, dynamodb=deployment.dynamodb,
+                          cloudfront=deployment.cloudfront)
+    key = "articles/noise.html"
+    outcome = _process(publisher, deployment.put_source(
+        key, (PAGES / "undeterminable-encoding.html").read_bytes()))
+    assert outcome.action == "failed" and outcome.error.code == "invalid_encoding"
+    assert deployment.manifest().get(key)["error"]["code"] == "invalid_encoding"
+    assert deployment.pages() == []

@@ -154,3 +154,38 @@ def test_no_horizontal_overflow_at_320_and_412_px(file_name, data, browser, site
         scroll_width, widest = _scroll_width(browser, page.html, width)
         assert scroll_width <= width, (
             f"{file_name}: {scroll_width} px wide at a {width} px viewport; widest: {widest}")
+
+
+OFFICIAL = SHARED / "amp-validator-official" / "amp-official-validate"
+
+
+@pytest.mark.slow
+def test_every_corpus_page_passes_the_official_validator(site, tmp_path):
+    """The same pages, every one, through the AMP project's own validator engine (with its
+    head rules), in one run; skipped when the shared reference folder is absent."""
+    import subprocess
+
+    from amp_publisher.core.errors import ArticleError
+    from amp_publisher.core.image_sizes import ProbingImageSizeResolver
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+
+    if not OFFICIAL.is_file():
+        pytest.skip(f"official validator not found at {OFFICIAL} (set AMP_SHARED to the shared "
+                    "reference folder)")
+    files = []
+    for case in _cases():
+        file_name, data = case.values
+        try:
+            page = render(parse_article(data), site, source_key=f"articles/{file_name}",
+                          image_sizes=ProbingImageSizeResolver(fetchers=[]))
+        except ArticleError:
+            continue
+        path = tmp_path / f"{len(files):03d}-{case.id.replace(':', '-').replace('/', '-')}.html"
+        path.write_text(page.html, encoding="utf-8")
+        files.append(str(path))
+    assert len(files) > 40
+    done = subprocess.run([str(OFFICIAL), "--head-rules", *files], capture_output=True,
+                          text=True, timeout=600)
+    failing = [line for line in done.stdout.splitlines() if not line.endswith(": PASS")]
+    assert done.returncode == 0, "\n".join(failing[:30]) + done.stderr[-500:]

@@ -31,6 +31,8 @@ class Settings:
         site_bucket: ``SITE_BUCKET``, where pages are written (required).
         manifest_table: ``MANIFEST_TABLE``, the DynamoDB manifest (required).
         failed_events_queue_url: ``FAILED_EVENTS_QUEUE_URL``, read by ``amp-render redrive``.
+        render_queue_url: ``RENDER_QUEUE_URL``, where a rebuild sends batches of source keys.
+        source_bucket: ``SOURCE_BUCKET``, the bucket a rebuild started without an event reads.
         source_prefix / source_suffix: ``SOURCE_PREFIX`` (``articles/``) and ``SOURCE_SUFFIX``
             (``.json``): keys outside them are ignored with a log line.
         site_config_key: ``SITE_CONFIG_KEY`` (``config/site.json``), optional site overrides in
@@ -41,6 +43,16 @@ class Settings:
             of changed paths are invalidated (DESIGN §10); empty turns invalidation off.
         invalidation_max_paths: ``INVALIDATION_MAX_PATHS`` (30): paths per invalidation
             before the batch becomes one wildcard (:mod:`amp_publisher.aws.cdn`).
+        amp_cache_refresh: ``AMP_CACHE_REFRESH`` (``false``): send signed ``update-cache``
+            requests for changed AMP pages (:mod:`amp_publisher.aws.amp_cache`).
+        amp_cache_key_parameter / amp_cache_key_secret: ``AMP_CACHE_KEY_PARAMETER`` (an SSM
+            SecureString) or ``AMP_CACHE_KEY_SECRET`` (a Secrets Manager secret) holding the
+            RSA private key in PEM.
+        amp_cache_suffixes: ``AMP_CACHE_SUFFIXES``, comma-separated cache domains
+            (``cdn.ampproject.org``).
+        amp_cache_endpoint: ``AMP_CACHE_ENDPOINT``, a local stub cache's origin (tests only).
+        error_page_key: ``ERROR_PAGE_KEY`` (template: ``404.html``): where the theme's 404 page
+            is kept current in the site bucket; empty: not written.
         accept_html_pages: ``ACCEPT_HTML_PAGES`` (``false``): also read whole HTML pages,
             ``.html``/``.htm`` objects under the source prefix (``docs/input-formats.md``).
     """
@@ -48,6 +60,8 @@ class Settings:
     site_bucket: str
     manifest_table: str
     failed_events_queue_url: str | None = None
+    render_queue_url: str | None = None
+    source_bucket: str | None = None
     source_prefix: str = "articles/"
     source_suffix: str = ".json"
     site_config_key: str = "config/site.json"
@@ -55,6 +69,12 @@ class Settings:
     site: SiteConfig = SiteConfig()
     distribution_id: str | None = None
     invalidation_max_paths: int = 30
+    error_page_key: str | None = None
+    amp_cache_refresh: bool = False
+    amp_cache_key_parameter: str | None = None
+    amp_cache_key_secret: str | None = None
+    amp_cache_suffixes: tuple[str, ...] = ("cdn.ampproject.org",)
+    amp_cache_endpoint: str | None = None
     accept_html_pages: bool = False
 
     def is_source(self, key: str) -> bool:
@@ -93,6 +113,8 @@ class Settings:
             site_bucket=env["SITE_BUCKET"],
             manifest_table=env["MANIFEST_TABLE"],
             failed_events_queue_url=env.get("FAILED_EVENTS_QUEUE_URL") or None,
+            render_queue_url=env.get("RENDER_QUEUE_URL") or None,
+            source_bucket=env.get("SOURCE_BUCKET") or None,
             source_prefix=env.get("SOURCE_PREFIX") or "articles/",
             source_suffix=env.get("SOURCE_SUFFIX") or ".json",
             site_config_key=env.get("SITE_CONFIG_KEY") or "config/site.json",
@@ -100,6 +122,13 @@ class Settings:
             site=SiteConfig.from_env(env),
             distribution_id=env.get("DISTRIBUTION_ID") or None,
             invalidation_max_paths=int(raw_paths),
+            error_page_key=env.get("ERROR_PAGE_KEY") or None,
+            amp_cache_refresh=_flag(env, "AMP_CACHE_REFRESH"),
+            amp_cache_key_parameter=env.get("AMP_CACHE_KEY_PARAMETER") or None,
+            amp_cache_key_secret=env.get("AMP_CACHE_KEY_SECRET") or None,
+            amp_cache_suffixes=tuple(s.strip() for s in (
+                env.get("AMP_CACHE_SUFFIXES") or "cdn.ampproject.org").split(",") if s.strip()),
+            amp_cache_endpoint=env.get("AMP_CACHE_ENDPOINT") or None,
             accept_html_pages=_flag(env, "ACCEPT_HTML_PAGES"),
         )
 

@@ -6,7 +6,10 @@ Accepted shapes:
 * the same wrapped in SQS messages (``eventSource: aws:sqs``, the S3 event in ``body``);
 * EventBridge "Object Created" / "Object Deleted" events from S3 (``source: aws.s3``);
 * the on-failure destination record of an asynchronous invocation (``requestPayload``), so
-  ``amp-render redrive`` can replay what landed in the failed-events queue.
+  ``amp-render redrive`` can replay what landed in the failed-events queue;
+* rebuild messages (``{"rebuild": {...}}``, bare or in SQS messages from ``RenderQueue``, see
+  :mod:`amp_publisher.aws.rebuild`): a batch of ``keys`` yields one ``rebuild`` record per key;
+  a ``start`` or ``enumerate`` order is returned in :attr:`ParsedEvent.rebuild_orders`.
 
 ``s3:TestEvent`` messages and anything unrecognised yield no records and an :class:`Ignored` note.
 Keys are decoded here, once, by :func:`amp_publisher.core.keys.decode_event_key` (EventBridge keys
@@ -48,11 +51,13 @@ class SourceRecord:
         version_id / etag / size: the object version the event speaks of, when given.
         event_time: ISO 8601.
         message_id: the SQS message id when the record came through SQS (partial batch failure).
+        fingerprint: for a ``rebuild`` record, the render fingerprint the rebuild was started
+            for (:mod:`amp_publisher.aws.rebuild`); ``None`` otherwise.
     """
 
     bucket: str
     key: str
-    kind: Literal["created", "removed"]
+    kind: Literal["created", "removed", "rebuild"]
     event_name: str
     sequencer: str = ""
     version_id: str | None = None
@@ -60,6 +65,7 @@ class SourceRecord:
     size: int | None = None
     event_time: str = ""
     message_id: str | None = None
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,8 @@ class ParsedEvent:
     records: list[SourceRecord] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
     source: str = "unknown"
+    #: Rebuild orders (message bodies with ``start`` or ``enumerate``), for the handler.
+    rebuild_orders: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _s3_record(record: dict[str, Any], message_id: str | None = None) -> SourceRecord:
@@ -137,6 +145,21 @@ def parse_event(event: Any, *, message_id: str | None = None) -> ParsedEvent:
             parsed.ignored.append(Ignored("unhandled EventBridge detail-type",
                                           str(event.get("detail-type"))))
         return parsed
+    if isinstance(event.get("rebuild"), dict):
+        parsed.source = "rebuild"
+        body = event["rebuild"]
+        if "keys" in body:
+            parsed.records.extend(
+                SourceRecord(bucket=body["bucket"], key=key, kind="rebuild",
+                             event_name="Rebuild", message_id=message_id,
+                             fingerprint=body.get("fingerprint"))
+                for key in body["keys"])
+        elif "start" in body or "enumerate" in body:
+            parsed.rebuild_orders.append(event)
+        else:
+            parsed.ignored.append(Ignored("rebuild message without keys or order",
+                                          ",".join(sorted(body))[:200]))
+        return parsed
     if "requestPayload" in event and "requestContext" in event:
         inner = parse_event(event["requestPayload"], message_id=message_id)
         inner.source = f"redrive:{inner.source}"
@@ -157,6 +180,7 @@ def parse_event(event: Any, *, message_id: str | None = None) -> ParsedEvent:
             inner = parse_event(body, message_id=record.get("messageId"))
             parsed.records.extend(inner.records)
             parsed.ignored.extend(inner.ignored)
+            parsed.rebuild_orders.extend(inner.rebuild_orders)
         else:
             parsed.ignored.append(Ignored("unknown event source", str(source)))
     if not event.get("Records") and not parsed.ignored:

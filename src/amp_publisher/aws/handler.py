@@ -56,7 +56,21 @@ def _publisher() -> Publisher:
     from amp_publisher.aws.pipeline import Publisher
 
     settings = Settings.from_env()
-    return Publisher(settings, image_sizes=_image_sizes(settings))
+    return Publisher(settings, image_sizes=_image_sizes(settings),
+                     amp_cache=_amp_cache(settings))
+
+
+def _amp_cache(settings: Settings) -> Any:
+    """The AMP Cache refresher when ``AMP_CACHE_REFRESH`` is on (the key is read once per
+    container), else ``None``."""
+    if not settings.amp_cache_refresh:
+        return None
+    from amp_publisher.aws.amp_cache import AmpCacheRefresher, load_private_key
+
+    key = load_private_key(parameter=settings.amp_cache_key_parameter,
+                           secret=settings.amp_cache_key_secret)
+    return AmpCacheRefresher(key, cache_suffixes=settings.amp_cache_suffixes,
+                             endpoint=settings.amp_cache_endpoint)
 
 
 def _image_sizes(settings: Settings) -> Any:
@@ -219,7 +233,8 @@ def _process(record: Any, publisher: Publisher, invalidations: InvalidationBatch
     return outcome
 
 
-def _flush(invalidations: InvalidationBatch, *, failing: bool) -> None:
+def _flush(invalidations: InvalidationBatch, *, failing: bool,
+           publisher: Publisher | None = None) -> None:
     """Send the invocation's one invalidation and log it. When the invocation is already
     failing, an invalidation error is logged and the original error wins (the retry invalidates
     the pending paths again)."""
@@ -238,25 +253,113 @@ def _flush(invalidations: InvalidationBatch, *, failing: bool) -> None:
             "paths": list(invalidation.paths), "created_at": invalidation.created_at})
         metrics.add_metric(name="InvalidationPaths", unit=MetricUnit.Count,
                            value=len(invalidation.paths))
+        if publisher is not None:
+            _refresh_amp_caches(publisher, invalidations.flushed_keys)
 
 
-def _process_all(records: Any, publisher: Publisher) -> list[Outcome]:
-    """Process ``records`` with one invalidation batch, flushed once at the end, also when a
+def _refresh_amp_caches(publisher: Publisher, site_keys: frozenset[str]) -> None:
+    """Best effort (DESIGN §10): a cache that refuses or cannot be reached is logged and
+    counted; the invocation still succeeds (the copy leaves that cache with its max-age)."""
+    try:
+        results = publisher.refresh_amp_caches(site_keys)
+    except Exception as exc:  # noqa: BLE001 - e.g. the public key could not be written
+        logger.warning("AMP Cache refresh skipped", extra={"error_type": type(exc).__name__,
+                                                            "error": str(exc)[:500]})
+        metrics.add_metric(name="AmpCacheRefreshFailed", unit=MetricUnit.Count, value=1)
+        return
+    for result in results:
+        if result.ok:
+            logger.info("AMP Cache refreshed", extra={"page_url": result.page_url,
+                                                      "cache": result.cache})
+        else:
+            logger.warning("AMP Cache refresh failed", extra={
+                "page_url": result.page_url, "cache": result.cache, "status": result.status,
+                "error": result.error})
+            metrics.add_metric(name="AmpCacheRefreshFailed", unit=MetricUnit.Count, value=1)
+
+
+#: A rebuild batch stops taking keys when the invocation has less than this left (ms): a render
+#: is bounded at 3 s CPU (DESIGN §8), so the key in hand always finishes before the timeout.
+REBUILD_MARGIN_MS = 5_000
+
+
+def _time_left(context: Any) -> Any:
+    getter = getattr(context, "get_remaining_time_in_millis", None)
+    return getter if callable(getter) else None
+
+
+def _dispatch(parsed: Any, publisher: Publisher, context: Any, invalidations: InvalidationBatch,
+              outcomes: list[Outcome], rebuilds: list[dict[str, Any]]) -> None:
+    """Process the records and rebuild orders of one parsed event or message.
+
+    * an upload or deletion of ``config/site.json`` starts a rebuild;
+    * rebuild orders (``start``, ``enumerate``) run :mod:`amp_publisher.aws.rebuild`;
+    * every other record, rebuild batches included, goes through the publisher; a rebuild batch
+      gives the rest of its keys back (a transient error: the message returns to the queue)
+      when the invocation is running out of time.
+    """
+    from amp_publisher.aws import rebuild
+
+    time_left = _time_left(context)
+    for order in parsed.rebuild_orders:
+        body = order["rebuild"]
+        if "enumerate" in body:
+            done = rebuild.enumerate_step(publisher, order, time_left_ms=time_left)
+            logger.info("rebuild enumeration", extra={"rebuild_id": body.get("id"), **done})
+            rebuilds.append({"id": body.get("id"), "enumerate": done})
+        else:
+            start = body.get("start") or {}
+            started = rebuild.start_rebuild(publisher, body.get("bucket"),
+                                            dry_run=bool(start.get("dry_run")),
+                                            reason=str(start.get("reason") or "requested"))
+            if not started.dry_run:
+                logger.info("rebuild started", extra=started.to_dict())
+            rebuilds.append(started.to_dict())
+    for record in parsed.records:
+        if record.kind != "rebuild" and record.key == publisher.settings.site_config_key:
+            from amp_publisher.core.errors import ArticleError
+
+            try:
+                started = rebuild.start_rebuild(publisher, record.bucket,
+                                                reason=f"{record.key} {record.event_name}")
+            except ArticleError as exc:  # permanent: a retry reads the same broken file
+                logger.error("site configuration invalid: no rebuild, every page keeps serving",
+                             extra={"source_key": record.key, "error_code": exc.code,
+                                    "error": exc.message, "path": exc.path})
+                metrics.add_metric(name="SiteConfigInvalid", unit=MetricUnit.Count, value=1)
+                rebuilds.append({"error": exc.to_dict()})
+                continue
+            logger.info("site configuration changed: rebuild started",
+                        extra=started.to_dict())
+            metrics.add_metric(name="RebuildStarted", unit=MetricUnit.Count, value=1)
+            rebuilds.append(started.to_dict())
+            continue
+        if record.kind == "rebuild" and time_left is not None \
+                and time_left() < REBUILD_MARGIN_MS:
+            from amp_publisher.core.errors import TransientError
+
+            raise TransientError(f"out of time before {record.key}; the batch comes back")
+        outcomes.append(_process(record, publisher, invalidations))
+
+
+def _process_all(parsed: Any, publisher: Publisher, context: Any,
+                 rebuilds: list[dict[str, Any]]) -> list[Outcome]:
+    """Process ``parsed`` with one invalidation batch, flushed once at the end, also when a
     record fails (the pages already changed are invalidated without waiting for the retry)."""
     invalidations = publisher.invalidation_batch()
     outcomes: list[Outcome] = []
     failing = True
     try:
-        for record in records:
-            outcomes.append(_process(record, publisher, invalidations))
+        _dispatch(parsed, publisher, context, invalidations, outcomes, rebuilds)
         failing = False
     finally:
-        _flush(invalidations, failing=failing)
+        _flush(invalidations, failing=failing, publisher=publisher)
     return outcomes
 
 
-def _summary(outcomes: list[Outcome], ignored: list[Any]) -> dict[str, Any]:
-    return {
+def _summary(outcomes: list[Outcome], ignored: list[Any],
+             rebuilds: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    summary = {
         "outcomes": [{"source_key": o.source_key, "action": o.action, "page_key": o.page_key,
                       "page_bytes": o.page_bytes, "timings_ms": o.timings_ms,
                       "error": o.error.to_dict() if o.error else None,
@@ -266,6 +369,9 @@ def _summary(outcomes: list[Outcome], ignored: list[Any]) -> dict[str, Any]:
                          if o.item_failures else {})} for o in outcomes],
         "ignored": [i.reason for i in ignored],
     }
+    if rebuilds:
+        summary["rebuilds"] = rebuilds
+    return summary
 
 
 def _is_sqs_batch(event: Any) -> bool:
@@ -293,6 +399,7 @@ def handle_sqs_batch(event: dict[str, Any], publisher: Publisher | None = None,
     publisher = publisher or _publisher()
     outcomes: list[Outcome] = []
     ignored: list[Any] = []
+    rebuilds: list[dict[str, Any]] = []
     invalidations = publisher.invalidation_batch()
 
     def record_handler(record: Any) -> None:  # Powertools passes the SQSRecord as record=
@@ -302,23 +409,26 @@ def handle_sqs_batch(event: dict[str, Any], publisher: Publisher | None = None,
             logger.info("event ignored", extra={"reason": note.reason, "detail": note.detail,
                                                 "message_id": message.message_id})
         ignored.extend(parsed.ignored)
-        for source_record in parsed.records:
-            outcomes.append(_process(source_record, publisher, invalidations))
+        _dispatch(parsed, publisher, context, invalidations, outcomes, rebuilds)
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = process_partial_response(event=event, record_handler=record_handler,
                                         processor=processor, context=context)
     # One invalidation for the whole batch; if it fails, the whole batch is retried (every
     # message converges; their pending paths are invalidated then).
-    _flush(invalidations, failing=False)
-    return {**response, **_summary(outcomes, ignored)}
+    _flush(invalidations, failing=False, publisher=publisher)
+    return {**response, **_summary(outcomes, ignored, rebuilds)}
 
 
-def handle_event(event: dict[str, Any], publisher: Publisher | None = None) -> dict[str, Any]:
+def handle_event(event: dict[str, Any], publisher: Publisher | None = None,
+                 context: Any = None) -> dict[str, Any]:
     """Process every record of ``event``; return a summary (used by the local runner and tests).
 
     Accepts S3 notifications, EventBridge "Object Created"/"Object Deleted" events, on-failure
-    destination records (redrive) and SQS batches of S3 events (:func:`handle_sqs_batch`).
+    destination records (redrive), SQS batches of S3 events and of RenderQueue messages
+    (:func:`handle_sqs_batch`), and bare rebuild messages (:mod:`amp_publisher.aws.rebuild`).
+    An upload or deletion of ``config/site.json`` starts a rebuild (``rebuilds`` in the
+    summary).
 
     Returns:
         ``{"outcomes": [{"source_key", "action", "page_key", "page_bytes", "error"}...],
@@ -329,13 +439,14 @@ def handle_event(event: dict[str, Any], publisher: Publisher | None = None) -> d
         SQS batch, where they become ``batchItemFailures``.
     """
     if _is_sqs_batch(event):
-        return handle_sqs_batch(event, publisher)
+        return handle_sqs_batch(event, publisher, context)
     publisher = publisher or _publisher()
     parsed = parse_event(event)
     for ignored in parsed.ignored:
         logger.info("event ignored", extra={"reason": ignored.reason, "detail": ignored.detail})
-    outcomes = _process_all(parsed.records, publisher)
-    return _summary(outcomes, parsed.ignored)
+    rebuilds: list[dict[str, Any]] = []
+    outcomes = _process_all(parsed, publisher, context, rebuilds)
+    return _summary(outcomes, parsed.ignored, rebuilds)
 
 
 @metrics.log_metrics
@@ -348,9 +459,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """
     if _tracing_enabled():
         with _tracer().provider.in_subsegment("handle_event"):
-            result = handle_event(event)
+            result = handle_event(event, context=context)
     else:
-        result = handle_event(event)
+        result = handle_event(event, context=context)
     if "batchItemFailures" in result:
         return {"batchItemFailures": result["batchItemFailures"]}
     return result

@@ -14,11 +14,16 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
 ``sequencer``                     S3's ``sequencer`` of the newest event fully processed (hex)
 ``renderer_version``,             package version and ISO 8601 UTC time of the render
 ``rendered_at``
-``site_fingerprint``              hash of the site configuration the page was rendered with
+``fingerprint``                   the render fingerprint the page was rendered with: a hash of
+                                  the site configuration, the theme's files, the renderer
+                                  version and the rules revision
+                                  (:mod:`amp_publisher.core.fingerprint`); a page whose
+                                  fingerprint is not the current one is stale
 ``status``                        ``published`` | ``failed`` | ``deleted`` | ``unpublished``
 ``unpublished_reason``            why an existing source is not public (status ``unpublished``)
-``error``                         the last permanent error: map of code, message, path, and
-                                  the source version it concerns; removed by a good render
+``error``                         the last permanent error: map of code, message, path, the
+                                  source version and the ``fingerprint`` it concerns; removed
+                                  by a good render
 ``report``, ``report_count``      conversion report summary (first 50 lines) and entry count
 ``page_bytes``                    size of the stored page
 ``page_keys``                     string set: every page of this source that may exist in the
@@ -31,6 +36,11 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
 ``last_invalidation``             map: ``id``, ``created_at`` (ISO 8601 UTC), ``paths``,
                                   ``distribution_id`` of the last invalidation covering it
 ================================  ==============================================================
+
+**Rebuild progress** (``source_key`` = ``rebuild#latest``, one item): the latest rebuild's
+``id``, ``fingerprint``, ``bucket``, ``started_at`` (epoch s), ``done_at_start`` (records found
+already at the fingerprint by the enumeration), ``keys_sent``, ``enumerated`` and ``swept``
+(bools: the first pass and the sweep are done) and ``reason`` (:mod:`amp_publisher.aws.rebuild`).
 
 **Collection source record**: a source object holding several articles (a JSON Feed, a
 Ghost export, a top-level array…, see :mod:`amp_publisher.core.adapters`) has no single
@@ -86,8 +96,8 @@ from amp_publisher.aws import storage
 from amp_publisher.core.errors import LeaseLostError, SlugConflictError
 
 __all__ = ["ManifestTable", "SLUG_INDEX", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
-           "STATUS_UNPUBLISHED", "CLAIM_PREFIX", "ITEM_SEPARATOR", "claim_key", "item_key",
-           "slug_of_page_key", "newer_sequencer"]
+           "STATUS_UNPUBLISHED", "CLAIM_PREFIX", "ITEM_SEPARATOR", "REBUILD_KEY", "claim_key",
+           "item_key", "slug_of_page_key", "newer_sequencer", "is_source_record"]
 
 SLUG_INDEX = "slug-index"
 STATUS_PUBLISHED = "published"
@@ -98,6 +108,8 @@ STATUS_UNPUBLISHED = "unpublished"
 #: Partition-key prefix of slug claim items. A source key never starts with it (source keys
 #: start with ``SOURCE_PREFIX``, ``articles/`` by default).
 CLAIM_PREFIX = "slug#"
+#: Partition key of the item holding the latest rebuild's progress (not a source key).
+REBUILD_KEY = "rebuild#latest"
 
 #: Between a collection's source key and an item's JSON path in an item record's key.
 ITEM_SEPARATOR = "#"
@@ -105,8 +117,16 @@ ITEM_SEPARATOR = "#"
 #: Attributes that describe the published page; removed when the source is deleted.
 _PAGE_FIELDS = ("page_key", "slug", "headline", "section", "published", "updated",
                 "source_etag", "source_version_id", "source_last_modified", "renderer_version",
-                "rendered_at", "site_fingerprint", "page_bytes", "report", "report_count",
+                "rendered_at", "fingerprint", "page_bytes", "report", "report_count",
                 "items", "item_count", "failed_items", "format")
+
+
+def is_source_record(record: dict[str, Any]) -> bool:
+    """Whether a manifest item is a source record (not a slug claim, a collection's item
+    record or the rebuild item); ``record`` needs ``source_key`` and ``record_type``."""
+    return (not record["source_key"].startswith(CLAIM_PREFIX)
+            and record["source_key"] != REBUILD_KEY
+            and record.get("record_type") not in ("slug_claim", "collection_item"))
 
 
 def item_key(source_key: str, path: str) -> str:
@@ -205,8 +225,10 @@ class ManifestTable:
         return claim.get("owner") if claim else None
 
     def scan(self) -> list[dict[str, Any]]:
-        """Every source record, sorted by key (paginated scan; ``amp-render status``, tests)."""
-        return [r for r in self._scan_all() if not r["source_key"].startswith(CLAIM_PREFIX)]
+        """Every source record and collection item record, sorted by key (paginated scan;
+        ``amp-render status``, tests)."""
+        return [r for r in self._scan_all() if not r["source_key"].startswith(CLAIM_PREFIX)
+                and r["source_key"] != REBUILD_KEY]
 
     def claims(self) -> dict[str, str]:
         """Every slug claim as ``{slug: owner source key}``."""
@@ -433,3 +455,37 @@ class ManifestTable:
                        release: bool = True) -> None:
         """Record that the event with ``sequencer`` was fully processed (nothing else changed)."""
         self._update(source_key, token, {"sequencer": sequencer}, release=release)
+
+    # -- the rebuild item ------------------------------------------------------------------
+
+    def put_rebuild(self, fields: dict[str, Any]) -> None:
+        """Replace the rebuild progress item (``rebuild#latest``) with ``fields``."""
+        item = {"source_key": REBUILD_KEY, **fields}
+        self._client.put_item(TableName=self.name, Item=self._values(
+            {k: _number(v) for k, v in item.items()}))
+
+    def note_rebuild(self, rebuild_id: str, *, keys_sent: int = 0, done_at_start: int = 0,
+                     enumerated: bool | None = None, swept: bool | None = None) -> None:
+        """Add to the counters of rebuild ``rebuild_id`` (and mark its first pass or its sweep
+        done); nothing when a newer rebuild replaced it."""
+        values = {":sent": keys_sent, ":done": done_at_start, ":id": rebuild_id}
+        names = {"#id": "id", "#sent": "keys_sent", "#done": "done_at_start"}
+        sets = []
+        for name, flag in (("enumerated", enumerated), ("swept", swept)):
+            if flag is not None:
+                sets.append(f"#{name} = :{name}")
+                values[f":{name}"] = flag
+                names[f"#{name}"] = name
+        expression = (f"SET {', '.join(sets)} " if sets else "") + "ADD #sent :sent, #done :done"
+        with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
+            self._client.update_item(
+                TableName=self.name, Key=self._key(REBUILD_KEY), UpdateExpression=expression,
+                ConditionExpression="#id = :id", ExpressionAttributeNames=names,
+                ExpressionAttributeValues=self._values(values))
+
+
+def _number(value: Any) -> Any:
+    """Floats as Decimal: the DynamoDB serializer refuses float."""
+    from decimal import Decimal
+
+    return Decimal(str(value)) if isinstance(value, float) else value

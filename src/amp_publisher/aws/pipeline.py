@@ -57,7 +57,6 @@ outcomes (with per-step timings).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import random
 import time
 from collections.abc import Callable
@@ -159,9 +158,13 @@ def _url_safe(value: str) -> str:
 
 
 def site_fingerprint(site: SiteConfig) -> str:
-    """A short hash of the site configuration (16 hex chars): pages rendered with another
-    configuration are rendered again even when their source did not change."""
-    return hashlib.sha256(site.model_dump_json().encode("utf-8")).hexdigest()[:16]
+    """The render fingerprint of pages published with ``site`` (16 hex chars): site
+    configuration, theme files, renderer version and rules revision
+    (:func:`amp_publisher.core.fingerprint.render_fingerprint`). Pages rendered with another
+    fingerprint are stale: rendered again even when their source did not change."""
+    from amp_publisher.core.fingerprint import render_fingerprint
+
+    return render_fingerprint(site)
 
 
 class Publisher:
@@ -186,6 +189,7 @@ class Publisher:
                  write_margin_seconds: float = WRITE_MARGIN_SECONDS,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep,
+                 amp_cache: Any = None,
                  before_commit: Callable[[str], None] | None = None) -> None:
         if not 0 <= write_margin_seconds < lease_seconds:
             raise ValueError("write_margin_seconds must be at least 0 and below lease_seconds")
@@ -202,6 +206,10 @@ class Publisher:
         self._sleep = sleep
         self._before_commit = before_commit
         self._site_cache: dict[str, tuple[float, SiteConfig, str]] = {}
+        self._error_page_fingerprint: str | None = None
+        self.amp_cache = amp_cache
+        self._amp_cache_key_published = False
+        self._base_url = settings.site.base_url
 
     @property
     def s3(self) -> Any:
@@ -216,6 +224,31 @@ class Publisher:
         return InvalidationBatch(self.settings.distribution_id, cloudfront=self._cloudfront,
                                  max_paths=self.settings.invalidation_max_paths,
                                  on_flushed=self._invalidated)
+
+    def refresh_amp_caches(self, site_keys: frozenset[str] | set[str]) -> list[Any]:
+        """After CloudFront accepted the invalidation of ``site_keys``: ask the AMP caches to
+        drop their copies of the AMP pages among them (``<dir>/index.html``), when AMP Cache
+        refresh is on. The site's public key is written to the site bucket first (once per
+        container), since caches fetch it to check the signature.
+
+        Returns:
+            :class:`~amp_publisher.aws.amp_cache.RefreshResult` per request (empty when off).
+        """
+        if self.amp_cache is None:
+            return []
+        from amp_publisher.aws.amp_cache import PUBLIC_KEY_KEY
+
+        urls = [f"{self._base_url}/{key[: -len('index.html')]}" for key in site_keys
+                if key.endswith("/index.html")]
+        if not urls:
+            return []
+        if not self._amp_cache_key_published:
+            self.s3.put_object(Bucket=self.settings.site_bucket, Key=PUBLIC_KEY_KEY,
+                               Body=self.amp_cache.public_key_pem(),
+                               ContentType="text/plain; charset=utf-8",
+                               CacheControl="public, max-age=300")
+            self._amp_cache_key_published = True
+        return self.amp_cache.refresh(urls)
 
     def _invalidated(self, source_key: str, entries: set[str],
                      invalidation: Invalidation) -> None:
@@ -240,10 +273,17 @@ class Publisher:
         """
         return self._site(bucket)[0]
 
-    def _site(self, bucket: str) -> tuple[SiteConfig, str]:
+    def forget_site(self, bucket: str) -> None:
+        """Read ``config/site.json`` again on next use (it was just uploaded or deleted)."""
+        self._site_cache.pop(bucket, None)
+
+    def _site(self, bucket: str, *, want: str | None = None) -> tuple[SiteConfig, str]:
+        """The site and its render fingerprint; read again before the TTL when the caller
+        expects another fingerprint (a rebuild message names the one it was started for)."""
         now = time.monotonic()
         cached = self._site_cache.get(bucket)
-        if cached and now - cached[0] < self.SITE_CONFIG_TTL_S:
+        if cached and now - cached[0] < self.SITE_CONFIG_TTL_S \
+                and (want is None or want == cached[2]):
             return cached[1], cached[2]
         from amp_publisher.core.source import decode_json
 
@@ -260,6 +300,7 @@ class Publisher:
                 raise ArticleError(f"{key}: {exc}", key=key, path="$") from None
         fingerprint = site_fingerprint(site)
         self._site_cache[bucket] = (now, site, fingerprint)
+        self._base_url = site.base_url
         return site, fingerprint
 
     # -- the entry point ---------------------------------------------------------------------
@@ -284,9 +325,11 @@ class Publisher:
         if invalidations is None:
             batch = self.invalidation_batch()
             try:
-                return self.process(record, batch)
+                outcome = self.process(record, batch)
             finally:
                 batch.flush()
+            self.refresh_amp_caches(batch.flushed_keys)
+            return outcome
         key = record.key
         if (not self.settings.is_source(key) or key.startswith(CLAIM_PREFIX)):
             return Outcome(key, "ignored")
@@ -349,6 +392,7 @@ class Publisher:
             return Outcome(key, "skipped", timings_ms=_since(started, {}))
         sequencer = _max_sequencer(record.sequencer, current.get("sequencer"))
         timings: dict[str, float] = {}
+        fingerprint: str | None = None
         for _ in range(_READ_ROUNDS):
             head = storage.head_source(record.bucket, key, s3=self.s3)
             if head is None:
@@ -358,7 +402,14 @@ class Publisher:
             facts = {"source_etag": head.etag, "source_version_id": head.version_id,
                      "source_last_modified": head.last_modified}
             try:
-                site, fingerprint = self._site(record.bucket)
+                site, fingerprint = self._site(record.bucket, want=record.fingerprint)
+                if record.kind == "rebuild" and _failed_as_before(current, head, fingerprint):
+                    # A rebuild does not render again what already failed with this very
+                    # source version and fingerprint: the same inputs fail the same way.
+                    self._release(key, token, current)
+                    timings["read"] = _ms(started)
+                    return Outcome(key, "unchanged", page_key=current.get("page_key"),
+                                   timings_ms=_since(started, timings))
                 if self._unchanged(current, head, fingerprint):
                     if sequencer and sequencer != current.get("sequencer"):
                         self.manifest.note_sequencer(key, token, sequencer)
@@ -380,7 +431,8 @@ class Publisher:
                                       started, timings, invalidations)
             except ArticleError as exc:
                 exc.with_key(exc.key or key)
-                self._fail(key, token, current, exc, facts, sequencer, invalidations)
+                self._fail(key, token, current, exc, {**facts, "fingerprint": fingerprint},
+                           sequencer, invalidations)
                 return Outcome(key, "failed", error=exc, timings_ms=_since(started, timings))
         raise TransientError(f"{key} kept changing while it was read; retry")
 
@@ -395,14 +447,14 @@ class Publisher:
                 and current.get("source_etag") == head.etag
                 and current.get("source_version_id") == head.version_id
                 and current.get("renderer_version") == __version__
-                and current.get("site_fingerprint") == fingerprint
+                and current.get("fingerprint") == fingerprint
                 and set(current.get("page_keys") or ()) == {page}):
             return False
         stored = storage.head_page(self.settings.site_bucket, page, s3=self.s3)
         return stored is not None and stored.get("source-etag") == head.etag \
             and stored.get("source-version-id") == (head.version_id or "") \
             and stored.get("renderer-version") == __version__ \
-            and stored.get("site-fingerprint") == fingerprint
+            and stored.get("fingerprint") == fingerprint
 
     def _publish(self, record: SourceRecord, token: str, current: dict[str, Any],
                  source: storage.SourceObject, site: SiteConfig, fingerprint: str,
@@ -431,6 +483,7 @@ class Publisher:
                                        base_url=site.base_url)
         page, timings_render = self._render_checked(article, site, key)
         timings.update(timings_render)
+        self._keep_error_page(site, fingerprint, invalidations)
         target = page_key(page.slug, site.output_prefix)
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
@@ -444,7 +497,7 @@ class Publisher:
                                    "source-etag": source.etag,
                                    "source-version-id": source.version_id or "",
                                    "renderer-version": __version__,
-                                   "site-fingerprint": fingerprint})
+                                   "fingerprint": fingerprint})
         written = self._pending(token, (target,))
         invalidations.add((target,), source_key=key, entries=written)
         # Pages no longer needed (a slug change, a crash's leftovers) go before the commit, so
@@ -466,7 +519,7 @@ class Publisher:
             "sequencer": sequencer,
             "renderer_version": __version__,
             "rendered_at": now_iso(),
-            "site_fingerprint": fingerprint,
+            "fingerprint": fingerprint,
             "page_bytes": page.size_bytes,
             "report": report[:_REPORT_LINES] or None,
             "report_count": len(report),
@@ -476,6 +529,33 @@ class Publisher:
                        timings_ms=_since(started, timings), report=page.report,
                        warnings=page.warnings, removed_pages=removed)
 
+    def _keep_error_page(self, site: SiteConfig, fingerprint: str,
+                         invalidations: InvalidationBatch) -> None:
+        """Keep the theme's 404 page (``error_page_key``) rendered with the current site
+        configuration and renderer: checked once per container and configuration (one HEAD),
+        rewritten (and invalidated) when it is missing or stale. A broken custom 404 template
+        or an invalid page is not written, and never fails the article."""
+        key = self.settings.error_page_key
+        if not key or self._error_page_fingerprint == fingerprint:
+            return
+        stored = storage.head_page(self.settings.site_bucket, key, s3=self.s3)
+        if not (stored and stored.get("renderer-version") == __version__
+                and stored.get("site-fingerprint") == fingerprint):
+            from amp_publisher.core.error_page import render_not_found
+
+            try:
+                html = render_not_found(site)
+                valid = self._gate(html).passed
+            except Exception:  # noqa: BLE001 - a theme fault must not fail the article
+                valid = False
+            if not valid:
+                return
+            storage.put_page(self.settings.site_bucket, key, html,
+                             cache_control=site.cache_control, s3=self.s3,
+                             metadata={"renderer-version": __version__,
+                                       "site-fingerprint": fingerprint})
+            invalidations.add((key,))
+        self._error_page_fingerprint = fingerprint
     def _adapt(self, source: storage.SourceObject, site: SiteConfig, key: str) -> Any:
         """What the source object holds (:func:`amp_publisher.core.source.adapt_source`); the
         object's Last-Modified dates documents that have no date of their own."""
@@ -563,7 +643,7 @@ class Publisher:
                                        "source-etag": source.etag,
                                        "source-version-id": source.version_id or "",
                                        "renderer-version": __version__,
-                                       "site-fingerprint": fingerprint})
+                                       "fingerprint": fingerprint})
             pending = self._pending(token, (target,))
             invalidations.add((target,), source_key=key, entries=pending)
             written |= pending
@@ -574,7 +654,7 @@ class Publisher:
         removed = self._remove_pages(key, token, listed - pages_now, invalidations)
         facts = {"source_etag": source.etag, "source_version_id": source.version_id,
                  "source_last_modified": source.last_modified,
-                 "renderer_version": __version__, "site_fingerprint": fingerprint}
+                 "renderer_version": __version__, "fingerprint": fingerprint}
         for path, (target, article, page) in published.items():
             report = [_report_line(entry) for entry in page.report]
             self.manifest.put_item_record(key, path, {
@@ -620,7 +700,7 @@ class Publisher:
         """Commit a permanent failure; the committed page stays, other listed pages go."""
         error = {**exc.to_dict(), "source_etag": facts.get("source_etag"),
                  "source_version_id": facts.get("source_version_id"),
-                 "renderer_version": __version__}
+                 "renderer_version": __version__, "fingerprint": facts.get("fingerprint")}
         if isinstance(exc, SlugConflictError):  # the claim step listed the page first
             current = self.manifest.get(key) or current
         keep: set[str | None] = set()
@@ -694,6 +774,15 @@ class Publisher:
         action: Action = "unpublished" if removed else "unchanged"
         return Outcome(key, action, page_key=removed[0] if removed else None,
                        timings_ms=_since(started, timings), removed_pages=removed)
+
+
+def _failed_as_before(current: dict[str, Any], head: storage.SourceVersion,
+                      fingerprint: str) -> bool:
+    """The record failed permanently with this source version under this fingerprint."""
+    error = current.get("error") or {}
+    return (current.get("status") == STATUS_FAILED and error.get("fingerprint") == fingerprint
+            and error.get("source_etag") == head.etag
+            and error.get("source_version_id") == head.version_id)
 
 
 def _is_duplicate(record: SourceRecord, current: dict[str, Any] | None) -> bool:

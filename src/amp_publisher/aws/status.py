@@ -39,11 +39,19 @@ class StatusReport:
         records: manifest source records (one, with a KEY), sorted by source key.
         failed_events: messages waiting in the failed-events queue (``None``: no queue given).
         counts: records per status.
+        fingerprint: the current render fingerprint the records were measured against
+            (``None``: unknown).
+        states: records per state against it (``current``, ``stale``, ``failed``,
+            ``deleted``; :func:`amp_publisher.aws.rebuild.classify`).
+        stale_keys: the stale records' source keys.
     """
 
     records: list[dict[str, Any]]
     failed_events: list[RedriveResult] | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    fingerprint: str | None = None
+    states: dict[str, int] = field(default_factory=dict)
+    stale_keys: list[str] = field(default_factory=list)
 
 
 def peek_failed_events(queue_url: str, *, sqs: Any = None, limit: int = 100) -> list[RedriveResult]:
@@ -68,8 +76,11 @@ def peek_failed_events(queue_url: str, *, sqs: Any = None, limit: int = 100) -> 
 
 
 def collect_status(manifest: ManifestTable, *, key: str | None = None,
-                   queue_url: str | None = None, sqs: Any = None) -> StatusReport:
-    """Read the records (all, or ``key``'s) and the failed-events queue (when ``queue_url``)."""
+                   queue_url: str | None = None, sqs: Any = None,
+                   fingerprint: str | None = None) -> StatusReport:
+    """Read the records (all, or ``key``'s) and the failed-events queue (when ``queue_url``);
+    with ``fingerprint``, also classify each record against it (current, stale, failed,
+    deleted)."""
     if key is not None:
         record = manifest.get(key)
         records = [record] if record else []
@@ -82,7 +93,20 @@ def collect_status(manifest: ManifestTable, *, key: str | None = None,
     for record in records:
         status = record.get("status", "pending")
         counts[status] = counts.get(status, 0) + 1
-    return StatusReport(records, failed, counts)
+    report = StatusReport(records, failed, counts, fingerprint)
+    if fingerprint is not None:
+        from amp_publisher.aws.manifest import is_source_record
+        from amp_publisher.aws.rebuild import classify
+
+        report.states = dict.fromkeys(("current", "stale", "failed", "deleted"), 0)
+        for record in records:
+            if not is_source_record(record):  # a collection's items go with their source
+                continue
+            state = classify(record, fingerprint)
+            report.states[state] += 1
+            if state == "stale":
+                report.stale_keys.append(record["source_key"])
+    return report
 
 
 def _plain(value: Any) -> Any:
@@ -103,6 +127,8 @@ def status_json(report: StatusReport) -> str:
     return json.dumps({
         "records": [_plain(r) for r in report.records],
         "counts": report.counts,
+        "fingerprint": report.fingerprint,
+        "states": report.states,
         "failed_events": None if report.failed_events is None
         else [asdict(f) for f in report.failed_events],
     }, indent=2, ensure_ascii=False)
@@ -156,6 +182,11 @@ def format_status(report: StatusReport, *, detail: bool = False) -> str:
     summary = ", ".join(f"{n} {s}" for s, n in sorted(report.counts.items())) or "no records"
     lines.append("")
     lines.append(f"{len(report.records)} record(s): {summary}")
+    if report.fingerprint is not None:
+        states = ", ".join(f"{report.states.get(s, 0)} {s}"
+                           for s in ("current", "stale", "failed", "deleted"))
+        hint = " (render them again with: amp-render rebuild)" if report.stale_keys else ""
+        lines.append(f"against fingerprint {report.fingerprint}: {states}{hint}")
     if report.failed_events is not None:
         lines.append(f"failed-events queue: {len(report.failed_events)} message(s) waiting"
                      + (" (replay them with: amp-render redrive)" if report.failed_events

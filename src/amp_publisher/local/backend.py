@@ -18,6 +18,7 @@ Example (what ``make demo`` and ``amp-render invoke`` do)::
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import time
 import uuid
@@ -52,11 +53,19 @@ class LocalContext:
         return 30_000
 
 
+#: RenderQueue as template.yaml makes it: messages hidden 6 × the function's 30 s timeout while
+#: a batch is rendered (AWS's advice for an SQS event source), and moved to the failed-events
+#: queue after this many receives. ``tests/test_rebuild.py`` checks the template says the same.
+RENDER_QUEUE_VISIBILITY_S = 180
+RENDER_QUEUE_MAX_RECEIVES = 5
+
+
 def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> str:
     """Create what template.yaml creates, with the same shapes: the versioned source bucket, the
-    site bucket, the manifest table (key ``source_key``, GSI ``slug-index``, on demand) and the
-    failed-events queue, through the given boto3 clients (the embedded backend's, or moto's
-    in-process mock in tests). Idempotent. Returns the queue URL."""
+    site bucket, the manifest table (key ``source_key``, GSI ``slug-index``, on demand), the
+    failed-events queue, and RenderQueue (its dead-letter queue: the failed-events queue),
+    through the given boto3 clients (the embedded backend's, or moto's in-process mock in
+    tests). Idempotent. Returns the failed-events queue URL."""
     for bucket in (names.source_bucket, names.site_bucket):
         s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=names.source_bucket,
@@ -73,7 +82,14 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> 
                 "KeySchema": [{"AttributeName": "slug", "KeyType": "HASH"}],
                 "Projection": {"ProjectionType": "ALL"}}],
         )
-    return sqs.create_queue(QueueName=names.failed_events_queue)["QueueUrl"]
+    failed = sqs.create_queue(QueueName=names.failed_events_queue)["QueueUrl"]
+    failed_arn = sqs.get_queue_attributes(QueueUrl=failed, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    sqs.create_queue(QueueName=names.render_queue, Attributes={
+        "VisibilityTimeout": str(RENDER_QUEUE_VISIBILITY_S),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": failed_arn,
+                                     "maxReceiveCount": RENDER_QUEUE_MAX_RECEIVES})})
+    return failed
 
 
 class PortInUseError(OSError):
@@ -248,9 +264,13 @@ class EmbeddedBackend:
             "SITE_BUCKET": self.names.site_bucket,
             "MANIFEST_TABLE": self.names.manifest_table,
             "FAILED_EVENTS_QUEUE_URL": self.queue_url if self._server else "",
+            "RENDER_QUEUE_URL": self.render_queue_url if self._server else "",
+            "SOURCE_BUCKET": self.names.source_bucket,
             "DISTRIBUTION_ID": self.distribution_id,
+            "ERROR_PAGE_KEY": "404.html",
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
+            "ACCEPT_HTML_PAGES": "false",
             "SITE_CONFIG_KEY": "config/site.json",
             "POWERTOOLS_SERVICE_NAME": "amp-publisher",
             "POWERTOOLS_METRICS_NAMESPACE": "AmpPublisher",
@@ -262,12 +282,19 @@ class EmbeddedBackend:
         """The failed-events queue URL on this backend."""
         return (f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.failed_events_queue}")
 
+    @property
+    def render_queue_url(self) -> str:
+        """RenderQueue's URL on this backend."""
+        return f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.render_queue}"
+
     def create_resources(self) -> None:
         """Create the buckets, table, queue and distribution (idempotent)."""
         url = create_resources(self.client("s3"), self.client("dynamodb"), self.client("sqs"),
                                self.names)
+        render = self.client("sqs").get_queue_url(QueueName=self.names.render_queue)["QueueUrl"]
         self.distribution_id = create_distribution(self.client("cloudfront"), self.names)
-        self._set_env({"FAILED_EVENTS_QUEUE_URL": url, "DISTRIBUTION_ID": self.distribution_id})
+        self._set_env({"FAILED_EVENTS_QUEUE_URL": url, "RENDER_QUEUE_URL": render,
+                       "DISTRIBUTION_ID": self.distribution_id})
         self._reset_clients()  # the handler's publisher reads DISTRIBUTION_ID
 
     def invalidations(self) -> list[dict[str, Any]]:

@@ -10,6 +10,10 @@ Subcommands:
   ``sam local invoke`` where Docker is missing).
 * ``demo`` — the main job on the sample articles (``make demo``).
 * ``serve [DIR]`` — preview ``build/site/`` on 127.0.0.1 with CloudFront's URL mapping.
+* ``status [KEY] [--stale] [--rebuild [--watch]]`` — manifest records, their counts against the
+  current render fingerprint (current, stale, failed, deleted), failed events, rebuild progress.
+* ``rebuild [--dry-run] [--concurrency N] [--no-wait]`` — re-render every stale page
+  (:mod:`amp_publisher.local.rebuild`).
 
 Every command answers a user's mistake (a missing or unreadable path, a malformed event or site
 file, a port already in use) and an output pipe closed early (``amp-render schema | head``) with
@@ -257,6 +261,20 @@ def _cmd_demo(argv: list[str]) -> int:
     return demo_main(argv)
 
 
+def _current_fingerprint(function: str | None, manifest) -> str | None:
+    """The render fingerprint pages should have now: asked of the deployed function, or
+    computed here from the environment and ``config/site.json``; failing both, the latest
+    rebuild's; ``None`` when none is known."""
+    from amp_publisher.aws.manifest import REBUILD_KEY
+    from amp_publisher.local.rebuild import start
+
+    try:
+        return start(function=function, dry_run=True)["fingerprint"]
+    except Exception:  # noqa: BLE001 - no bucket or no function here: fall back
+        latest = manifest.get(REBUILD_KEY)
+        return str(latest["fingerprint"]) if latest else None
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     """``status``: exit 0, or 1 when a shown record failed or events wait in the queue."""
     import os
@@ -268,11 +286,44 @@ def _cmd_status(args: argparse.Namespace) -> int:
     if not table:
         print("amp-render status: give --table or set MANIFEST_TABLE", file=sys.stderr)
         return 2
+    manifest = ManifestTable(table)
+    fingerprint = _current_fingerprint(args.function, manifest)
+    if args.rebuild:
+        from amp_publisher.aws.rebuild import progress
+        from amp_publisher.local.rebuild import format_progress, watch
+
+        if fingerprint is None:
+            print("amp-render status --rebuild: no fingerprint known (no rebuild started)",
+                  file=sys.stderr)
+            return 2
+        reading = watch(manifest, fingerprint) if args.watch else progress(manifest, fingerprint)
+        print(format_progress(reading))
+        return 1 if reading.failed else 0
     queue_url = args.queue_url or os.environ.get("FAILED_EVENTS_QUEUE_URL") or None
-    report = collect_status(ManifestTable(table), key=args.key, queue_url=queue_url)
+    report = collect_status(manifest, key=args.key, queue_url=queue_url,
+                            fingerprint=fingerprint)
+    if args.stale:
+        for key in report.stale_keys:
+            print(key)
+        print(f"{len(report.stale_keys)} stale record(s) against fingerprint {fingerprint}",
+              file=sys.stderr)
+        return 0
     print(status_json(report) if args.json else format_status(report, detail=bool(args.key)))
     failing = report.counts.get("failed", 0) or bool(report.failed_events)
     return 1 if failing else 0
+
+
+def _cmd_rebuild(args: argparse.Namespace) -> int:
+    """``rebuild``: see :func:`amp_publisher.local.rebuild.run_rebuild`."""
+    from amp_publisher.local.demo import _quiet_powertools
+    from amp_publisher.local.rebuild import run_rebuild
+
+    _quiet_powertools()
+    if args.concurrency is not None and args.concurrency < 1:
+        print("amp-render rebuild: --concurrency must be at least 1", file=sys.stderr)
+        return 2
+    return run_rebuild(function=args.function, bucket=args.bucket, dry_run=args.dry_run,
+                       concurrency=args.concurrency, wait=not args.no_wait)
 
 
 def _cmd_redrive(args: argparse.Namespace) -> int:
@@ -313,6 +364,10 @@ def _cmd_redrive(args: argparse.Namespace) -> int:
 
 def _cmd_backend(args: argparse.Namespace) -> int:
     from amp_publisher.local.standalone import serve
+
+    if args.seed and not (args.events / "articles").is_dir():
+        raise CommandError(f"backend --seed: no articles folder {args.events / 'articles'}/ "
+                           "(run it from the repository root); nothing to seed")
 
     return serve(args.port, seed=args.seed, events_dir=args.events)
 
@@ -414,7 +469,29 @@ def _run(argv: list[str]) -> int:
     p.add_argument("--json", action="store_true", help="JSON instead of a table")
     p.add_argument("--table", help="manifest table (default: $MANIFEST_TABLE)")
     p.add_argument("--queue-url", help="failed-events queue (default: $FAILED_EVENTS_QUEUE_URL)")
+    p.add_argument("--stale", action="store_true",
+                   help="list the source keys whose page is stale (another fingerprint)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="the rebuild's progress: done, failed, remaining, rate, ETA")
+    p.add_argument("--watch", action="store_true",
+                   help="with --rebuild: a live progress bar until the rebuild is done")
+    p.add_argument("--function", help="ask this deployed function (stack output "
+                   "RenderFunctionName) for the current fingerprint")
     p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser("rebuild", help="re-render every stale page (config, theme or renderer "
+                       "changed) through RenderQueue")
+    p.add_argument("--dry-run", action="store_true",
+                   help="show the fingerprint and what would be rendered; change nothing")
+    p.add_argument("--concurrency", type=int, help="most renders at once: the deployed "
+                   "function's RenderQueue maximum concurrency (with --function, at least 2), "
+                   "or local worker processes on the embedded backend (default 2)")
+    p.add_argument("--no-wait", action="store_true",
+                   help="start it and return at once (follow with status --rebuild --watch)")
+    p.add_argument("--function", help="the deployed render function (stack output "
+                   "RenderFunctionName): it starts the rebuild with its own fingerprint")
+    p.add_argument("--bucket", help="source bucket (default: $SOURCE_BUCKET)")
+    p.set_defaults(func=_cmd_rebuild)
 
     p = sub.add_parser("redrive", help="replay the failed-events queue through the handler")
     p.add_argument("--dry-run", action="store_true", help="list the messages; change nothing")

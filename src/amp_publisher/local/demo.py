@@ -4,7 +4,9 @@ Starts the embedded backend, puts the demo's logo and images (``events/static/``
 bucket, uploads the site configuration and every sample article under ``articles/``, hands the
 Lambda entry point the real-shaped S3 event of each upload, mirrors the site bucket into
 ``build/site/``, prints a table (source key → page key, bytes, render ms, status) and then deletes
-one article to show its page goes away.
+one article to show its page goes away. Last, it renames
+the site in ``config/site.json``: the upload starts a rebuild, two local worker processes consume
+RenderQueue, and every page is shown re-rendered with the new name.
 """
 
 from __future__ import annotations
@@ -115,7 +117,47 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
             TableName=backend.names.manifest_table, Key={"source_key": {"S": key}})
         status = manifest.get("Item", {}).get("status", {}).get("S", "-")
         print(f"manifest record for {key}: status {status}", file=stream)
+        if site_json is not None:
+            _rename_and_rebuild(backend, site_json, out, stream)
     return rows
+
+
+#: The name the demo gives the site at the end, to show the rebuild.
+RENAMED_SITE = "WanderStayFinder Weekly"
+
+
+def _rename_and_rebuild(backend: EmbeddedBackend, site_json: Path, out: Path,
+                        stream: TextIO) -> None:
+    """Upload a renamed ``config/site.json``, deliver its S3 event (which starts the rebuild),
+    let two local workers render every stale page, and show each page's site name."""
+    import json
+
+    from amp_publisher.aws.manifest import ManifestTable
+    from amp_publisher.local.rebuild import watch
+    from amp_publisher.local.workers import LocalWorkers
+
+    config = json.loads(site_json.read_text(encoding="utf-8"))
+    config["name"] = RENAMED_SITE
+    body = json.dumps(config, ensure_ascii=False).encode("utf-8")
+    backend.client("s3").put_object(Bucket=backend.names.source_bucket, Key="config/site.json",
+                                    Body=body, ContentType="application/json")
+    print(f"\nconfig/site.json: site renamed to {RENAMED_SITE!r}; its upload starts a rebuild",
+          file=stream)
+    result = backend.invoke(backend.s3_event("ObjectCreated:Put", "config/site.json",
+                                             size=len(body)))
+    fingerprint = result["rebuilds"][0]["fingerprint"]
+    manifest = ManifestTable(backend.names.manifest_table)
+    with LocalWorkers(2) as workers:
+        last = watch(manifest, fingerprint, stream=stream, interval=0.5,
+                     keep_going=lambda: workers.alive() > 0)
+    pages = backend.mirror_site(out)
+    print(f"rebuilt {last.done} of {last.total} page(s) ({last.failed} failed) with "
+          f"fingerprint {fingerprint}:", file=stream)
+    for page in pages:
+        html = (out / page).read_text(encoding="utf-8")
+        marker = 'property="og:site_name" content="'
+        name = html.split(marker, 1)[1].split('"', 1)[0] if marker in html else "?"
+        print(f"  {page}: site name {name!r}", file=stream)
 
 
 def _exists(s3, bucket: str, key: str) -> bool:
