@@ -115,3 +115,83 @@ def test_transformed_pages_are_checked_with_the_transformed_rules(name):
     plain = re.sub(r'transformed="[^"]*"', "", text, count=1)
     assert document_type_identifiers(plain) == frozenset()
     assert not validate(plain).passed
+
+
+# ------------------------------------------------ hostile values: converter and validator agree
+
+
+def _page_of(body: str) -> str:
+    import json
+
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+    from amp_publisher.core.site import SiteConfig
+
+    site = SiteConfig.model_validate(
+        json.loads((ROOT / "events/site.json").read_text(encoding="utf-8")))
+    article = parse_article({"headline": "Hostile", "slug": "hostile",
+                             "published": "2026-06-25", "body_html": body})
+    return render(article, site, source_key="articles/hostile.json").html
+
+
+@pytest.mark.parametrize("body", ["<p>a&#14;b&#1;c</p>", '<p title="x&#1;y">t</p>'])
+def test_character_references_to_control_characters_are_dropped_not_fatal(body):
+    from amp_publisher.core.conversion import convert_html
+
+    result = convert_html(body)
+    assert "\x01" not in result.html and "\x0e" not in result.html
+    assert "INVALID_CHARACTER" in [e.code for e in result.report]
+    assert validate(_page_of(body)).passed
+
+
+@pytest.mark.parametrize("space", ["\u2028", "\u00a0", "\u2000", "\u200a", "\u3000", "&#x3000;"])
+def test_javascript_url_after_a_unicode_space_is_removed_as_the_validator_refuses_it(space):
+    from amp_publisher.core.conversion import convert_html
+
+    body = f'<p><a href="{space}javascript:alert(1)">x</a></p>'
+    result = convert_html(body)
+    assert result.html == "<p><a>x</a></p>"
+    assert [(e.code, e.attribute) for e in result.report] == [("INVALID_URL_PROTOCOL", "href")]
+    # The validator refuses the same value with the same code (one URL check).
+    page = _page_of("<p>x</p>").replace("<p>x</p>", body.replace("&#x3000;", "\u3000"), 1)
+    assert [e.code for e in validate(page).errors if e.severity == "ERROR"] == [
+        "INVALID_URL_PROTOCOL"]
+    assert validate(_page_of(body)).passed
+
+
+def test_url_whose_text_before_a_colon_is_not_a_protocol_is_refused_in_css():
+    # The official engine reads the protocol of url('x[a];color:red;/*') as "x[a];color" and
+    # refuses it: "CSS syntax error in tag 'style amp-custom' - invalid url protocol".
+    from amp_publisher.core.conversion import convert_html
+
+    body = "<p style=\"background:url('x[a];color:red;/*')\">t</p>"
+    result = convert_html(body)
+    assert "x[a]" not in result.html and "x[a]" not in "".join(result.css)
+    page = _page_of(body)
+    assert "x[a]" not in page
+    assert validate(page).passed
+    refused = _page_of("<p>x</p>").replace(
+        "</style>", ".c{background:url('x[a];color:red;/*')}</style>", 1)
+    assert [e.code for e in validate(refused).errors] == ["CSS_SYNTAX_INVALID_URL_PROTOCOL"]
+
+
+def test_author_css_with_a_script_url_in_a_string_is_not_copied():
+    from amp_publisher.core.conversion import convert_html
+
+    body = "<p style=\"-o-link:'javascript:alert(1)'\">t</p>"
+    result = convert_html(body)
+    page = _page_of(body)
+    assert "javascript" not in result.html + "".join(result.css) and "javascript" not in page
+    assert validate(page).passed
+
+
+def test_internal_amp_classes_are_removed_as_the_validator_refuses_them():
+    # extensions/amp-story/1.0/test/validator-amp-story-amp-social-share: class="i-amphtml-..."
+    # on a non-transformed page is "set to the invalid value".
+    from amp_publisher.core.conversion import convert_html
+
+    result = convert_html('<p class="i-amphtml-built note">x</p>')
+    assert result.html == '<p class="note">x</p>'
+    assert [e.code for e in result.report] == ["INVALID_ATTR_VALUE"]
+    page = _page_of("<p>x</p>").replace("<p>x</p>", '<p class="i-amphtml-built">x</p>', 1)
+    assert [e.code for e in validate(page).errors] == ["INVALID_ATTR_VALUE"]

@@ -208,3 +208,52 @@ def test_an_article_body_with_one_footer_is_not_a_whole_page():
                    "</blockquote>")
     assert "Someone" in page.html
     assert "EXTRACTED_ARTICLE" not in [e.code for e in page.report]
+
+
+# --------------------------------------------------------------------------- lazy images
+
+
+CLOUDINARY = "https://res.cloudinary.com/demo/image/upload/c_fill,f_auto,q_80,w_{w}/v1/news/p{i}.jpg"
+
+
+def _lazy_gallery(n: int) -> str:
+    return "".join(
+        f'<figure><img class="lazyload" alt="Photo {i}" data-srcset="'
+        f'{CLOUDINARY.format(w=320, i=i)} 320w, {CLOUDINARY.format(w=640, i=i)} 640w, '
+        f'{CLOUDINARY.format(w=1280, i=i)} 1280w" data-sizes="auto"></figure>' for i in range(n))
+
+
+def test_lazy_images_with_cloudinary_srcsets_are_kept():
+    # 56 pictures with only data-srcset, URLs with commas: none may vanish
+    result = convert_html(_lazy_gallery(56))
+    assert result.html.count("<amp-img") == 56
+    for i in (0, 55):
+        assert f"/v1/news/p{i}.jpg" in result.html
+    assert "MANDATORY_ATTR_MISSING" not in _codes(result)
+    # the HTML standard's srcset parsing: commas inside the URLs do not split candidates
+    assert (f'srcset="{CLOUDINARY.format(w=320, i=7)} 320w, {CLOUDINARY.format(w=640, i=7)} 640w, '
+            f'{CLOUDINARY.format(w=1280, i=7)} 1280w"') in result.html
+    assert "INVALID_ATTR_VALUE" not in _codes(result)
+
+
+def test_the_kinja_lazy_image_keeps_its_srcset():
+    source = (RAW / "messy-html/readability-data-url-images.html").read_text(encoding="utf-8")
+    result = convert_html(source)
+    assert "c_fill,f_auto,fl_progressive,g_center,h_80,q_80,w_80/18zu12g5xzyxojpg.jpg 80w" in \
+        result.html
+
+
+def test_a_dropped_picture_is_named_in_the_report():
+    result = convert_html('<img class="lazyload" data-src="javascript:void(0)" alt="Harbour">')
+    entry = next(e for e in result.report if e.action == "removed" and e.element == "img"
+                 and e.attribute is None)
+    assert "'Harbour'" in entry.detail
+
+
+def test_noscript_fallback_of_a_lazy_image_is_the_image_published():
+    result = convert_html('<img class="lazy" src="data:image/gif;base64,R0lGODlhAQABAAAAACH5BA'
+                          'EKAAEALAAAAAABAAEAAAICTAEAOw==" data-lazy-src="https://x.test/a.jpg" '
+                          'width="800" height="600" alt="Harbour"><noscript><img '
+                          'src="https://x.test/a.jpg" width="800" height="600" alt="Harbour">'
+                          "</noscript>")
+    assert result.html.count("<amp-img") == 1 and 'src="https://x.test/a.jpg"' in result.html

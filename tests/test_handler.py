@@ -8,7 +8,8 @@ import pytest
 
 from amp_publisher import __version__
 from amp_publisher.local.backend import LocalContext
-from conftest import REFERENCE, REFERENCE_SLUG
+from conftest import REFERENCE, REFERENCE_HTML, REFERENCE_SLUG
+from inprocess import count_calls
 
 REF_KEY = "articles/met-palantir-extension.json"
 PAGE_KEY = f"{REFERENCE_SLUG}/index.html"
@@ -29,8 +30,9 @@ def _page(backend, key=PAGE_KEY):
 
 
 def _site_keys(backend):
+    """The article pages in the site bucket (the theme's 404 page aside)."""
     listing = backend.client("s3").list_objects_v2(Bucket=backend.names.site_bucket)
-    return sorted(o["Key"] for o in listing.get("Contents", []))
+    return sorted(o["Key"] for o in listing.get("Contents", []) if o["Key"] != "404.html")
 
 
 def _manifest(backend, key):
@@ -47,7 +49,8 @@ def test_upload_event_publishes_the_page_with_headers_and_metadata(backend, even
     html = page["Body"].read().decode("utf-8")
     assert "<h1 class=\"headline\">Met gets extension to Palantir AI project" in html
     assert page["ContentType"] == "text/html; charset=utf-8"
-    assert page["CacheControl"] == "public, max-age=300, s-maxage=3600"
+    assert page["CacheControl"] == ("public, max-age=60, s-maxage=300, "
+                                    "stale-while-revalidate=60, stale-if-error=86400")
     source = backend.client("s3").head_object(Bucket=backend.names.source_bucket, Key=REF_KEY)
     assert page["Metadata"]["source-key"] == REF_KEY
     assert page["Metadata"]["source-etag"] == source["ETag"].strip('"')
@@ -229,3 +232,21 @@ def test_a_crash_inside_the_renderer_is_recorded_not_retried(backend, monkeypatc
     assert "RecursionError" in outcome["error"]["message"]
     assert _page(backend)["Body"].read() == good
     assert _manifest(backend, REF_KEY)["status"] == "failed"
+
+
+def test_the_site_gets_the_themes_404_page_valid_amp_and_noindex(backend, event):
+    from amp_publisher.core.amp.validator import validate
+
+    _put(backend, REF_KEY, REFERENCE.read_bytes())
+    _invoke(event("s3-put-reference"))
+    page = _page(backend, "404.html")
+    html = page["Body"].read().decode("utf-8")
+    assert validate(html).passed
+    assert '<meta name="robots" content="noindex">' in html and "Page not found" in html
+    assert page["ContentType"] == "text/html; charset=utf-8"
+    # Written once per configuration: a second publish does not write it again.
+    puts = count_calls(backend.client("s3"), "PutObject")
+    _put(backend, "articles/other.json", REFERENCE_HTML.read_bytes())
+    _invoke(backend.s3_event("ObjectCreated:Put", "articles/other.json"))
+    assert [p["Key"] for p in puts if p["Bucket"] == backend.names.site_bucket] == [
+        f"{REFERENCE_SLUG}-html/index.html"]

@@ -134,3 +134,25 @@ def test_allow_private_still_pins_the_connection(monkeypatch, allow_private):
     fetcher = HttpRangeFetcher(allow_private=allow_private)
     assert fetcher.fetch("http://localhost.example:8080/p.png", 1024) is None
     assert connected == [("127.0.0.9", 8080)]
+
+
+def test_one_budget_covers_the_whole_page_hero_and_every_html_block():
+    import json
+    from pathlib import Path
+
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+    from amp_publisher.core.site import SiteConfig
+
+    root = Path(__file__).resolve().parent.parent
+    site = SiteConfig.model_validate(json.loads((root / "events/site.json").read_text()))
+    fetcher = CountingFetcher()
+    resolver = ProbingImageSizeResolver([fetcher], budget=ProbeBudget(max_probes=3,
+                                                                      total_seconds=30))
+    article = parse_article({
+        "headline": "Blocks", "slug": "blocks", "published": "2026-06-25T09:00:00Z",
+        "image": {"src": "https://hero.example.com/h.png", "alt": "Hero"},
+        "body": [{"type": "paragraph", "html": f'Photo <img src="https://img{i}.example.com/'
+                  f'p.png" alt="p{i}">'} for i in range(8)]})
+    render(article, site, source_key="articles/blocks.json", image_sizes=resolver)
+    assert len(fetcher.urls) == 3  # hero + 8 inline images, one budget of 3 probes

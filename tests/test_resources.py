@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NAMED_RESOURCES = [
     ("source_bucket", "SourceBucket", "BucketName"),
     ("site_bucket", "SiteBucket", "BucketName"),
+    ("access_log_bucket", "AccessLogBucket", "BucketName"),
     ("manifest_table", "ManifestTable", "TableName"),
     ("failed_events_queue", "FailedEventsQueue", "QueueName"),
     ("site_index_queue", "SiteIndexQueue", "QueueName"),
@@ -29,9 +30,10 @@ def template() -> dict:
     return load_cfn_yaml(str(ROOT / "template.yaml"))
 
 
-def _resolve(sub: str, stack: str, account: str) -> str:
-    """Evaluate a ``!Sub`` string that uses only the stack name and the account id."""
+def _resolve(sub: str, stack: str, account: str, region: str = "us-east-1") -> str:
+    """Evaluate a ``!Sub`` string that uses only the stack name, account id and region."""
     resolved = sub.replace("${AWS::StackName}", stack).replace("${AWS::AccountId}", account)
+    resolved = resolved.replace("${AWS::Region}", region)
     assert "${" not in resolved, f"{sub!r} depends on more than the stack name and account"
     return resolved
 
@@ -47,13 +49,20 @@ def _subs(node) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("stack", "account"), [("amp-publisher", "123456789012"), ("news-amp", "210987654321")]
+    ("stack", "account", "region"),
+    [("amp-publisher", "123456789012", "us-east-1"), ("news-amp", "210987654321", "eu-west-1")]
 )
-def test_template_names_match_resource_names(template, stack, account):
-    names = resource_names(stack, account)
+def test_template_names_match_resource_names(template, stack, account, region):
+    names = resource_names(stack, account, region)
     for field, logical_id, prop in NAMED_RESOURCES:
         sub = template["Resources"][logical_id]["Properties"][prop]["Fn::Sub"]
-        assert _resolve(sub, stack, account) == getattr(names, field), logical_id
+        assert _resolve(sub, stack, account, region) == getattr(names, field), logical_id
+
+
+def test_bucket_names_differ_between_regions_of_one_account():
+    east, west = resource_names(region="us-east-1"), resource_names(region="eu-west-1")
+    for field in ("source_bucket", "site_bucket", "access_log_bucket"):
+        assert getattr(east, field) != getattr(west, field)
 
 
 def test_every_bucket_the_template_mentions_is_one_of_the_two_named_buckets(template):
@@ -63,21 +72,22 @@ def test_every_bucket_the_template_mentions_is_one_of_the_two_named_buckets(temp
     names = resource_names()
     mentioned = set()
     for sub in _subs(template["Resources"]):
-        for match in re.finditer(r"(?:s3:::|^)(\$\{AWS::StackName\}-[a-z]+-\$\{AWS::AccountId\})",
-                                 sub):
+        for match in re.finditer(r"(?:s3:::|^)(\$\{AWS::StackName\}-[a-z]+-\$\{AWS::AccountId\}"
+                                 r"-\$\{AWS::Region\})", sub):
             mentioned.add(_resolve(match.group(1), "amp-publisher", "123456789012"))
-    assert mentioned == {names.source_bucket, names.site_bucket}
+    assert mentioned == {names.source_bucket, names.site_bucket, names.access_log_bucket}
 
 
 def test_default_names_are_the_ones_the_sample_events_use():
     names = resource_names()
     assert names == ResourceNames(
-        source_bucket="amp-publisher-source-123456789012",
-        site_bucket="amp-publisher-site-123456789012",
+        source_bucket="amp-publisher-source-123456789012-us-east-1",
+        site_bucket="amp-publisher-site-123456789012-us-east-1",
         manifest_table="amp-publisher-manifest",
         failed_events_queue="amp-publisher-failed-events",
         site_index_queue="amp-publisher-site-index",
         site_index_dlq="amp-publisher-site-index-dlq",
+        access_log_bucket="amp-publisher-logs-123456789012-us-east-1",
     )
     event = json.loads((ROOT / "events" / "s3-put-reference.json").read_text(encoding="utf-8"))
     assert event["Records"][0]["s3"]["bucket"]["name"] == names.source_bucket
@@ -89,7 +99,7 @@ def test_default_names_are_the_ones_the_sample_events_use():
         ("AmpPublisher", "123456789012"),  # upper case is not allowed in bucket names
         ("amp_publisher", "123456789012"),
         ("9amp", "123456789012"),
-        ("a" * 50, "123456789012"),  # source bucket name would exceed 63 characters
+        ("a" * 40, "123456789012"),  # source bucket name would exceed 63 characters
         ("amp-publisher", "12345"),
     ],
 )

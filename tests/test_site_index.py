@@ -235,9 +235,11 @@ def test_site_index_function_has_its_own_least_privilege_role(resources):
             else [statement["Action"]]
         if any(a.endswith(("PutObject", "DeleteObject")) for a in actions):
             # Index objects of the site bucket only: never an article page, never the source.
-            assert all("-site-${AWS::AccountId}/" in t and not t.endswith("/*/index.html")
+            assert all("-site-${AWS::AccountId}-${AWS::Region}/" in t
+                       and not t.endswith("/*/index.html")
                        for t in targets), statement
-            assert not any(t.endswith("-site-${AWS::AccountId}/*") for t in targets)
+            assert not any(t.endswith("-site-${AWS::AccountId}-${AWS::Region}/*")
+                           for t in targets)
     granted = {a for s in statements for a in (s["Action"] if isinstance(s["Action"], list)
                                                else [s["Action"]])}
     assert "dynamodb:UpdateItem" not in granted and "sqs:SendMessage" not in granted

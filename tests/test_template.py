@@ -21,8 +21,8 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "template.yaml"
-SOURCE_BUCKET = "${AWS::StackName}-source-${AWS::AccountId}"
-SITE_BUCKET = "${AWS::StackName}-site-${AWS::AccountId}"
+SOURCE_BUCKET = "${AWS::StackName}-source-${AWS::AccountId}-${AWS::Region}"
+SITE_BUCKET = "${AWS::StackName}-site-${AWS::AccountId}-${AWS::Region}"
 
 # The function's environment: the names the code reads (Settings.from_env, SiteConfig) and the
 # Powertools settings. Renaming one in the template silently breaks the deployed function.
@@ -34,14 +34,15 @@ FUNCTION_ENV = {
     "SITE_TAGLINE", "SITE_BASE_URL", "SITE_LANGUAGE", "SITE_BADGE", "PUBLISHER_NAME",
     "PUBLISHER_LOGO_URL", "PUBLISHER_LOGO_WIDTH", "PUBLISHER_LOGO_HEIGHT",
     "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_TRACE_DISABLED",
-    "ENDPOINT_URL_OVERRIDE", "RENDER_QUEUE_URL", "SOURCE_BUCKET",
+    "ENDPOINT_URL_OVERRIDE", "DISTRIBUTION_ID", "INVALIDATION_MAX_PATHS", "ERROR_PAGE_KEY",
+    "AMP_CACHE_REFRESH", "AMP_CACHE_KEY_PARAMETER", "RENDER_QUEUE_URL", "SOURCE_BUCKET",
 }
 
 # IAM actions that only read; every other action granted to the function is a write.
 READ_ONLY_ACTIONS = {
     "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "dynamodb:GetItem",
     "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable",
-    "dynamodb:ConditionCheckItem",
+    "dynamodb:ConditionCheckItem", "ssm:GetParameter",
 }
 
 
@@ -67,13 +68,22 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _function_statements(resources: dict) -> list[dict]:
+def _function_statements(resources: dict, *, tracing: bool = False) -> list[dict]:
+    """The statements of the function's role, with conditional ones resolved for ``tracing``."""
+    assert resources["RenderFunction"]["Properties"]["Role"] == {
+        "Fn::GetAtt": ["RenderFunctionRole", "Arn"]}
+    assert "Policies" not in resources["RenderFunction"]["Properties"]
     statements = []
-    for policy in resources["RenderFunction"]["Properties"]["Policies"]:
-        assert isinstance(policy, dict) and "Statement" in policy, (
-            "use inline statements so the grants can be checked here, not SAM policy templates"
-        )
-        statements += policy["Statement"]
+    for policy in resources["RenderFunctionRole"]["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            if "Fn::If" in statement:
+                condition, when_true, when_false = statement["Fn::If"]
+                assert condition in ("TracingEnabled", "AmpCacheRefreshOn"), statement
+                on = tracing if condition == "TracingEnabled" else True
+                statement = when_true if on else when_false
+                if statement == {"Ref": "AWS::NoValue"}:
+                    continue
+            statements.append(statement)
     return statements
 
 
@@ -168,6 +178,12 @@ def test_s3_notifications_cover_created_and_removed_articles_json_only(resources
     assert condition == "UseEventBridge"
     assert eventbridge == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
     configs = [c for c in s3["LambdaConfigurations"] if "Fn::If" not in c]
+    # config/site.json has its own filter, for both events: its change starts a rebuild
+    site = [c for c in configs
+            if c["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "config/site.json"}]]
+    assert sorted(c["Event"] for c in site) == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
+    assert all(c["Function"] == {"Ref": "RenderFunction.Alias"} for c in site)
+    configs = [c for c in configs if c not in site]
     assert {c["Event"] for c in configs} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
     env = resources["RenderFunction"]["Properties"]["Environment"]["Variables"]
     # whole HTML pages only when the AcceptHtmlPages parameter says so, for both events
@@ -265,8 +281,12 @@ def test_function_grants_name_their_resources_and_writes_never_touch_the_source(
             assert target.endswith(("/${OutputPrefix}*", ":table/${AWS::StackName}-manifest",
                                     ":table/${AWS::StackName}-manifest/index/*",
                                     ":${AWS::StackName}-failed-events",
-                                    ":${AWS::StackName}-site-index",
-                                    ":${AWS::StackName}-render")), statement
+                                    ":${AWS::StackName}-site-index",  # SiteIndexQueue
+                                    ":${AWS::StackName}-render",  # RenderQueue (rebuilds)
+                                    f"{SITE_BUCKET}/404.html",
+                                    ":log-group:/aws/lambda/${AWS::StackName}-render:*",
+                                    ":distribution/${Distribution}",
+                                    f"{SITE_BUCKET}/.well-known/amphtml/apikey.pub")), statement
     granted = {a for s in statements for a in _as_list(s["Action"])}
     assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem",
             "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage"} <= granted
@@ -311,6 +331,8 @@ def test_function_environment_is_exactly_the_settings_the_code_reads(resources):
     assert _sub(env["SITE_BUCKET"]) == SITE_BUCKET
     assert env["MANIFEST_TABLE"] == {"Ref": "ManifestTable"}
     assert env["FAILED_EVENTS_QUEUE_URL"] == {"Ref": "FailedEventsQueue"}
+    assert env["RENDER_QUEUE_URL"] == {"Ref": "RenderQueue"}
+    assert _sub(env["SOURCE_BUCKET"]) == SOURCE_BUCKET
     assert env["SITE_CONFIG_KEY"] == "config/site.json"
     assert env["MAX_SOURCE_BYTES"] == str(2 * 1024 * 1024)
     assert env["POWERTOOLS_TRACE_DISABLED"]["Fn::If"] == ["TracingEnabled", "false", "true"]
@@ -342,7 +364,8 @@ def test_parameter_defaults_deploy_the_reference_site(template):
     # Empty base URL means the distribution's own domain; empty prefix means pages at the root.
     assert params["SiteBaseUrl"]["Default"] == ""
     assert params["OutputPrefix"]["Default"] == ""
-    assert params["CacheControl"]["Default"] == "public, max-age=300, s-maxage=3600"
+    assert params["CacheControl"]["Default"] == (
+        "public, max-age=60, s-maxage=300, stale-while-revalidate=60, stale-if-error=86400")
     assert params["EventSource"]["AllowedValues"] == ["S3Notifications", "EventBridge"]
     assert params["EnableTracing"]["AllowedValues"] == ["true", "false"]
 
@@ -420,3 +443,93 @@ def test_outputs_name_the_site_and_every_resource_a_user_operates(template):
     condition, explicit, default = outputs["SiteUrl"]["Value"]["Fn::If"]
     assert (condition, explicit) == ("HasSiteBaseUrl", {"Ref": "SiteBaseUrl"})
     assert _sub(default) == "https://${Distribution.DomainName}"
+
+
+def test_xray_write_access_only_when_tracing_is_on(resources):
+    def xray(statements):
+        return [s for s in statements if any(a.startswith("xray:") for a in _as_list(s["Action"]))]
+
+    assert xray(_function_statements(resources, tracing=False)) == []
+    (statement,) = xray(_function_statements(resources, tracing=True))
+    assert statement["Resource"] == "*"  # X-Ray has no resource-level permissions
+    role = resources["RenderFunctionRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role  # no AWS-managed policy brings X-Ray back
+
+
+@pytest.mark.parametrize("tracing", [False, True])
+def test_no_iam_statement_or_action_is_granted_twice(resources, tracing):
+    statements = _function_statements(resources, tracing=tracing)
+    sids = [s["Sid"] for s in statements]
+    assert len(sids) == len(set(sids))
+    grants = [(a, _sub(r)) for s in statements for a in _as_list(s["Action"])
+              for r in _as_list(s["Resource"])]
+    assert len(grants) == len(set(grants))
+
+
+def test_invalidation_is_allowed_on_this_distribution_only(resources):
+    (statement,) = [s for s in _function_statements(resources)
+                    if "cloudfront:CreateInvalidation" in _as_list(s["Action"])]
+    assert _as_list(statement["Action"]) == ["cloudfront:CreateInvalidation"]
+    assert _sub(statement["Resource"]) == (
+        "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}")
+    env = resources["RenderFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["DISTRIBUTION_ID"] == {"Ref": "Distribution"}
+    assert env["INVALIDATION_MAX_PATHS"] == {"Ref": "InvalidationMaxPaths"}
+
+
+def test_distribution_serves_the_404_page_security_headers_and_a_custom_domain(resources):
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["HttpVersion"] == "http2and3"
+    errors = {e["ErrorCode"]: e for e in config["CustomErrorResponses"]}
+    for code in (403, 404):
+        assert (errors[code]["ResponseCode"], errors[code]["ResponsePagePath"]) == (404,
+                                                                                     "/404.html")
+    assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {
+        "Ref": "SecurityHeadersPolicy"}
+    headers = resources["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"]
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert headers["ContentTypeOptions"]["Override"] is True
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"
+    # AMP viewers frame the page: no X-Frame-Options, no frame-ancestors.
+    assert "FrameOptions" not in headers and "ContentSecurityPolicy" not in headers
+    condition, custom, default = config["ViewerCertificate"]["Fn::If"]
+    assert condition == "HasCustomDomain"
+    assert custom["MinimumProtocolVersion"] == "TLSv1.2_2021"
+    assert custom["SslSupportMethod"] == "sni-only"
+    assert default == {"CloudFrontDefaultCertificate": True}
+    assert config["Aliases"]["Fn::If"][:2] == ["HasCustomDomain", [{"Ref": "DomainName"}]]
+    assert config["Logging"]["Fn::If"][0] == "HasAccessLogging"
+
+
+def test_alarms_on_failed_articles_throttles_and_duration_near_the_timeout(resources):
+    failed = resources["ArticleFailedAlarm"]["Properties"]
+    assert (failed["Namespace"], failed["MetricName"]) == ("AmpPublisher", "ArticleFailed")
+    env = resources["RenderFunction"]["Properties"]["Environment"]["Variables"]
+    assert failed["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
+    assert failed["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
+    throttles = resources["RenderThrottlesAlarm"]["Properties"]
+    assert (throttles["Namespace"], throttles["MetricName"]) == ("AWS/Lambda", "Throttles")
+    duration = resources["RenderDurationAlarm"]["Properties"]
+    timeout_ms = resources["RenderFunction"]["Properties"]["Timeout"] * 1000
+    assert duration["MetricName"] == "Duration" and duration["Statistic"] == "Maximum"
+    assert 0.5 * timeout_ms <= duration["Threshold"] < timeout_ms
+
+
+def test_reserved_concurrency_and_noncurrent_version_expiry_are_parameters(template, resources):
+    props = resources["RenderFunction"]["Properties"]
+    assert props["ReservedConcurrentExecutions"]["Fn::If"][:2] == [
+        "HasReservedConcurrency", {"Ref": "ReservedConcurrency"}]
+    assert template["Parameters"]["ReservedConcurrency"]["Default"] == 0  # 0 reserves none
+    (rule,) = resources["SourceBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": {
+        "Ref": "NoncurrentVersionDays"}}
+
+
+def test_every_checkov_skip_gives_a_reason(resources):
+    skips = [(name, skip) for name, resource in resources.items()
+             for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])]
+    assert skips
+    for name, skip in skips:
+        assert re.fullmatch(r"CKV_AWS_\d+", skip["id"]), (name, skip)
+        assert len(skip.get("comment", "")) > 20, (name, skip)

@@ -82,17 +82,21 @@ _MISMATCH_ROW = re.compile(r"^\|\s*`(?P<name>[^`]+)`\s*\|\s*(PASS|FAIL)\s*\|\s*(
                            r"\s*(?P<reason>[^|]+?)\s*\|\s*$")
 
 
-def known_mismatches(doc: Path) -> dict[str, str]:
-    """The pairs listed as known verdict mismatches in ``docs/conformance.md``.
+def known_mismatches(doc: Path, section: str | None = None) -> dict[str, str]:
+    """The documents listed as known verdict disagreements in ``docs/conformance.md``.
 
-    Rows of the form ``| `pair name` | PASS | FAIL | reason |``.
+    Rows of the form ``| `name` | PASS | FAIL | reason |``, in the ``## section`` given (up to
+    the next ``## `` heading), or anywhere in the file.
 
     Returns:
-        ``{pair name (relative to the test data, no suffix): reason}``.
+        ``{name (a pair relative to the test data, no suffix): reason}``.
     """
     out = {}
+    inside = section is None
     for line in doc.read_text(encoding="utf-8").splitlines():
-        m = _MISMATCH_ROW.match(line)
+        if line.startswith("## ") and section is not None:
+            inside = line[3:].strip() == section
+        m = _MISMATCH_ROW.match(line) if inside else None
         if m:
             out[m.group("name")] = m.group("reason")
     return out

@@ -194,6 +194,7 @@ class Publisher:
                  write_margin_seconds: float = WRITE_MARGIN_SECONDS,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep,
+                 amp_cache: Any = None,
                  before_commit: Callable[[str], None] | None = None, sqs: Any = None) -> None:
         if not 0 <= write_margin_seconds < lease_seconds:
             raise ValueError("write_margin_seconds must be at least 0 and below lease_seconds")
@@ -210,6 +211,10 @@ class Publisher:
         self._sleep = sleep
         self._before_commit = before_commit
         self._site_cache: dict[str, tuple[float, SiteConfig, str]] = {}
+        self._error_page_fingerprint: str | None = None
+        self.amp_cache = amp_cache
+        self._amp_cache_key_published = False
+        self._base_url = settings.site.base_url
         self._sqs = sqs
 
     @property
@@ -231,6 +236,31 @@ class Publisher:
         return InvalidationBatch(self.settings.distribution_id, cloudfront=self._cloudfront,
                                  max_paths=self.settings.invalidation_max_paths,
                                  on_flushed=self._invalidated)
+
+    def refresh_amp_caches(self, site_keys: frozenset[str] | set[str]) -> list[Any]:
+        """After CloudFront accepted the invalidation of ``site_keys``: ask the AMP caches to
+        drop their copies of the AMP pages among them (``<dir>/index.html``), when AMP Cache
+        refresh is on. The site's public key is written to the site bucket first (once per
+        container), since caches fetch it to check the signature.
+
+        Returns:
+            :class:`~amp_publisher.aws.amp_cache.RefreshResult` per request (empty when off).
+        """
+        if self.amp_cache is None:
+            return []
+        from amp_publisher.aws.amp_cache import PUBLIC_KEY_KEY
+
+        urls = [f"{self._base_url}/{key[: -len('index.html')]}" for key in site_keys
+                if key.endswith("/index.html")]
+        if not urls:
+            return []
+        if not self._amp_cache_key_published:
+            self.s3.put_object(Bucket=self.settings.site_bucket, Key=PUBLIC_KEY_KEY,
+                               Body=self.amp_cache.public_key_pem(),
+                               ContentType="text/plain; charset=utf-8",
+                               CacheControl="public, max-age=300")
+            self._amp_cache_key_published = True
+        return self.amp_cache.refresh(urls)
 
     def _invalidated(self, source_key: str, entries: set[str],
                      invalidation: Invalidation) -> None:
@@ -282,6 +312,7 @@ class Publisher:
                 raise ArticleError(f"{key}: {exc}", key=key, path="$") from None
         fingerprint = site_fingerprint(site)
         self._site_cache[bucket] = (now, site, fingerprint)
+        self._base_url = site.base_url
         return site, fingerprint
 
     # -- the entry point ---------------------------------------------------------------------
@@ -306,9 +337,11 @@ class Publisher:
         if invalidations is None:
             batch = self.invalidation_batch()
             try:
-                return self.process(record, batch)
+                outcome = self.process(record, batch)
             finally:
                 batch.flush()
+            self.refresh_amp_caches(batch.flushed_keys)
+            return outcome
         key = record.key
         if (not self.settings.is_source(key) or key.startswith(CLAIM_PREFIX)):
             return Outcome(key, "ignored")
@@ -463,6 +496,7 @@ class Publisher:
                                        base_url=site.base_url)
         page, timings_render = self._render_checked(article, site, key)
         timings.update(timings_render)
+        self._keep_error_page(site, fingerprint, invalidations)
         target = page_key(page.slug, site.output_prefix)
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
@@ -515,6 +549,33 @@ class Publisher:
                        timings_ms=_since(started, timings), report=page.report,
                        warnings=page.warnings, removed_pages=removed)
 
+    def _keep_error_page(self, site: SiteConfig, fingerprint: str,
+                         invalidations: InvalidationBatch) -> None:
+        """Keep the theme's 404 page (``error_page_key``) rendered with the current site
+        configuration and renderer: checked once per container and configuration (one HEAD),
+        rewritten (and invalidated) when it is missing or stale. A broken custom 404 template
+        or an invalid page is not written, and never fails the article."""
+        key = self.settings.error_page_key
+        if not key or self._error_page_fingerprint == fingerprint:
+            return
+        stored = storage.head_page(self.settings.site_bucket, key, s3=self.s3)
+        if not (stored and stored.get("renderer-version") == __version__
+                and stored.get("site-fingerprint") == fingerprint):
+            from amp_publisher.core.error_page import render_not_found
+
+            try:
+                html = render_not_found(site)
+                valid = self._gate(html).passed
+            except Exception:  # noqa: BLE001 - a theme fault must not fail the article
+                valid = False
+            if not valid:
+                return
+            storage.put_page(self.settings.site_bucket, key, html,
+                             cache_control=site.cache_control, s3=self.s3,
+                             metadata={"renderer-version": __version__,
+                                       "site-fingerprint": fingerprint})
+            invalidations.add((key,))
+        self._error_page_fingerprint = fingerprint
     def _adapt(self, source: storage.SourceObject, site: SiteConfig, key: str) -> Any:
         """What the source object holds (:func:`amp_publisher.core.source.adapt_source`); the
         object's Last-Modified dates documents that have no date of their own."""

@@ -61,6 +61,7 @@ __all__ = [
     "ImageSizeResolver",
     "ProbingImageSizeResolver",
     "ProbeBudget",
+    "ArticleImageSizes",
     "PROBE_MAX_COUNT",
     "PROBE_TOTAL_S",
     "S3RangeFetcher",
@@ -625,6 +626,18 @@ class ProbingImageSizeResolver:
             fallback size and says so. Cache hits, ``data:`` URIs and unreadable schemes are
             answered without network and without counting.
         """
+        return self._sizes_within(srcs, self.budget.max_probes, self.budget.total_seconds,
+                                  max_workers=max_workers)[0]
+
+    def for_article(self) -> ArticleImageSizes:
+        """A view of this resolver for one article: every ``size``/``sizes`` call made through
+        it (the hero image, each HTML block, the body) shares one :class:`ProbeBudget`, while
+        the cache and fetchers stay the resolver's. The renderer takes one per page."""
+        return ArticleImageSizes(self)
+
+    def _sizes_within(self, srcs: Iterable[str], max_probes: int, seconds: float, *,
+                      max_workers: int = 8) -> tuple[dict[str, Size | None], int]:
+        """:meth:`sizes` with an explicit budget; also returns the number of probes started."""
         unique = list(dict.fromkeys(srcs))
         results: dict[str, Size | None] = {}
         to_probe: list[str] = []
@@ -634,21 +647,21 @@ class ProbingImageSizeResolver:
                 results[src] = local[0]
             else:
                 to_probe.append(src)
-        to_probe = to_probe[: self.budget.max_probes]
-        if not to_probe:
-            return results
+        to_probe = to_probe[: max(0, max_probes)]
+        if not to_probe or seconds <= 0:
+            return results, 0
         from concurrent.futures import ThreadPoolExecutor, wait
 
         pool = ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(to_probe))))
         try:
             futures = {pool.submit(self.size, src): src for src in to_probe}
-            done, _ = wait(futures, timeout=self.budget.total_seconds)
+            done, _ = wait(futures, timeout=seconds)
             for future in done:
                 results[futures[future]] = future.result()
         finally:
             # probes still running end by their own socket timeout; nobody waits for them
             pool.shutdown(wait=False, cancel_futures=True)
-        return results
+        return results, len(to_probe)
 
     def _without_network(self, src: str) -> tuple[Size | None] | None:
         """``(size,)`` when ``src`` is answered without a request (``data:``, cache, a scheme
@@ -706,6 +719,41 @@ class ProbingImageSizeResolver:
             head = fetcher.fetch(url, self.max_bytes)
             result = size_from_bytes(head) if head else None
         return result
+
+
+class ArticleImageSizes:
+    """One article's view of a :class:`ProbingImageSizeResolver` (see
+    :meth:`ProbingImageSizeResolver.for_article`): all its calls share the resolver's
+    :class:`ProbeBudget` — at most ``max_probes`` network probes in all, and none started or
+    waited for after ``total_seconds`` from the first one. ``size`` past the budget returns
+    ``None`` (the fallback size); ``sizes`` leaves such srcs out of its answer, as the resolver's
+    own ``sizes`` does.
+    """
+
+    def __init__(self, resolver: ProbingImageSizeResolver) -> None:
+        self.resolver = resolver
+        self.probes_left = resolver.budget.max_probes
+        self._deadline: float | None = None
+
+    def _seconds_left(self) -> float:
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.resolver.budget.total_seconds
+        return self._deadline - time.monotonic()
+
+    def size(self, src: str) -> Size | None:
+        """``(width, height)`` or ``None``; ``None`` without a request once the budget is spent."""
+        return self.sizes([src]).get(src)
+
+    def sizes(self, srcs: Iterable[str], *, max_workers: int = 8) -> dict[str, Size | None]:
+        """As :meth:`ProbingImageSizeResolver.sizes`, within what is left of the article's
+        budget."""
+        srcs = list(srcs)
+        if not any(self.resolver._without_network(src) is None for src in srcs):
+            return self.resolver._sizes_within(srcs, 0, 0)[0]  # all answered locally
+        results, started = self.resolver._sizes_within(
+            srcs, self.probes_left, self._seconds_left(), max_workers=max_workers)
+        self.probes_left -= started
+        return results
 
 
 def _known_format(head: bytes) -> bool:

@@ -171,6 +171,8 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
         raise SchemaError("the article has no slug and no source key to derive one from",
                           path="slug")
     started = time.perf_counter()
+    if image_sizes is not None and callable(getattr(image_sizes, "for_article", None)):
+        image_sizes = image_sizes.for_article()  # one probe budget for the whole page
     body = _convert_body(article, site, image_sizes)
     converted = time.perf_counter()
     canonical = article.canonical_url or site.page_url(slug)

@@ -30,9 +30,12 @@ from pydantic import (
 __all__ = ["SiteConfig", "Organization", "Logo", "Analytics", "Consent", "Share",
            "DEFAULT_CACHE_CONTROL", "SHARE_NETWORKS"]
 
-#: Browsers revalidate after 5 minutes, CloudFront after an hour: an edited article reaches
-#: readers quickly without every view going to the origin.
-DEFAULT_CACHE_CONTROL = "public, max-age=300, s-maxage=3600"
+#: Short, because browser copies cannot be invalidated: a browser keeps a page at most a minute.
+#: CloudFront keeps it 5 minutes but is invalidated on every change (DESIGN §10), and may serve
+#: the cached copy for a minute more while it refetches (``stale-while-revalidate``), or for a day
+#: while the origin fails (``stale-if-error``); a takedown's invalidation removes the copy itself.
+DEFAULT_CACHE_CONTROL = ("public, max-age=60, s-maxage=300, stale-while-revalidate=60, "
+                         "stale-if-error=86400")
 
 
 class Logo(BaseModel):

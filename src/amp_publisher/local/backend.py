@@ -291,6 +291,7 @@ class EmbeddedBackend:
             "RENDER_QUEUE_URL": self.render_queue_url if self._server else "",
             "SOURCE_BUCKET": self.names.source_bucket,
             "DISTRIBUTION_ID": self.distribution_id,
+            "ERROR_PAGE_KEY": "404.html",
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
             "ACCEPT_HTML_PAGES": "false",

@@ -23,7 +23,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-__all__ = ["check_stylesheet", "check_inline_style", "strip_vendor_prefix", "CssIssue"]
+__all__ = [
+    "check_stylesheet", "check_inline_style", "strip_vendor_prefix", "refused_url_protocol",
+    "CssIssue",
+]
 
 #: ``(error code, message params, line (1-based), column (0-based), severity)``.
 CssIssue = tuple[str, list[str], int, int, str]
@@ -91,15 +94,32 @@ def _walk(tokens: Iterable, *, rule_blocks_free: bool) -> tuple[list, object | N
     return flat, too_deep
 
 
-def _url_issue(url: str, url_spec, tag: str) -> tuple[str, list[str]] | None:
+def refused_url_protocol(url: str, url_spec) -> str | None:
+    """The protocol of a CSS ``url()`` the rules refuse, or None when the URL is allowed.
+
+    The protocol is read as the official validator reads it (:func:`amp_publisher.core.amp.urls.
+    url_protocol`: anything before the first ``:``), so ``url('x[a];color:red;/*')`` has the
+    protocol ``x[a];color`` and is refused, as the official engine refuses it; an empty or
+    relative URL is allowed (``image_url_spec`` / ``font_url_spec`` in validator-main).
+
+    Args:
+        url: the URL inside ``url()``.
+        url_spec: the ``UrlSpec`` (``None``: any protocol).
+    """
+    from amp_publisher.core.amp.urls import url_protocol
+
     url = url.strip()
     if not url:
-        return None  # url('') is allowed (allow_empty in the rules)
-    m = _SCHEME_RE.match(url)
-    if m is None:
-        return None  # relative URLs are allowed for CSS images and fonts
-    protocol = m.group(1).lower()
-    if url_spec is not None and protocol not in url_spec.protocols:
+        return None
+    protocol = url_protocol(url)
+    if protocol and url_spec is not None and protocol not in url_spec.protocols:
+        return protocol
+    return None
+
+
+def _url_issue(url: str, url_spec, tag: str) -> tuple[str, list[str]] | None:
+    protocol = refused_url_protocol(url, url_spec)
+    if protocol is not None:
         return ("CSS_SYNTAX_INVALID_URL_PROTOCOL", [tag, protocol])
     return None
 

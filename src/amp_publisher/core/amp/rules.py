@@ -56,6 +56,7 @@ __all__ = [
     "supported_layouts",
     "doc_css",
     "error_format",
+    "error_message",
     "boilerplate_css",
     "GLOBAL_ATTRS",
     "AMP_LAYOUT_ATTRS",
@@ -649,6 +650,18 @@ def doc_css() -> DocCssSpec:
 def error_format(code: str) -> str:
     """The official validator's message format for an error code (``%1``..``%n`` slots)."""
     return load().error_formats.get(code, code)
+
+
+def error_message(code: str, params: list[str]) -> str:
+    """The official validator's message for an error code with its parameters filled in.
+
+    >>> error_message("DISALLOWED_TAG", ["font"])
+    "The tag 'font' is disallowed."
+    """
+    message = error_format(code)
+    for i in range(len(params), 0, -1):
+        message = message.replace(f"%{i}", str(params[i - 1]))
+    return message
 
 
 def boilerplate_css() -> tuple[str, str]:

@@ -33,7 +33,9 @@ from functools import cache, lru_cache
 from typing import Any
 
 from amp_publisher.core.amp import rules as _rules
+from amp_publisher.core.amp.classes import has_internal_class
 from amp_publisher.core.amp.layout import validate_layout
+from amp_publisher.core.amp.urls import check_url_value
 
 __all__ = ["ValidationError", "ValidationResult", "validate"]
 
@@ -369,130 +371,6 @@ class _Element:
         return names
 
 
-#: One srcset image candidate as the official validator's srcset parser reads it
-#: (parse-srcset.cc ``ParseSourceSet``): a URL of two or more non-space characters neither
-#: starting nor ending with a comma, an optional width or pixel-density descriptor, an optional
-#: comma. ``\s`` is ASCII whitespace there (RE2), hence the explicit classes.
-_SRCSET_CANDIDATE = re.compile(
-    r"[\t\n\f\r ]*(?:,[\t\n\f\r ]*)?"
-    r"([^,\t\n\f\r ][^\t\n\f\r ]*[^,\t\n\f\r ])[\t\n\f\r ]*"
-    r"([1-9][0-9]*[wx]|[1-9][0-9]*\.[0-9]+x|0\.[0-9]*[1-9][0-9]*x)?"
-    r"[\t\n\f\r ]*(?:(,)[\t\n\f\r ]*)?"
-)
-
-
-def _parse_srcset(value: str) -> tuple[str | None, list[str]]:
-    """Split a ``srcset`` value into its candidate URLs, as the official validator does.
-
-    Returns:
-        ``(error code or None, urls)``; the code is ``DUPLICATE_DIMENSION`` when two
-        candidates share a descriptor (none counts as ``1x``), ``INVALID_ATTR_VALUE`` when the
-        value is not a comma-separated list of candidates (empty candidates, two descriptors,
-        a descriptor like ``1e999w``, no candidate at all).
-    """
-    urls: list[str] = []
-    seen: set[str] = set()
-    pos = 0
-    while pos < len(value):
-        m = _SRCSET_CANDIDATE.match(value, pos)
-        if m is None:
-            break
-        descriptor = m.group(2) or "1x"
-        if descriptor in seen:
-            return "DUPLICATE_DIMENSION", urls
-        seen.add(descriptor)
-        urls.append(m.group(1))
-        pos = m.end()
-        if pos < len(value) and not m.group(3):
-            return "INVALID_ATTR_VALUE", urls  # a second candidate needs a comma before it
-    if pos < len(value) or not urls:
-        return "INVALID_ATTR_VALUE", urls
-    return None, urls
-
-
-#: The protocol as the official validator extracts it for the protocol check (``urlProtocol``
-#: in validator.js: deliberately broader than RFC 3986, so ``java\nscript:`` is caught too).
-_PROTOCOL_RE = re.compile(r"([^:/?#.]+):[^\n\r\u2028\u2029]*\Z")
-#: Characters the official URL parser refuses in a host name (parse-url.js
-#: ``hostCharIsValid``), besides control characters.
-_HOST_INVALID = frozenset(' !"#$%&\'()*+,/:;<=>?[\\]^`{|}~')
-
-
-#: An entity reference as goog.string's pure-XML unescaping finds one (length-bounded here so
-#: a value of many ``&`` stays linear).
-_XML_ENTITY = re.compile(r"&([^;&]{1,32});")
-_XML_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"'}
-
-
-def _unescape_xml_entities(text: str) -> str:
-    """Decode ``&amp;`` ``&lt;`` ``&gt;`` ``&quot;`` and numeric references once more, as the
-    official validator does to each URL before checking it (``goog.string.unescapeEntities``
-    outside a browser), so ``javascript&amp;#58;`` in the markup is still a javascript: URL."""
-    if "&" not in text:
-        return text
-
-    def one(m: re.Match[str]) -> str:
-        entity = m.group(1)
-        if entity in _XML_NAMED:
-            return _XML_NAMED[entity]
-        if entity.startswith("#"):
-            number = "0" + entity[1:]  # JavaScript's Number("0" + rest): "0x.." is hex
-            try:
-                code = int(number[2:], 16) if number[:2] in ("0x", "0X") else int(number, 10)
-            except ValueError:
-                return m.group(0)
-            return chr(code % 0x10000)  # String.fromCharCode keeps 16 bits
-        return m.group(0)
-
-    return _XML_ENTITY.sub(one, text)
-
-
-def _url_scheme(url: str) -> str | None:
-    """The scheme of ``url`` as the official URL parser finds it (letters, digits, ``+``, ``-``
-    before the first colon), lower case; None for a relative URL."""
-    url = re.sub(r"[\t\r\n]", "", url.strip())
-    head, colon, _ = url.partition(":")
-    if not colon or not all(c.isascii() and (c.isalnum() or c in "+-") for c in head):
-        return None
-    return head.lower()
-
-
-def _malformed_url(url: str) -> bool:
-    """True when the official validator reports "Malformed URL" (``INVALID_URL``) for ``url``.
-
-    Its parser (parse-url.js) checks only the authority of ``http``/``https``/``ftp``/``sftp``
-    and scheme-relative (``//host``) URLs: a host must be present, valid after
-    percent-decoding (UTF-8, none of :data:`_HOST_INVALID`, no leading dot or ``..``), an
-    IPv6 literal well formed, a port a number up to 65535. The authority is split by
-    ``urllib.parse`` (which also refuses unbalanced or invalid ``[...]`` hosts and bad ports)
-    rather than by hand.
-    """
-    from urllib.parse import unquote, urlsplit
-
-    text = re.sub(r"[\t\r\n]", "", url.strip())
-    scheme = _url_scheme(text)
-    rest = text.partition(":")[2] if scheme is not None else text
-    if scheme is not None and scheme not in ("http", "https", "ftp", "sftp"):
-        return False
-    if not rest.startswith("//"):
-        return False
-    try:
-        parts = urlsplit(rest)
-        parts.port  # noqa: B018 (raises ValueError for a bad or out-of-range port)
-        hostinfo = parts.netloc.rpartition("@")[2]
-        if hostinfo.startswith("["):
-            return not parts.hostname
-        host = unquote(hostinfo.partition(":")[0], errors="strict")
-    except (ValueError, UnicodeDecodeError):
-        return True
-    return (
-        not host
-        or host.startswith(".")
-        or ".." in host
-        or any(c in _HOST_INVALID or c < " " or c == "\x7f" for c in host)
-    )
-
-
 # Per tag spec facts the attribute checks need on every tag, computed once per spec (the
 # rules are loaded once per process) instead of scanning all of a spec's attr specs per tag:
 # an svg <g> has over a hundred.
@@ -648,9 +526,7 @@ class _Validator:
         spec_url: str | None = None,
         severity: str = "ERROR",
     ) -> None:
-        message = _rules.error_format(code)
-        for i in range(len(params), 0, -1):
-            message = message.replace(f"%{i}", str(params[i - 1]))
+        message = _rules.error_message(code, params)
         self.errors.append(ValidationError(pos[0], pos[1], code, message, spec_url, severity))
 
     # -- tree ---------------------------------------------------------------------------------
@@ -887,7 +763,8 @@ class _Validator:
         seen: set[str] = set()
         for k, _ in raw_attrs:
             if k in seen:
-                self.report("DUPLICATE_ATTRIBUTE", [name, k], pos)
+                # A warning in the official engine: the first value counts.
+                self.report("DUPLICATE_ATTRIBUTE", [name, k], pos, severity="WARNING")
             seen.add(k)
         if name == "script" and "src" in attrs:
             attrs = _normalise_script_src(attrs)
@@ -1017,6 +894,9 @@ class _Validator:
             if aspec.mandatory_anyof:
                 anyof.setdefault(aspec.mandatory_anyof, []).append(aname)
             problem = self.check_attr_value(aspec, aname, value, tag, el)
+            if (not problem and aname == "class" and "transformed" not in self.type_identifiers
+                    and has_internal_class(value)):
+                problem = [("INVALID_ATTR_VALUE", [aname, tag, value], "ERROR")]
             if problem:
                 errors.extend(problem)
                 continue
@@ -1142,37 +1022,9 @@ class _Validator:
         return []
 
     def check_url_attr(self, aspec, aname, value, tag) -> list[tuple]:
-        """A ``value_url`` attribute, as the official validator's ``validateAttrValueUrl``
-        checks it: a ``srcset`` is split by its srcset parser, then each distinct URL must
-        parse (``INVALID_URL``, "Malformed URL"), use an allowed protocol and be absolute
-        unless the spec allows relative URLs."""
-        url_spec = aspec.value_url
-        if aname in ("srcset", "imagesrcset"):
-            if value == "":
-                return [("MISSING_URL", [aname, tag], "ERROR")]
-            code, urls = _parse_srcset(value)
-            if code == "DUPLICATE_DIMENSION":
-                return [(code, [aname, tag], "ERROR")]
-            if code is not None:
-                return [(code, [aname, tag, value], "ERROR")]
-        else:
-            urls = [value]
-        for url in sorted(set(urls)):
-            url = _unescape_xml_entities(url)
-            if not url.strip(" \t\n\r\f\v\xa0"):
-                if url_spec.allow_empty:
-                    continue
-                return [("MISSING_URL", [aname, tag], "ERROR")]
-            if _malformed_url(url):
-                return [("INVALID_URL", [aname, tag, url], "ERROR")]
-            scheme = _url_scheme(url)
-            m = _PROTOCOL_RE.match(url)
-            protocol = m.group(1).lower().lstrip() if m else (scheme or "")
-            if protocol and protocol not in url_spec.protocols:
-                return [("INVALID_URL_PROTOCOL", [aname, tag, protocol], "ERROR")]
-            if not url_spec.allow_relative and not scheme:
-                return [("DISALLOWED_RELATIVE_URL", [aname, tag, url.strip()], "ERROR")]
-        return []
+        """A ``value_url`` attribute: :func:`amp_publisher.core.amp.urls.check_url_value`."""
+        return [(code, params, "ERROR")
+                for code, params in check_url_value(value, aspec.value_url, aname, tag)]
 
     def check_properties(self, aspec, aname, value, tag) -> list[tuple]:
         problems: list[tuple] = []

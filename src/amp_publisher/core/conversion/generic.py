@@ -45,6 +45,10 @@ from typing import Any, Protocol
 
 from lxml import etree
 
+from amp_publisher.core.amp.classes import SPEC_URL as CLASSES_SPEC_URL
+from amp_publisher.core.amp.classes import has_internal_class, without_internal_classes
+from amp_publisher.core.amp.rules import error_message
+from amp_publisher.core.amp.urls import check_url_value
 from amp_publisher.core.conversion.context import ConversionContext
 from amp_publisher.core.conversion.images import FALLBACK_SIZE, parse_dimension
 from amp_publisher.core.conversion.report import (
@@ -55,7 +59,7 @@ from amp_publisher.core.conversion.report import (
     unwrap_element,
 )
 from amp_publisher.core.conversion.tree import tag_of
-from amp_publisher.core.conversion.urls import parse_srcset, resolve_url, url_protocol
+from amp_publisher.core.conversion.urls import resolve_url
 
 __all__ = ["REMOVE_WITH_CONTENT", "DOCUMENT_METADATA", "RuleSource", "GenericStep"]
 
@@ -118,18 +122,6 @@ def _value_problem(spec: Any, value: str) -> str | None:
         return f"value must match {spec.value_regex_casei}"
     if spec.disallowed_value_regex and _compiled(spec.disallowed_value_regex, False).search(value):
         return "value is disallowed"
-    return None
-
-
-def _url_problem(url_spec: Any, value: str) -> str | None:
-    """Why a URL fails a ``value_url`` spec, or ``None``."""
-    if not value.strip():
-        return None if url_spec.allow_empty else "empty URL"
-    protocol = url_protocol(value)
-    if protocol is None:
-        return None if url_spec.allow_relative else "relative URL not allowed"
-    if protocol not in url_spec.protocols:
-        return f"{protocol}: URLs are not allowed here"
     return None
 
 
@@ -270,22 +262,34 @@ class GenericStep:
             return
         value = el.get(name, "")
         if spec.value_url is not None:
-            if lname == "srcset":
-                candidates = parse_srcset(value) or []
-                problems = [p for c in candidates if (p := _url_problem(spec.value_url, c.url))]
-                problem = problems[0] if problems else (None if candidates else "invalid srcset")
-            else:
+            if lname not in ("srcset", "imagesrcset"):
                 resolved = resolve_url(value, ctx.base_url)
-                if resolved != value and not _url_problem(spec.value_url, resolved):
+                if resolved != value and not check_url_value(resolved, spec.value_url, lname,
+                                                             tag):
                     set_attribute(rep, el, name, resolved, code="RESOLVED_URL",
                                   detail="relative URL resolved against the article's URL",
                                   rule=rule_url)
                     value = resolved
-                problem = _url_problem(spec.value_url, value)
-            if problem:
-                remove_attribute(rep, el, name, code="INVALID_URL_PROTOCOL",
-                                 detail=f"{lname} removed: {problem}", rule=rule_url)
+            # The validator's own URL check (one engine): what it refuses goes, under its code.
+            problems = check_url_value(value, spec.value_url, lname, tag)
+            if problems:
+                code, params = problems[0]
+                remove_attribute(rep, el, name, code=code,
+                                 detail=f"{lname} removed: {error_message(code, params)}",
+                                 rule=rule_url)
                 return
+        if lname == "class" and has_internal_class(value):
+            # Classes the AMP runtime reserves (the validator's check, amp/classes.py).
+            kept = without_internal_classes(value)
+            detail = f"i-amphtml- classes removed from class={value[:60]!r}"
+            if kept:
+                set_attribute(rep, el, name, kept, code="INVALID_ATTR_VALUE", detail=detail,
+                              rule=CLASSES_SPEC_URL)
+            else:
+                remove_attribute(rep, el, name, code="INVALID_ATTR_VALUE", detail=detail,
+                                 rule=CLASSES_SPEC_URL)
+                return
+            value = kept
         problem = _value_problem(spec, value)
         if problem and spec.value == ("",):
             # a boolean attribute written the XHTML way (hidden="hidden"): same meaning as ""

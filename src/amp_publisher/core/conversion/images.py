@@ -166,6 +166,19 @@ def _pixel_size(img: etree._Element) -> str | None:
     return None
 
 
+def _name(img: etree._Element, srcset: str = "") -> str:
+    """How a report names a picture: its alt text, else its (lazy) source URL, else its class."""
+    alt = (img.get("alt") or "").strip()
+    if alt:
+        return repr(alt[:80])
+    for name in ("src", *_LAZY_SRC):
+        if (img.get(name) or "").strip():
+            return repr(img.get(name).strip()[:100])
+    if srcset.strip():
+        return repr(srcset.strip().split()[0][:100])
+    return f"with class {img.get('class')!r}" if img.get("class") else "without alt or URL"
+
+
 def _is_gif(src: str) -> bool:
     if src.lower().startswith("data:image/gif"):
         return True
@@ -336,7 +349,18 @@ class ImageStep:
                               detail="relative image URL resolved against the article's URL",
                               rule=_RULE_IMG)
                 src = resolved
+        original_srcset = img.get("srcset", "")
         self._check_srcset(img, ctx)
+        if not src and img.get("srcset") is None and original_srcset:
+            # The srcset was refused, but its first URL is still the picture: keep it as src
+            # rather than lose the image (a lazy-loading body may have no other source).
+            first = original_srcset.strip().split()[0].rstrip(",") if original_srcset.strip() \
+                else ""
+            if first and url_protocol(first) in ("http", "https", None) and _loadable(first):
+                src = resolve_url(first, ctx.base_url)
+                set_attribute(rep, img, "src", src, code="CONVERTED_IMAGE",
+                              detail="the first URL of the refused srcset kept as src, so the "
+                              "picture is still shown", rule=_RULE_IMG)
         blocked = blocked_by(src) if src else None
         if blocked:
             remove_element(rep, img, code="REMOVED_AD_OR_TRACKER",
@@ -358,8 +382,8 @@ class ImageStep:
             candidates = parse_srcset(img.get("srcset", "")) if img.get("srcset") else None
             if not candidates:
                 remove_element(rep, img, code="MANDATORY_ATTR_MISSING",
-                               detail="image without src or srcset removed: nothing to show",
-                               rule=_RULE_IMG)
+                               detail=f"image {_name(img, original_srcset)} removed: no src or "
+                               "srcset a browser can load", rule=_RULE_IMG)
                 return
             src = candidates[-1].url
             img.set("src", src)

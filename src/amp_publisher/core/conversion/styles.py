@@ -45,12 +45,11 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator
-from functools import lru_cache
 
 from lxml import etree
 
+from amp_publisher.core.amp.css import refused_url_protocol
 from amp_publisher.core.conversion.context import ConversionContext
 from amp_publisher.core.conversion.mobile import MOBILE_RULE, fit_declarations, fit_stylesheet
 from amp_publisher.core.conversion.report import AMP_SPEC_URL, remove_element
@@ -70,7 +69,6 @@ _RULE = AMP_SPEC_URL + "#stylesheets"
 _FORBIDDEN_PROPERTIES = frozenset({"behavior", "-moz-binding"})
 _FORBIDDEN_SELECTOR_PARTS = ("i-amphtml-", "-amp-", "i-amp-")
 _KEPT_AT_RULES = frozenset({"media", "supports", "font-face", "page"})
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
 MAX_CSS_NESTING = 8
@@ -87,15 +85,12 @@ def _tinycss2():
     return tinycss2
 
 
-@lru_cache(maxsize=1)
-def _url_protocols() -> frozenset[str]:
-    """Protocols ``url()`` may use in CSS: the validator rules' ``image_url_spec`` and
-    ``font_url_spec`` (``https``, ``http``, ``data``)."""
+def _url_spec():
+    """What ``url()`` may hold in CSS: the rules' ``image_url_spec`` (``https``, ``http``,
+    ``data``; ``font_url_spec`` allows the same)."""
     from amp_publisher.core.amp import rules  # deferred with the rules data
 
-    doc_css = rules.load().doc_css
-    return frozenset(doc_css.image_url_spec.protocols) | frozenset(
-        doc_css.font_url_spec.protocols)
+    return rules.load().doc_css.image_url_spec
 
 
 def _component_values(tokens) -> Iterator:
@@ -141,9 +136,10 @@ def _css_problem(tokens, *, selector: bool = False) -> str | None:
                 if len(args) != 1 or args[0].type != "string":
                     return "malformed url()"
                 url = args[0].value
-            match = _SCHEME.match(url.strip())
-            if match and match.group(1).lower() not in _url_protocols():
-                return f"url() with a {match.group(1).lower()}: URL"
+            # The validator's own check (one engine, amp/css.py).
+            protocol = refused_url_protocol(url, _url_spec())
+            if protocol is not None:
+                return f"url() with a {protocol}: URL"
         if selector and kind == "literal" and token.value == "!":
             return "a ! (as in !important)"
         if kind not in ("whitespace", "comment"):

@@ -1,5 +1,6 @@
 """URL helpers shared by the steps: protocol of a URL as a browser reads it, script URLs,
-resolution of relative URLs, ``srcset`` parsing.
+resolution of relative URLs; ``srcset`` parsing is the engine's
+(:func:`amp_publisher.core.amp.urls.parse_srcset`), re-exported here.
 
 Browsers strip ASCII tab and newline from anywhere in a URL and leading/trailing C0 controls and
 spaces before reading the scheme (WHATWG URL §4.4 "basic URL parser"), so ``"java\\nscript:"`` is a
@@ -72,54 +73,6 @@ def resolve_url(url: str, base_url: str | None) -> str:
     return urljoin(base_url, cleaned)
 
 
-class SrcsetCandidate(tuple):
-    """One image candidate of a ``srcset``: ``(url, descriptor)``, descriptor like ``"640w"``,
-    ``"2x"`` or ``""``."""
-
-    __slots__ = ()
-
-    @property
-    def url(self) -> str:
-        return self[0]
-
-    @property
-    def descriptor(self) -> str:
-        return self[1]
-
-
-_DESCRIPTOR = re.compile(r"^(?:\d+w|\d+(?:\.\d+)?x)$")
-
-
-def parse_srcset(value: str) -> list[SrcsetCandidate] | None:
-    """Parse a ``srcset`` into candidates (WHATWG HTML §4.8.4.3.10, simplified to the forms AMP
-    accepts: ``<url> [<int>w | <float>x]``, comma-separated, no duplicate descriptors).
-
-    Returns ``None`` when the value is not a valid srcset (AMP's validator rejects the whole
-    attribute then: ``INVALID_ATTR_VALUE`` on ``srcset``).
-
-    Example:
-        >>> [tuple(c) for c in parse_srcset("a.jpg 300w, b.jpg 600w")]
-        [('a.jpg', '300w'), ('b.jpg', '600w')]
-        >>> parse_srcset("a.jpg 300w, b.jpg 300w") is None
-        True
-    """
-    candidates: list[SrcsetCandidate] = []
-    seen: set[str] = set()
-    # URLs in srcset may contain commas (data: URLs); a candidate ends at ", " or "," after a
-    # descriptor, so split on commas followed by whitespace first, as most authoring tools write.
-    for raw in re.split(r",\s+|,(?=\S+\s+\d)", value.strip()):
-        parts = raw.strip().split()
-        if not parts:
-            continue
-        if len(parts) > 2:
-            return None
-        url = parts[0].rstrip(",")
-        descriptor = parts[1].rstrip(",") if len(parts) == 2 else ""
-        if descriptor and not _DESCRIPTOR.match(descriptor):
-            return None
-        key = descriptor or "1x"
-        if key in seen:
-            return None
-        seen.add(key)
-        candidates.append(SrcsetCandidate((url, descriptor)))
-    return candidates or None
+# One srcset parser for the converter and the validator: the engine's (the HTML standard's
+# "parse a srcset attribute" as the official validator applies it; URLs may hold commas).
+from amp_publisher.core.amp.urls import SrcsetCandidate, parse_srcset  # noqa: E402
