@@ -19,7 +19,9 @@ What is measured (each in processes of its own, see ``bench/probes.py``):
    core and on all cores, from process start to exit;
 5. Hugo building the same articles with equivalent templates (``bench/hugo_site.py``), and
    rebuilding the ``--articles`` and ``--big`` sites after one article changes;
-6. the budgets of DESIGN §8, PASS/FAIL.
+6. the budgets of DESIGN §8, PASS/FAIL;
+7. a rebuild of a ``--rebuild-articles`` site on the embedded backend with 2 local workers
+   (``bench/rebuild_bench.py``), and its projection to 1,000,000 articles beside Hugo.
 
 Writes ``bench/results.json`` (gitignored). Exit status 0 even when a budget fails (the table
 says which); 2 when a measurement could not be made (the others still run and are reported, the
@@ -47,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import articles  # noqa: E402  (bench/ is not a package; its modules sit beside this script)
 import hugo_site  # noqa: E402
+import rebuild_bench  # noqa: E402
 import worst_case  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -539,6 +542,8 @@ def table(r: dict[str, Any]) -> str:
         lines += ["", "Worst-case inputs (`bench/worst_case.py`), each in a fresh process; "
                   "\"before\" is what the same input cost before the budgets:", "",
                   worst_case.table(r["worst_cases"])]
+    if r.get("rebuild"):
+        lines += ["", rebuild_bench.table(r["rebuild"])]
     for name, message in r.get("failures", {}).items():
         last = message.strip().splitlines()[-1] if message.strip() else message
         lines.append(f"\n**Not measured: {name}** ({last[:300]}).")
@@ -563,12 +568,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--import-runs", type=int, default=21)
     parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--rebuild-articles", type=int, default=10_000,
+                        help="articles of the rebuilt site (0: skip the rebuild benchmark)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--update-docs", action="store_true",
                         help=f"rewrite the table in {DOCS.relative_to(REPO)}")
     args = parser.parse_args(argv)
     if args.quick:
         args.articles, args.big, args.iterations, args.import_runs = 200, 1000, 30, 5
+        args.rebuild_articles = min(args.rebuild_articles, 300)
     started = time.perf_counter()
     results: dict[str, Any] = {"generated_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                                "machine": machine(), "seed": articles.DEFAULT_SEED}
@@ -625,6 +633,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         results |= {"hugo_pages_per_s": None, "bulk_vs_hugo_ratio": None,
                     "publish_one_vs_hugo_rebuild_ratio": None}
+    if args.rebuild_articles:
+        hugo_build = None
+        if h and h.get("big_pages"):
+            hugo_build = (h["big_pages"], h["rebuild_one_changed_s"][str(args.big)])
+        elif h:
+            hugo_build = (h["pages"], h["build_s_median"])
+        section("rebuild", lambda: {"rebuild": rebuild_bench.run(
+            args.rebuild_articles, 2, log=log, hugo_full_build=hugo_build)})
     log("worst cases: hostile inputs, one fresh process each (issue 14 budgets)")
     section("worst cases", lambda: {"worst_cases": worst_case.run_all()})
     results["budgets"] = budgets(results)
