@@ -13,7 +13,7 @@ Cases (all built here, seeded, nothing downloaded):
 * ``inline-styles``: 30,000 distinct ``style`` attributes (a Word paste gone wrong);
 * ``slow-images``: 64 unsized images on a loopback server that answers each after 2 s (the
   image-size probes' count and time budget, :class:`amp_publisher.core.image_sizes.ProbeBudget`);
-* ``whole-page``: a 0.97 MB portal page pasted as the body (extraction of the article,
+* ``whole-page``: a 0.79 MB portal page pasted as the body (extraction of the article,
   just under its size cap).
 
 Each case renders one article with the default site and the real image-size resolver, then
@@ -71,7 +71,7 @@ def _body(case: str, image_base: str = "") -> str:
                       "</div>" for i in range(300))
         story = "".join(f"<p>Paragraph {i} of the story, with some words to read: "
                         f"{' '.join(rng.choice(_WORDS) for _ in range(14))}.</p>"
-                        for i in range(5300))
+                        for i in range(4200))
         return (f"<!doctype html><html><head><title>Portal</title></head><body><nav><ul>{chrome}"
                 f"</ul></nav>{ads}<main><article><h1>Story</h1>{story}</article></main>"
                 "<footer>Portal Ltd</footer></body></html>")

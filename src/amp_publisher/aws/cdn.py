@@ -156,8 +156,11 @@ class InvalidationBatch:
         self.max_paths = max_paths
         self._on_flushed = on_flushed
         self._paths: set[str] = set()
+        self._keys: set[str] = set()
         self._pending: dict[str, set[str]] = {}
         self.sent: list[Invalidation] = []
+        #: The site keys the last accepted invalidation covered (AMP Cache refresh reads them).
+        self.flushed_keys: frozenset[str] = frozenset()
 
     @property
     def enabled(self) -> bool:
@@ -172,6 +175,7 @@ class InvalidationBatch:
         """Note that the objects at ``site_keys`` were written or deleted, and (for a source
         record) the manifest ``entries`` to clear once they are invalidated."""
         for key in site_keys:
+            self._keys.add(key)
             self._paths.update(paths_for_key(key))
         entries = set(entries)
         if source_key is not None and entries:
@@ -206,8 +210,10 @@ class InvalidationBatch:
         Raises:
             InvalidationFailedError: CloudFront refused or could not be reached (transient).
         """
+        self.flushed_keys = frozenset()
         if not self._paths or not self.enabled:
             self._paths.clear()
+            self._keys.clear()
             self._pending.clear()
             return None
         from botocore.exceptions import BotoCoreError, ClientError
@@ -229,7 +235,9 @@ class InvalidationBatch:
             paths=tuple(paths), distribution_id=self.distribution_id)
         self.sent.append(invalidation)
         pending, self._pending = self._pending, {}
+        self.flushed_keys = frozenset(self._keys)
         self._paths.clear()
+        self._keys.clear()
         if self._on_flushed is not None:
             for source_key, entries in sorted(pending.items()):
                 self._on_flushed(source_key, entries, invalidation)

@@ -43,6 +43,14 @@ class Settings:
             of changed paths are invalidated (DESIGN §10); empty turns invalidation off.
         invalidation_max_paths: ``INVALIDATION_MAX_PATHS`` (30): paths per invalidation
             before the batch becomes one wildcard (:mod:`amp_publisher.aws.cdn`).
+        amp_cache_refresh: ``AMP_CACHE_REFRESH`` (``false``): send signed ``update-cache``
+            requests for changed AMP pages (:mod:`amp_publisher.aws.amp_cache`).
+        amp_cache_key_parameter / amp_cache_key_secret: ``AMP_CACHE_KEY_PARAMETER`` (an SSM
+            SecureString) or ``AMP_CACHE_KEY_SECRET`` (a Secrets Manager secret) holding the
+            RSA private key in PEM.
+        amp_cache_suffixes: ``AMP_CACHE_SUFFIXES``, comma-separated cache domains
+            (``cdn.ampproject.org``).
+        amp_cache_endpoint: ``AMP_CACHE_ENDPOINT``, a local stub cache's origin (tests only).
         error_page_key: ``ERROR_PAGE_KEY`` (template: ``404.html``): where the theme's 404 page
             is kept current in the site bucket; empty: not written.
         accept_html_pages: ``ACCEPT_HTML_PAGES`` (``false``): also read whole HTML pages,
@@ -62,6 +70,11 @@ class Settings:
     distribution_id: str | None = None
     invalidation_max_paths: int = 30
     error_page_key: str | None = None
+    amp_cache_refresh: bool = False
+    amp_cache_key_parameter: str | None = None
+    amp_cache_key_secret: str | None = None
+    amp_cache_suffixes: tuple[str, ...] = ("cdn.ampproject.org",)
+    amp_cache_endpoint: str | None = None
     accept_html_pages: bool = False
 
     def is_source(self, key: str) -> bool:
@@ -110,6 +123,12 @@ class Settings:
             distribution_id=env.get("DISTRIBUTION_ID") or None,
             invalidation_max_paths=int(raw_paths),
             error_page_key=env.get("ERROR_PAGE_KEY") or None,
+            amp_cache_refresh=_flag(env, "AMP_CACHE_REFRESH"),
+            amp_cache_key_parameter=env.get("AMP_CACHE_KEY_PARAMETER") or None,
+            amp_cache_key_secret=env.get("AMP_CACHE_KEY_SECRET") or None,
+            amp_cache_suffixes=tuple(s.strip() for s in (
+                env.get("AMP_CACHE_SUFFIXES") or "cdn.ampproject.org").split(",") if s.strip()),
+            amp_cache_endpoint=env.get("AMP_CACHE_ENDPOINT") or None,
             accept_html_pages=_flag(env, "ACCEPT_HTML_PAGES"),
         )
 

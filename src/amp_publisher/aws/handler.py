@@ -56,7 +56,21 @@ def _publisher() -> Publisher:
     from amp_publisher.aws.pipeline import Publisher
 
     settings = Settings.from_env()
-    return Publisher(settings, image_sizes=_image_sizes(settings))
+    return Publisher(settings, image_sizes=_image_sizes(settings),
+                     amp_cache=_amp_cache(settings))
+
+
+def _amp_cache(settings: Settings) -> Any:
+    """The AMP Cache refresher when ``AMP_CACHE_REFRESH`` is on (the key is read once per
+    container), else ``None``."""
+    if not settings.amp_cache_refresh:
+        return None
+    from amp_publisher.aws.amp_cache import AmpCacheRefresher, load_private_key
+
+    key = load_private_key(parameter=settings.amp_cache_key_parameter,
+                           secret=settings.amp_cache_key_secret)
+    return AmpCacheRefresher(key, cache_suffixes=settings.amp_cache_suffixes,
+                             endpoint=settings.amp_cache_endpoint)
 
 
 def _image_sizes(settings: Settings) -> Any:
@@ -219,7 +233,8 @@ def _process(record: Any, publisher: Publisher, invalidations: InvalidationBatch
     return outcome
 
 
-def _flush(invalidations: InvalidationBatch, *, failing: bool) -> None:
+def _flush(invalidations: InvalidationBatch, *, failing: bool,
+           publisher: Publisher | None = None) -> None:
     """Send the invocation's one invalidation and log it. When the invocation is already
     failing, an invalidation error is logged and the original error wins (the retry invalidates
     the pending paths again)."""
@@ -238,6 +253,29 @@ def _flush(invalidations: InvalidationBatch, *, failing: bool) -> None:
             "paths": list(invalidation.paths), "created_at": invalidation.created_at})
         metrics.add_metric(name="InvalidationPaths", unit=MetricUnit.Count,
                            value=len(invalidation.paths))
+        if publisher is not None:
+            _refresh_amp_caches(publisher, invalidations.flushed_keys)
+
+
+def _refresh_amp_caches(publisher: Publisher, site_keys: frozenset[str]) -> None:
+    """Best effort (DESIGN §10): a cache that refuses or cannot be reached is logged and
+    counted; the invocation still succeeds (the copy leaves that cache with its max-age)."""
+    try:
+        results = publisher.refresh_amp_caches(site_keys)
+    except Exception as exc:  # noqa: BLE001 - e.g. the public key could not be written
+        logger.warning("AMP Cache refresh skipped", extra={"error_type": type(exc).__name__,
+                                                            "error": str(exc)[:500]})
+        metrics.add_metric(name="AmpCacheRefreshFailed", unit=MetricUnit.Count, value=1)
+        return
+    for result in results:
+        if result.ok:
+            logger.info("AMP Cache refreshed", extra={"page_url": result.page_url,
+                                                      "cache": result.cache})
+        else:
+            logger.warning("AMP Cache refresh failed", extra={
+                "page_url": result.page_url, "cache": result.cache, "status": result.status,
+                "error": result.error})
+            metrics.add_metric(name="AmpCacheRefreshFailed", unit=MetricUnit.Count, value=1)
 
 
 #: A rebuild batch stops taking keys when the invocation has less than this left (ms): a render
@@ -315,7 +353,7 @@ def _process_all(parsed: Any, publisher: Publisher, context: Any,
         _dispatch(parsed, publisher, context, invalidations, outcomes, rebuilds)
         failing = False
     finally:
-        _flush(invalidations, failing=failing)
+        _flush(invalidations, failing=failing, publisher=publisher)
     return outcomes
 
 
@@ -378,7 +416,7 @@ def handle_sqs_batch(event: dict[str, Any], publisher: Publisher | None = None,
                                         processor=processor, context=context)
     # One invalidation for the whole batch; if it fails, the whole batch is retried (every
     # message converges; their pending paths are invalidated then).
-    _flush(invalidations, failing=False)
+    _flush(invalidations, failing=False, publisher=publisher)
     return {**response, **_summary(outcomes, ignored, rebuilds)}
 
 

@@ -189,6 +189,7 @@ class Publisher:
                  write_margin_seconds: float = WRITE_MARGIN_SECONDS,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep,
+                 amp_cache: Any = None,
                  before_commit: Callable[[str], None] | None = None) -> None:
         if not 0 <= write_margin_seconds < lease_seconds:
             raise ValueError("write_margin_seconds must be at least 0 and below lease_seconds")
@@ -206,6 +207,9 @@ class Publisher:
         self._before_commit = before_commit
         self._site_cache: dict[str, tuple[float, SiteConfig, str]] = {}
         self._error_page_fingerprint: str | None = None
+        self.amp_cache = amp_cache
+        self._amp_cache_key_published = False
+        self._base_url = settings.site.base_url
 
     @property
     def s3(self) -> Any:
@@ -220,6 +224,31 @@ class Publisher:
         return InvalidationBatch(self.settings.distribution_id, cloudfront=self._cloudfront,
                                  max_paths=self.settings.invalidation_max_paths,
                                  on_flushed=self._invalidated)
+
+    def refresh_amp_caches(self, site_keys: frozenset[str] | set[str]) -> list[Any]:
+        """After CloudFront accepted the invalidation of ``site_keys``: ask the AMP caches to
+        drop their copies of the AMP pages among them (``<dir>/index.html``), when AMP Cache
+        refresh is on. The site's public key is written to the site bucket first (once per
+        container), since caches fetch it to check the signature.
+
+        Returns:
+            :class:`~amp_publisher.aws.amp_cache.RefreshResult` per request (empty when off).
+        """
+        if self.amp_cache is None:
+            return []
+        from amp_publisher.aws.amp_cache import PUBLIC_KEY_KEY
+
+        urls = [f"{self._base_url}/{key[: -len('index.html')]}" for key in site_keys
+                if key.endswith("/index.html")]
+        if not urls:
+            return []
+        if not self._amp_cache_key_published:
+            self.s3.put_object(Bucket=self.settings.site_bucket, Key=PUBLIC_KEY_KEY,
+                               Body=self.amp_cache.public_key_pem(),
+                               ContentType="text/plain; charset=utf-8",
+                               CacheControl="public, max-age=300")
+            self._amp_cache_key_published = True
+        return self.amp_cache.refresh(urls)
 
     def _invalidated(self, source_key: str, entries: set[str],
                      invalidation: Invalidation) -> None:
@@ -271,6 +300,7 @@ class Publisher:
                 raise ArticleError(f"{key}: {exc}", key=key, path="$") from None
         fingerprint = site_fingerprint(site)
         self._site_cache[bucket] = (now, site, fingerprint)
+        self._base_url = site.base_url
         return site, fingerprint
 
     # -- the entry point ---------------------------------------------------------------------
@@ -295,9 +325,11 @@ class Publisher:
         if invalidations is None:
             batch = self.invalidation_batch()
             try:
-                return self.process(record, batch)
+                outcome = self.process(record, batch)
             finally:
                 batch.flush()
+            self.refresh_amp_caches(batch.flushed_keys)
+            return outcome
         key = record.key
         if (not self.settings.is_source(key) or key.startswith(CLAIM_PREFIX)):
             return Outcome(key, "ignored")

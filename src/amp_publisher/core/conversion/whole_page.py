@@ -39,7 +39,7 @@ CHROME_MARKERS = {
 
 _RULE = "https://trafilatura.readthedocs.io/en/latest/corefunctions.html#extract"
 
-EXTRACTION_MAX_BYTES = 1_000_000
+EXTRACTION_MAX_BYTES = 800_000
 """Largest whole page (UTF-8 bytes) the article is extracted from. Extraction costs about 1.8 s
 of CPU per MB; past this the body is converted whole (reported), where the element budget of the
 parser bounds it, so no article costs more than the 3 s CPU budget (``make bench``)."""
