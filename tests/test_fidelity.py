@@ -230,6 +230,17 @@ def test_lazy_images_with_cloudinary_srcsets_are_kept():
     for i in (0, 55):
         assert f"/v1/news/p{i}.jpg" in result.html
     assert "MANDATORY_ATTR_MISSING" not in _codes(result)
+    # the HTML standard's srcset parsing: commas inside the URLs do not split candidates
+    assert (f'srcset="{CLOUDINARY.format(w=320, i=7)} 320w, {CLOUDINARY.format(w=640, i=7)} 640w, '
+            f'{CLOUDINARY.format(w=1280, i=7)} 1280w"') in result.html
+    assert "INVALID_ATTR_VALUE" not in _codes(result)
+
+
+def test_the_kinja_lazy_image_keeps_its_srcset():
+    source = (RAW / "messy-html/readability-data-url-images.html").read_text(encoding="utf-8")
+    result = convert_html(source)
+    assert "c_fill,f_auto,fl_progressive,g_center,h_80,q_80,w_80/18zu12g5xzyxojpg.jpg 80w" in \
+        result.html
 
 
 def test_a_dropped_picture_is_named_in_the_report():

@@ -178,6 +178,12 @@ def test_s3_notifications_cover_created_and_removed_articles_json_only(resources
     assert condition == "UseEventBridge"
     assert eventbridge == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
     configs = [c for c in s3["LambdaConfigurations"] if "Fn::If" not in c]
+    # config/site.json has its own filter, for both events: its change starts a rebuild
+    site = [c for c in configs
+            if c["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "config/site.json"}]]
+    assert sorted(c["Event"] for c in site) == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
+    assert all(c["Function"] == {"Ref": "RenderFunction.Alias"} for c in site)
+    configs = [c for c in configs if c not in site]
     assert {c["Event"] for c in configs} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
     env = resources["RenderFunction"]["Properties"]["Environment"]["Variables"]
     # whole HTML pages only when the AcceptHtmlPages parameter says so, for both events
@@ -275,13 +281,14 @@ def test_function_grants_name_their_resources_and_writes_never_touch_the_source(
             assert SOURCE_BUCKET not in target, statement
             assert target.endswith(("/${OutputPrefix}*", ":table/${AWS::StackName}-manifest",
                                     ":table/${AWS::StackName}-manifest/index/*",
-                                    ":${AWS::StackName}-failed-events", f"{SITE_BUCKET}/404.html",
+                                    ":${AWS::StackName}-failed-events",
+                                    ":${AWS::StackName}-render",  # RenderQueue (rebuilds)
+                                    f"{SITE_BUCKET}/404.html",
                                     ":log-group:/aws/lambda/${AWS::StackName}-render:*",
                                     ":distribution/${Distribution}",
                                     f"{SITE_BUCKET}/.well-known/amphtml/apikey.pub",
                                     ":schedule/${AWS::StackName}-embargo/*",
-                                    "EmbargoSchedulerRole.Arn", ":${AWS::StackName}-render")), \
-                statement
+                                    "EmbargoSchedulerRole.Arn")), statement
     granted = {a for s in statements for a in _as_list(s["Action"])}
     assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem",
             "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage"} <= granted
@@ -326,6 +333,8 @@ def test_function_environment_is_exactly_the_settings_the_code_reads(resources):
     assert _sub(env["SITE_BUCKET"]) == SITE_BUCKET
     assert env["MANIFEST_TABLE"] == {"Ref": "ManifestTable"}
     assert env["FAILED_EVENTS_QUEUE_URL"] == {"Ref": "FailedEventsQueue"}
+    assert env["RENDER_QUEUE_URL"] == {"Ref": "RenderQueue"}
+    assert _sub(env["SOURCE_BUCKET"]) == SOURCE_BUCKET
     assert env["SITE_CONFIG_KEY"] == "config/site.json"
     assert env["MAX_SOURCE_BYTES"] == str(2 * 1024 * 1024)
     assert env["POWERTOOLS_TRACE_DISABLED"]["Fn::If"] == ["TracingEnabled", "false", "true"]
