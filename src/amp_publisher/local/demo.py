@@ -153,7 +153,7 @@ def _rename_and_rebuild(backend: EmbeddedBackend, site_json: Path, out: Path,
     pages = backend.mirror_site(out)
     print(f"rebuilt {last.done} of {last.total} page(s) ({last.failed} failed) with "
           f"fingerprint {fingerprint}:", file=stream)
-    for page in pages:
+    for page in (p for p in pages if p.endswith("index.html")):
         html = (out / page).read_text(encoding="utf-8")
         marker = 'property="og:site_name" content="'
         name = html.split(marker, 1)[1].split('"', 1)[0] if marker in html else "?"
