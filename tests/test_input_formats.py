@@ -189,7 +189,8 @@ def test_substack_page_metadata_comes_from_its_json_ld():
     article = one("substack-post-newsarticle-jsonld.html")
     assert [a["name"] for a in article["authors"]] == ["Author Name", "Other Name"]
     assert article["published"] == "2024-11-06T17:37:50+00:00"
-    assert "$s_!" in article["image"]["src"] or "substack" in article["image"]["src"]
+    assert article["image"]["src"] == ("https://substack-post-media.s3.amazonaws.com/public/images/"
+                                "cb4ecbcf-582b-46db-b72b-bcd9fa3630a0_5472x3648.jpeg")
 
 
 # --------------------------------------------------------------------------- embeds, scripts

@@ -35,7 +35,8 @@ FUNCTION_ENV = {
     "PUBLISHER_LOGO_URL", "PUBLISHER_LOGO_WIDTH", "PUBLISHER_LOGO_HEIGHT",
     "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_TRACE_DISABLED",
     "ENDPOINT_URL_OVERRIDE", "DISTRIBUTION_ID", "INVALIDATION_MAX_PATHS", "ERROR_PAGE_KEY",
-    "AMP_CACHE_REFRESH", "AMP_CACHE_KEY_PARAMETER", "RENDER_QUEUE_URL", "SOURCE_BUCKET",
+    "AMP_CACHE_REFRESH", "AMP_CACHE_KEY_PARAMETER", "SCHEDULER_GROUP", "SCHEDULER_ROLE_ARN",
+    "RENDER_QUEUE_URL", "SOURCE_BUCKET",
 }
 
 # IAM actions that only read; every other action granted to the function is a write.
@@ -272,7 +273,8 @@ def test_function_grants_name_their_resources_and_writes_never_touch_the_source(
     for statement in statements:
         assert statement["Effect"] == "Allow"
         actions = set(_as_list(statement["Action"]))
-        targets = [_sub(r) for r in _as_list(statement["Resource"])]
+        targets = [_sub(r) if "Fn::GetAtt" not in r else ".".join(r["Fn::GetAtt"])
+                   for r in _as_list(statement["Resource"])]
         assert "*" not in targets and not any("*" in a for a in actions), statement
         writes = actions - READ_ONLY_ACTIONS
         for target in targets if writes else []:
@@ -286,7 +288,9 @@ def test_function_grants_name_their_resources_and_writes_never_touch_the_source(
                                     f"{SITE_BUCKET}/404.html",
                                     ":log-group:/aws/lambda/${AWS::StackName}-render:*",
                                     ":distribution/${Distribution}",
-                                    f"{SITE_BUCKET}/.well-known/amphtml/apikey.pub")), statement
+                                    f"{SITE_BUCKET}/.well-known/amphtml/apikey.pub",
+                                    ":schedule/${AWS::StackName}-embargo/*",
+                                    "EmbargoSchedulerRole.Arn")), statement
     granted = {a for s in statements for a in _as_list(s["Action"])}
     assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem",
             "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage"} <= granted
@@ -461,8 +465,8 @@ def test_no_iam_statement_or_action_is_granted_twice(resources, tracing):
     statements = _function_statements(resources, tracing=tracing)
     sids = [s["Sid"] for s in statements]
     assert len(sids) == len(set(sids))
-    grants = [(a, _sub(r)) for s in statements for a in _as_list(s["Action"])
-              for r in _as_list(s["Resource"])]
+    grants = [(a, json.dumps(r, sort_keys=True)) for s in statements
+              for a in _as_list(s["Action"]) for r in _as_list(s["Resource"])]
     assert len(grants) == len(set(grants))
 
 
@@ -533,3 +537,24 @@ def test_every_checkov_skip_gives_a_reason(resources):
     for name, skip in skips:
         assert re.fullmatch(r"CKV_AWS_\d+", skip["id"]), (name, skip)
         assert len(skip.get("comment", "")) > 20, (name, skip)
+
+
+def test_embargo_schedules_are_least_privilege_both_ways(resources):
+    statements = _function_statements(resources)
+    (manage,) = [s for s in statements if s.get("Sid") == "ManageEmbargoSchedules"]
+    assert _sub(manage["Resource"]).endswith(":schedule/${AWS::StackName}-embargo/*")
+    assert resources["EmbargoScheduleGroup"]["Properties"]["Name"] == {
+        "Fn::Sub": "${AWS::StackName}-embargo"}
+    (passing,) = [s for s in statements if s.get("Sid") == "PassEmbargoSchedulerRole"]
+    assert passing["Resource"] == {"Fn::GetAtt": ["EmbargoSchedulerRole", "Arn"]}
+    assert passing["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
+    trust = resources["EmbargoSchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]
+    (assume,) = trust["Statement"]
+    assert assume["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert assume["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    (invoke,) = resources["EmbargoSchedulerInvokePolicy"]["Properties"]["PolicyDocument"][
+        "Statement"]
+    assert invoke["Action"] == "lambda:InvokeFunction"
+    assert invoke["Resource"] == [{"Fn::GetAtt": ["RenderFunction", "Arn"]},
+                                  {"Ref": "RenderFunction.Alias"}]

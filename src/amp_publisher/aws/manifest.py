@@ -21,6 +21,8 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
                                   fingerprint is not the current one is stale
 ``status``                        ``published`` | ``failed`` | ``deleted`` | ``unpublished``
 ``unpublished_reason``            why an existing source is not public (status ``unpublished``)
+``scheduled_for``,                status ``scheduled``: the embargo's end (ISO 8601 UTC) and the
+``schedule_name``                 EventBridge Scheduler schedule that delivers the key then
 ``error``                         the last permanent error: map of code, message, path, the
                                   source version and the ``fingerprint`` it concerns; removed
                                   by a good render
@@ -127,7 +129,8 @@ from amp_publisher.core.errors import LeaseLostError, SlugConflictError
 
 __all__ = ["ManifestTable", "SLUG_INDEX", "LISTING_INDEX", "LISTING_PREFIX", "STATE_PREFIX",
            "MONTHS_LISTING", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
-           "STATUS_UNPUBLISHED", "CLAIM_PREFIX", "ITEM_SEPARATOR", "REBUILD_KEY", "claim_key",
+           "STATUS_UNPUBLISHED", "STATUS_SCHEDULED",
+           "CLAIM_PREFIX", "ITEM_SEPARATOR", "REBUILD_KEY", "claim_key",
            "item_key", "slug_of_page_key", "newer_sequencer", "is_source_record"]
 
 SLUG_INDEX = "slug-index"
@@ -143,6 +146,10 @@ STATUS_FAILED = "failed"
 STATUS_DELETED = "deleted"
 #: The source exists but says it is not public (a draft, a private post): its page was taken down.
 STATUS_UNPUBLISHED = "unpublished"
+#: The article's ``published`` time is ahead: no page until then; a schedule delivers it.
+STATUS_SCHEDULED = "scheduled"
+#: Attributes of a pending embargo; removed by any other outcome.
+_SCHEDULE_FIELDS = ("scheduled_for", "schedule_name")
 #: Partition-key prefix of slug claim items. A source key never starts with it (source keys
 #: start with ``SOURCE_PREFIX``, ``articles/`` by default).
 CLAIM_PREFIX = "slug#"
@@ -435,6 +442,7 @@ class ManifestTable:
         sets = {k: v for k, v in fields.items() if v is not None}
         sets.update(status=STATUS_PUBLISHED, rendered_at=fields.get("rendered_at") or now_iso())
         removes = ("error", "deleted_at", "failed_at", "unpublished_at", "unpublished_reason",
+                   *_SCHEDULE_FIELDS,
                    *(k for k, v in fields.items() if v is None))
         self._update(source_key, token, sets, removes, release=release,
                      add={"invalidation_pending": pending} if pending else None)
@@ -453,7 +461,8 @@ class ManifestTable:
         """Record that the source is gone and its pages were removed."""
         sets = {"status": STATUS_DELETED, "deleted_at": now_iso(),
                 **{k: v for k, v in facts.items() if v is not None}}
-        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, "error"), release=release)
+        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, *_SCHEDULE_FIELDS, "error"),
+                     release=release)
 
     def invalidated(self, source_key: str, entries: set[str],
                     invalidation: dict[str, Any]) -> None:
@@ -484,6 +493,17 @@ class ManifestTable:
     def delete_item_record(self, source_key: str, path: str) -> None:
         """Remove the item record of ``path`` (an item the collection no longer holds)."""
         self._client.delete_item(TableName=self.name, Key=self._key(item_key(source_key, path)))
+    def commit_scheduled(self, source_key: str, token: str, scheduled_for: str,
+                         schedule_name: str | None, facts: dict[str, Any], *,
+                         release: bool = True) -> None:
+        """Record an embargoed article: status ``scheduled``, ``scheduled_for`` (ISO 8601 UTC)
+        and the schedule that delivers it; no page is listed as published."""
+        sets = {"status": STATUS_SCHEDULED, "scheduled_for": scheduled_for,
+                "schedule_name": schedule_name, **facts}
+        sets = {k: v for k, v in sets.items() if v is not None}
+        self._update(source_key, token, sets,
+                     removes=(*_PAGE_FIELDS, "error", "unpublished_reason"), release=release)
+
     def commit_unpublished(self, source_key: str, token: str, reason: str,
                            facts: dict[str, Any], *, release: bool = True) -> None:
         """Record that the source exists but is not public (a draft, a private post) and its
@@ -491,7 +511,8 @@ class ManifestTable:
         it concerns."""
         sets = {"status": STATUS_UNPUBLISHED, "unpublished_at": now_iso(),
                 "unpublished_reason": reason, **{k: v for k, v in facts.items() if v is not None}}
-        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, "error"), release=release)
+        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, *_SCHEDULE_FIELDS, "error"),
+                     release=release)
 
     def note_sequencer(self, source_key: str, token: str, sequencer: str, *,
                        release: bool = True) -> None:

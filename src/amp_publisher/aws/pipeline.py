@@ -194,7 +194,7 @@ class Publisher:
                  write_margin_seconds: float = WRITE_MARGIN_SECONDS,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep,
-                 amp_cache: Any = None,
+                 amp_cache: Any = None, scheduler: Any = None,
                  before_commit: Callable[[str], None] | None = None, sqs: Any = None) -> None:
         if not 0 <= write_margin_seconds < lease_seconds:
             raise ValueError("write_margin_seconds must be at least 0 and below lease_seconds")
@@ -213,6 +213,7 @@ class Publisher:
         self._site_cache: dict[str, tuple[float, SiteConfig, str]] = {}
         self._error_page_fingerprint: str | None = None
         self.amp_cache = amp_cache
+        self._scheduler = scheduler
         self._amp_cache_key_published = False
         self._base_url = settings.site.base_url
         self._sqs = sqs
@@ -494,6 +495,13 @@ class Publisher:
                 article = load_article(source.body, key=key,
                                        fallback_published=source.last_modified,
                                        base_url=site.base_url)
+        from amp_publisher.aws.scheduler import embargo_time
+
+        until = embargo_time(article.published)
+        if until.timestamp() > self._clock():  # an embargo: nothing public before its time
+            return self._hold(record, token, current, until, source, sequencer, started,
+                              timings, invalidations)
+        self._cancel_embargo(key, current)
         page, timings_render = self._render_checked(article, site, key)
         timings.update(timings_render)
         self._keep_error_page(site, fingerprint, invalidations)
@@ -758,6 +766,60 @@ class Publisher:
             self.manifest.release_page(key, token, page, owned=owned, pending=pending)
         return tuple(removed)
 
+    @property
+    def embargo_scheduler(self) -> Any:
+        """The :class:`~amp_publisher.aws.scheduler.EmbargoScheduler` of the deployment, or
+        ``None`` when its settings are absent."""
+        if self._scheduler is None and self.settings.scheduler_group \
+                and self.settings.schedule_target_arn and self.settings.scheduler_role_arn:
+            from amp_publisher.aws.scheduler import EmbargoScheduler
+
+            self._scheduler = EmbargoScheduler(self.settings.scheduler_group,
+                                               self.settings.schedule_target_arn,
+                                               self.settings.scheduler_role_arn)
+        return self._scheduler
+
+    def use_function_arn(self, arn: str) -> None:
+        """The schedule target when ``SCHEDULE_TARGET_ARN`` is not set: the function's own ARN
+        as Lambda invoked it (the context's ``invoked_function_arn``, with its alias), which the
+        template cannot pass to the function itself without a circular reference."""
+        if not self.settings.schedule_target_arn and self._scheduler is None:
+            import dataclasses
+
+            self.settings = dataclasses.replace(self.settings, schedule_target_arn=arn)
+
+    def _cancel_embargo(self, key: str, current: dict[str, Any]) -> None:
+        """The article is published now, deleted or withdrawn: its schedule has no job left."""
+        if current.get("schedule_name") and self.embargo_scheduler is not None:
+            self.embargo_scheduler.cancel(key)
+
+    def _hold(self, record: SourceRecord, token: str, current: dict[str, Any],
+              until: Any, source: storage.SourceObject, sequencer: str | None,
+              started: float, timings: dict[str, float],
+              invalidations: InvalidationBatch) -> Outcome:
+        """An article whose ``published`` time is ahead: no page before then (one already out
+        is taken down and invalidated), and a one-time schedule delivers the key at that time
+        (created, or moved when the time changed)."""
+        import datetime as dt
+
+        key = record.key
+        t0 = time.perf_counter()
+        removed = self._remove_pages(key, token, set(current.get("page_keys") or ()),
+                                     invalidations)
+        self._sync_listings(key, token, current, None)  # not listed before it is out
+        when = until.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        name = None
+        if self.embargo_scheduler is not None:
+            name = self.embargo_scheduler.schedule(record.bucket, key, until)
+        self.manifest.commit_scheduled(key, token, when, name, {
+            "source_etag": source.etag, "source_version_id": source.version_id,
+            "source_last_modified": source.last_modified, "sequencer": sequencer})
+        timings["write"] = _ms(t0)
+        return Outcome(key, "unpublished" if removed else "unchanged",
+                       page_key=removed[0] if removed else None,
+                       timings_ms=_since(started, timings), removed_pages=removed,
+                       reason=f"embargoed until {when}")
+
     def _withdraw(self, key: str, token: str, current: dict[str, Any], reason: str,
                   facts: dict[str, Any], sequencer: str | None, started: float,
                   timings: dict[str, float], invalidations: InvalidationBatch) -> Outcome:
@@ -765,6 +827,7 @@ class Publisher:
         them), record status ``unpublished`` with the reason. Private content must not stay
         online, so this is not a failure that keeps the last good page."""
         t0 = time.perf_counter()
+        self._cancel_embargo(key, current)
         removed = self._remove_pages(key, token, set(current.get("page_keys") or ()),
                                      invalidations)
         self._sync_listings(key, token, current, None)
@@ -784,6 +847,7 @@ class Publisher:
                    invalidations: InvalidationBatch) -> Outcome:
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
+        self._cancel_embargo(key, current)
         removed = self._remove_pages(key, token, listed, invalidations)
         self._sync_listings(key, token, current, None)
         for path in current.get("items") or {}:  # a collection's item records go with it

@@ -178,6 +178,21 @@ def create_distribution(cloudfront: Any, names: ResourceNames) -> str:
     return response["Distribution"]["Id"]
 
 
+def deliver_due_schedules(embargo_scheduler: Any, now: str,
+                          invoke: Any) -> list[dict[str, Any]]:
+    """What EventBridge Scheduler does at ``now`` (ISO 8601 UTC, ``...Z``), which moto does not
+    do: every embargo schedule due by then is invoked with its event (``invoke(event)``, the
+    function's entry point) and deleted (``ActionAfterCompletion: DELETE``). Returns the events
+    delivered, in time order."""
+    delivered = []
+    for scheduled in embargo_scheduler.pending():
+        if scheduled.at and scheduled.at <= now:
+            invoke(scheduled.event)  # publishing cancels the schedule itself
+            embargo_scheduler.cancel_by_name(scheduled.name)
+            delivered.append(scheduled.event)
+    return delivered
+
+
 class EmbeddedBackend:
     """moto's server on loopback plus the template's resources.
 
@@ -198,6 +213,8 @@ class EmbeddedBackend:
         self._sequence = itertools.count(1)
         self.endpoint_url = ""
         self.distribution_id = ""
+        #: The template's EmbargoScheduleGroup (``<stack>-embargo``).
+        self.schedule_group = f"{stack}-embargo"
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -292,6 +309,9 @@ class EmbeddedBackend:
             "SOURCE_BUCKET": self.names.source_bucket,
             "DISTRIBUTION_ID": self.distribution_id,
             "ERROR_PAGE_KEY": "404.html",
+            "SCHEDULER_GROUP": self.schedule_group,
+            "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/{self.schedule_group}",
+            "SCHEDULE_TARGET_ARN": LocalContext.invoked_function_arn,
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
             "ACCEPT_HTML_PAGES": "false",
@@ -322,9 +342,23 @@ class EmbeddedBackend:
                                self.names)
         render = self.client("sqs").get_queue_url(QueueName=self.names.render_queue)["QueueUrl"]
         self.distribution_id = create_distribution(self.client("cloudfront"), self.names)
+        scheduler = self.client("scheduler")
+        groups = {g["Name"] for g in scheduler.list_schedule_groups().get("ScheduleGroups", [])}
+        if self.schedule_group not in groups:
+            scheduler.create_schedule_group(Name=self.schedule_group)
         self._set_env({"FAILED_EVENTS_QUEUE_URL": url, "RENDER_QUEUE_URL": render,
                        "DISTRIBUTION_ID": self.distribution_id})
         self._reset_clients()  # the handler's publisher reads DISTRIBUTION_ID
+
+    def deliver_due_schedules(self, now: str) -> list[dict[str, Any]]:
+        """Deliver the embargo schedules due at ``now`` (ISO 8601 UTC ``...Z``) to the function,
+        as EventBridge Scheduler would (:func:`deliver_due_schedules`)."""
+        from amp_publisher.aws.scheduler import EmbargoScheduler
+
+        scheduler = EmbargoScheduler(self.schedule_group, LocalContext.invoked_function_arn,
+                                     f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/{self.schedule_group}",
+                                     scheduler=self.client("scheduler"))
+        return deliver_due_schedules(scheduler, now, self.invoke)
 
     def invalidations(self) -> list[dict[str, Any]]:
         """Every invalidation of the distribution, oldest first: ``Id``, ``CreateTime`` and
