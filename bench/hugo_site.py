@@ -26,7 +26,7 @@ from articles import REPO, to_hugo_markdown
 __all__ = ["ensure_hugo", "hugo_version", "write_site", "build", "touch_one"]
 
 LAYOUTS = Path(__file__).resolve().parent / "hugo" / "layouts"
-THEME_CSS = REPO / "src" / "amp_publisher" / "templates" / "default" / "style.css"
+THEME_CSS = REPO / "src" / "amp_publisher" / "core" / "templates" / "default" / "style.css"
 SITE_JSON = REPO / "events" / "site.json"
 
 

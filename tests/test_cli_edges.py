@@ -89,6 +89,12 @@ def test_demo_outside_the_repository(tmp_path, capsys, monkeypatch):
     assert "events/articles: no article JSON files there" in _one_line_error(capsys)
 
 
+def test_backend_seed_outside_the_repository(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["backend", "--seed", "--port", "0"]) == 2
+    assert "nothing to seed" in _one_line_error(capsys)
+
+
 def test_serve_missing_folder(tmp_path, capsys):
     assert main(["serve", str(tmp_path / "site")]) == 2
     assert "does not exist" in _one_line_error(capsys)

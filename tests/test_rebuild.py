@@ -238,9 +238,14 @@ def test_template_render_queue_matches_the_embedded_backend():
     assert events["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "RebuildConcurrency"}
     assert events["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     notifications = resources["SourceBucket"]["Properties"]["NotificationConfiguration"]
-    rules = [c["Filter"]["S3Key"]["Rules"]
-             for c in notifications["Fn::If"][2]["LambdaConfigurations"]]
-    assert [{"Name": "prefix", "Value": "config/site.json"}] in rules
+    configurations = [c for c in notifications["Fn::If"][2]["LambdaConfigurations"]
+                      if "Filter" in c]  # the others are conditional (Fn::If)
+    config = [c for c in configurations if c["Filter"]["S3Key"]["Rules"]
+              == [{"Name": "prefix", "Value": "config/site.json"}]]
+    assert sorted(c["Event"] for c in config) == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
+    # The same target as the article notifications.
+    assert {json.dumps(c["Function"]) for c in configurations} == \
+        {json.dumps(configurations[0]["Function"])}
 
 
 def test_manifest_scan_leaves_the_rebuild_item_out(deployment, quiet):  # noqa: F811

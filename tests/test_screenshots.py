@@ -5,10 +5,11 @@ Playwright; skipped without them)."""
 from __future__ import annotations
 
 import importlib.util
+import shutil
 
 import pytest
 
-from conftest import load_tool
+from conftest import EVENTS, load_tool
 
 screenshots = load_tool("screenshots")
 CHROMIUM = screenshots.chromium_path()
@@ -20,12 +21,14 @@ pytestmark = [
 ]
 
 GOOD = """<!doctype html><html><head><meta name="viewport" content="width=device-width">
-<title>ok</title></head><body><header class="site-header"><div class="logo"
-style="width:100px;height:20px;background:#b3122e"></div></header><h1>Fine</h1>
+<title>ok</title></head><body><header class="site-header"><amp-img class="logo"
+src="/logo.png" width="600" height="60" layout="intrinsic" alt="Logo"></amp-img></header>
+<h1>Fine</h1>
 <p>Short text.</p></body></html>"""
 
 BAD = """<!doctype html><html><head><meta name="viewport" content="width=device-width">
 <title>bad</title></head><body><div style="width:2000px;height:10px;background:red"></div>
+<amp-img src="/missing.jpg" width="40" height="30" layout="fixed" alt="gone"></amp-img>
 <p>No headline here.</p></body></html>"""
 
 
@@ -34,7 +37,9 @@ def test_checks_pass_a_sound_page_and_fail_a_broken_one(tmp_path):
     for name, html in (("good", GOOD), ("bad", BAD)):
         (site / name).mkdir(parents=True)
         (site / name / "index.html").write_text(html, encoding="utf-8")
-    shots = screenshots.run(site, tmp_path / "out", None, CHROMIUM, runtime=None)
+    shutil.copyfile(EVENTS / "static" / "logo-600x60.png", site / "logo.png")
+    shots = screenshots.run(site, tmp_path / "out", None, CHROMIUM, runtime=None,
+                               settle_ms=3000)
     assert len(shots) == 2 * len(screenshots.VIEWS)
     for shot in shots:
         assert shot.path.stat().st_size > 0
@@ -42,6 +47,7 @@ def test_checks_pass_a_sound_page_and_fail_a_broken_one(tmp_path):
             assert shot.failures == []
         else:
             assert "headline not visible" in shot.failures
+            assert "image not loaded and no fallback shown: /missing.jpg" in shot.failures
             # 2000 px of content plus the body's default 8 px margin
             assert (f"horizontal overflow: the page is 2008 px wide in a {shot.width} px window"
                     in shot.failures)

@@ -244,10 +244,11 @@ _DISCOVER = object()
 
 
 def run(site: Path, out: Path, docs: Path | None, chromium: str,
-        runtime: Path | None | object = _DISCOVER) -> list[Shot]:
+        runtime: Path | None | object = _DISCOVER, settle_ms: int = 15000) -> list[Shot]:
     """Screenshot and check every page of ``site`` in each view; returns the shots.
 
     ``runtime``: the AMP runtime folder, ``None`` for none; by default :func:`runtime_folder`.
+    ``settle_ms``: how long a page may take to start the runtime and load its images.
     """
     from playwright.sync_api import sync_playwright
 
@@ -278,7 +279,7 @@ def run(site: Path, out: Path, docs: Path | None, chromium: str,
                     shot = Shot(name, width,
                                 out / f"{name.replace('/', '_') or 'home'}-{suffix}.png")
                     check_page(page, f"{base}/{name}/" if name != "." else f"{base}/", shot,
-                               runtime=runtime is not None)
+                               runtime=runtime is not None, settle_ms=settle_ms)
                     shots.append(shot)
                 context.close()
         finally:

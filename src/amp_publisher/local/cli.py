@@ -365,6 +365,10 @@ def _cmd_redrive(args: argparse.Namespace) -> int:
 def _cmd_backend(args: argparse.Namespace) -> int:
     from amp_publisher.local.standalone import serve
 
+    if args.seed and not (args.events / "articles").is_dir():
+        raise CommandError(f"backend --seed: no articles folder {args.events / 'articles'}/ "
+                           "(run it from the repository root); nothing to seed")
+
     return serve(args.port, seed=args.seed, events_dir=args.events)
 
 

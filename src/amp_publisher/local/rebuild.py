@@ -51,9 +51,15 @@ def _duration(seconds: float | None) -> str:
         f"{rest // 60:02d}:{rest % 60:02d}"
 
 
+def _rate(rate: float | None) -> str:
+    if not rate:
+        return "- pages/s"
+    return f"{rate:.1f} pages/s" if rate >= 1 else f"{rate:.2f} pages/s"
+
+
 def format_progress(p: Progress) -> str:
     """One line: ``done/total, failed, remaining, rate, ETA`` (and the fingerprint)."""
-    rate = f"{p.rate:.1f} pages/s" if p.rate else "- pages/s"
+    rate = _rate(p.rate)
     return (f"rebuild {p.fingerprint}: {p.done:,}/{p.total:,} done, {p.failed:,} failed, "
             f"{p.remaining:,} remaining, {rate}, ETA {_duration(p.eta_seconds)}")
 
@@ -87,21 +93,20 @@ def watch(manifest: ManifestTable, fingerprint: str, *, stream: TextIO | None = 
               TextColumn("{task.fields[remaining]:,} remaining"),
               TextColumn("{task.fields[rate]}"), TextColumn("ETA {task.fields[eta]}"),
               console=console, disable=not live)
-    last_line = ""
+    last_counts: tuple[int, ...] = ()
     with bar:
         task = bar.add_task("rebuild", total=max(current.total, 1), completed=current.done,
                             failed=current.failed, remaining=current.remaining, rate="-",
                             eta="--:--")
         while True:
-            rate = f"{current.rate:.1f} pages/s" if current.rate else "- pages/s"
+            rate = _rate(current.rate)
             bar.update(task, total=max(current.total, 1), completed=current.done,
                        failed=current.failed, remaining=current.remaining, rate=rate,
                        eta=_duration(current.eta_seconds))
-            if not live:
-                line = format_progress(current)
-                if line != last_line:
-                    print(line, file=stream, flush=True)
-                    last_line = line
+            counts = (current.done, current.failed, current.remaining)
+            if not live and counts != last_counts:  # a line when a page is done, not per tick
+                print(format_progress(current), file=stream, flush=True)
+                last_counts = counts
             if current.finished and _enumerated(current):
                 break
             if keep_going is not None and not keep_going():

@@ -5,9 +5,9 @@ batches, at most ``RebuildConcurrency`` at once. On the embedded backend :class:
 starts N processes that do the same against moto's SQS: receive one message (long polling),
 wrap it in the SQS event Lambda would send, call the Lambda entry point
 (:func:`amp_publisher.aws.handler.lambda_handler`, the same code path), delete the message when
-it succeeded, and leave it to come back after the visibility timeout when it failed (the partial
-batch response names it), so after ``maxReceiveCount`` receives SQS moves it to the
-failed-events queue, as in AWS.
+it succeeded, and let it come back when it failed (the partial batch response names it; after
+:data:`RETRY_AFTER_S` here, after the visibility timeout in AWS), so after ``maxReceiveCount``
+receives SQS moves it to the failed-events queue, as in AWS.
 
 Separate processes, not threads: each has its own interpreter, boto3 clients and caches, like a
 Lambda container, and a killed worker takes its in-flight message and lease down with it.
@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -34,6 +35,10 @@ __all__ = ["LocalWorkers", "run_worker", "backend_environment"]
 _WAIT_S = 1
 #: The function's timeout in template.yaml (s): each local invocation gets this deadline.
 FUNCTION_TIMEOUT_S = 30
+#: A message that failed comes back after this long (s), not after RenderQueue's visibility
+#: timeout (180 s) as in AWS: locally nobody should wait three minutes for a retry. Receives
+#: still count towards ``maxReceiveCount``.
+RETRY_AFTER_S = 2
 
 
 def backend_environment() -> dict[str, str]:
@@ -96,6 +101,9 @@ def run_worker(queue_url: str, environ: dict[str, str], stop: Any,
     os.environ.update(environ)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    # The function's log lines and metrics go to CloudWatch in AWS; here they would only break
+    # the progress display (outcomes and errors are in the manifest, which status shows).
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the worker
     import warnings
 
     warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -115,10 +123,14 @@ def run_worker(queue_url: str, environ: dict[str, str], stop: Any,
             try:
                 result = lambda_handler(_sqs_event(message, arn),
                                         _Context(FUNCTION_TIMEOUT_S))
+                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
             except Exception:  # noqa: BLE001 - an invocation error: the message comes back
-                continue
-            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-            if message["MessageId"] not in failed:
+                failed = {message["MessageId"]}
+            if message["MessageId"] in failed:
+                sqs.change_message_visibility(QueueUrl=queue_url,
+                                              ReceiptHandle=message["ReceiptHandle"],
+                                              VisibilityTimeout=RETRY_AFTER_S)
+            else:
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 

@@ -44,10 +44,8 @@ GOOGLE_DOCS_ID_PREFIX = "docs-internal-guid-"
 """``id`` prefix of the wrapper Google Docs puts around copied content."""
 
 _RULE = MOBILE_RULE
-# a namespaced tag as HTML parsers name it: "o:p" (html5lib coerces it to "ou0003ap", the
-# gumbo-based html5-parser to "o_p")
-_WORD_PREFIXES = ("o:", "w:", "st1:", "ou0003a", "wu0003a", "st1u0003a", "o_", "w_", "st1_")
-_WORD_EMPTY = ("o:p", "ou0003ap", "o_p")
+# The parser writes the ":" of such names as "_" (lxml cannot hold it; see conversion.tree).
+_WORD_PREFIXES = ("o:", "w:", "st1:", "o_", "w_", "st1_")
 
 
 def _word_tag(tag: str) -> bool:
@@ -72,7 +70,7 @@ class ClipboardStep:
                                "unwrapped: it is not bold and wraps whole paragraphs", rule=_RULE)
                 continue
             if _word_tag(tag):
-                if tag in _WORD_EMPTY and not visible_text(el).replace("\xa0", "").strip():
+                if tag in ("o:p", "o_p") and not visible_text(el).replace("\xa0", ""):
                     remove_element(rep, el, code="CLIPBOARD_WRAPPER",
                                    detail="Word's empty <o:p> removed", rule=_RULE)
                 else:

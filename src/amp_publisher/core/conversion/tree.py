@@ -112,9 +112,15 @@ parser (about 0.8 s CPU for 20,000 nested ``div`` s here)."""
 
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _NUMERIC_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+_TAG_OPEN = re.compile(r"<[A-Za-z]")
+"""Where a start tag may begin: every start tag the tokenizer reads begins so (WHATWG HTML
+§13.2.5.6), wherever it stands, so their number bounds the start tags from above."""
+# A start tag and its attributes as the tokenizer reads them outside comments and raw text. A
+# quoted value without its closing quote runs to the end of the input, as in the tokenizer (so
+# the scan never fails and backtracks: linear in the input).
 _START_TAG = re.compile(
-    r"""<([A-Za-z][^\s/>]*)((?:[\s/]+[^\s/>=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?)*)""")
-_ATTRIBUTE = re.compile(r"""[\s/]+[^\s/>=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
+    r"""<([A-Za-z][^\s/>]*)((?:[\s/]+[^\s/>=]+(?:\s*=\s*(?:"[^"]*"?|'[^']*'?|[^\s>]*))?)*)""")
+_ATTRIBUTE = re.compile(r"""[\s/]+[^\s/>=]+(?:\s*=\s*(?:"[^"]*"?|'[^']*'?|[^\s>]*))?""")
 
 
 @dataclass
@@ -151,22 +157,23 @@ def _reference_fix(notes: ParseNotes):
 
 def _bound_start_tags(html: str, notes: ParseNotes) -> str:
     """Count start tags against :data:`MAX_ELEMENTS` and trim attribute lists longer than
-    :data:`MAX_ATTRIBUTES_PER_ELEMENT`, in one regular-expression pass (a start tag as the
-    WHATWG tokenizer reads one outside raw text; a ``<p`` inside a comment or script counts too,
-    which only makes the bound stricter).
+    :data:`MAX_ATTRIBUTES_PER_ELEMENT`.
+
+    The count is of every ``<`` followed by a letter (an upper bound: a ``<p`` inside a comment
+    or script counts too, which only makes the bound stricter). The trimming reads start tags
+    with a regular expression that follows the tokenizer's attribute states but not its
+    comment and raw-text states, so it is best effort against markup crafted to hide a tag
+    behind a quote in a comment; the element budget and the checks after parsing still hold.
 
     Raises:
         ConversionError: more than :data:`MAX_ELEMENTS` start tags.
     """
-    count = 0
-    long_tags: list[re.Match[str]] = []
-    for match in _START_TAG.finditer(html):
-        count += 1
-        # 256 attributes take at least 512 characters ("a b c …"): only such tags are counted
-        if match.end(2) - match.start(2) > 2 * MAX_ATTRIBUTES_PER_ELEMENT:
-            long_tags.append(match)
+    count = len(_TAG_OPEN.findall(html))
     if count > MAX_ELEMENTS:
         _too_many_elements(count, "start tags")
+    # 256 attributes take at least 512 characters ("a b c …"): only such tags are counted
+    long_tags = [match for match in _START_TAG.finditer(html)
+                 if match.end(2) - match.start(2) > 2 * MAX_ATTRIBUTES_PER_ELEMENT]
     if not long_tags:
         return html
     parts: list[str] = []
