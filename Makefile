@@ -133,8 +133,12 @@ conformance: $(STAMP)
 # and says so when it cannot. BENCH_ARGS=--quick for a smoke run, --update-docs to refresh
 # docs/benchmarks.md.
 BENCH_ARGS ?=
+# Then the site index (bench/site.py): a burst of uploads into a seeded site, and one article into
+# a big one; SITE_BENCH_ARGS="--site 1000 --uploads 100 --big 10000" for a shorter run.
+SITE_BENCH_ARGS ?=
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/site.py $(SITE_BENCH_ARGS)
 
 # `sam local invoke RenderFunction -e $(EVENT)` against the embedded backend, checked
 # (docs/sam-local.md). Needs Docker; builds a stand-in Lambda image where none can be pulled.

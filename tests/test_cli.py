@@ -76,8 +76,17 @@ def test_demo_publishes_the_samples_then_unpublishes_one(tmp_path):
     rows = run_demo(articles, EVENTS / "site.json", out,
                     delete="met-palantir-extension.body-html.json", stream=stream)
     text = stream.getvalue()
-    assert {r.status for r in rows} == {"published, AMP valid"}
-    assert {r.source_key for r in rows} == {f"articles/{p.name}" for p in ARTICLES.glob("*.json")}
+    articles_rows = [r for r in rows if r.kind == "article"]
+    assert {r.status for r in articles_rows} == {"published, AMP valid"}
+    assert {r.source_key for r in articles_rows} == {
+        f"articles/{p.name}" for p in ARTICLES.glob("*.json")}
+    outputs = {r.page_key: r.status for r in rows if r.kind == "site output"}
+    assert outputs["index.html"] == "index page, AMP valid"
+    assert {"sitemap.xml", "news-sitemap.xml", "robots.txt", "feed.xml", "atom.xml",
+            "feed.json"} <= set(outputs)
+    assert (out / "index.html").exists() and (out / "sitemap.xml").exists()
+    assert f"/{REFERENCE_SLUG}-html/".encode() not in (out / "feed.xml").read_bytes()
+    assert "0 broken link(s)" in text
     assert (out / REFERENCE_SLUG / "index.html").exists()
     assert not (out / f"{REFERENCE_SLUG}-html" / "index.html").exists()
     assert "unpublished" in text and "status deleted" in text

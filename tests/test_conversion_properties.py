@@ -59,6 +59,10 @@ PLAIN_VALUES = [
     "100", "100%", "20px", "-5", "0", "auto", "color:red!important;width:50%",
     "behavior:url(x.htc)", "background:url(javascript:alert(1))", "responsive", "nodisplay",
     "x\" onmouseover=\"alert(1)", "a&amp;b", "<b>", "", "twitter-tweet", "i-amphtml-layout",
+    # srcset forms the validator refuses or must read right (descriptors, commas in URLs)
+    "a.jpg 0w", "a.jpg 1x, b.jpg 1x", "a.jpg 1x 2x", "a.jpg 100w, b.jpg 100w", ",a.jpg",
+    "https://res.cloudinary.com/d/image/upload/c_fill,f_auto,q_80/a.jpg 2x, b.jpg 1x",
+    "http://exa mple.com/a.jpg", "http://a..b/c.jpg", "http://x.example:99999/d.jpg",
 ]
 
 _text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),

@@ -195,3 +195,16 @@ def test_internal_amp_classes_are_removed_as_the_validator_refuses_them():
     assert [e.code for e in result.report] == ["INVALID_ATTR_VALUE"]
     page = _page_of("<p>x</p>").replace("<p>x</p>", '<p class="i-amphtml-built">x</p>', 1)
     assert [e.code for e in validate(page).errors] == ["INVALID_ATTR_VALUE"]
+
+
+@pytest.mark.parametrize("src", ["https://[::1", "http://exa mple.com/a.jpg", "http://a..b/c.jpg"])
+def test_image_with_a_malformed_url_is_removed_as_invalid_url_not_fatal(src):
+    # Found by tests/test_differential.py: "https://[::1" used to raise ValueError while the
+    # image's size was probed. The validator calls such a URL malformed (INVALID_URL).
+    from amp_publisher.core.conversion import convert_html
+
+    body = f'<p>x</p><img src="{src}" alt="y">'
+    result = convert_html(body)
+    assert result.html == "<p>x</p>"
+    assert [e.code for e in result.report] == ["INVALID_URL"]
+    assert validate(_page_of(body)).passed

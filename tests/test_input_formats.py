@@ -189,7 +189,8 @@ def test_substack_page_metadata_comes_from_its_json_ld():
     article = one("substack-post-newsarticle-jsonld.html")
     assert [a["name"] for a in article["authors"]] == ["Author Name", "Other Name"]
     assert article["published"] == "2024-11-06T17:37:50+00:00"
-    assert "$s_!" in article["image"]["src"] or "substack" in article["image"]["src"]
+    assert article["image"]["src"] == ("https://substack-post-media.s3.amazonaws.com/public/images/"
+                                "cb4ecbcf-582b-46db-b72b-bcd9fa3630a0_5472x3648.jpeg")
 
 
 # --------------------------------------------------------------------------- embeds, scripts
@@ -421,3 +422,55 @@ def test_cli_renders_a_collection_with_a_broken_item_and_names_it(capsys, tmp_pa
     err = capsys.readouterr().err
     assert "items[2]: schema_error: items[2].title must be a JSON string" in err
     assert len(list((tmp_path / "out").glob("*/index.html"))) == 19
+
+
+def test_portable_text_marks_links_images_and_embeds(site):
+    blocks = [
+        {"_type": "block", "style": "normal", "markDefs": [
+            {"_key": "l1", "_type": "link", "href": "https://example.org/a?b=1&c=2"},
+            {"_key": "l2", "_type": "link", "href": "javascript:alert(1)"}],
+         "children": [{"_type": "span", "marks": ["strong", "l1"], "text": "safe"},
+                      {"_type": "span", "marks": ["l2"], "text": " unsafe"}]},
+        {"_type": "image", "alt": "A harbour", "asset": {"url": "https://cdn.example/h.jpg"}},
+        {"_type": "image", "asset": {"_ref": "image-abc-800x600-jpg"}},
+        {"_type": "youtube", "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"},
+    ]
+    result = adapt_document(blocks, fallback_published=FALLBACK_DATE)
+    body = result.items[0].article["body_html"]
+    assert '<a href="https://example.org/a?b=1&amp;c=2"><strong>safe</strong></a>' in body
+    assert "javascript:" not in body and " unsafe" in body
+    assert '<img src="https://cdn.example/h.jpg" alt="A harbour">' in body
+    assert any("image-abc-800x600-jpg" in n.message for n in result.notes)
+    page = render(parse_article(result.items[0].article), site, source_key="articles/pt.json")
+    assert validate(page.html).passed
+    assert 'data-videoid="dQw4w9WgXcQ"' in page.html
+
+
+PAGES = Path(__file__).parent / "data" / "pages"
+
+
+def test_cli_renders_a_legacy_encoded_page_right_to_left(capsys, tmp_path):
+    out = tmp_path / "page.html"
+    assert cli(["render", "--explain", "--no-image-probe", "-o", str(out),
+                str(PAGES / "windows-1256-undeclared-ar.html")]) == 0
+    err = capsys.readouterr().err
+    assert "format html-page" in err and "decoded as windows-1256 (detected" in err
+    html = out.read_text(encoding="utf-8")
+    assert '<html ⚡ lang="ar" dir="rtl">' in html
+    assert "سارة الحسيني" in html and "\ufffd" not in html
+
+
+def test_cli_refuses_a_page_whose_encoding_cannot_be_known(capsys, tmp_path):
+    assert cli(["render", "--no-image-probe", "-o", str(tmp_path / "x.html"),
+                str(PAGES / "undeterminable-encoding.html")]) == 2
+    assert "invalid_encoding" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_cli_renders_the_euc_jp_page_in_japanese(capsys, tmp_path):
+    out = tmp_path / "ja.html"
+    assert cli(["render", "--no-image-probe", "-o", str(out),
+                str(PAGES / "euc-jp-declared-ja.html")]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert 'lang="ja"' in html and "市は一日、駅前に新しい市立図書館を開館した。" in html
+    assert "<title>新しい図書館が駅前に開館" in html

@@ -20,6 +20,8 @@ NAMED_RESOURCES = [
     ("access_log_bucket", "AccessLogBucket", "BucketName"),
     ("manifest_table", "ManifestTable", "TableName"),
     ("failed_events_queue", "FailedEventsQueue", "QueueName"),
+    ("site_index_queue", "SiteIndexQueue", "QueueName"),
+    ("site_index_dlq", "SiteIndexDeadLetterQueue", "QueueName"),
 ]
 
 
@@ -83,6 +85,8 @@ def test_default_names_are_the_ones_the_sample_events_use():
         site_bucket="amp-publisher-site-123456789012-us-east-1",
         manifest_table="amp-publisher-manifest",
         failed_events_queue="amp-publisher-failed-events",
+        site_index_queue="amp-publisher-site-index",
+        site_index_dlq="amp-publisher-site-index-dlq",
         access_log_bucket="amp-publisher-logs-123456789012-us-east-1",
     )
     event = json.loads((ROOT / "events" / "s3-put-reference.json").read_text(encoding="utf-8"))

@@ -27,14 +27,16 @@ SITE_BUCKET = "${AWS::StackName}-site-${AWS::AccountId}-${AWS::Region}"
 # The function's environment: the names the code reads (Settings.from_env, SiteConfig) and the
 # Powertools settings. Renaming one in the template silently breaks the deployed function.
 FUNCTION_ENV = {
-    "SITE_BUCKET", "MANIFEST_TABLE", "FAILED_EVENTS_QUEUE_URL", "OUTPUT_PREFIX", "SOURCE_PREFIX",
+    "SITE_BUCKET", "MANIFEST_TABLE", "FAILED_EVENTS_QUEUE_URL", "SITE_INDEX_QUEUE_URL",
+    "OUTPUT_PREFIX", "SOURCE_PREFIX",
     "SOURCE_SUFFIX", "ACCEPT_HTML_PAGES", "SITE_CONFIG_KEY", "MAX_SOURCE_BYTES", "CACHE_CONTROL",
     "SITE_NAME",
     "SITE_TAGLINE", "SITE_BASE_URL", "SITE_LANGUAGE", "SITE_BADGE", "PUBLISHER_NAME",
     "PUBLISHER_LOGO_URL", "PUBLISHER_LOGO_WIDTH", "PUBLISHER_LOGO_HEIGHT",
     "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_TRACE_DISABLED",
     "ENDPOINT_URL_OVERRIDE", "DISTRIBUTION_ID", "INVALIDATION_MAX_PATHS", "ERROR_PAGE_KEY",
-    "AMP_CACHE_REFRESH", "AMP_CACHE_KEY_PARAMETER", "RENDER_QUEUE_URL", "SOURCE_BUCKET",
+    "AMP_CACHE_REFRESH", "AMP_CACHE_KEY_PARAMETER", "SCHEDULER_GROUP", "SCHEDULER_ROLE_ARN",
+    "RENDER_QUEUE_URL", "SOURCE_BUCKET",
 }
 
 # IAM actions that only read; every other action granted to the function is a write.
@@ -271,7 +273,8 @@ def test_function_grants_name_their_resources_and_writes_never_touch_the_source(
     for statement in statements:
         assert statement["Effect"] == "Allow"
         actions = set(_as_list(statement["Action"]))
-        targets = [_sub(r) for r in _as_list(statement["Resource"])]
+        targets = [_sub(r) if "Fn::GetAtt" not in r else ".".join(r["Fn::GetAtt"])
+                   for r in _as_list(statement["Resource"])]
         assert "*" not in targets and not any("*" in a for a in actions), statement
         writes = actions - READ_ONLY_ACTIONS
         for target in targets if writes else []:
@@ -280,11 +283,14 @@ def test_function_grants_name_their_resources_and_writes_never_touch_the_source(
             assert target.endswith(("/${OutputPrefix}*", ":table/${AWS::StackName}-manifest",
                                     ":table/${AWS::StackName}-manifest/index/*",
                                     ":${AWS::StackName}-failed-events",
+                                    ":${AWS::StackName}-site-index",  # SiteIndexQueue
                                     ":${AWS::StackName}-render",  # RenderQueue (rebuilds)
                                     f"{SITE_BUCKET}/404.html",
                                     ":log-group:/aws/lambda/${AWS::StackName}-render:*",
                                     ":distribution/${Distribution}",
-                                    f"{SITE_BUCKET}/.well-known/amphtml/apikey.pub")), statement
+                                    f"{SITE_BUCKET}/.well-known/amphtml/apikey.pub",
+                                    ":schedule/${AWS::StackName}-embargo/*",
+                                    "EmbargoSchedulerRole.Arn")), statement
     granted = {a for s in statements for a in _as_list(s["Action"])}
     assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem",
             "dynamodb:UpdateItem", "dynamodb:DeleteItem", "sqs:SendMessage"} <= granted
@@ -383,10 +389,13 @@ def test_manifest_table_is_on_demand_keyed_by_source_key_with_a_slug_index(resou
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["KeySchema"] == [{"AttributeName": "source_key", "KeyType": "HASH"}]
     types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
-    assert types == {"source_key": "S", "slug": "S"}
-    (index,) = props["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "slug-index"
-    assert index["KeySchema"] == [{"AttributeName": "slug", "KeyType": "HASH"}]
+    assert types == {"source_key": "S", "slug": "S", "listing": "S", "listing_sort": "S"}
+    slug, listing = props["GlobalSecondaryIndexes"]
+    assert slug["IndexName"] == "slug-index"
+    assert slug["KeySchema"] == [{"AttributeName": "slug", "KeyType": "HASH"}]
+    assert listing["IndexName"] == "listing-index"
+    assert listing["KeySchema"] == [{"AttributeName": "listing", "KeyType": "HASH"},
+                                    {"AttributeName": "listing_sort", "KeyType": "RANGE"}]
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["SSESpecification"] == {"SSEEnabled": True}
 
@@ -456,8 +465,8 @@ def test_no_iam_statement_or_action_is_granted_twice(resources, tracing):
     statements = _function_statements(resources, tracing=tracing)
     sids = [s["Sid"] for s in statements]
     assert len(sids) == len(set(sids))
-    grants = [(a, _sub(r)) for s in statements for a in _as_list(s["Action"])
-              for r in _as_list(s["Resource"])]
+    grants = [(a, json.dumps(r, sort_keys=True)) for s in statements
+              for a in _as_list(s["Action"]) for r in _as_list(s["Resource"])]
     assert len(grants) == len(set(grants))
 
 
@@ -528,3 +537,24 @@ def test_every_checkov_skip_gives_a_reason(resources):
     for name, skip in skips:
         assert re.fullmatch(r"CKV_AWS_\d+", skip["id"]), (name, skip)
         assert len(skip.get("comment", "")) > 20, (name, skip)
+
+
+def test_embargo_schedules_are_least_privilege_both_ways(resources):
+    statements = _function_statements(resources)
+    (manage,) = [s for s in statements if s.get("Sid") == "ManageEmbargoSchedules"]
+    assert _sub(manage["Resource"]).endswith(":schedule/${AWS::StackName}-embargo/*")
+    assert resources["EmbargoScheduleGroup"]["Properties"]["Name"] == {
+        "Fn::Sub": "${AWS::StackName}-embargo"}
+    (passing,) = [s for s in statements if s.get("Sid") == "PassEmbargoSchedulerRole"]
+    assert passing["Resource"] == {"Fn::GetAtt": ["EmbargoSchedulerRole", "Arn"]}
+    assert passing["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
+    trust = resources["EmbargoSchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]
+    (assume,) = trust["Statement"]
+    assert assume["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert assume["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    (invoke,) = resources["EmbargoSchedulerInvokePolicy"]["Properties"]["PolicyDocument"][
+        "Statement"]
+    assert invoke["Action"] == "lambda:InvokeFunction"
+    assert invoke["Resource"] == [{"Fn::GetAtt": ["RenderFunction", "Arn"]},
+                                  {"Ref": "RenderFunction.Alias"}]

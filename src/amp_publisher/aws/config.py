@@ -39,6 +39,9 @@ class Settings:
             the source bucket.
         max_source_bytes: ``MAX_SOURCE_BYTES``, larger objects are refused before download.
         site: the site configuration from the environment (before ``config/site.json``).
+        site_index_queue_url: ``SITE_INDEX_QUEUE_URL``, where the names of the index pages,
+            sitemaps and feeds a page change made stale are sent (DESIGN §9); unset: none are
+            sent (a deployment without the site around the articles).
         distribution_id: ``DISTRIBUTION_ID``, the CloudFront distribution whose cached copies
             of changed paths are invalidated (DESIGN §10); empty turns invalidation off.
         invalidation_max_paths: ``INVALIDATION_MAX_PATHS`` (30): paths per invalidation
@@ -51,6 +54,10 @@ class Settings:
         amp_cache_suffixes: ``AMP_CACHE_SUFFIXES``, comma-separated cache domains
             (``cdn.ampproject.org``).
         amp_cache_endpoint: ``AMP_CACHE_ENDPOINT``, a local stub cache's origin (tests only).
+        scheduler_group / schedule_target_arn / scheduler_role_arn: ``SCHEDULER_GROUP``,
+            ``SCHEDULE_TARGET_ARN`` (this function) and ``SCHEDULER_ROLE_ARN``: where embargo
+            schedules go (:mod:`amp_publisher.aws.scheduler`); without them an embargoed
+            article is held back but nothing delivers it at its time.
         error_page_key: ``ERROR_PAGE_KEY`` (template: ``404.html``): where the theme's 404 page
             is kept current in the site bucket; empty: not written.
         accept_html_pages: ``ACCEPT_HTML_PAGES`` (``false``): also read whole HTML pages,
@@ -67,10 +74,14 @@ class Settings:
     site_config_key: str = "config/site.json"
     max_source_bytes: int = DEFAULT_MAX_SOURCE_BYTES
     site: SiteConfig = SiteConfig()
+    site_index_queue_url: str | None = None
     distribution_id: str | None = None
     invalidation_max_paths: int = 30
     error_page_key: str | None = None
     amp_cache_refresh: bool = False
+    scheduler_group: str | None = None
+    schedule_target_arn: str | None = None
+    scheduler_role_arn: str | None = None
     amp_cache_key_parameter: str | None = None
     amp_cache_key_secret: str | None = None
     amp_cache_suffixes: tuple[str, ...] = ("cdn.ampproject.org",)
@@ -120,10 +131,14 @@ class Settings:
             site_config_key=env.get("SITE_CONFIG_KEY") or "config/site.json",
             max_source_bytes=max_bytes,
             site=SiteConfig.from_env(env),
+            site_index_queue_url=env.get("SITE_INDEX_QUEUE_URL") or None,
             distribution_id=env.get("DISTRIBUTION_ID") or None,
             invalidation_max_paths=int(raw_paths),
             error_page_key=env.get("ERROR_PAGE_KEY") or None,
             amp_cache_refresh=_flag(env, "AMP_CACHE_REFRESH"),
+            scheduler_group=env.get("SCHEDULER_GROUP") or None,
+            schedule_target_arn=env.get("SCHEDULE_TARGET_ARN") or None,
+            scheduler_role_arn=env.get("SCHEDULER_ROLE_ARN") or None,
             amp_cache_key_parameter=env.get("AMP_CACHE_KEY_PARAMETER") or None,
             amp_cache_key_secret=env.get("AMP_CACHE_KEY_SECRET") or None,
             amp_cache_suffixes=tuple(s.strip() for s in (

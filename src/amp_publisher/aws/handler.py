@@ -457,6 +457,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     For an SQS batch the response is exactly ``{"batchItemFailures": [...]}`` (the partial
     batch response Lambda parses); otherwise the :func:`handle_event` summary.
     """
+    arn = getattr(context, "invoked_function_arn", None)
+    if arn:  # where embargo schedules deliver (aws/scheduler.py)
+        _publisher().use_function_arn(arn)
     if _tracing_enabled():
         with _tracer().provider.in_subsegment("handle_event"):
             result = handle_event(event, context=context)

@@ -21,6 +21,8 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
                                   fingerprint is not the current one is stale
 ``status``                        ``published`` | ``failed`` | ``deleted`` | ``unpublished``
 ``unpublished_reason``            why an existing source is not public (status ``unpublished``)
+``scheduled_for``,                status ``scheduled``: the embargo's end (ISO 8601 UTC) and the
+``schedule_name``                 EventBridge Scheduler schedule that delivers the key then
 ``error``                         the last permanent error: map of code, message, path, the
                                   source version and the ``fingerprint`` it concerns; removed
                                   by a good render
@@ -35,6 +37,13 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
                                   :mod:`amp_publisher.aws.cdn`); written with the change itself
 ``last_invalidation``             map: ``id``, ``created_at`` (ISO 8601 UTC), ``paths``,
                                   ``distribution_id`` of the last invalidation covering it
+``path``, ``description``,        the rest of the article's index entry
+``tags``, ``authors``, ``image``, (:class:`~amp_publisher.core.siteoutputs.entries.IndexEntry`):
+``language``                      what index pages, sitemaps and feeds show
+``listings``                      string set: the listings this source has listing items in
+                                  (write-ahead, like ``page_keys``)
+``listings_synced``               hash of the entry the listing items hold; absent while they
+                                  are being rewritten (or on records older than listings)
 ================================  ==============================================================
 
 **Rebuild progress** (``source_key`` = ``rebuild#latest``, one item): the latest rebuild's
@@ -58,6 +67,29 @@ take one for a source.
 **Slug claim** (``source_key`` = ``slug#<slug>``): ``owner`` (the source key owning the slug),
 ``page_key``, ``claimed_at``, ``record_type`` = ``slug_claim``. It has no ``slug`` attribute, so
 ``slug-index`` holds source records only.
+
+**Listing item** (``source_key`` = ``list#<listing>#<source key>``, ``record_type`` =
+``listing``): one per listing an article belongs to (``home``, ``section/<s>``, ``tag/<t>``,
+``author/<a>``, ``month/<YYYY-MM>``; see :mod:`amp_publisher.core.siteoutputs.entries`), with
+``listing``, ``listing_sort`` (the entry's order key, published time then slug), ``term`` (the
+section, tag or author as written), ``article_key`` and the entry's fields. The GSI
+``listing-index`` (hash ``listing``, range ``listing_sort``, projection ALL) lists any listing in
+date order, newest first, with pagination (``ExclusiveStartKey``), and counts it
+(``Select=COUNT``).
+
+Why one item per listing rather than GSIs on the source record: a DynamoDB GSI key is one
+scalar attribute, and an article has many tags and authors; a GSI on a list attribute is not
+possible. One generic GSI over listing items serves the home page, sections, tags, authors and
+monthly sitemaps alike (one index to provision and pay for, one query path), and an article's
+listing items are written and removed by the render function under its lease, like its page.
+Items carry the full entry (projection ALL) so a listing page is one query, never a fetch per
+article. The ``home`` partition holds every article: writes to it are one per published
+change, far below a partition's 1,000 writes/s.
+
+**Index state** (``source_key`` = ``site#…``): the index function's own bookkeeping: how many
+numbered pages each listing had when last written (``site#pages#<listing>``), and one item per
+non-empty month (``site#month#<YYYY-MM>``, listing ``months``, so the sitemap index is a query of
+``listing-index`` too).
 
 Why a claim item: a DynamoDB condition sees only the item it writes, so "no other record has this
 slug" cannot be a condition on the source record (and a GSI query is eventually consistent).
@@ -95,16 +127,29 @@ from typing import Any
 from amp_publisher.aws import storage
 from amp_publisher.core.errors import LeaseLostError, SlugConflictError
 
-__all__ = ["ManifestTable", "SLUG_INDEX", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
-           "STATUS_UNPUBLISHED", "CLAIM_PREFIX", "ITEM_SEPARATOR", "REBUILD_KEY", "claim_key",
+__all__ = ["ManifestTable", "SLUG_INDEX", "LISTING_INDEX", "LISTING_PREFIX", "STATE_PREFIX",
+           "MONTHS_LISTING", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
+           "STATUS_UNPUBLISHED", "STATUS_SCHEDULED",
+           "CLAIM_PREFIX", "ITEM_SEPARATOR", "REBUILD_KEY", "claim_key",
            "item_key", "slug_of_page_key", "newer_sequencer", "is_source_record"]
 
 SLUG_INDEX = "slug-index"
+#: GSI over listing items: hash ``listing``, range ``listing_sort``.
+LISTING_INDEX = "listing-index"
+#: Partition-key prefixes of listing items and of the index function's state items.
+LISTING_PREFIX = "list#"
+STATE_PREFIX = "site#"
+#: The listing of month state items (the sitemap index).
+MONTHS_LISTING = "months"
 STATUS_PUBLISHED = "published"
 STATUS_FAILED = "failed"
 STATUS_DELETED = "deleted"
 #: The source exists but says it is not public (a draft, a private post): its page was taken down.
 STATUS_UNPUBLISHED = "unpublished"
+#: The article's ``published`` time is ahead: no page until then; a schedule delivers it.
+STATUS_SCHEDULED = "scheduled"
+#: Attributes of a pending embargo; removed by any other outcome.
+_SCHEDULE_FIELDS = ("scheduled_for", "schedule_name")
 #: Partition-key prefix of slug claim items. A source key never starts with it (source keys
 #: start with ``SOURCE_PREFIX``, ``articles/`` by default).
 CLAIM_PREFIX = "slug#"
@@ -116,6 +161,8 @@ ITEM_SEPARATOR = "#"
 
 #: Attributes that describe the published page; removed when the source is deleted.
 _PAGE_FIELDS = ("page_key", "slug", "headline", "section", "published", "updated",
+                "path", "description", "tags", "authors", "image", "language", "listings",
+                "listings_synced",
                 "source_etag", "source_version_id", "source_last_modified", "renderer_version",
                 "rendered_at", "fingerprint", "page_bytes", "report", "report_count",
                 "items", "item_count", "failed_items", "format")
@@ -124,9 +171,10 @@ _PAGE_FIELDS = ("page_key", "slug", "headline", "section", "published", "updated
 def is_source_record(record: dict[str, Any]) -> bool:
     """Whether a manifest item is a source record (not a slug claim, a collection's item
     record or the rebuild item); ``record`` needs ``source_key`` and ``record_type``."""
-    return (not record["source_key"].startswith(CLAIM_PREFIX)
+    return (not record["source_key"].startswith((CLAIM_PREFIX, LISTING_PREFIX, STATE_PREFIX))
             and record["source_key"] != REBUILD_KEY
-            and record.get("record_type") not in ("slug_claim", "collection_item"))
+            and record.get("record_type") not in ("slug_claim", "collection_item", "listing",
+                                                  "index_state"))
 
 
 def item_key(source_key: str, path: str) -> str:
@@ -226,8 +274,9 @@ class ManifestTable:
 
     def scan(self) -> list[dict[str, Any]]:
         """Every source record and collection item record, sorted by key (paginated scan;
-        ``amp-render status``, tests)."""
-        return [r for r in self._scan_all() if not r["source_key"].startswith(CLAIM_PREFIX)
+        ``amp-render status``, tests). Listing items and the index state are not records."""
+        return [r for r in self._scan_all()
+                if not r["source_key"].startswith((CLAIM_PREFIX, LISTING_PREFIX, STATE_PREFIX))
                 and r["source_key"] != REBUILD_KEY]
 
     def claims(self) -> dict[str, str]:
@@ -393,6 +442,7 @@ class ManifestTable:
         sets = {k: v for k, v in fields.items() if v is not None}
         sets.update(status=STATUS_PUBLISHED, rendered_at=fields.get("rendered_at") or now_iso())
         removes = ("error", "deleted_at", "failed_at", "unpublished_at", "unpublished_reason",
+                   *_SCHEDULE_FIELDS,
                    *(k for k, v in fields.items() if v is None))
         self._update(source_key, token, sets, removes, release=release,
                      add={"invalidation_pending": pending} if pending else None)
@@ -411,7 +461,8 @@ class ManifestTable:
         """Record that the source is gone and its pages were removed."""
         sets = {"status": STATUS_DELETED, "deleted_at": now_iso(),
                 **{k: v for k, v in facts.items() if v is not None}}
-        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, "error"), release=release)
+        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, *_SCHEDULE_FIELDS, "error"),
+                     release=release)
 
     def invalidated(self, source_key: str, entries: set[str],
                     invalidation: dict[str, Any]) -> None:
@@ -442,6 +493,17 @@ class ManifestTable:
     def delete_item_record(self, source_key: str, path: str) -> None:
         """Remove the item record of ``path`` (an item the collection no longer holds)."""
         self._client.delete_item(TableName=self.name, Key=self._key(item_key(source_key, path)))
+    def commit_scheduled(self, source_key: str, token: str, scheduled_for: str,
+                         schedule_name: str | None, facts: dict[str, Any], *,
+                         release: bool = True) -> None:
+        """Record an embargoed article: status ``scheduled``, ``scheduled_for`` (ISO 8601 UTC)
+        and the schedule that delivers it; no page is listed as published."""
+        sets = {"status": STATUS_SCHEDULED, "scheduled_for": scheduled_for,
+                "schedule_name": schedule_name, **facts}
+        sets = {k: v for k, v in sets.items() if v is not None}
+        self._update(source_key, token, sets,
+                     removes=(*_PAGE_FIELDS, "error", "unpublished_reason"), release=release)
+
     def commit_unpublished(self, source_key: str, token: str, reason: str,
                            facts: dict[str, Any], *, release: bool = True) -> None:
         """Record that the source exists but is not public (a draft, a private post) and its
@@ -449,12 +511,125 @@ class ManifestTable:
         it concerns."""
         sets = {"status": STATUS_UNPUBLISHED, "unpublished_at": now_iso(),
                 "unpublished_reason": reason, **{k: v for k, v in facts.items() if v is not None}}
-        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, "error"), release=release)
+        self._update(source_key, token, sets, removes=(*_PAGE_FIELDS, *_SCHEDULE_FIELDS, "error"),
+                     release=release)
 
     def note_sequencer(self, source_key: str, token: str, sequencer: str, *,
                        release: bool = True) -> None:
         """Record that the event with ``sequencer`` was fully processed (nothing else changed)."""
         self._update(source_key, token, {"sequencer": sequencer}, release=release)
+
+    # -- listings (DESIGN §9) ----------------------------------------------------------------
+
+    @staticmethod
+    def listing_item_key(listing: str, source_key: str) -> str:
+        """The partition key of ``source_key``'s item in ``listing``."""
+        return f"{LISTING_PREFIX}{listing}#{source_key}"
+
+    def begin_listings(self, source_key: str, token: str, names: set[str]) -> None:
+        """Write-ahead before listing items are written: add ``names`` to the record's
+        ``listings`` and drop ``listings_synced`` (so a crash before the commit is redone).
+        Conditional on the lease.
+
+        Raises:
+            LeaseLostError: the lease on ``source_key`` is no longer this worker's.
+        """
+        self._update(source_key, token, {}, ("listings_synced",),
+                     add={"listings": set(names)} if names else None)
+
+    def put_listing_items(self, source_key: str, entry_item: dict[str, Any],
+                          listings: dict[str, str]) -> None:
+        """Write ``source_key``'s item in each of ``listings`` (``{name: term}``) holding
+        ``entry_item`` (:meth:`IndexEntry.to_item`). Unconditional batch writes: the caller
+        holds the source's lease."""
+        from amp_publisher.core.siteoutputs.entries import order_key
+
+        sort = order_key(entry_item["published"], entry_item["slug"])
+        body = {k: v for k, v in entry_item.items() if k != "source_key"}
+        requests = [{"PutRequest": {"Item": self._values({
+            **body, "source_key": self.listing_item_key(name, source_key),
+            "record_type": "listing", "listing": name, "listing_sort": sort, "term": term,
+            "article_key": source_key})}} for name, term in sorted(listings.items())]
+        self._batch_write(requests)
+
+    def delete_listing_items(self, source_key: str, names: set[str]) -> None:
+        """Delete ``source_key``'s items in ``names`` (idempotent)."""
+        self._batch_write([{"DeleteRequest": {"Key": self._key(
+            self.listing_item_key(name, source_key))}} for name in sorted(names)])
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        """``BatchWriteItem`` in chunks of 25 (its limit), resending unprocessed items with a
+        short exponential backoff (AWS's advice for ``UnprocessedItems``)."""
+        import time
+
+        for start in range(0, len(requests), 25):
+            pending = {self.name: requests[start:start + 25]}
+            delay = 0.05
+            for _ in range(8):
+                response = self._client.batch_write_item(RequestItems=pending)
+                pending = response.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+            else:
+                from amp_publisher.core.errors import TransientError
+
+                raise TransientError("DynamoDB left listing writes unprocessed; retry")
+
+    def count_listing(self, listing: str, before: str | None = None) -> int:
+        """How many entries ``listing`` has (with ``before``: whose order key sorts before it).
+        A ``Select=COUNT`` query of ``listing-index``, paginated."""
+        condition = "#l = :l" + (" AND #s < :b" if before is not None else "")
+        values = {":l": listing, **({":b": before} if before is not None else {})}
+        total = 0
+        for page in self._client.get_paginator("query").paginate(
+                TableName=self.name, IndexName=LISTING_INDEX, Select="COUNT",
+                KeyConditionExpression=condition,
+                ExpressionAttributeNames={"#l": "listing",
+                                          **({"#s": "listing_sort"} if before is not None
+                                             else {})},
+                ExpressionAttributeValues=self._values(values)):
+            total += page.get("Count", 0)
+        return total
+
+    def newest_in_listing(self, listing: str, limit: int | None = None, *,
+                          since: str | None = None) -> list[dict[str, Any]]:
+        """The items of ``listing``, newest first: at most ``limit``, and with ``since`` only
+        those whose order key is at least ``since``. Paginated queries of ``listing-index``."""
+        condition = "#l = :l" + (" AND #s >= :since" if since is not None else "")
+        values = {":l": listing, **({":since": since} if since is not None else {})}
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.name, "IndexName": LISTING_INDEX, "ScanIndexForward": False,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": {"#l": "listing",
+                                         **({"#s": "listing_sort"} if since is not None
+                                            else {})},
+            "ExpressionAttributeValues": self._values(values)}
+        while limit is None or len(items) < limit:
+            if limit is not None:
+                kwargs["Limit"] = min(limit - len(items), 1000)
+            response = self._client.query(**kwargs)
+            items.extend(self._from_item(i) for i in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return items
+
+    def get_state(self, name: str) -> dict[str, Any] | None:
+        """The index function's state item ``site#<name>``, or ``None``."""
+        return self.get(f"{STATE_PREFIX}{name}")
+
+    def put_state(self, name: str, values: dict[str, Any]) -> None:
+        """Write the state item ``site#<name>`` (the index function runs one at a time, see
+        template.yaml, so plain writes suffice)."""
+        self._client.put_item(TableName=self.name, Item=self._values(
+            {**values, "source_key": f"{STATE_PREFIX}{name}", "record_type": "index_state"}))
+
+    def delete_state(self, name: str) -> None:
+        """Delete the state item ``site#<name>`` (idempotent)."""
+        self._client.delete_item(TableName=self.name, Key=self._key(f"{STATE_PREFIX}{name}"))
 
     # -- the rebuild item ------------------------------------------------------------------
 

@@ -23,6 +23,11 @@ spans, so the ordering is made by a **lease** per source key, held in the manife
    order is crash-safe without a transaction).
 4. *Clean up*: pages the record lists but no longer needs (a slug change, a crash's leftovers)
    are deleted, their claims given up, then unlisted.
+4b. *Listings* (DESIGN §9): the article's items in the listings it belongs to (home, section,
+   tags, authors, month) are written and the ones it left deleted (write-ahead in the record's
+   ``listings``, like ``page_keys``), then the names of the listings the change made stale are
+   sent to ``SiteIndexQueue``. Both happen before the commit, so a crash redoes them; a change
+   that leaves the article's entry as it was sends nothing.
 5. *Commit and release*: one ``UpdateItem``, conditional on the lease (a worker that lost its
    lease cannot commit), records the page and the source version and removes the lease.
 
@@ -172,7 +177,7 @@ class Publisher:
 
     Args:
         settings: the deployment settings.
-        s3 / dynamodb / cloudfront: boto3 clients (default: the process-wide lazy ones).
+        s3 / dynamodb / cloudfront / sqs: boto3 clients (default: the process-wide lazy ones).
         validate: the publish gate, ``html -> ValidationResult`` (default: the AMP validator).
         image_sizes: image-size resolver passed to the renderer.
         lease_seconds / lease_wait_seconds / write_margin_seconds: see the module constants.
@@ -189,8 +194,8 @@ class Publisher:
                  write_margin_seconds: float = WRITE_MARGIN_SECONDS,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep,
-                 amp_cache: Any = None,
-                 before_commit: Callable[[str], None] | None = None) -> None:
+                 amp_cache: Any = None, scheduler: Any = None,
+                 before_commit: Callable[[str], None] | None = None, sqs: Any = None) -> None:
         if not 0 <= write_margin_seconds < lease_seconds:
             raise ValueError("write_margin_seconds must be at least 0 and below lease_seconds")
         self.settings = settings
@@ -208,8 +213,16 @@ class Publisher:
         self._site_cache: dict[str, tuple[float, SiteConfig, str]] = {}
         self._error_page_fingerprint: str | None = None
         self.amp_cache = amp_cache
+        self._scheduler = scheduler
         self._amp_cache_key_published = False
         self._base_url = settings.site.base_url
+        self._sqs = sqs
+
+    @property
+    def sqs(self) -> Any:
+        if self._sqs is None:
+            self._sqs = storage.client("sqs")
+        return self._sqs
 
     @property
     def s3(self) -> Any:
@@ -448,7 +461,8 @@ class Publisher:
                 and current.get("source_version_id") == head.version_id
                 and current.get("renderer_version") == __version__
                 and current.get("fingerprint") == fingerprint
-                and set(current.get("page_keys") or ()) == {page}):
+                and set(current.get("page_keys") or ()) == {page}
+                and (current.get("listings_synced") or not self.settings.site_index_queue_url)):
             return False
         stored = storage.head_page(self.settings.site_bucket, page, s3=self.s3)
         return stored is not None and stored.get("source-etag") == head.etag \
@@ -481,6 +495,13 @@ class Publisher:
                 article = load_article(source.body, key=key,
                                        fallback_published=source.last_modified,
                                        base_url=site.base_url)
+        from amp_publisher.aws.scheduler import embargo_time
+
+        until = embargo_time(article.published)
+        if until.timestamp() > self._clock():  # an embargo: nothing public before its time
+            return self._hold(record, token, current, until, source, sequencer, started,
+                              timings, invalidations)
+        self._cancel_embargo(key, current)
         page, timings_render = self._render_checked(article, site, key)
         timings.update(timings_render)
         self._keep_error_page(site, fingerprint, invalidations)
@@ -503,6 +524,11 @@ class Publisher:
         # Pages no longer needed (a slug change, a crash's leftovers) go before the commit, so
         # the commit can give the lease back in the same request.
         removed = self._remove_pages(key, token, listed - {target}, invalidations)
+        from amp_publisher.core.siteoutputs.entries import entry_from_article
+
+        entry = entry_from_article(article, site, slug=page.slug, source_key=key,
+                                   description=page.description)
+        listings = self._sync_listings(key, token, current, entry, fingerprint)
         if self._before_commit is not None:
             self._before_commit(key)
         report = [_report_line(entry) for entry in page.report]
@@ -523,6 +549,8 @@ class Publisher:
             "page_bytes": page.size_bytes,
             "report": report[:_REPORT_LINES] or None,
             "report_count": len(report),
+            **_entry_fields(entry),
+            **listings,
         }, pending=written)
         timings["write"] = _ms(t0)
         return Outcome(key, "published", page_key=target, page_bytes=page.size_bytes,
@@ -738,6 +766,60 @@ class Publisher:
             self.manifest.release_page(key, token, page, owned=owned, pending=pending)
         return tuple(removed)
 
+    @property
+    def embargo_scheduler(self) -> Any:
+        """The :class:`~amp_publisher.aws.scheduler.EmbargoScheduler` of the deployment, or
+        ``None`` when its settings are absent."""
+        if self._scheduler is None and self.settings.scheduler_group \
+                and self.settings.schedule_target_arn and self.settings.scheduler_role_arn:
+            from amp_publisher.aws.scheduler import EmbargoScheduler
+
+            self._scheduler = EmbargoScheduler(self.settings.scheduler_group,
+                                               self.settings.schedule_target_arn,
+                                               self.settings.scheduler_role_arn)
+        return self._scheduler
+
+    def use_function_arn(self, arn: str) -> None:
+        """The schedule target when ``SCHEDULE_TARGET_ARN`` is not set: the function's own ARN
+        as Lambda invoked it (the context's ``invoked_function_arn``, with its alias), which the
+        template cannot pass to the function itself without a circular reference."""
+        if not self.settings.schedule_target_arn and self._scheduler is None:
+            import dataclasses
+
+            self.settings = dataclasses.replace(self.settings, schedule_target_arn=arn)
+
+    def _cancel_embargo(self, key: str, current: dict[str, Any]) -> None:
+        """The article is published now, deleted or withdrawn: its schedule has no job left."""
+        if current.get("schedule_name") and self.embargo_scheduler is not None:
+            self.embargo_scheduler.cancel(key)
+
+    def _hold(self, record: SourceRecord, token: str, current: dict[str, Any],
+              until: Any, source: storage.SourceObject, sequencer: str | None,
+              started: float, timings: dict[str, float],
+              invalidations: InvalidationBatch) -> Outcome:
+        """An article whose ``published`` time is ahead: no page before then (one already out
+        is taken down and invalidated), and a one-time schedule delivers the key at that time
+        (created, or moved when the time changed)."""
+        import datetime as dt
+
+        key = record.key
+        t0 = time.perf_counter()
+        removed = self._remove_pages(key, token, set(current.get("page_keys") or ()),
+                                     invalidations)
+        self._sync_listings(key, token, current, None)  # not listed before it is out
+        when = until.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        name = None
+        if self.embargo_scheduler is not None:
+            name = self.embargo_scheduler.schedule(record.bucket, key, until)
+        self.manifest.commit_scheduled(key, token, when, name, {
+            "source_etag": source.etag, "source_version_id": source.version_id,
+            "source_last_modified": source.last_modified, "sequencer": sequencer})
+        timings["write"] = _ms(t0)
+        return Outcome(key, "unpublished" if removed else "unchanged",
+                       page_key=removed[0] if removed else None,
+                       timings_ms=_since(started, timings), removed_pages=removed,
+                       reason=f"embargoed until {when}")
+
     def _withdraw(self, key: str, token: str, current: dict[str, Any], reason: str,
                   facts: dict[str, Any], sequencer: str | None, started: float,
                   timings: dict[str, float], invalidations: InvalidationBatch) -> Outcome:
@@ -745,8 +827,10 @@ class Publisher:
         them), record status ``unpublished`` with the reason. Private content must not stay
         online, so this is not a failure that keeps the last good page."""
         t0 = time.perf_counter()
+        self._cancel_embargo(key, current)
         removed = self._remove_pages(key, token, set(current.get("page_keys") or ()),
                                      invalidations)
+        self._sync_listings(key, token, current, None)
         timings["write"] = _ms(t0)
         if (current.get("status") == STATUS_UNPUBLISHED and not removed
                 and current.get("source_etag") == facts.get("source_etag")):
@@ -763,7 +847,9 @@ class Publisher:
                    invalidations: InvalidationBatch) -> Outcome:
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
+        self._cancel_embargo(key, current)
         removed = self._remove_pages(key, token, listed, invalidations)
+        self._sync_listings(key, token, current, None)
         for path in current.get("items") or {}:  # a collection's item records go with it
             self.manifest.delete_item_record(key, path)
         timings["write"] = _ms(t0)
@@ -774,6 +860,79 @@ class Publisher:
         action: Action = "unpublished" if removed else "unchanged"
         return Outcome(key, action, page_key=removed[0] if removed else None,
                        timings_ms=_since(started, timings), removed_pages=removed)
+
+    # -- listings (DESIGN §9) ----------------------------------------------------------------
+
+    def _sync_listings(self, key: str, token: str, current: dict[str, Any],
+                       entry: Any, fingerprint: str = "") -> dict[str, Any]:
+        """Make the source's listing items hold ``entry`` (``None``: remove them all) and send
+        the listings this made stale to ``SiteIndexQueue``. Returns the record fields to commit
+        (``listings``, ``listings_synced``); nothing is written or sent when the items already
+        hold this entry, or when the deployment has no index queue. A page rendered with
+        another ``fingerprint`` (site configuration, theme, renderer: a rebuild) marks all its
+        listings stale from their start, so the index pages follow the new site too.
+
+        Raises:
+            LeaseLostError, botocore ClientError, TransientError: transient; redone on retry.
+        """
+        if not self.settings.site_index_queue_url:
+            return {}
+        from amp_publisher.core.siteoutputs.entries import (
+            dirty_listings,
+            entry_hash,
+            listings_of,
+        )
+
+        new_names = listings_of(entry) if entry is not None else {}
+        old_names = set(current.get("listings") or ())
+        digest = f"{entry_hash(entry)}:{fingerprint}" if entry is not None else None
+        fields = {"listings": set(new_names) or None, "listings_synced": digest}
+        synced = current.get("listings_synced") or ""
+        if digest and synced == digest and old_names == set(new_names):
+            return fields
+        if not old_names and not new_names:
+            return fields
+        old_entry = _entry_of(current)
+        self.manifest.begin_listings(key, token, set(new_names) - old_names)
+        if entry is not None:
+            self.manifest.put_listing_items(key, entry.to_item(), new_names)
+        self.manifest.delete_listing_items(key, old_names - set(new_names))
+        dirty = dirty_listings(old_entry, old_names, entry)
+        if digest and synced.split(":")[0] == digest.split(":")[0] and synced != digest:
+            dirty = dict.fromkeys(set(old_names) | set(new_names), "")  # a new site: all of it
+        if dirty:
+            self._notify(key, dirty, [e for e in (old_entry, entry) if e is not None])
+        return fields
+
+    def _notify(self, key: str, dirty: dict[str, str], entries: list[Any]) -> None:
+        """One SQS message naming the stale listings (``{listing: from order key}``) and
+        whether the news sitemap is stale (an entry published in its window)."""
+        import datetime as dt
+        import json
+
+        from amp_publisher.core.siteoutputs.sitemaps import in_news_window
+
+        now = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
+        news = any(in_news_window(e.published, now) for e in entries)
+        self.sqs.send_message(QueueUrl=self.settings.site_index_queue_url,
+                              MessageBody=json.dumps({"source_key": key, "dirty": dirty,
+                                                      "news": news}, sort_keys=True))
+
+
+def _entry_fields(entry: Any) -> dict[str, Any]:
+    """The index entry's fields as record attributes (``None`` removes an absent one)."""
+    item = entry.to_item()
+    return {name: item.get(name) for name in ("path", "description", "tags", "authors",
+                                              "image", "language")}
+
+
+def _entry_of(record: dict[str, Any]) -> Any:
+    """The index entry a record committed (``None`` before listings existed, or deleted)."""
+    if not record.get("path") or record.get("status") == "deleted":
+        return None
+    from amp_publisher.core.siteoutputs.entries import IndexEntry
+
+    return IndexEntry.from_item(record)
 
 
 def _failed_as_before(current: dict[str, Any], head: storage.SourceVersion,

@@ -182,6 +182,11 @@ def format_status(report: StatusReport, *, detail: bool = False) -> str:
     summary = ", ".join(f"{n} {s}" for s, n in sorted(report.counts.items())) or "no records"
     lines.append("")
     lines.append(f"{len(report.records)} record(s): {summary}")
+    scheduled = sorted((r["scheduled_for"], r["source_key"]) for r in report.records
+                       if r.get("status") == "scheduled" and r.get("scheduled_for"))
+    if scheduled:  # embargoed articles, soonest first, with the time their schedule fires
+        lines.append(f"scheduled: {len(scheduled)} article(s) wait for their publication time")
+        lines += [f"  {when}  {key}" for when, key in scheduled]
     if report.fingerprint is not None:
         states = ", ".join(f"{report.states.get(s, 0)} {s}"
                            for s in ("current", "stale", "failed", "deleted"))

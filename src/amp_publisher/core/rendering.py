@@ -65,7 +65,7 @@ from amp_publisher.core.models import (
 from amp_publisher.core.site import SiteConfig
 
 __all__ = ["render", "Page", "ImageSizeResolver", "THEME_PATH_ENV", "RelatedArticle",
-           "page_chrome", "display_date", "theme_environment"]
+           "page_chrome", "display_date", "theme_environment", "theme_css"]
 
 #: Environment variable naming a directory with more themes (e.g. ``/opt/themes`` from a Lambda
 #: layer); a theme there shadows the packaged one of the same name.
@@ -85,6 +85,8 @@ class Page:
         report: conversion report entries (what the body converter removed or rewrote).
         warnings: unknown fields in the article JSON, as JSON paths.
         timings_ms: per-step wall time in milliseconds (``convert``, ``template``).
+        description: the meta description the page carries (the article's, or one made from
+            its first paragraph), ``None`` when it has none.
     """
 
     html: str
@@ -94,6 +96,7 @@ class Page:
     report: tuple[Any, ...] = ()
     warnings: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
+    description: str | None = None
 
     @property
     def size_bytes(self) -> int:
@@ -186,6 +189,7 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
         warnings=tuple(unknown_field_paths(article)),
         timings_ms={"convert": round((converted - started) * 1000, 3),
                     "template": round((done - converted) * 1000, 3)},
+        description=context["description"],
     )
 
 
@@ -231,13 +235,24 @@ def _environment(theme: str) -> Any:
 
 
 @functools.cache
-def _theme_css(theme: str) -> str:
-    """The theme's ``style.css`` (read once), checked so it cannot close its ``<style>``."""
+def theme_css(theme: str, name: str = "style.css") -> str:
+    """A stylesheet of the theme (read once, comments and indentation dropped), checked so it
+    cannot close its ``<style>``.
+
+    Raises:
+        ValueError: the file contains ``</``.
+        jinja2.TemplateNotFound: the theme has no such file.
+    """
     env = _environment(theme)
-    source, _, _ = env.loader.get_source(env, "style.css")
+    source, _, _ = env.loader.get_source(env, name)
     if "</" in source:
-        raise ValueError(f"theme {theme!r}: style.css must not contain '</'")
+        raise ValueError(f"theme {theme!r}: {name} must not contain '</'")
     return _minify_css(source)
+
+
+def _theme_css(theme: str) -> str:
+    """The article page's stylesheet, ``style.css``."""
+    return theme_css(theme)
 
 
 def _minify_css(css: str) -> str:

@@ -4,9 +4,12 @@ No AWS account and no Docker: :class:`EmbeddedBackend` starts moto's threaded se
 ``127.0.0.1`` (a free port), points boto3 at it through ``AWS_ENDPOINT_URL`` with dummy
 credentials, and creates what the template creates, with the same names
 (:func:`amp_publisher.local.resources.resource_names`): the versioned source bucket, the site
-bucket, the manifest table (key ``source_key``, GSI ``slug-index``), the failed-events queue and
-the CloudFront distribution in front of the site bucket (moto's CloudFront), so every page change
-is invalidated here as in AWS (``DISTRIBUTION_ID`` is set for the function).
+bucket, the manifest table (key ``source_key``, GSIs ``slug-index`` and ``listing-index``), the
+failed-events queue, the site-index queue with its dead-letter queue, and the CloudFront
+distribution in front of the site bucket (moto's CloudFront), so every page change is invalidated
+here as in AWS (``DISTRIBUTION_ID`` is set for the function). SiteIndexFunction is not triggered
+by moto: :meth:`EmbeddedBackend.drain_site_index` hands the queue's messages to its entry point
+in batches, as Lambda's SQS poller would.
 
 Example (what ``make demo`` and ``amp-render invoke`` do)::
 
@@ -62,10 +65,15 @@ RENDER_QUEUE_MAX_RECEIVES = 5
 
 def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> str:
     """Create what template.yaml creates, with the same shapes: the versioned source bucket, the
-    site bucket, the manifest table (key ``source_key``, GSI ``slug-index``, on demand), the
-    failed-events queue, and RenderQueue (its dead-letter queue: the failed-events queue),
-    through the given boto3 clients (the embedded backend's, or moto's in-process mock in
-    tests). Idempotent. Returns the failed-events queue URL."""
+    site bucket, the manifest table (key ``source_key``, GSIs ``slug-index`` and
+    ``listing-index``, on demand), the failed-events queue, RenderQueue (its dead-letter queue:
+    the failed-events queue) and (when ``names`` has one) the site-index queue with its
+    dead-letter queue (redrive after 10 receives), through the given boto3 clients (the embedded
+    backend's, or moto's in-process mock in tests). Idempotent. Returns the failed-events queue
+    URL.
+
+    The site-index queue has no ``DelaySeconds`` here (the template's 2 s wait for the GSI):
+    moto's indexes are consistent at once."""
     for bucket in (names.source_bucket, names.site_bucket):
         s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=names.source_bucket,
@@ -75,13 +83,27 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> 
             TableName=names.manifest_table,
             BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": "source_key", "AttributeType": "S"},
-                                  {"AttributeName": "slug", "AttributeType": "S"}],
+                                  {"AttributeName": "slug", "AttributeType": "S"},
+                                  {"AttributeName": "listing", "AttributeType": "S"},
+                                  {"AttributeName": "listing_sort", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "source_key", "KeyType": "HASH"}],
             GlobalSecondaryIndexes=[{
                 "IndexName": "slug-index",
                 "KeySchema": [{"AttributeName": "slug", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"}}, {
+                "IndexName": "listing-index",
+                "KeySchema": [{"AttributeName": "listing", "KeyType": "HASH"},
+                              {"AttributeName": "listing_sort", "KeyType": "RANGE"}],
                 "Projection": {"ProjectionType": "ALL"}}],
         )
+    if names.site_index_queue:
+        dlq = sqs.create_queue(QueueName=names.site_index_dlq)["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        sqs.create_queue(QueueName=names.site_index_queue, Attributes={
+            "VisibilityTimeout": "360",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
+                                         "maxReceiveCount": 10})})
     failed = sqs.create_queue(QueueName=names.failed_events_queue)["QueueUrl"]
     failed_arn = sqs.get_queue_attributes(QueueUrl=failed, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
@@ -156,6 +178,21 @@ def create_distribution(cloudfront: Any, names: ResourceNames) -> str:
     return response["Distribution"]["Id"]
 
 
+def deliver_due_schedules(embargo_scheduler: Any, now: str,
+                          invoke: Any) -> list[dict[str, Any]]:
+    """What EventBridge Scheduler does at ``now`` (ISO 8601 UTC, ``...Z``), which moto does not
+    do: every embargo schedule due by then is invoked with its event (``invoke(event)``, the
+    function's entry point) and deleted (``ActionAfterCompletion: DELETE``). Returns the events
+    delivered, in time order."""
+    delivered = []
+    for scheduled in embargo_scheduler.pending():
+        if scheduled.at and scheduled.at <= now:
+            invoke(scheduled.event)  # publishing cancels the schedule itself
+            embargo_scheduler.cancel_by_name(scheduled.name)
+            delivered.append(scheduled.event)
+    return delivered
+
+
 class EmbeddedBackend:
     """moto's server on loopback plus the template's resources.
 
@@ -176,6 +213,8 @@ class EmbeddedBackend:
         self._sequence = itertools.count(1)
         self.endpoint_url = ""
         self.distribution_id = ""
+        #: The template's EmbargoScheduleGroup (``<stack>-embargo``).
+        self.schedule_group = f"{stack}-embargo"
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -245,10 +284,11 @@ class EmbeddedBackend:
     @staticmethod
     def _reset_clients() -> None:
         """Forget process-wide clients and publishers made for another endpoint."""
-        from amp_publisher.aws import handler, storage
+        from amp_publisher.aws import handler, site_index, storage
 
         storage.client.cache_clear()
         handler._publisher.cache_clear()
+        site_index._indexer.cache_clear()
 
     def client(self, service: str) -> Any:
         """A boto3 client on this backend (the same lazily created one the function uses)."""
@@ -264,10 +304,14 @@ class EmbeddedBackend:
             "SITE_BUCKET": self.names.site_bucket,
             "MANIFEST_TABLE": self.names.manifest_table,
             "FAILED_EVENTS_QUEUE_URL": self.queue_url if self._server else "",
+            "SITE_INDEX_QUEUE_URL": self.site_index_queue_url if self._server else "",
             "RENDER_QUEUE_URL": self.render_queue_url if self._server else "",
             "SOURCE_BUCKET": self.names.source_bucket,
             "DISTRIBUTION_ID": self.distribution_id,
             "ERROR_PAGE_KEY": "404.html",
+            "SCHEDULER_GROUP": self.schedule_group,
+            "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/{self.schedule_group}",
+            "SCHEDULE_TARGET_ARN": LocalContext.invoked_function_arn,
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
             "ACCEPT_HTML_PAGES": "false",
@@ -283,6 +327,11 @@ class EmbeddedBackend:
         return (f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.failed_events_queue}")
 
     @property
+    def site_index_queue_url(self) -> str:
+        """The site-index queue URL on this backend."""
+        return f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.site_index_queue}"
+
+    @property
     def render_queue_url(self) -> str:
         """RenderQueue's URL on this backend."""
         return f"{self.endpoint_url}/{DEFAULT_ACCOUNT}/{self.names.render_queue}"
@@ -293,9 +342,23 @@ class EmbeddedBackend:
                                self.names)
         render = self.client("sqs").get_queue_url(QueueName=self.names.render_queue)["QueueUrl"]
         self.distribution_id = create_distribution(self.client("cloudfront"), self.names)
+        scheduler = self.client("scheduler")
+        groups = {g["Name"] for g in scheduler.list_schedule_groups().get("ScheduleGroups", [])}
+        if self.schedule_group not in groups:
+            scheduler.create_schedule_group(Name=self.schedule_group)
         self._set_env({"FAILED_EVENTS_QUEUE_URL": url, "RENDER_QUEUE_URL": render,
                        "DISTRIBUTION_ID": self.distribution_id})
         self._reset_clients()  # the handler's publisher reads DISTRIBUTION_ID
+
+    def deliver_due_schedules(self, now: str) -> list[dict[str, Any]]:
+        """Deliver the embargo schedules due at ``now`` (ISO 8601 UTC ``...Z``) to the function,
+        as EventBridge Scheduler would (:func:`deliver_due_schedules`)."""
+        from amp_publisher.aws.scheduler import EmbargoScheduler
+
+        scheduler = EmbargoScheduler(self.schedule_group, LocalContext.invoked_function_arn,
+                                     f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/{self.schedule_group}",
+                                     scheduler=self.client("scheduler"))
+        return deliver_due_schedules(scheduler, now, self.invoke)
 
     def invalidations(self) -> list[dict[str, Any]]:
         """Every invalidation of the distribution, oldest first: ``Id``, ``CreateTime`` and
@@ -363,6 +426,49 @@ class EmbeddedBackend:
 
         return lambda_handler(event, LocalContext(aws_request_id=str(uuid.uuid4())))
 
+    def drain_site_index(self, *, batch_size: int = 1000) -> list[Any]:
+        """Deliver the site-index queue to SiteIndexFunction's entry point until it is empty, as
+        Lambda's SQS poller does: batches of up to ``batch_size`` messages (the template's
+        ``BatchSize``), messages reported in ``batchItemFailures`` left for a later receive,
+        the rest deleted. Returns each batch's
+        :class:`~amp_publisher.aws.site_index.RebuildReport`.
+
+        Raises:
+            RuntimeError: messages keep failing (20 rounds without emptying the queue).
+        """
+        from amp_publisher.aws.site_index import handle_batch
+
+        sqs = self.client("sqs")
+        url = self.site_index_queue_url
+        reports = []
+        for _ in range(20):
+            messages: list[dict[str, Any]] = []
+            while len(messages) < batch_size:
+                got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                          VisibilityTimeout=60,
+                                          AttributeNames=["All"]).get("Messages", [])
+                if not got:
+                    break
+                messages.extend(got)
+            if not messages:
+                return reports
+            seen = {m["MessageId"]: m for m in messages}
+            event = {"Records": [_sqs_record(m, url) for m in seen.values()]}
+            result = handle_batch(event)
+            failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+            done = [m for i, m in seen.items() if i not in failed]
+            for start in range(0, len(done), 10):
+                sqs.delete_message_batch(QueueUrl=url, Entries=[
+                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                    for n, m in enumerate(done[start:start + 10])])
+            if failed:  # back to the queue at once (Lambda waits for the visibility timeout)
+                for start in range(0, len(failed), 10):
+                    sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+                        {"Id": str(n), "ReceiptHandle": seen[i]["ReceiptHandle"],
+                         "VisibilityTimeout": 0}
+                        for n, i in enumerate(sorted(failed)[start:start + 10])])
+            reports.append(result["report"])
+        raise RuntimeError("the site-index queue did not empty: messages keep failing")
     def upload_static(self, folder: Path) -> list[str]:
         """Put every file under ``folder`` into the site bucket at the same relative key (the
         demo's ``events/static/`` → ``static/...``: the logo and images its pages show), with
@@ -401,3 +507,14 @@ class EmbeddedBackend:
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
         return keys
+
+
+def _sqs_record(message: dict[str, Any], queue_url: str) -> dict[str, Any]:
+    """An SQS message as Lambda's SQS event source hands it to the function."""
+    name = queue_url.rsplit("/", 1)[-1]
+    return {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"], "attributes": message.get("Attributes", {}),
+            "messageAttributes": {}, "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT}:{name}",
+            "awsRegion": REGION}

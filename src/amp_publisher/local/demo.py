@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from amp_publisher.core.site import SiteConfig
 from amp_publisher.local.backend import EmbeddedBackend
 
 __all__ = ["run_demo", "DemoRow"]
@@ -30,6 +31,7 @@ class DemoRow:
     page_bytes: int
     render_ms: float  # rendering and validating the page (the handler's own timings), ms
     status: str
+    kind: str = "article"  # or "site output" (index page, sitemap, feed)
 
 
 def _quiet_powertools() -> None:
@@ -96,7 +98,16 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
                 rows.append(DemoRow(outcome["source_key"], outcome["page_key"] or "-",
                                     outcome["page_bytes"], round(render_ms, 1),
                                     _status(outcome)))
-        pages = [key for key in backend.mirror_site(out) if key.endswith(".html")]
+        # SiteIndexFunction: the queue of stale outputs, drained through its entry point.
+        reports = backend.drain_site_index()
+        mirrored = backend.mirror_site(out)
+        pages = [key for key in mirrored if key.endswith(".html")]
+        messages = sum(r.messages for r in reports)
+        rebuilds = sum(len(r.listings) for r in reports)
+        for n, output in enumerate(sorted({k for r in reports for k in r.written})):
+            rows.append(DemoRow("" if n else f"site index: {messages} messages, "
+                                f"{rebuilds} rebuilds", output, (out / output).stat().st_size,
+                                0.0, _output_status(output), kind="site output"))
         _print_table(rows, stream)
         print(f"\nsite bucket mirrored into {out}/ ({len(pages)} page(s)):", file=stream)
         for page in pages:
@@ -107,6 +118,7 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
         result = backend.invoke(backend.delete_source(key))
         outcome = result["outcomes"][0]
         page_key = outcome["page_key"]
+        reports = backend.drain_site_index()
         backend.mirror_site(out)
         gone = page_key and not (out / page_key).exists()
         still_listed = page_key and _exists(s3, backend.names.site_bucket, page_key)
@@ -117,9 +129,37 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
             TableName=backend.names.manifest_table, Key={"source_key": {"S": key}})
         status = manifest.get("Item", {}).get("status", {}).get("S", "-")
         print(f"manifest record for {key}: status {status}", file=stream)
+        if page_key:
+            slug = page_key.rsplit("/", 2)[-2]
+            still = [k for k in ("index.html", "feed.xml", "atom.xml", "feed.json",
+                                 "sitemap.xml", *(f"sitemaps/{p.name}"
+                                                  for p in sorted((out / "sitemaps").glob("*"))))
+                     if (out / k).exists() and f"/{slug}/".encode() in (out / k).read_bytes()]
+            rewritten = sorted({k for r in reports for k in r.written})
+            print(f"site index rebuilt {len(rewritten)} output(s); outputs still linking "
+                  f"{slug}: {', '.join(still) or 'none'}", file=stream)
+        from amp_publisher.local.sitecheck import crawl
+
+        base = SiteConfig.model_validate_json(site_json.read_bytes()).base_url if site_json \
+            else SiteConfig().base_url
+        crawled = crawl(out, base)
+        print(f"crawl of {out}/ from /: {len(crawled.visited)} object(s) reached, "
+              f"{len(crawled.broken)} broken link(s)", file=stream)
+        for source, url in crawled.broken[:10]:
+            print(f"  BROKEN {source} -> {url}", file=stream)
         if site_json is not None:
             _rename_and_rebuild(backend, site_json, out, stream)
     return rows
+
+
+def _output_status(key: str) -> str:
+    if key.endswith(".html"):
+        return "index page, AMP valid"
+    kinds = {"feed.xml": "RSS 2.0", "atom.xml": "Atom", "feed.json": "JSON Feed 1.1",
+             "robots.txt": "robots.txt", "sitemap.xml": "sitemap index",
+             "news-sitemap.xml": "Google News sitemap"}
+    name = key.rsplit("/", 1)[-1]
+    return kinds.get(name, "monthly sitemap" if key.startswith("sitemaps/") else "")
 
 
 #: The name the demo gives the site at the end, to show the rebuild.
@@ -150,7 +190,8 @@ def _rename_and_rebuild(backend: EmbeddedBackend, site_json: Path, out: Path,
     with LocalWorkers(2) as workers:
         last = watch(manifest, fingerprint, stream=stream, interval=0.5,
                      keep_going=lambda: workers.alive() > 0)
-    pages = backend.mirror_site(out)
+    backend.drain_site_index()  # the index pages, sitemaps and feeds follow the new name too
+    pages = [key for key in backend.mirror_site(out) if key.endswith(".html")]
     print(f"rebuilt {last.done} of {last.total} page(s) ({last.failed} failed) with "
           f"fingerprint {fingerprint}:", file=stream)
     for page in (p for p in pages if p.endswith("index.html")):
@@ -170,7 +211,8 @@ def _exists(s3, bucket: str, key: str) -> bool:
 
 def _print_table(rows: list[DemoRow], stream: TextIO) -> None:
     headers = ("source key", "page key", "bytes", "render ms", "status")
-    cells = [(r.source_key, r.page_key, f"{r.page_bytes:,}", f"{r.render_ms:.1f}", r.status)
+    cells = [(r.source_key, r.page_key, f"{r.page_bytes:,}",
+              f"{r.render_ms:.1f}" if r.render_ms else "-", r.status)
              for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))

@@ -54,6 +54,9 @@ class ResourceNames:
         manifest_table: ``<stack>-manifest`` (ManifestTable), DynamoDB, key ``source_key``.
         failed_events_queue: ``<stack>-failed-events`` (FailedEventsQueue), an SQS queue name
             (not its URL).
+        site_index_queue: ``<stack>-site-index`` (SiteIndexQueue), the stale site outputs;
+            ``""``: none (a deployment without the site around the articles).
+        site_index_dlq: ``<stack>-site-index-dlq`` (SiteIndexDeadLetterQueue).
         access_log_bucket: ``<stack>-logs-<account>-<region>`` (AccessLogBucket, only with
             ``AccessLogging``).
         render_queue: ``<stack>-render`` (RenderQueue), the queue a rebuild sends batches of
@@ -64,6 +67,8 @@ class ResourceNames:
     site_bucket: str
     manifest_table: str
     failed_events_queue: str
+    site_index_queue: str = ""
+    site_index_dlq: str = ""
     render_queue: str = ""
     access_log_bucket: str = ""
 
@@ -101,6 +106,8 @@ def resource_names(stack: str = DEFAULT_STACK, account: str = DEFAULT_ACCOUNT,
         site_bucket=f"{stack}-site-{account}-{region}",
         manifest_table=f"{stack}-manifest",
         failed_events_queue=f"{stack}-failed-events",
+        site_index_queue=f"{stack}-site-index",
+        site_index_dlq=f"{stack}-site-index-dlq",
         access_log_bucket=f"{stack}-logs-{account}-{region}",
         render_queue=f"{stack}-render",
     )

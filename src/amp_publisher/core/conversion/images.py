@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from amp_publisher.core.amp.urls import malformed_url
 from amp_publisher.core.conversion.context import ConversionContext
 from amp_publisher.core.conversion.policy import blocked_by, host_of
 from amp_publisher.core.conversion.report import (
@@ -53,7 +54,11 @@ from amp_publisher.core.conversion.report import (
     set_attribute,
 )
 from amp_publisher.core.conversion.tree import iter_elements, new_element, tag_of
-from amp_publisher.core.conversion.urls import parse_srcset, resolve_url, url_protocol
+from amp_publisher.core.conversion.urls import (
+    parse_srcset,
+    resolve_url,
+    url_protocol,
+)
 from amp_publisher.core.image_sizes import ImageSizeResolver, data_uri_size
 
 # tracking pixels: AMP's own, consented way to count views is amp-pixel (docs/conversion.md)
@@ -189,6 +194,8 @@ def _is_gif(src: str) -> bool:
 
 
 def _loadable(src: str) -> bool:
+    if malformed_url(src):
+        return False  # the validator's INVALID_URL ("Malformed URL"): one URL check
     protocol = url_protocol(src)
     if protocol == "data":
         return src.strip()[5:].lower().startswith("image/")
@@ -374,9 +381,13 @@ class ImageStep:
                            rule=POLICY_DOC)
             return
         if src and not _loadable(src):
-            remove_element(rep, img, code="INVALID_URL_PROTOCOL",
-                           detail=f"image removed: its {url_protocol(src)}: URL cannot be loaded "
-                           f"by readers (alt: {img.get('alt', '')!r})", rule=_RULE_IMG)
+            if malformed_url(src):
+                code, why = "INVALID_URL", "its URL is malformed"
+            else:
+                code = "INVALID_URL_PROTOCOL"
+                why = f"its {url_protocol(src)}: URL cannot be loaded by readers"
+            remove_element(rep, img, code=code, detail=f"image removed: {why} "
+                           f"(alt: {img.get('alt', '')!r})", rule=_RULE_IMG)
             return
         if not src:
             candidates = parse_srcset(img.get("srcset", "")) if img.get("srcset") else None

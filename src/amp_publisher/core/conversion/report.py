@@ -13,7 +13,9 @@ one applies: ``DISALLOWED_TAG``, ``DISALLOWED_ATTR``, ``INVALID_ATTR_VALUE``,
 ``CSS_SYNTAX_INVALID_IMPORTANT``, ``STYLESHEET_TOO_LONG``; the conversions add their own:
 ``CONVERTED_EMBED``, ``CONVERTED_IMAGE``, ``CONVERTED_MEDIA``, ``CONVERTED_IFRAME``,
 ``CONVERTED_FORM``, ``MOVED_CSS``, ``UNWRAPPED_NOSCRIPT``, ``RESOLVED_URL``, ``REMOVED_COMMENT``,
-``NOT_PHRASING_CONTENT``.
+``NOT_PHRASING_CONTENT``, ``REMOVED_AD_OR_TRACKER`` (embed and ad policy, tracking pixels),
+``MOBILE_FIT``, ``CLIPBOARD_WRAPPER``, ``CONVERTED_MATH``, ``MATH_AS_TEXT``, ``CONTACT_DATA``,
+``IMAGE_SIZE_BUDGET``; the renderer adds ``EXTRACTED_ARTICLE`` for whole pages given as a body.
 
 Example:
     >>> from amp_publisher.core.conversion.tree import parse_fragment

@@ -1,0 +1,351 @@
+"""SiteIndexFunction: rebuilds the index pages, sitemaps and feeds a batch of changes made stale.
+
+Fed by ``SiteIndexQueue`` (SQS, with a batching window). Each message is what the render
+function sent after one page change (:meth:`amp_publisher.aws.pipeline.Publisher._sync_listings`):
+
+    {"source_key": "articles/a.json", "dirty": {"home": "<order key>", "section/world": "…"},
+     "news": true}
+
+``dirty`` maps each stale listing to the smallest order key the change touched in it. A batch
+is **coalesced**: listings are de-duplicated (keeping the smallest key), and each stale output is
+rebuilt once, from the manifest's current state (the ``listing-index`` GSI), never from the
+messages' content. So duplicated, reordered or stale messages converge on what the manifest
+says, and a burst of a thousand uploads costs a few rebuilds per listing.
+
+Per stale listing (see :mod:`amp_publisher.core.siteoutputs.pages` for the stable pagination):
+
+* index pages: the root, the numbered pages from the one holding the first changed position on,
+  pages that came into being; pages that no longer exist are deleted. A listing left empty is
+  removed (the home page stays, saying there are no articles);
+* feeds (home and sections), when the change is among the newest :data:`FEED_SIZE`;
+* ``month/<M>``: the monthly sitemap (deleted when the month is empty), then the sitemap index
+  and ``robots.txt``;
+* ``news``: the Google News sitemap.
+
+Every index page passes the AMP gate before it is written; a page that does not is a bug in the
+theme, logged and counted (``IndexPageInvalid``), and the old page stays.
+
+Partial batch failure: a listing whose rebuild fails (a transient fault) fails exactly the
+messages that named it; they return to the queue (``ReportBatchItemFailures``), after
+``maxReceiveCount`` to the dead-letter queue. This is written here rather than with Powertools'
+``BatchProcessor``, which processes records one by one: coalescing needs the whole batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from amp_publisher.aws import storage
+from amp_publisher.aws.manifest import MONTHS_LISTING, ManifestTable
+
+__all__ = ["SiteIndexer", "RebuildReport", "lambda_handler", "handle_batch", "NEWS"]
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "amp-publisher"))
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "AmpPublisher"),
+                  service=os.environ.get("POWERTOOLS_SERVICE_NAME", "amp-publisher"))
+
+#: The pseudo-listing of the news sitemap.
+NEWS = "news"
+#: The pseudo-listing of the sitemap index and robots.txt.
+SITEMAP_INDEX = "sitemap-index"
+
+
+@dataclass
+class RebuildReport:
+    """What one batch did.
+
+    Attributes:
+        messages: messages in the batch; listings: distinct stale listings.
+        written / deleted: keys of the site bucket written and deleted.
+        failed_listings: listings whose rebuild raised (their messages are retried).
+        failed_messages: SQS message ids reported in ``batchItemFailures``.
+        rejected: invalid index pages not written (key → first error).
+    """
+
+    messages: int = 0
+    listings: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    failed_listings: list[str] = field(default_factory=list)
+    failed_messages: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+
+
+class SiteIndexer:
+    """Rebuilds stale site outputs from the manifest.
+
+    Args:
+        site_bucket: where outputs are written (``SITE_BUCKET``).
+        manifest: the :class:`ManifestTable`.
+        site: the :class:`~amp_publisher.core.site.SiteConfig`, or a callable returning the
+            current one (``config/site.json`` may change).
+        s3: boto3 S3 client (default: the process-wide lazy one).
+        validate: the AMP gate, ``html -> result with .passed`` (default: the validator).
+        clock: seconds since the epoch (the news sitemap's window).
+    """
+
+    def __init__(self, site_bucket: str, manifest: ManifestTable, site: Any, *, s3: Any = None,
+                 validate: Callable[[str], Any] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.site_bucket = site_bucket
+        self.manifest = manifest
+        self._site = site
+        self._s3 = s3
+        self._validate = validate
+        self._clock = clock
+
+    @property
+    def s3(self) -> Any:
+        if self._s3 is None:
+            self._s3 = storage.client("s3")
+        return self._s3
+
+    @property
+    def site(self) -> Any:
+        return self._site() if callable(self._site) else self._site
+
+    # -- the batch -------------------------------------------------------------------------
+
+    def rebuild(self, messages: Iterable[tuple[str, dict[str, Any]]]) -> RebuildReport:
+        """Rebuild what ``messages`` (``(message id, decoded body)``) name, each output once.
+
+        Returns:
+            The :class:`RebuildReport`; transient faults of one listing are caught and reported
+            as that listing's failure (its messages go back to the queue).
+        """
+        report = RebuildReport()
+        dirty: dict[str, str] = {}
+        named_by: dict[str, set[str]] = {}
+        for message_id, body in messages:
+            report.messages += 1
+            names = dict(body.get("dirty") or {})
+            if body.get("news"):
+                names[NEWS] = ""
+            for name, since in names.items():
+                dirty[name] = min(dirty.get(name, since), str(since))
+                named_by.setdefault(name, set()).add(message_id)
+        months = [name for name in dirty if name.startswith("month/")]
+        if months:
+            dirty.setdefault(SITEMAP_INDEX, "")
+            named_by[SITEMAP_INDEX] = {i for name in months for i in named_by[name]}
+        if not self._exists("index.html"):  # a new site (or unsure): every site-wide output
+            for name in ("home", NEWS, SITEMAP_INDEX):
+                dirty.setdefault(name, "")
+        # Months before the sitemap index (it lists them), the news sitemap last.
+        order = sorted(dirty, key=lambda n: (n == SITEMAP_INDEX, n == NEWS, n))
+        report.listings = order
+        site = self.site
+        for name in order:
+            try:
+                if name == NEWS:
+                    self._news(site, report)
+                elif name == SITEMAP_INDEX:
+                    self._sitemap_index(site, report)
+                elif name.startswith("month/"):
+                    self._month(name, site, report)
+                else:
+                    self._listing(name, dirty[name], site, report)
+            except Exception as exc:  # noqa: BLE001 - one listing's fault fails its messages
+                logger.warning("index rebuild failed; its messages will be retried",
+                               extra={"listing": name, "error_type": type(exc).__name__,
+                                      "error": str(exc)[:500]})
+                report.failed_listings.append(name)
+                ids = named_by.get(name, set()) - set(report.failed_messages)
+                report.failed_messages.extend(sorted(ids))
+        return report
+
+    # -- outputs -----------------------------------------------------------------------------
+
+    def _listing(self, name: str, since: str, site: Any, report: RebuildReport) -> None:
+        from amp_publisher.core.siteoutputs.build import has_feeds
+        from amp_publisher.core.siteoutputs.entries import IndexEntry
+        from amp_publisher.core.siteoutputs.feeds import FEED_SIZE, feeds
+        from amp_publisher.core.siteoutputs.outputs import key_of_path, listing_path
+        from amp_publisher.core.siteoutputs.pages import PAGE_SIZE, numbered_pages, page_plan
+
+        total = self.manifest.count_listing(name)
+        state = self.manifest.get_state(f"pages#{name}") or {}
+        old_pages = int(state.get("pages", 0))
+        if total == 0 and name != "home":
+            for number in (None, *range(1, old_pages + 1)):
+                self._delete(key_of_path(listing_path(name, number)), report)
+            if has_feeds(name):
+                for output in feeds(name, "", [], site=site):
+                    self._delete(output.key, report)
+            self.manifest.delete_state(f"pages#{name}")
+            return
+        before = self.manifest.count_listing(name, before=since) if since else 0
+        pages = numbered_pages(total, PAGE_SIZE)
+        first = before // PAGE_SIZE + 1
+        wanted: set[int | None] = {None}
+        wanted.update(k for k in range(1, pages + 1) if k >= first or k > old_pages)
+        slots = [s for s in page_plan(total, PAGE_SIZE) if s.number in wanted]
+        need = max([total - s.start for s in slots] +
+                   [min(FEED_SIZE, total) if has_feeds(name) else 0])
+        items = self.manifest.newest_in_listing(name, need)
+        # Render functions write listings while this runs: a count that moved means the
+        # positions are off; the listing is retried (its messages return to the queue).
+        if len(items) < need or self.manifest.count_listing(name) != total:
+            raise _Retry(f"{name}: the listing changed while it was read")
+        newest = [IndexEntry.from_item({**item, "source_key": item["article_key"]})
+                  for item in items]
+        term = "" if name == "home" or not items else str(items[0].get("term", ""))
+        from amp_publisher.core.siteoutputs.build import listing_pages
+
+        for output in listing_pages(name, term, newest, total, site=site, numbers=wanted,
+                                    size=PAGE_SIZE):
+            self._write_page(output, report)
+        for number in range(pages + 1, old_pages + 1):
+            self._delete(key_of_path(listing_path(name, number)), report)
+        if has_feeds(name) and (before >= total - FEED_SIZE or not since):
+            for output in feeds(name, term, newest, site=site):
+                self._write(output, report)
+        if pages != old_pages or not state:
+            self.manifest.put_state(f"pages#{name}", {"pages": pages})
+
+    def _month(self, name: str, site: Any, report: RebuildReport) -> None:
+        from amp_publisher.core.siteoutputs.entries import IndexEntry
+        from amp_publisher.core.siteoutputs.sitemaps import month_key, monthly_sitemap
+
+        month = name.split("/", 1)[1]
+        entries = [IndexEntry.from_item({**item, "source_key": item["article_key"]})
+                   for item in self.manifest.newest_in_listing(name)]
+        if not entries:
+            self._delete(month_key(month), report)
+            self.manifest.delete_state(f"month#{month}")
+            return
+        self._write(monthly_sitemap(month, entries, site=site), report)
+        self.manifest.put_state(f"month#{month}", {
+            "listing": MONTHS_LISTING, "listing_sort": month,
+            "lastmod": max(e.modified for e in entries)})
+
+    def _sitemap_index(self, site: Any, report: RebuildReport) -> None:
+        from amp_publisher.core.siteoutputs.sitemaps import robots_txt, sitemap_index
+
+        months = {item["listing_sort"]: item["lastmod"]
+                  for item in self.manifest.newest_in_listing(MONTHS_LISTING)}
+        self._write(sitemap_index(months, site=site), report)
+        self._write(robots_txt(site=site), report)
+
+    def _news(self, site: Any, report: RebuildReport) -> None:
+        from amp_publisher.core.siteoutputs.entries import IndexEntry, utc_iso
+        from amp_publisher.core.siteoutputs.sitemaps import (
+            MAX_NEWS_URLS,
+            NEWS_WINDOW,
+            news_sitemap,
+        )
+
+        now = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
+        since = utc_iso(now - NEWS_WINDOW)
+        entries = [IndexEntry.from_item({**item, "source_key": item["article_key"]})
+                   for item in self.manifest.newest_in_listing("home", MAX_NEWS_URLS,
+                                                               since=since)]
+        self._write(news_sitemap(entries, site=site, now=now), report)
+
+    # -- the bucket ----------------------------------------------------------------------------
+
+    def _gate(self, html: str) -> Any:
+        if self._validate is None:
+            from amp_publisher.core.amp.validator import validate
+
+            self._validate = validate
+        return self._validate(html)
+
+    def _write_page(self, output: Any, report: RebuildReport) -> None:
+        result = self._gate(output.body.decode("utf-8"))
+        if not result.passed:
+            errors = [e for e in result.errors if getattr(e, "severity", "ERROR") == "ERROR"]
+            first = errors[0] if errors else None
+            detail = f"{first.line}:{first.col} {first.message}" if first else "invalid"
+            logger.error("index page is not valid AMP; the previous one stays",
+                         extra={"page_key": output.key, "error": detail})
+            metrics.add_metric(name="IndexPageInvalid", unit=MetricUnit.Count, value=1)
+            report.rejected[output.key] = detail
+            return
+        self._write(output, report)
+
+    def _write(self, output: Any, report: RebuildReport) -> None:
+        self.s3.put_object(Bucket=self.site_bucket, Key=output.key, Body=output.body,
+                           ContentType=output.content_type,
+                           CacheControl=self.site.cache_control)
+        report.written.append(output.key)
+
+    def _delete(self, key: str, report: RebuildReport) -> None:
+        self.s3.delete_object(Bucket=self.site_bucket, Key=key)
+        report.deleted.append(key)
+
+    def _exists(self, key: str) -> bool:
+        """Whether ``key`` is in the site bucket; ``False`` when S3 cannot tell right now."""
+        try:
+            return storage.head_page(self.site_bucket, key, s3=self.s3) is not None
+        except Exception:  # noqa: BLE001 - rebuilding what exists is harmless
+            return False
+
+
+class _Retry(Exception):
+    """The manifest changed under a rebuild: the listing is retried with its messages."""
+
+
+def _decode(record: dict[str, Any]) -> dict[str, Any]:
+    try:
+        body = json.loads(record.get("body") or "{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        logger.error("site index message is not a JSON object; dropped",
+                     extra={"message_id": record.get("messageId")})
+        return {}
+    return body
+
+
+def handle_batch(event: dict[str, Any], indexer: SiteIndexer | None = None) -> dict[str, Any]:
+    """Rebuild what an SQS batch names. Returns ``{"batchItemFailures": [...]}`` (Lambda's
+    partial batch response) plus the :class:`RebuildReport` as ``report`` for local callers."""
+    indexer = indexer or _indexer()
+    records = event.get("Records") or []
+    report = indexer.rebuild((r.get("messageId", ""), _decode(r)) for r in records)
+    logger.info("site index rebuilt", extra={
+        "messages": report.messages, "listings": len(report.listings),
+        "written": len(report.written), "deleted": len(report.deleted),
+        "failed_listings": report.failed_listings})
+    metrics.add_metric(name="IndexRebuilds", unit=MetricUnit.Count, value=len(report.listings))
+    metrics.add_metric(name="IndexObjectsWritten", unit=MetricUnit.Count,
+                       value=len(report.written))
+    return {"batchItemFailures": [{"itemIdentifier": i} for i in report.failed_messages],
+            "report": report}
+
+
+@functools.cache
+def _indexer() -> SiteIndexer:
+    """One indexer per container; the site configuration is re-read like the render
+    function's (``config/site.json`` cached for a minute)."""
+    from amp_publisher.aws.config import Settings
+    from amp_publisher.aws.pipeline import Publisher
+
+    settings = Settings.from_env()
+    publisher = Publisher(settings)
+    source_bucket = os.environ.get("SOURCE_BUCKET", "")
+
+    def site() -> Any:
+        return publisher.site_for(source_bucket) if source_bucket else settings.site
+
+    return SiteIndexer(settings.site_bucket, publisher.manifest, site)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(log_event=False)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """AWS Lambda entry point of SiteIndexFunction
+    (``Handler: amp_publisher.aws.site_index.lambda_handler``); answers the partial batch
+    response ``{"batchItemFailures": [...]}``."""
+    return {"batchItemFailures": handle_batch(event)["batchItemFailures"]}

@@ -1,0 +1,251 @@
+"""SiteIndexFunction on the embedded backend (DESIGN §9): page changes name the stale outputs,
+the index function rebuilds them coalesced from the manifest, and the site stays coherent through
+section and tag changes, renames and deletes.
+
+"What the manifest implies" is :func:`amp_publisher.core.siteoutputs.build.build_site` over the
+manifest's published records: a full build, which the incremental rebuilds must equal byte for
+byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from pathlib import Path
+
+import pytest
+from cfnlint.decode.cfn_yaml import load as load_cfn_yaml
+
+from amp_publisher.core.siteoutputs.outputs import HTML, RSS
+from amp_publisher.core.siteoutputs.pages import PAGE_SIZE
+from amp_publisher.local.sitecheck import crawl
+from conftest import ARTICLES, EVENTS
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = "https://www.wanderstayfinder.example"
+#: Objects of the site bucket that the render function writes besides article pages.
+NOT_INDEX = {"404.html"}
+
+
+def _article(i: int, *, section: str = "News", tags: tuple[str, ...] = ("City",),
+             slug: str | None = None, day: int | None = None) -> bytes:
+    return json.dumps({
+        "headline": f"Story {i}", "slug": slug or f"story-{i}",
+        "published": f"2026-05-{day or (i % 28) + 1:02d}T{i % 24:02d}:00:00Z",
+        "section": section, "tags": list(tags), "authors": [{"name": "Ann Lee"}],
+        "body": [{"type": "paragraph", "text": f"Body of story {i}."}]}).encode()
+
+
+def _publish(backend, key: str, body: bytes | None) -> dict:
+    event = backend.put_source(key, body) if body is not None else backend.delete_source(key)
+    return backend.invoke(event)["outcomes"][0]
+
+
+def _site_objects(backend) -> dict[str, dict]:
+    s3 = backend.client("s3")
+    bucket = backend.names.site_bucket
+    objects = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            got = s3.get_object(Bucket=bucket, Key=obj["Key"])
+            objects[obj["Key"]] = {"body": got["Body"].read(), "type": got["ContentType"],
+                                   "cache": got.get("CacheControl")}
+    return objects
+
+
+def _implied(backend, size: int = PAGE_SIZE) -> dict:
+    """Every site output the manifest's published records imply (a full build)."""
+    from amp_publisher.aws.manifest import ManifestTable
+    from amp_publisher.core.site import SiteConfig
+    from amp_publisher.core.siteoutputs.build import build_site
+    from amp_publisher.core.siteoutputs.entries import IndexEntry
+
+    site = SiteConfig().merged(json.loads((EVENTS / "site.json").read_text()))
+    records = ManifestTable(backend.names.manifest_table, backend.client("dynamodb")).scan()
+    entries = [IndexEntry.from_item(r) for r in records if r.get("status") == "published"]
+    pages = {r["page_key"] for r in records if r.get("status") == "published"}
+    return build_site(entries, site, now=dt.datetime.now(dt.UTC), size=size), pages
+
+
+def _assert_site_is_what_the_manifest_implies(backend, size: int = PAGE_SIZE) -> dict:
+    objects = _site_objects(backend)
+    implied, pages = _implied(backend, size)
+    outputs = {k: v for k, v in objects.items() if k not in pages and k not in NOT_INDEX}
+    assert sorted(outputs) == sorted(implied)
+    for key, output in implied.items():
+        assert outputs[key]["body"] == output.body, key
+        assert outputs[key]["type"] == output.content_type, key
+    return objects
+
+
+def test_publishing_the_samples_builds_the_site_and_every_link_resolves(backend, tmp_path):
+    for path in sorted(ARTICLES.glob("*.json")):
+        assert _publish(backend, f"articles/{path.name}", path.read_bytes())["action"] == \
+            "published"
+    reports = backend.drain_site_index()
+    assert sum(r.messages for r in reports) == 3
+    objects = _assert_site_is_what_the_manifest_implies(backend)
+    assert objects["index.html"]["type"] == HTML
+    assert objects["feed.xml"]["type"] == RSS
+    # the site's Cache-Control, as on article pages
+    assert objects["index.html"]["cache"] == \
+        objects["met-gets-extension-to-palantir-ai-project/index.html"]["cache"]
+    assert objects["index.html"]["cache"].startswith("public")
+    backend.mirror_site(tmp_path)
+    result = crawl(tmp_path, BASE)
+    assert not result.broken
+    # every index output and article page is reachable from /
+    assert len(result.visited) == len(set(objects) - NOT_INDEX)
+
+
+def test_a_burst_is_coalesced_and_duplicates_converge(backend):
+    for i in range(12):
+        _publish(backend, f"articles/s{i}.json", _article(i))
+    # S3 delivers at least once: the same messages again, and out of order.
+    sqs = backend.client("sqs")
+    url = backend.site_index_queue_url
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    bodies = [m["Body"] for m in got["Messages"]]
+    random.Random(7).shuffle(bodies)
+    for body in bodies:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    reports = backend.drain_site_index()
+    assert len(reports) == 1 and reports[0].messages == 12 + len(bodies)
+    # One rebuild per listing, not per message: home, section, tag, author, month, sitemap index
+    # and news.
+    assert len(reports[0].listings) == len(set(reports[0].listings)) <= 7
+    _assert_site_is_what_the_manifest_implies(backend)
+
+
+def test_section_tag_change_rename_and_delete_leave_every_output(backend, tmp_path):
+    _publish(backend, "articles/a.json", _article(1, section="Sport", tags=("Golf",)))
+    _publish(backend, "articles/b.json", _article(2, section="Sport", tags=("Golf",)))
+    backend.drain_site_index()
+    assert "section/sport/index.html" in _site_objects(backend)
+    # a.json moves to Arts and changes its tag; b.json is renamed, then deleted.
+    _publish(backend, "articles/a.json", _article(1, section="Arts", tags=("Opera",)))
+    _publish(backend, "articles/b.json", _article(2, section="Sport", slug="story-2-renamed"))
+    backend.drain_site_index()
+    objects = _assert_site_is_what_the_manifest_implies(backend)
+    sport_feed = objects["section/sport/feed.xml"]["body"].decode()
+    assert "/story-1/" not in sport_feed and "/story-2-renamed/" in sport_feed
+    assert "tag/opera/index.html" in objects and "tag/golf/index.html" not in objects
+    _publish(backend, "articles/b.json", None)
+    backend.drain_site_index()
+    objects = _assert_site_is_what_the_manifest_implies(backend)
+    assert not any(k.startswith("section/sport/") for k in objects)
+    for key in ("sitemaps/2026-05.xml", "feed.xml", "atom.xml", "feed.json", "index.html"):
+        assert b"story-2" not in objects[key]["body"], key
+    backend.mirror_site(tmp_path)
+    assert not crawl(tmp_path, BASE).broken
+
+
+def test_stable_pagination_rewrites_only_what_changed(backend, monkeypatch):
+    from amp_publisher.core.siteoutputs import pages
+
+    size = 3  # pages of 3 entries: a few articles make several pages
+    monkeypatch.setattr(pages, "PAGE_SIZE", size)
+    count = 3 * size + 1
+    for i in range(count):
+        _publish(backend, f"articles/p{i:02d}.json", _article(i, section="Long", tags=()))
+    backend.drain_site_index()
+    objects = _assert_site_is_what_the_manifest_implies(backend, size)
+    assert "section/long/page/2/index.html" in objects
+    # A new article, newer than all: the roots, feeds and the month change; numbered pages do not.
+    _publish(backend, "articles/new.json", _article(99, section="Long", tags=(), day=28))
+    (report,) = backend.drain_site_index()
+    assert not any("/page/" in k or k.startswith("page/") for k in report.written), \
+        report.written
+    _assert_site_is_what_the_manifest_implies(backend, size)
+    # Deleting the three oldest shifts every page: all are rewritten, and the last numbered
+    # page goes when the count drops below a page boundary (11 → 8 entries: 2 → 1 pages).
+    for i in range(3):
+        _publish(backend, f"articles/p{i:02d}.json", None)
+    (report,) = backend.drain_site_index()
+    assert "section/long/page/2/index.html" in report.deleted
+    _assert_site_is_what_the_manifest_implies(backend, size)
+
+
+def test_a_failing_listing_fails_only_the_messages_that_named_it(backend, monkeypatch):
+    from amp_publisher.aws import site_index
+    from amp_publisher.aws.manifest import ManifestTable
+
+    _publish(backend, "articles/a.json", _article(1, section="Arts"))
+    _publish(backend, "articles/b.json", _article(2, section="Sport"))
+    original = ManifestTable.count_listing
+    broken = {"section/sport"}
+
+    def flaky(self, listing, before=None):
+        if listing in broken:
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}},
+                              "Query")
+        return original(self, listing, before)
+
+    monkeypatch.setattr(ManifestTable, "count_listing", flaky)
+    sqs = backend.client("sqs")
+    got = sqs.receive_message(QueueUrl=backend.site_index_queue_url, MaxNumberOfMessages=10,
+                              VisibilityTimeout=0)["Messages"]
+    event = {"Records": [{"messageId": m["MessageId"], "body": m["Body"],
+                          "eventSource": "aws:sqs"} for m in got]}
+    result = site_index.handle_batch(event)
+    sport = [m["MessageId"] for m in got if "section/sport" in m["Body"]]
+    assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == sport
+    assert "section/arts/index.html" in _site_objects(backend)
+    broken.clear()
+    backend.drain_site_index()
+    _assert_site_is_what_the_manifest_implies(backend)
+
+
+def test_unchanged_republish_sends_nothing(backend):
+    body = _article(1)
+    _publish(backend, "articles/a.json", body)
+    backend.drain_site_index()
+    # Same content uploaded again (a new version): the page is rendered, the listings are not.
+    _publish(backend, "articles/a.json", body)
+    assert backend.drain_site_index() == []
+
+
+@pytest.fixture(scope="module")
+def resources() -> dict:
+    return load_cfn_yaml(str(ROOT / "template.yaml"))["Resources"]
+
+
+def test_site_index_function_is_fed_by_its_queue_with_a_dead_letter_queue(resources):
+    function = resources["SiteIndexFunction"]["Properties"]
+    assert function["Handler"] == "amp_publisher.aws.site_index.lambda_handler"
+    (event,) = function["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["SiteIndexQueue", "Arn"]}
+    assert event["Properties"]["MaximumBatchingWindowInSeconds"] > 0
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert function["ReservedConcurrentExecutions"] == 1
+    redrive = resources["SiteIndexQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["SiteIndexDeadLetterQueue", "Arn"]}
+    alarm = resources["SiteIndexDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"][0]["Value"] == {
+        "Fn::GetAtt": ["SiteIndexDeadLetterQueue", "QueueName"]}
+
+
+def test_site_index_function_has_its_own_least_privilege_role(resources):
+    statements = [s for p in resources["SiteIndexFunction"]["Properties"]["Policies"]
+                  for s in p["Statement"]]
+    for statement in statements:
+        resources_ = statement["Resource"]
+        targets = [r["Fn::Sub"] for r in (resources_ if isinstance(resources_, list)
+                                          else [resources_])]
+        assert "*" not in targets
+        actions = statement["Action"] if isinstance(statement["Action"], list) \
+            else [statement["Action"]]
+        if any(a.endswith(("PutObject", "DeleteObject")) for a in actions):
+            # Index objects of the site bucket only: never an article page, never the source.
+            assert all("-site-${AWS::AccountId}-${AWS::Region}/" in t
+                       and not t.endswith("/*/index.html")
+                       for t in targets), statement
+            assert not any(t.endswith("-site-${AWS::AccountId}-${AWS::Region}/*")
+                           for t in targets)
+    granted = {a for s in statements for a in (s["Action"] if isinstance(s["Action"], list)
+                                               else [s["Action"]])}
+    assert "dynamodb:UpdateItem" not in granted and "sqs:SendMessage" not in granted
