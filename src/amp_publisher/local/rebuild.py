@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from botocore.exceptions import BotoCoreError
+
 from amp_publisher.aws.manifest import ManifestTable
 from amp_publisher.aws.rebuild import Progress, progress
 
@@ -112,7 +114,10 @@ def watch(manifest: ManifestTable, fingerprint: str, *, stream: TextIO | None = 
             if keep_going is not None and not keep_going():
                 break
             time.sleep(wait)
-            current = progress(manifest, fingerprint)
+            try:
+                current = progress(manifest, fingerprint)
+            except BotoCoreError:  # a reading timed out: keep the last one, read again
+                continue
     return current
 
 
