@@ -88,7 +88,7 @@ def test_rebuild_concurrent_with_uploads_and_deletes_converges(aws, monkeypatch)
     monkeypatch.setattr(Publisher, "SITE_CONFIG_TTL_S", CONFIG_TTL)
 
     healthy = _clients()
-    queue_url, distribution_id = _create_resources(healthy)
+    queue_url, distribution_id, _index_url = _create_resources(healthy)  # no index outputs here
     render_url = healthy["sqs"].get_queue_url(QueueName="chaos-render")["QueueUrl"]
     faults = Faults(random.Random(rng.random()))
     faulty = _clients(faults)
