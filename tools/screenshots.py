@@ -276,9 +276,12 @@ def run(site: Path, out: Path, docs: Path | None, chromium: str,
                 context.route(lambda url: not url.startswith(base), lambda r: r.abort())
                 page = context.new_page()
                 for name in pages:
-                    shot = Shot(name, width,
-                                out / f"{name.replace('/', '_') or 'home'}-{suffix}.png")
-                    check_page(page, f"{base}/{name}/" if name != "." else f"{base}/", shot,
+                    label = "home" if name == "." else name.replace("/", "_")
+                    shot = Shot(name, width, out / f"{label}-{suffix}.png")
+                    # The file itself, not the folder: the AMP runtime's loopback server answers
+                    # "/" with a listing of its own, not with the site's home page.
+                    path = "index.html" if name == "." else f"{name}/index.html"
+                    check_page(page, f"{base}/{path}", shot,
                                runtime=runtime is not None, settle_ms=settle_ms)
                     shots.append(shot)
                 context.close()
