@@ -249,3 +249,19 @@ def test_site_index_function_has_its_own_least_privilege_role(resources):
     granted = {a for s in statements for a in (s["Action"] if isinstance(s["Action"], list)
                                                else [s["Action"]])}
     assert "dynamodb:UpdateItem" not in granted and "sqs:SendMessage" not in granted
+
+
+def test_index_pages_follow_a_new_site_configuration_at_once(backend):
+    """A batch after a change of ``config/site.json`` renders index pages with the new
+    configuration, not one the index function read a moment before (its cache)."""
+    for path in sorted(ARTICLES.glob("*.json")):
+        _publish(backend, f"articles/{path.name}", path.read_bytes())
+    backend.drain_site_index()
+    site = json.loads((EVENTS / "site.json").read_text(encoding="utf-8"))
+    site["name"] = "The Renamed Gazette"
+    backend.client("s3").put_object(Bucket=backend.names.source_bucket, Key="config/site.json",
+                                    Body=json.dumps(site).encode())
+    _publish(backend, "articles/late.json", _article(99))
+    backend.drain_site_index()
+    home = _site_objects(backend)["index.html"]["body"].decode()
+    assert "The Renamed Gazette" in home

@@ -100,6 +100,7 @@ class SiteIndexer:
         self.site_bucket = site_bucket
         self.manifest = manifest
         self._site = site
+        self._batch_site: Any = None
         self._s3 = s3
         self._validate = validate
         self._clock = clock
@@ -144,7 +145,7 @@ class SiteIndexer:
         # Months before the sitemap index (it lists them), the news sitemap last.
         order = sorted(dirty, key=lambda n: (n == SITEMAP_INDEX, n == NEWS, n))
         report.listings = order
-        site = self.site
+        site = self._batch_site = self.site  # read once per batch
         for name in order:
             try:
                 if name == NEWS:
@@ -277,7 +278,7 @@ class SiteIndexer:
     def _write(self, output: Any, report: RebuildReport) -> None:
         self.s3.put_object(Bucket=self.site_bucket, Key=output.key, Body=output.body,
                            ContentType=output.content_type,
-                           CacheControl=self.site.cache_control)
+                           CacheControl=(self._batch_site or self.site).cache_control)
         report.written.append(output.key)
 
     def _delete(self, key: str, report: RebuildReport) -> None:
@@ -327,13 +328,15 @@ def handle_batch(event: dict[str, Any], indexer: SiteIndexer | None = None) -> d
 
 @functools.cache
 def _indexer() -> SiteIndexer:
-    """One indexer per container; the site configuration is re-read like the render
-    function's (``config/site.json`` cached for a minute)."""
+    """One indexer per container. ``config/site.json`` is read afresh for every batch (one
+    GetObject per batch), not cached for a minute as in the render function: a batch that
+    follows a site rebuild must render the index pages with the new configuration."""
     from amp_publisher.aws.config import Settings
     from amp_publisher.aws.pipeline import Publisher
 
     settings = Settings.from_env()
     publisher = Publisher(settings)
+    publisher.SITE_CONFIG_TTL_S = 0.0
     source_bucket = os.environ.get("SOURCE_BUCKET", "")
 
     def site() -> Any:
