@@ -243,6 +243,32 @@ def check_page(page, url: str, shot: Shot, *, runtime: bool, settle_ms: int = 15
 _DISCOVER = object()
 
 
+def _site_origin() -> str:
+    """The demo site's own origin (``base_url`` of events/site.json), or "" when unknown."""
+    import json
+    import urllib.parse
+
+    try:
+        base = json.loads((ROOT / "events" / "site.json").read_text(encoding="utf-8"))["base_url"]
+    except (OSError, ValueError, KeyError):
+        return ""
+    parts = urllib.parse.urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _from_site_folder(route, site: Path) -> None:
+    """Fulfil a request for the site's own domain with the file of the same path in ``site``;
+    abort it when there is none (a missing image then shows as one)."""
+    import urllib.parse
+
+    path = urllib.parse.unquote(urllib.parse.urlsplit(route.request.url).path).lstrip("/")
+    local = (site / path).resolve()
+    if local.is_file() and site.resolve() in local.parents:
+        route.fulfill(path=str(local))
+    else:
+        route.abort()
+
+
 def run(site: Path, out: Path, docs: Path | None, chromium: str,
         runtime: Path | None | object = _DISCOVER, settle_ms: int = 15000) -> list[Shot]:
     """Screenshot and check every page of ``site`` in each view; returns the shots.
@@ -260,6 +286,7 @@ def run(site: Path, out: Path, docs: Path | None, chromium: str,
     else:
         print(f"AMP runtime: {runtime} (served on 127.0.0.1)")
     pages = sorted(p.parent.relative_to(site).as_posix() for p in site.rglob("index.html"))
+    origin = _site_origin()
     out.mkdir(parents=True, exist_ok=True)
     shots: list[Shot] = []
     with serve_site(site, out, runtime) as base, sync_playwright() as playwright:
@@ -274,6 +301,11 @@ def run(site: Path, out: Path, docs: Path | None, chromium: str,
                 # Offline, nothing outside loopback answers: fail such requests at once
                 # instead of waiting for them (embeds show their placeholder, as documented).
                 context.route(lambda url: not url.startswith(base), lambda r: r.abort())
+                # Index pages name hero images by the site's own absolute URL (its base_url):
+                # answer those from the site folder, as the site's domain would.
+                if origin:
+                    context.route(lambda url: url.startswith(origin + "/"),
+                                  lambda r: _from_site_folder(r, site))
                 page = context.new_page()
                 for name in pages:
                     label = "home" if name == "." else name.replace("/", "_")
