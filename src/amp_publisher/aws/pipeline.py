@@ -250,6 +250,7 @@ class Publisher:
         if self.amp_cache is None:
             return []
         from amp_publisher.aws.amp_cache import PUBLIC_KEY_KEY
+        from amp_publisher.core.siteoutputs.outputs import content_type_of
 
         urls = [f"{self._base_url}/{key[: -len('index.html')]}" for key in site_keys
                 if key.endswith("/index.html")]
@@ -258,7 +259,7 @@ class Publisher:
         if not self._amp_cache_key_published:
             self.s3.put_object(Bucket=self.settings.site_bucket, Key=PUBLIC_KEY_KEY,
                                Body=self.amp_cache.public_key_pem(),
-                               ContentType="text/plain; charset=utf-8",
+                               ContentType=content_type_of(PUBLIC_KEY_KEY),
                                CacheControl="public, max-age=300")
             self._amp_cache_key_published = True
         return self.amp_cache.refresh(urls)
