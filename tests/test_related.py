@@ -11,9 +11,9 @@ import pytest
 from botocore.exceptions import ClientError
 from lxml import html as lxml_html
 
+from amp_publisher import validate
 from amp_publisher.aws import handler
 from amp_publisher.aws.manifest import ManifestTable
-from amp_publisher import validate
 from conftest import ARTICLES, REFERENCE_SLUG
 
 
