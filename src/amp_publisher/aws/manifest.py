@@ -642,6 +642,23 @@ class ManifestTable:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return items
 
+    def related_in_listing(self, listing: str, *, exclude: str, limit: int
+                           ) -> list[dict[str, Any]]:
+        """At most ``limit`` items of ``listing``, newest first, without the article whose
+        source key is ``exclude``: one Query of ``listing-index`` (``Limit`` ``limit + 1``, so
+        leaving the article itself out still leaves ``limit``), never paginated. The GSI is
+        eventually consistent: an article published a moment ago may be missing.
+
+        Raises:
+            botocore ClientError, BotoCoreError: the query failed (the caller decides).
+        """
+        response = self._client.query(
+            TableName=self.name, IndexName=LISTING_INDEX, ScanIndexForward=False,
+            KeyConditionExpression="#l = :l", ExpressionAttributeNames={"#l": "listing"},
+            ExpressionAttributeValues=self._values({":l": listing}), Limit=limit + 1)
+        items = [self._from_item(i) for i in response.get("Items", [])]
+        return [i for i in items if i.get("article_key") != exclude][:limit]
+
     def get_state(self, name: str) -> dict[str, Any] | None:
         """The index function's state item ``site#<name>``, or ``None``."""
         return self.get(f"{STATE_PREFIX}{name}")

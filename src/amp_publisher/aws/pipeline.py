@@ -62,6 +62,7 @@ outcomes (with per-step timings).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import random
 import time
 from collections.abc import Callable
@@ -117,6 +118,9 @@ _TOKENS = random.Random()
 _READ_ROUNDS = 3
 #: Conversion report lines kept in the manifest (the full report is in the log line).
 _REPORT_LINES = 50
+#: Related articles listed under a page (same section, newest first): few enough for one small
+#: Query of the site index per render, and for the reader to take in below the article.
+RELATED_LIMIT = 4
 
 
 @dataclass
@@ -141,6 +145,8 @@ class Outcome:
         item_failures: for a collection, ``(item path, error)`` of each item that failed
             alone (recorded on its item record; the others published).
         reason: why a source that exists was not published (a draft, a private post).
+        related_error: why the page went out without its related articles (the site index
+            could not be read), or ``None``.
     """
 
     source_key: str
@@ -155,6 +161,7 @@ class Outcome:
     pages: tuple[str, ...] = ()
     item_failures: tuple[tuple[str, ArticleError], ...] = ()
     reason: str | None = None
+    related_error: str | None = None
 
 
 def _url_safe(value: str) -> str:
@@ -250,6 +257,7 @@ class Publisher:
         if self.amp_cache is None:
             return []
         from amp_publisher.aws.amp_cache import PUBLIC_KEY_KEY
+        from amp_publisher.core.siteoutputs.outputs import content_type_of
 
         # In paired mode a canonical page changes with its AMP twin (``<dir>/amp/index.html``),
         # in the same batch: it is not an AMP page, so no cache holds it.
@@ -260,7 +268,7 @@ class Publisher:
         if not self._amp_cache_key_published:
             self.s3.put_object(Bucket=self.settings.site_bucket, Key=PUBLIC_KEY_KEY,
                                Body=self.amp_cache.public_key_pem(),
-                               ContentType="text/plain; charset=utf-8",
+                               ContentType=content_type_of(PUBLIC_KEY_KEY),
                                CacheControl="public, max-age=300")
             self._amp_cache_key_published = True
         return self.amp_cache.refresh(urls)
@@ -505,7 +513,7 @@ class Publisher:
             return self._hold(record, token, current, until, source, sequencer, started,
                               timings, invalidations)
         self._cancel_embargo(key, current)
-        page, timings_render = self._render_checked(article, site, key)
+        page, timings_render, related_error = self._render_checked(article, site, key)
         timings.update(timings_render)
         self._keep_error_page(site, fingerprint, invalidations)
         documents = _documents(page, site)
@@ -567,7 +575,8 @@ class Publisher:
                        page_bytes=len(documents[0][1].encode("utf-8")),
                        timings_ms=_since(started, timings), report=page.report,
                        warnings=page.warnings, removed_pages=removed,
-                       pages=keys if len(keys) > 1 else ())
+                       pages=keys if len(keys) > 1 else (),
+                       related_error=related_error)
 
     def _keep_error_page(self, site: SiteConfig, fingerprint: str,
                          invalidations: InvalidationBatch) -> None:
@@ -605,8 +614,36 @@ class Publisher:
                             base_url=site.base_url, language_hint=site.language,
                             html_pages=self.settings.accept_html_pages)
 
-    def _render_checked(self, article: Any, site: SiteConfig, key: str) -> tuple[Any, dict]:
-        """Render and gate one article: ``(page, timings)``.
+    def _related(self, article: Any, site: SiteConfig, key: str
+                 ) -> tuple[tuple[Any, ...], str | None]:
+        """The article's related articles: the newest :data:`RELATED_LIMIT` others of its
+        section, read from the site index (one Query of ``listing-index``,
+        :meth:`ManifestTable.related_in_listing`). ``((), None)`` without a section or without
+        a site index (no ``SITE_INDEX_QUEUE_URL``); ``((), reason)`` when the index cannot be
+        read: the page is published without the list, and the handler logs and counts it."""
+        from amp_publisher.core.rendering import RelatedArticle
+        from amp_publisher.core.siteoutputs.entries import section_listing
+
+        listing = section_listing(article.section)
+        if not (listing and self.settings.site_index_queue_url):
+            return (), None
+        try:
+            items = self.manifest.related_in_listing(listing, exclude=key,
+                                                     limit=RELATED_LIMIT + 1)
+            related = tuple(
+                RelatedArticle(headline=item["headline"], url=item["path"],
+                               published=dt.datetime.fromisoformat(item["published"])
+                               if "T" in item["published"]
+                               else dt.date.fromisoformat(item["published"]))
+                for item in items if item.get("slug") != article.slug)[:RELATED_LIMIT]
+        except Exception as exc:  # noqa: BLE001 - an extra: the page goes out without it
+            return (), f"{type(exc).__name__}: {str(exc)[:300]}"
+        return related, None
+
+    def _render_checked(self, article: Any, site: SiteConfig, key: str
+                        ) -> tuple[Any, dict, str | None]:
+        """Render and gate one article: ``(page, timings, related_error)`` (see
+        :meth:`_related`).
 
         Raises:
             AmpValidationError: the page is not valid AMP; ArticleError: rendering refused it.
@@ -615,8 +652,12 @@ class Publisher:
 
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
+        related, related_error = self._related(article, site, key)
+        timings["related"] = _ms(t0)
+        t0 = time.perf_counter()
         with _core_faults_are_permanent(key):
-            page = render(article, site, source_key=key, image_sizes=self.image_sizes)
+            page = render(article, site, source_key=key, image_sizes=self.image_sizes,
+                          related=related)
         timings["render"] = _ms(t0)
         t0 = time.perf_counter()
         with _core_faults_are_permanent(key):
@@ -629,7 +670,7 @@ class Publisher:
             raise AmpValidationError(
                 f"the rendered page is not valid AMP ({len(errors)} error(s)); first: {detail}",
                 errors=errors, key=key)
-        return page, timings
+        return page, timings, related_error
 
     def _publish_collection(self, record: SourceRecord, token: str, current: dict[str, Any],
                             source: storage.SourceObject, site: SiteConfig, fingerprint: str,
@@ -646,12 +687,14 @@ class Publisher:
 
         key = record.key
         failures: list[ItemFailure] = list(adapted.failed)
+        related_errors: list[str | None] = []
         ready = []
         for item in adapted.items:
             try:
                 with _core_faults_are_permanent(key):
                     article = parse_article(item.article)
-                page, _ = self._render_checked(article, site, key)
+                page, _, related_error = self._render_checked(article, site, key)
+                related_errors.append(related_error)
                 ready.append((item.path, article, page))
             except ArticleError as exc:
                 failures.append(ItemFailure(item.path, exc.with_key(exc.key or key)))
@@ -738,7 +781,8 @@ class Publisher:
                        warnings=tuple(w for _, _, p in published.values() for w in p.warnings),
                        removed_pages=removed,
                        pages=tuple(target for target, _, _ in published.values()),
-                       item_failures=tuple((f.path, f.error) for f in failures))
+                       item_failures=tuple((f.path, f.error) for f in failures),
+                       related_error=next((e for e in related_errors if e), None))
 
     def _fail(self, key: str, token: str, current: dict[str, Any], exc: ArticleError,
               facts: dict[str, Any], sequencer: str | None,

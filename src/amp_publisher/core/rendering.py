@@ -401,7 +401,9 @@ def page_chrome(site: SiteConfig, *, language: str, extensions: Iterable[str] = 
         names.add("amp-social-share")
     css = _theme_css(site.theme)
     if body_css:
-        css += _budget_body_css(body_css, budget=_CSS_BUDGET_BYTES - len(css.encode()))
+        from amp_publisher.core.amp.css import utf8_bytes
+
+        css += _budget_body_css(body_css, budget=_css_budget_bytes() - utf8_bytes(css))
     return {
         "site": site,
         "language": language,
@@ -526,17 +528,23 @@ def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str,
     }
 
 
-#: AMP's limit on the bytes of ``<style amp-custom>`` plus all inline ``style`` attributes
-#: (validator rule ``style amp-custom``, ``max_bytes: 75000``).
-_CSS_BUDGET_BYTES = 75_000
+def _css_budget_bytes() -> int:
+    """AMP's limit on the bytes of ``<style amp-custom>`` plus all inline ``style`` attributes:
+    the rules' ``DocCssSpec.max_bytes``, the validator's own figure
+    (:func:`amp_publisher.core.amp.css.css_max_bytes`)."""
+    from amp_publisher.core.amp.css import css_max_bytes
+
+    return css_max_bytes()
 
 
 def _budget_body_css(css: str, *, budget: int) -> str:
     """Body CSS goes after the theme's, and only if it fits the remaining budget (the theme has
     priority); otherwise it is dropped whole, so no rule is half-applied."""
+    from amp_publisher.core.amp.css import utf8_bytes
+
     if "</" in css:
         return ""
-    return css if len(css.encode()) <= budget else ""
+    return css if utf8_bytes(css) <= budget else ""
 
 
 def _extension_script(name: str) -> Markup:
@@ -624,11 +632,12 @@ _FALLBACK_CLASS_ATTR = ' class="amp-unknown-size"'
 
 def _convert(body: _Body, html: str, *, inline: bool, site: SiteConfig,
              image_sizes: ImageSizeResolver | None) -> str:
+    from amp_publisher.core.amp.css import utf8_bytes
     from amp_publisher.core.conversion import convert_html
 
     # The theme's CSS has priority; body CSS gets what is left of AMP's budget.
-    budget = (_CSS_BUDGET_BYTES - len(_theme_css(site.theme).encode())
-              - sum(len(css.encode()) for css in body.css))
+    budget = (_css_budget_bytes() - utf8_bytes(_theme_css(site.theme))
+              - sum(utf8_bytes(css) for css in body.css))
     return body.add_converted(convert_html(html, inline=inline, base_url=site.base_url,
                                            image_sizes=image_sizes, css_budget=max(budget, 0)))
 

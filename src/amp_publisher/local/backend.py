@@ -484,16 +484,16 @@ class EmbeddedBackend:
     def upload_static(self, folder: Path) -> list[str]:
         """Put every file under ``folder`` into the site bucket at the same relative key (the
         demo's ``events/static/`` → ``static/...``: the logo and images its pages show), with
-        its ``Content-Type``. Returns the keys; none when the folder does not exist."""
-        import mimetypes
+        its ``Content-Type`` (:func:`~amp_publisher.core.siteoutputs.outputs.content_type_of`).
+        Returns the keys; none when the folder does not exist."""
+        from amp_publisher.core.siteoutputs.outputs import content_type_of
 
         s3 = self.client("s3")
         keys = []
         for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else ():
             key = path.relative_to(folder.parent).as_posix()
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             s3.put_object(Bucket=self.names.site_bucket, Key=key, Body=path.read_bytes(),
-                          ContentType=content_type)
+                          ContentType=content_type_of(key))
             keys.append(key)
         return keys
 

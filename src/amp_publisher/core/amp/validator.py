@@ -29,11 +29,18 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from amp_publisher.core.amp import rules as _rules
 from amp_publisher.core.amp.classes import has_internal_class
+from amp_publisher.core.amp.css import (
+    css_budget_issue,
+    denylist_issue,
+    inline_style_issues,
+    stylesheet_issues,
+    utf8_bytes,
+)
 from amp_publisher.core.amp.layout import validate_layout
 from amp_publisher.core.amp.urls import check_url_value
 
@@ -278,12 +285,6 @@ def _tokens(html: str):
                 tokenizer.state = tokenizer.plaintextState
 
 
-def _utf8_len(text: str) -> int:
-    """Bytes of ``text`` in UTF-8, the unit of the AMP CSS byte limits. A lone surrogate (which
-    a ``str`` can hold though no UTF-8 document can) counts as its 3-byte encoding."""
-    return len(text.encode("utf-8", "surrogatepass"))
-
-
 def _advance(pos: tuple[int, int], text: str) -> tuple[int, int]:
     """The position after ``text`` starting at ``pos``."""
     n = text.count("\n")
@@ -307,32 +308,6 @@ def _regex(pattern: str, casei: bool = False) -> re.Pattern[str]:
 
 def _full(pattern: str, value: str, casei: bool = False) -> bool:
     return _regex(pattern, casei).fullmatch(value) is not None
-
-
-@lru_cache(maxsize=32)
-def _stylesheet_issues(
-    text: str, spec_name: str, type_identifiers: frozenset[str] = frozenset()
-) -> tuple:
-    """CSS issues of one stylesheet text, positions relative to the text (line 1, column 0).
-
-    Cached: every page of a site carries the same theme stylesheet, so a warm Lambda checks it
-    once (CSS tokenizing is the largest part of validating a typical page).
-    """
-    from amp_publisher.core.amp.css import check_stylesheet
-
-    rules = _rules.load(type_identifiers)
-    spec = rules.by_spec_name[spec_name]
-    css_spec = spec.cdata["css_spec"]
-    return tuple(
-        check_stylesheet(
-            text,
-            css_spec,
-            spec.descriptive_name,
-            (1, 0),
-            rules.doc_css.image_url_spec,
-            allow_important=css_spec.get("allow_important", False),
-        )
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1072,25 +1047,11 @@ class _Validator:
         return problems
 
     def check_inline_style(self, value: str, tag: str, el: _Element) -> list[tuple]:
-        from amp_publisher.core.amp.css import check_inline_style
-
-        doc_css = self.rules.doc_css
-        errors: list[tuple] = []
-        size = _utf8_len(value)
-        el.style_bytes = size
-        if doc_css.max_bytes_per_inline_style >= 0 and size > doc_css.max_bytes_per_inline_style:
-            errors.append(
-                (
-                    "INLINE_STYLE_TOO_LONG",
-                    [tag, str(size), str(doc_css.max_bytes_per_inline_style)],
-                    "ERROR",
-                )
-            )
-        if "i-amphtml-" in value:
-            errors.append(("CDATA_VIOLATES_DENYLIST", [tag, "CSS i-amphtml- name prefix"], "ERROR"))
-        for code, params in check_inline_style(value, tag, doc_css.image_url_spec):
-            errors.append((code, params, "ERROR"))
-        return errors
+        """A ``style`` attribute: :func:`amp_publisher.core.amp.css.inline_style_issues`; its
+        bytes count towards the document's CSS budget."""
+        el.style_bytes = utf8_bytes(value)
+        return [(code, params, "ERROR")
+                for code, params in inline_style_issues(value, tag, self.rules.doc_css)]
 
     def check_extension_src(self, spec: _rules.TagSpec, attrs: dict[str, str]) -> list[tuple]:
         ext = spec.extension_spec
@@ -1228,13 +1189,11 @@ class _Validator:
         if cdata.get("whitespace_only") and text.strip(HTML_WHITESPACE):
             self.report("NON_WHITESPACE_CDATA_ENCOUNTERED", [tag], pos, spec.spec_url)
             return
-        for rule in cdata.get("disallowed_cdata_regex", ()):
-            if _regex(rule["regex"]).search(text):
-                self.report(
-                    "CDATA_VIOLATES_DENYLIST", [tag, rule["error_message"]], pos, spec.spec_url
-                )
-                return
-        size = _utf8_len(text)
+        denied = denylist_issue(text, cdata, tag)
+        if denied:
+            self.report(*denied, pos, spec.spec_url)
+            return
+        size = utf8_bytes(text)
         max_bytes = cdata.get("max_bytes", -2)
         if cdata.get("doc_css_bytes"):
             self.css_bytes += size
@@ -1247,7 +1206,7 @@ class _Validator:
             )
         if "css_spec" in cdata:
             base = el.text_start or pos
-            for code, params, rel_line, rel_col, severity in _stylesheet_issues(
+            for code, params, rel_line, rel_col, severity in stylesheet_issues(
                 text, spec.spec_name, self.type_identifiers
             ):
                 if rel_line == 1:
@@ -1280,22 +1239,11 @@ class _Validator:
     def end_document_checks(self) -> None:
         end = self.end_pos
         doc_css = self.rules.doc_css
-        total = self.css_bytes + self.inline_style_bytes
-        if doc_css.max_bytes >= 0 and total > doc_css.max_bytes:
-            if self.inline_style_bytes:
-                self.report(
-                    "STYLESHEET_AND_INLINE_STYLE_TOO_LONG",
-                    [str(total), str(doc_css.max_bytes)],
-                    end,
-                    doc_css.max_bytes_spec_url,
-                )
-            else:
-                self.report(
-                    "STYLESHEET_TOO_LONG",
-                    ["style amp-custom", str(total), str(doc_css.max_bytes)],
-                    self.amp_custom_pos or end,
-                    doc_css.max_bytes_spec_url,
-                )
+        over = css_budget_issue(self.css_bytes, self.inline_style_bytes, doc_css)
+        if over is not None:
+            code, params = over
+            pos = end if self.inline_style_bytes else (self.amp_custom_pos or end)
+            self.report(code, params, pos, doc_css.max_bytes_spec_url)
         for spec in self.rules.tag_specs:
             if spec.mandatory and spec.spec_name not in self.seen_specs:
                 self.report("MANDATORY_TAG_MISSING", [spec.descriptive_name], end, spec.spec_url)

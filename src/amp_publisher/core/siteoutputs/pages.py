@@ -30,7 +30,6 @@ from typing import Any
 
 from amp_publisher.core.siteoutputs.entries import HOME, IndexEntry, listings_of, term_slug
 from amp_publisher.core.siteoutputs.outputs import (
-    HTML,
     Output,
     feed_paths,
     key_of_path,
@@ -142,7 +141,7 @@ def render_listing_page(listing: str, term: str, slot: PageSlot, entries: Sequen
         "feeds": {k: f"{site.base_url}{v}" for k, v in feeds.items()} if feeds else None,
     })
     html = theme_environment(site.theme).get_template("index.html").render(context)
-    return Output(key_of_path(path), html.encode("utf-8"), HTML)
+    return Output(key_of_path(path), html.encode("utf-8"))
 
 
 def listing_terms(entries: Sequence[IndexEntry]) -> dict[str, str]:
