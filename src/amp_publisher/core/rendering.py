@@ -88,6 +88,11 @@ class Page:
         timings_ms: per-step wall time in milliseconds (``convert``, ``template``).
         description: the meta description the page carries (the article's, or one made from
             its first paragraph), ``None`` when it has none.
+        canonical_html: in paired mode (``site.page_mode == "paired"``), the canonical non-AMP
+            page stored at ``<output_prefix><slug>/index.html``
+            (:func:`amp_publisher.core.canonical.canonical_page`), while :attr:`html`, the AMP
+            page, goes to ``<output_prefix><slug>/amp/index.html``; ``None`` in amp mode.
+        amp_url: the AMP page's absolute URL (in paired mode its ``/amp/`` address).
     """
 
     html: str
@@ -98,6 +103,8 @@ class Page:
     warnings: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
     description: str | None = None
+    canonical_html: str | None = None
+    amp_url: str | None = None
 
     @property
     def size_bytes(self) -> int:
@@ -153,10 +160,13 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
             (the caller reads them from the site's index; none until it has one).
 
     Returns:
-        The :class:`Page`. Rendering is deterministic: the same inputs give the same bytes.
+        The :class:`Page`. Rendering is deterministic: the same inputs give the same bytes. In
+        paired mode (DESIGN §9) the page also carries its canonical twin
+        (:attr:`Page.canonical_html`); the AMP page is the same either way.
 
     Raises:
-        SchemaError: no slug in the article and none derivable from the key.
+        SchemaError: no slug in the article and none derivable from the key; in paired mode,
+            the slug ``amp`` (its page could not be told apart from an AMP twin).
         amp_publisher.core.errors.ConversionError: the body cannot be converted.
     """
     from amp_publisher.core.errors import SchemaError
@@ -171,6 +181,12 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
     else:
         raise SchemaError("the article has no slug and no source key to derive one from",
                           path="slug")
+    from amp_publisher.core.site import AMP_TWIN_SEGMENT
+
+    if site.paired and slug == AMP_TWIN_SEGMENT:
+        raise SchemaError(f"the slug {slug!r} is reserved in paired mode (an article's AMP page "
+                          f"lives at /<slug>/{AMP_TWIN_SEGMENT}/); choose another slug",
+                          path="slug")
     started = time.perf_counter()
     if image_sizes is not None and callable(getattr(image_sizes, "for_article", None)):
         image_sizes = image_sizes.for_article()  # one probe budget for the whole page
@@ -181,6 +197,14 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
                             tuple(related))
     html = _environment(site.theme).get_template("article.html").render(context)
     done = time.perf_counter()
+    canonical_html = None
+    timings = {"convert": round((converted - started) * 1000, 3),
+               "template": round((done - converted) * 1000, 3)}
+    if site.paired:
+        from amp_publisher.core.canonical import canonical_page
+
+        canonical_html = canonical_page(html, amp_url=site.amp_page_url(slug), theme=site.theme)
+        timings["canonical"] = round((time.perf_counter() - done) * 1000, 3)
     return Page(
         html=html,
         slug=slug,
@@ -188,9 +212,10 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
         extensions=frozenset(body.extensions),
         report=tuple(body.report),
         warnings=tuple(unknown_field_paths(article)),
-        timings_ms={"convert": round((converted - started) * 1000, 3),
-                    "template": round((done - converted) * 1000, 3)},
+        timings_ms=timings,
         description=context["description"],
+        canonical_html=canonical_html,
+        amp_url=site.amp_page_url(slug),
     )
 
 

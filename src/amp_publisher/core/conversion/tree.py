@@ -58,6 +58,8 @@ __all__ = [
     "unwrap",
     "replace",
     "new_element",
+    "parse_document",
+    "serialize_document",
 ]
 
 VOID_ELEMENTS = frozenset(
@@ -474,4 +476,33 @@ def serialize_children(root: etree._Element) -> str:
         _serialize(child, out)
         if child.tail:
             out.append(_escape_text(child.tail))
+    return "".join(out)
+
+
+def parse_document(html: str) -> etree._Element:
+    """Parse a whole HTML document (a page this package rendered) into its ``<html>`` element,
+    with plain tag names for HTML elements as :func:`parse_fragment` gives them.
+
+    Unlike :func:`parse_fragment` this is not meant for untrusted bodies: it has no element
+    bounds, and is used on pages that already passed the publish gate. Attribute names XML
+    cannot hold (``⚡``) come out as ``___``.
+    """
+    from html5_parser import parse
+
+    root = parse(html, namespace_elements=True, keep_doctype=False, sanitize_names=True)
+    prefix = "{" + _XHTML_NS + "}"
+    for el in list(root.iter(prefix + "*")):
+        el.tag = el.tag[len(prefix):]
+    etree.cleanup_namespaces(root)
+    return root
+
+
+def serialize_document(root: etree._Element) -> str:
+    """Serialize an ``<html>`` element as a whole document: ``<!doctype html>``, then the
+    element and its content (WHATWG HTML §13.3, as :func:`serialize_children`), then a
+    newline."""
+    out = ["<!doctype html>\n"]
+    name = _start_tag(root, out)
+    out.append(serialize_children(root))
+    out.append(f"</{name}>\n")
     return "".join(out)
