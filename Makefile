@@ -161,4 +161,4 @@ messages: $(STAMP)
 		--project amp-publisher --copyright-holder "The amp-publisher authors" \
 		-o build/messages.pot src
 	$(VENV)/bin/pybabel update -i build/messages.pot -d $(LOCALES) --no-fuzzy-matching \
-		--width 100 --ignore-obsolete
+		--width 100 --ignore-obsolete --ignore-pot-creation-date
