@@ -65,11 +65,13 @@ def _rules_revision() -> int:
     return spec_file_revision()
 
 
-def render_fingerprint(site: SiteConfig) -> str:
+def render_fingerprint(site: SiteConfig, *, amp_transform: bool = False) -> str:
     """The fingerprint of pages rendered with ``site`` by this renderer (16 hex characters).
 
     Args:
         site: the effective site configuration.
+        amp_transform: the pages are published transformed (``AMP_TRANSFORM=on``); it joins
+            the material only when on, so plain pages keep the fingerprint they had.
 
     Returns:
         ``sha256(canonical JSON of {site, theme digest, renderer version, rules revision})``,
@@ -80,6 +82,7 @@ def render_fingerprint(site: SiteConfig) -> str:
     material = json.dumps({"site": site.model_dump(mode="json"),
                            "theme": theme_digest(site.theme),
                            "renderer": __version__,
-                           "rules": _rules_revision()},
+                           "rules": _rules_revision(),
+                           **({"output": "transformed"} if amp_transform else {})},
                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:FINGERPRINT_CHARS]

@@ -315,6 +315,8 @@ class EmbeddedBackend:
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
             "ACCEPT_HTML_PAGES": "false",
+            # the template's AmpTransform parameter: the caller's AMP_TRANSFORM, else its default
+            "AMP_TRANSFORM": self._environ.get("AMP_TRANSFORM") or "off",
             "SITE_CONFIG_KEY": "config/site.json",
             "POWERTOOLS_SERVICE_NAME": "amp-publisher",
             "POWERTOOLS_METRICS_NAMESPACE": "AmpPublisher",

@@ -534,6 +534,15 @@ class _Validator:
     def parent_name(self) -> str:
         return self.stack[-1].name if self.stack else "$root"
 
+    def parent_matches(self, mandatory_parent: str) -> bool:
+        """Whether the parent is ``mandatory_parent``: its tag name, or the spec name of the
+        tag spec it matched (the official engine's ``validateParentTag`` accepts both, e.g.
+        ``I-AMPHTML-SIZER-INTRINSIC`` for the intrinsic sizer's ``<img>``)."""
+        if mandatory_parent == self.parent_name().upper():
+            return True
+        parent = self.stack[-1].spec if self.stack else None
+        return parent is not None and parent.spec_name == mandatory_parent
+
     def is_open(self, name: str) -> bool:
         """True when an element named ``name`` (lower case) is open (an ancestor of what
         comes next)."""
@@ -817,7 +826,6 @@ class _Validator:
 
     def dispatch(self, specs, attrs) -> tuple[_rules.TagSpec, ...]:
         """Tag specs selected by a dispatch key on one of the attributes, else all of them."""
-        parent = self.parent_name().upper()
         matched = []
         for spec in specs:
             d = spec.dispatch_attr
@@ -835,7 +843,7 @@ class _Validator:
             if (
                 d.dispatch_key == "NAME_VALUE_PARENT_DISPATCH"
                 and spec.mandatory_parent
-                and (spec.mandatory_parent != parent)
+                and not self.parent_matches(spec.mandatory_parent)
             ):
                 continue
             matched.append(spec)
@@ -952,7 +960,7 @@ class _Validator:
         errors: list[tuple] = []
         tag = spec.descriptive_name
         parent = self.parent_name().upper()
-        if spec.mandatory_parent and spec.mandatory_parent != parent:
+        if spec.mandatory_parent and not self.parent_matches(spec.mandatory_parent):
             errors.append(
                 ("WRONG_PARENT_TAG", [tag, parent.lower(), spec.mandatory_parent.lower()], "ERROR")
             )

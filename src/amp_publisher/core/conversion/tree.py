@@ -48,6 +48,7 @@ __all__ = [
     "NON_RENDERED_ELEMENTS",
     "parse_fragment",
     "serialize_children",
+    "serialize_document",
     "tag_of",
     "is_element",
     "visible_text",
@@ -417,17 +418,20 @@ def _attr_name(name: str) -> str:
     return name
 
 
-def _start_tag(node: etree._Element, out: list[str]) -> str:
+def _start_tag(node: etree._Element, out: list[str], bare_empty: bool = False) -> str:
     tag = node.tag
     name = etree.QName(tag).localname if tag[0] == "{" else tag
     out.append("<" + name)
     for attr, value in node.attrib.items():
-        out.append(f' {_attr_name(attr)}="{_escape_attr(value)}"')
+        if bare_empty and not value:
+            out.append(" " + _attr_name(attr))
+        else:
+            out.append(f' {_attr_name(attr)}="{_escape_attr(value)}"')
     out.append(">")
     return name
 
 
-def _serialize(top: etree._Element, out: list[str]) -> None:
+def _serialize(top: etree._Element, out: list[str], bare_empty: bool = False) -> None:
     # An explicit stack instead of recursion: any depth serializes (no RecursionError).
     stack: list[tuple[etree._Element, str | None]] = [(top, None)]  # (node, end tag or None)
     while stack:
@@ -444,7 +448,7 @@ def _serialize(top: etree._Element, out: list[str]) -> None:
             if node is not top and node.tail:
                 out.append(_escape_text(node.tail))
             continue
-        name = _start_tag(node, out)
+        name = _start_tag(node, out, bare_empty)
         lname = name.lower()
         if lname in VOID_ELEMENTS and tag[0] != "{":
             if node is not top and node.tail:
@@ -474,4 +478,20 @@ def serialize_children(root: etree._Element) -> str:
         _serialize(child, out)
         if child.tail:
             out.append(_escape_text(child.tail))
+    return "".join(out)
+
+
+def serialize_document(root: etree._Element, doctype: str = "<!doctype html>") -> str:
+    """Serialize a whole document: the doctype, then ``root`` (the ``<html>`` element) and its
+    content as :func:`serialize_children` does, with comments before ``root`` kept.
+
+    Attributes with an empty value are written as bare names (``<html ⚡ i-amphtml-layout>``),
+    which the HTML parser reads back as the same empty value (WHATWG HTML §13.1.2.3).
+    """
+    out: list[str] = [doctype, "\n"] if doctype else []
+    for node in reversed(list(root.itersiblings(preceding=True))):
+        if node.tag is etree.Comment:
+            out.append(f"<!--{node.text or ''}-->\n")
+    _serialize(root, out, bare_empty=True)
+    out.append("\n")
     return "".join(out)
