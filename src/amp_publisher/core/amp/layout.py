@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 __all__ = ["LAYOUTS", "SIZE_DEFINED_LAYOUTS", "CssLength", "parse_length", "calculate_layout",
-           "validate_layout", "rendered_layout"]
+           "validate_layout", "rendered_layout", "parse_dimension", "valid_sizes"]
 
 #: The layout names accepted in the ``layout`` attribute (lower case), per validator.proto.
 LAYOUTS = (
@@ -232,3 +232,59 @@ def rendered_layout(tag: str, attrs: dict[str, str]) -> tuple[str, CssLength, Cs
     layout = calculate_layout(layout_in or None, width, height, attrs.get("sizes"),
                               attrs.get("heights"))
     return layout.lower().replace("_", "-"), width, height
+
+
+def parse_dimension(value: str | None) -> int | None:
+    """A ``width``/``height`` attribute as whole CSS pixels, when the layout system reads it as a
+    px length (:func:`parse_length` with no unit or ``px``); editors' ``"20 PX"`` and
+    ``" 7 "`` are read too. ``None`` for other units, ``auto``, ``0`` or what does not parse.
+    The converter uses it to size what it builds and to repair a layout
+    :func:`validate_layout` refuses.
+
+    Example:
+        >>> parse_dimension("20px"), parse_dimension("100%"), parse_dimension(" 7 ")
+        (20, None, 7)
+        >>> parse_dimension("20.5"), parse_dimension("2em"), parse_dimension("0")
+        (20, None, None)
+    """
+    text = re.sub(r"\s+(?=px$)", "", (value or "").strip().lower())
+    m = re.match(_LENGTH, text)
+    if m is None or (m.group(2) or "px") != "px":
+        return None
+    return int(float(m.group(1))) or None
+
+
+_SIZES_ENTRY = re.compile(
+    r"^(?P<condition>.*?)\s*(?P<length>calc\(.+\)|0|"
+    r"\d*\.?\d+(?:px|em|rem|ex|ch|vw|vh|vmin|vmax|cm|mm|in|pt|pc|q))$", re.IGNORECASE)
+
+
+def valid_sizes(value: str) -> bool:
+    """Whether a ``sizes`` value is a list of ``[media condition] length`` entries (WHATWG HTML
+    §4.8.4.3.10 "sizes attributes", simplified: conditions are parenthesised; ``auto`` allowed).
+
+    Not an AMP rule: the official engine reads ``sizes`` only to calculate the layout (present
+    with width and height: ``RESPONSIVE``, :func:`calculate_layout`, which the converter and the
+    validator share through :func:`validate_layout`), and accepts any value. The converter drops
+    a ``sizes`` a browser would ignore; the validator does not call this.
+
+    Example:
+        >>> valid_sizes("(min-width: 600px) calc(50vw - 2em), 100vw")
+        True
+        >>> valid_sizes("https://x.test/a.png"), valid_sizes("600px 100vw")
+        (False, False)
+    """
+    entries = [e.strip() for e in value.split(",")]
+    if not entries or any(not e for e in entries):
+        return False
+    for entry in entries:
+        if entry.lower() == "auto":
+            continue
+        match = _SIZES_ENTRY.match(entry)
+        if not match:
+            return False
+        condition = match.group("condition")
+        if condition and not (condition.startswith("(") or condition.lower().startswith(
+                ("not ", "only "))):
+            return False
+    return True

@@ -59,6 +59,8 @@ __all__ = [
     "unwrap",
     "replace",
     "new_element",
+    "parse_document",
+    "serialize_document",
 ]
 
 VOID_ELEMENTS = frozenset(
@@ -481,17 +483,40 @@ def serialize_children(root: etree._Element) -> str:
     return "".join(out)
 
 
-def serialize_document(root: etree._Element, doctype: str = "<!doctype html>") -> str:
-    """Serialize a whole document: the doctype, then ``root`` (the ``<html>`` element) and its
-    content as :func:`serialize_children` does, with comments before ``root`` kept.
+def parse_document(html: str, *, keep_names: bool = False) -> etree._Element:
+    """Parse a whole HTML document (a page this package rendered) into its ``<html>`` element,
+    with plain tag names for HTML elements as :func:`parse_fragment` gives them.
 
-    Attributes with an empty value are written as bare names (``<html ⚡ i-amphtml-layout>``),
-    which the HTML parser reads back as the same empty value (WHATWG HTML §13.1.2.3).
+    Unlike :func:`parse_fragment` this is not meant for untrusted bodies: it has no element
+    bounds, and is used on pages that already passed the publish gate. Attribute names XML
+    cannot hold (``⚡``) come out as ``___``, unless ``keep_names`` (libxml2 holds them; lxml
+    refuses to set such names later, which a page only edited by name never needs).
+    """
+    from html5_parser import parse
+
+    root = parse(html, namespace_elements=True, keep_doctype=False,
+                 sanitize_names=not keep_names)
+    prefix = "{" + _XHTML_NS + "}"
+    for el in list(root.iter(prefix + "*")):
+        el.tag = el.tag[len(prefix):]
+    etree.cleanup_namespaces(root)
+    return root
+
+
+def serialize_document(root: etree._Element, doctype: str = "<!doctype html>", *,
+                       bare_empty: bool = False) -> str:
+    """Serialize an ``<html>`` element as a whole document: ``doctype`` (none when empty), the
+    comments before the element, the element and its content (WHATWG HTML §13.3, as
+    :func:`serialize_children`), then a newline.
+
+    With ``bare_empty``, attributes with an empty value are written as bare names (``<html ⚡
+    i-amphtml-layout>``), which the HTML parser reads back as the same empty value (WHATWG
+    HTML §13.1.2.3).
     """
     out: list[str] = [doctype, "\n"] if doctype else []
     for node in reversed(list(root.itersiblings(preceding=True))):
         if node.tag is etree.Comment:
             out.append(f"<!--{node.text or ''}-->\n")
-    _serialize(root, out, bare_empty=True)
+    _serialize(root, out, bare_empty)
     out.append("\n")
     return "".join(out)

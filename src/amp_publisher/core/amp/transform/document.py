@@ -20,8 +20,7 @@ class Document:
 
     Attributes:
         html, head, body: the three elements (the parser always creates them).
-        doctype: the doctype line as written back (``<!doctype html>``), empty when the page
-            had none.
+        doctype: the doctype line written back (``<!doctype html>``: an AMP page has one).
     """
 
     def __init__(self, root: etree._Element, doctype: str) -> None:
@@ -57,19 +56,17 @@ class Document:
 
 
 def parse(html: str) -> Document:
-    """Parse a whole page.
+    """Parse a whole page (:func:`amp_publisher.core.conversion.tree.parse_document`).
 
     Args:
         html: the page's text.
     Returns:
         The :class:`Document`.
     """
-    from html5_parser import parse as html5_parse
+    from amp_publisher.core.conversion.tree import parse_document
 
-    # sanitize_names=False keeps the ⚡ attribute of <html> as it is (libxml2 holds it).
-    root = html5_parse(html, keep_doctype=True, sanitize_names=False)
-    doctype = "<!doctype html>" if root.getroottree().docinfo.doctype else ""
-    doc = Document(root, doctype)
+    # keep_names: the ⚡ attribute of <html> stays as it is.
+    doc = Document(parse_document(html, keep_names=True), "<!doctype html>")
     # Whitespace after </body> is parsed into the body: keep one newline, so that writing the
     # page and reading it back gives the same text.
     if doc.body is not None and len(doc.body) and not (doc.body[-1].tail or "").strip():
@@ -81,7 +78,7 @@ def serialize(doc: Document) -> str:
     """The page's text (:func:`amp_publisher.core.conversion.tree.serialize_document`)."""
     from amp_publisher.core.conversion.tree import serialize_document
 
-    return serialize_document(doc.html, doc.doctype)
+    return serialize_document(doc.html, doc.doctype, bare_empty=True)
 
 
 def is_template(el: etree._Element) -> bool:

@@ -5,8 +5,8 @@ starts, so components are laid out before it arrives (the AMP Optimizer's
 ``AmpBoilerplateTransformer``). The copy shipped in the package, ``runtime/v0.css`` with its
 version in ``runtime/runtime.json``, comes from the AMP project (Apache License 2.0,
 ``runtime/v0.css.LICENSE``); ``make runtime-css`` (``tools/refresh_runtime_css.py``) refreshes
-it. The runtime compares ``i-amphtml-version`` with its own version and installs its own CSS when they
-differ, so a slightly older copy costs a style recalculation, never a broken page.
+it. The runtime compares ``i-amphtml-version`` with its own version and installs its own CSS
+when they differ, so a slightly older copy costs a style recalculation, never a broken page.
 """
 
 from __future__ import annotations
