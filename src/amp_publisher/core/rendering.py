@@ -476,7 +476,7 @@ def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str,
     hero = None
     if article.image is not None:
         hero = _image_markup(article.image, image_sizes, css_class="hero-image",
-                             sizes=_HERO_SIZES)
+                             sizes=_HERO_SIZES, hero=True)
     image_url = _absolute(article.image.src, site) if article.image else None
     authors = [{"name": a.name, "url": a.url} for a in article.authors]
     json_ld: dict[str, Any] = {
@@ -623,7 +623,10 @@ def _image_size(image: Image, image_sizes: ImageSizeResolver | None) -> tuple[in
 
 
 def _image_markup(image: Image, image_sizes: ImageSizeResolver | None, *, css_class: str,
-                  sizes: str | None = None) -> Markup:
+                  sizes: str | None = None, hero: bool = False) -> Markup:
+    """An image block's ``<figure>``. ``hero`` marks the article's lead image ``data-hero``
+    (the AMP Optimizer's hero marker): a transformed page renders and preloads it before the
+    runtime (:mod:`amp_publisher.core.amp.transform.hero`)."""
     width, height, known = _image_size(image, image_sizes)
     caption = []
     if image.caption:
@@ -635,7 +638,8 @@ def _image_markup(image: Image, image_sizes: ImageSizeResolver | None, *, css_cl
     return Markup(
         f'<figure class="{css_class}"><amp-img src="{escape(image.src)}" '
         f'width="{width}" height="{height}" layout="responsive" alt="{escape(image.alt)}"'
-        f'{sizes_attr}{"" if known else _FALLBACK_CLASS_ATTR}></amp-img>{figcaption}</figure>')
+        f'{sizes_attr}{" data-hero" if hero else ""}{"" if known else _FALLBACK_CLASS_ATTR}>'
+        f'</amp-img>{figcaption}</figure>')
 
 
 #: Marks images shown at the fallback size, as the converter does, so the theme can letterbox them.

@@ -105,7 +105,6 @@ class TagSpecDispatch:
 
     def dispatch(self, specs, attrs) -> tuple[_rules.TagSpec, ...]:
         """Tag specs selected by a dispatch key on one of the attributes, else all of them."""
-        parent = self.parent_name().upper()
         matched = []
         for spec in specs:
             d = spec.dispatch_attr
@@ -123,7 +122,7 @@ class TagSpecDispatch:
             if (
                 d.dispatch_key == "NAME_VALUE_PARENT_DISPATCH"
                 and spec.mandatory_parent
-                and (spec.mandatory_parent != parent)
+                and not self.parent_matches(spec.mandatory_parent)
             ):
                 continue
             matched.append(spec)
@@ -154,7 +153,7 @@ class TagSpecDispatch:
         errors: list[tuple] = []
         tag = spec.descriptive_name
         parent = self.parent_name().upper()
-        if spec.mandatory_parent and spec.mandatory_parent != parent:
+        if spec.mandatory_parent and not self.parent_matches(spec.mandatory_parent):
             errors.append(
                 ("WRONG_PARENT_TAG", [tag, parent.lower(), spec.mandatory_parent.lower()], "ERROR")
             )
