@@ -150,7 +150,7 @@ class TagSpecDispatch:
             if (
                 d.dispatch_key == "NAME_VALUE_PARENT_DISPATCH"
                 and spec.mandatory_parent
-                and (spec.mandatory_parent != self.parent_name().upper())
+                and not self.parent_matches(spec.mandatory_parent)
             ):
                 continue
             matched.append(spec)
@@ -180,7 +180,7 @@ class TagSpecDispatch:
         errors: list[tuple] = []
         tag = spec.descriptive_name
         parent = self.parent_name().upper()
-        if spec.mandatory_parent and spec.mandatory_parent != parent:
+        if spec.mandatory_parent and not self.parent_matches(spec.mandatory_parent):
             errors.append(
                 ("WRONG_PARENT_TAG", [tag, parent.lower(), spec.mandatory_parent.lower()], "ERROR")
             )

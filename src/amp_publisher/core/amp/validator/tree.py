@@ -279,6 +279,15 @@ class DocumentTree:
     def parent_name(self) -> str:
         return self.stack[-1].name if self.stack else "$root"
 
+    def parent_matches(self, mandatory_parent: str) -> bool:
+        """Whether the parent is ``mandatory_parent``: its tag name, or the spec name of the
+        tag spec it matched (the official engine's ``validateParentTag`` accepts both, e.g.
+        ``I-AMPHTML-SIZER-INTRINSIC`` for the intrinsic sizer's ``<img>``)."""
+        if mandatory_parent == self.parent_name().upper():
+            return True
+        parent = self.stack[-1].spec if self.stack else None
+        return parent is not None and parent.spec_name == mandatory_parent
+
     def is_open(self, name: str) -> bool:
         """True when an element named ``name`` (lower case) is open (an ancestor of what
         comes next)."""
