@@ -232,3 +232,16 @@ def test_with_the_setting_on_every_page_of_the_site_is_transformed_and_valid(bac
         assert validate(page).passed, key
     backend.mirror_site(tmp_path)
     assert not crawl(tmp_path, "https://www.wanderstayfinder.example").broken
+
+
+def test_amp_render_render_transform_writes_the_transformed_page(tmp_path):
+    from amp_publisher.local.cli import main
+
+    code = main(["render", str(ARTICLES / "river-festival-every-block.json"), "--site",
+                 str(ROOT / "events/site.json"), "--no-image-probe", "--transform",
+                 "-o", f"{tmp_path}/"])
+    assert code == 0
+    [page] = tmp_path.glob("*/index.html")
+    root = _tree(page.read_text(encoding="utf-8"))
+    assert root.get("transformed") == "self;v=1"
+    assert root.xpath("//amp-img[@data-hero]/img")
