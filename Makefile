@@ -168,7 +168,7 @@ messages: $(STAMP)
 		--project amp-publisher --copyright-holder "The amp-publisher authors" \
 		-o build/messages.pot src
 	$(VENV)/bin/pybabel update -i build/messages.pot -d $(LOCALES) --no-fuzzy-matching \
-		--width 100 --ignore-obsolete
+		--width 100 --ignore-obsolete --ignore-pot-creation-date
 
 # The AMP runtime CSS that transformed pages inline (AMP_TRANSFORM=on): from the AMP CDN's current
 # production runtime, or from a runtime build's CDN folder with AMP_RUNTIME_BUILD=DIR.
