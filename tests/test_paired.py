@@ -393,3 +393,19 @@ def test_an_articles_own_canonical_url_still_wins_on_both_pages():
     assert _links(page.html, "canonical") == ["https://cms.example/story"]
     assert _links(page.canonical_html, "canonical") == ["https://cms.example/story"]
     assert _links(page.canonical_html, "amphtml") == [f"{BASE}/{REFERENCE_SLUG}/amp/"]
+
+
+def test_the_template_passes_its_page_mode_parameter_to_both_functions():
+    from cfnlint.decode.cfn_yaml import load as load_cfn_yaml
+
+    template = load_cfn_yaml(str(ROOT / "template.yaml"))
+    parameter = template["Parameters"]["PageMode"]
+    assert parameter["Default"] == "amp" and parameter["AllowedValues"] == ["amp", "paired"]
+    for function in ("RenderFunction", "SiteIndexFunction"):
+        env = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert env["PAGE_MODE"] == {"Ref": "PageMode"}, function
+    from amp_publisher.local.backend import EmbeddedBackend
+
+    assert EmbeddedBackend(page_mode="paired").function_environment()["PAGE_MODE"] == "paired"
+    with pytest.raises(ValueError, match="page_mode"):
+        EmbeddedBackend(page_mode="both")
