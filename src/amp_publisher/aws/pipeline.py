@@ -169,14 +169,14 @@ def _url_safe(value: str) -> str:
     return quote(value, safe="/-_.~ ")
 
 
-def site_fingerprint(site: SiteConfig) -> str:
+def site_fingerprint(site: SiteConfig, *, amp_transform: bool = False) -> str:
     """The render fingerprint of pages published with ``site`` (16 hex chars): site
-    configuration, theme files, renderer version and rules revision
-    (:func:`amp_publisher.core.fingerprint.render_fingerprint`). Pages rendered with another
-    fingerprint are stale: rendered again even when their source did not change."""
+    configuration, theme files, renderer version and rules revision, and whether pages are
+    transformed (:func:`amp_publisher.core.fingerprint.render_fingerprint`). Pages rendered with
+    another fingerprint are stale: rendered again even when their source did not change."""
     from amp_publisher.core.fingerprint import render_fingerprint
 
-    return render_fingerprint(site)
+    return render_fingerprint(site, amp_transform=amp_transform)
 
 
 class Publisher:
@@ -321,7 +321,7 @@ class Publisher:
                 site = site.merged(overrides)
             except ValueError as exc:
                 raise ArticleError(f"{key}: {exc}", key=key, path="$") from None
-        fingerprint = site_fingerprint(site)
+        fingerprint = site_fingerprint(site, amp_transform=self.settings.amp_transform)
         self._site_cache[bucket] = (now, site, fingerprint)
         self._base_url = site.base_url
         return site, fingerprint
@@ -659,6 +659,17 @@ class Publisher:
             page = render(article, site, source_key=key, image_sizes=self.image_sizes,
                           related=related)
         timings["render"] = _ms(t0)
+        what = "rendered page"
+        if self.settings.amp_transform:  # AMP_TRANSFORM=on: the gate checks what is written
+            import dataclasses
+
+            from amp_publisher.core.amp.transform import transform
+
+            t0 = time.perf_counter()
+            with _core_faults_are_permanent(key):
+                page = dataclasses.replace(page, html=transform(page.html))
+            timings["transform"] = _ms(t0)
+            what = "transformed page"
         t0 = time.perf_counter()
         with _core_faults_are_permanent(key):
             result = self._gate(page.html)
@@ -668,7 +679,7 @@ class Publisher:
             first = errors[0] if errors else None
             detail = f"{first.line}:{first.col} {first.message}" if first else "invalid"
             raise AmpValidationError(
-                f"the rendered page is not valid AMP ({len(errors)} error(s)); first: {detail}",
+                f"the {what} is not valid AMP ({len(errors)} error(s)); first: {detail}",
                 errors=errors, key=key)
         return page, timings, related_error
 

@@ -73,11 +73,13 @@ def _rules_revision() -> int:
     return spec_file_revision()
 
 
-def render_fingerprint(site: SiteConfig) -> str:
+def render_fingerprint(site: SiteConfig, *, amp_transform: bool = False) -> str:
     """The fingerprint of pages rendered with ``site`` by this renderer (16 hex characters).
 
     Args:
         site: the effective site configuration.
+        amp_transform: the pages are published transformed (``AMP_TRANSFORM=on``); it joins
+            the material only when on, so plain pages keep the fingerprint they had.
 
     Returns:
         ``sha256(canonical JSON of {site, theme digest, renderer version, rules revision})``,
@@ -93,6 +95,7 @@ def render_fingerprint(site: SiteConfig) -> str:
     material = json.dumps({"site": config,
                            "theme": theme_digest(site.theme, paired=site.paired),
                            "renderer": __version__,
-                           "rules": _rules_revision()},
+                           "rules": _rules_revision(),
+                           **({"output": "transformed"} if amp_transform else {})},
                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:FINGERPRINT_CHARS]

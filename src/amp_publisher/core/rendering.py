@@ -42,6 +42,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from amp_publisher import __version__
+from amp_publisher.core.i18n import N_, gettext_for
 from amp_publisher.core.image_sizes import ImageSizeResolver
 from amp_publisher.core.keys import slug_from_key, stem
 from amp_publisher.core.models import (
@@ -256,6 +257,9 @@ def _environment(theme: str) -> Any:
     )
     env.filters["human_date"] = _human_date  # kept for custom themes; see display_date
     env.filters["iso_date"] = _iso_date
+    from amp_publisher.core.i18n import install
+
+    install(env, theme)  # _() in templates: the page's language (core/i18n.py)
     return env
 
 
@@ -311,13 +315,15 @@ def _babel_locale(language: str) -> Any:
 
 def display_date(value: dt.date, *, language: str, timezone: str,
                  since: dt.date | None = None) -> dict[str, str] | None:
-    """A date for the byline: ``{"iso": <time datetime>, "text": <shown>}``.
+    """A date for the byline: ``{"iso": <time datetime>, "text": <shown>, "kind": "date" or
+    "time"}``.
 
     The text is formatted for ``language`` with Babel's CLDR data (``format="long"``: "25 June
     2026" in ``en-GB``, "June 25, 2026" in ``en-US``, "25. Juni 2026" in ``de``). A date-time is
     first converted to ``timezone`` (an IANA name). With ``since`` (the published date), the
     result is ``None`` when the value shows the same as ``since`` (an "Updated" on the day of
-    publication says nothing), and the time of day (CLDR ``short`` time) when only that differs.
+    publication says nothing), and the time of day (CLDR ``short`` time, ``kind`` ``"time"``)
+    when only that differs.
 
     Args:
         value: a :class:`datetime.date`, or a timezone-aware :class:`datetime.datetime`.
@@ -346,8 +352,9 @@ def display_date(value: dt.date, *, language: str, timezone: str,
                     and shown.replace(second=0, microsecond=0)
                     != before.replace(second=0, microsecond=0)):
                 return None
-            text = format_time(shown, format="short", locale=locale)
-    return {"iso": _iso_date(value), "text": text}
+            return {"iso": _iso_date(value),
+                    "text": format_time(shown, format="short", locale=locale), "kind": "time"}
+    return {"iso": _iso_date(value), "text": text, "kind": "date"}
 
 
 def _iso_date(value: dt.date) -> str:
@@ -392,7 +399,8 @@ def page_chrome(site: SiteConfig, *, language: str, extensions: Iterable[str] = 
     names = set(extensions)
     analytics = site.effective_analytics
     consent = site.consent if site.consent.required and analytics is not None else None
-    buttons = _share_buttons(site) if share else []
+    buttons = _share_buttons(site, language) if share else []
+    _ = gettext_for(site.theme, language)
     if analytics is not None:
         names.add("amp-analytics")
     if consent is not None:
@@ -416,24 +424,28 @@ def page_chrome(site: SiteConfig, *, language: str, extensions: Iterable[str] = 
         "consent": None if consent is None else {
             "config": _json_for_script({"consentInstanceId": "site-consent",
                                         "consentRequired": True, "promptUI": "consent-ui"}),
-            "message": consent.message, "accept": consent.accept, "reject": consent.reject},
+            # the defaults are translated; a site's own texts have no catalog entry and stay
+            "message": _(consent.message), "accept": _(consent.accept),
+            "reject": _(consent.reject)},
         "share": buttons,
         "related": [],
         "generator": f"amp-publisher {__version__}",
     }
 
 
-_SHARE_LABELS = {"email": "Email", "facebook": "Facebook", "linkedin": "LinkedIn",
+#: The networks' names on their buttons (brand names stay as they are; the rest is translated).
+_SHARE_LABELS = {"email": N_("Email"), "facebook": "Facebook", "linkedin": "LinkedIn",
                  "pinterest": "Pinterest", "tumblr": "Tumblr", "twitter": "X (Twitter)",
-                 "whatsapp": "WhatsApp", "line": "LINE", "sms": "SMS", "system": "Share"}
+                 "whatsapp": "WhatsApp", "line": "LINE", "sms": "SMS", "system": N_("Share")}
 
 
-def _share_buttons(site: SiteConfig) -> list[dict[str, Any]]:
+def _share_buttons(site: SiteConfig, language: str) -> list[dict[str, Any]]:
+    _ = gettext_for(site.theme, language)
     buttons = []
     for network in site.share.networks:
         params = [("app_id", site.share.facebook_app_id)] if network == "facebook" else []
-        buttons.append({"type": network, "label": f"Share: {_SHARE_LABELS[network]}",
-                        "params": params})
+        label = _("Share: %(network)s") % {"network": _(_SHARE_LABELS[network])}
+        buttons.append({"type": network, "label": label, "params": params})
     return buttons
 
 
@@ -464,7 +476,7 @@ def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str,
     hero = None
     if article.image is not None:
         hero = _image_markup(article.image, image_sizes, css_class="hero-image",
-                             sizes=_HERO_SIZES)
+                             sizes=_HERO_SIZES, hero=True)
     image_url = _absolute(article.image.src, site) if article.image else None
     authors = [{"name": a.name, "url": a.url} for a in article.authors]
     json_ld: dict[str, Any] = {
@@ -611,7 +623,10 @@ def _image_size(image: Image, image_sizes: ImageSizeResolver | None) -> tuple[in
 
 
 def _image_markup(image: Image, image_sizes: ImageSizeResolver | None, *, css_class: str,
-                  sizes: str | None = None) -> Markup:
+                  sizes: str | None = None, hero: bool = False) -> Markup:
+    """An image block's ``<figure>``. ``hero`` marks the article's lead image ``data-hero``
+    (the AMP Optimizer's hero marker): a transformed page renders and preloads it before the
+    runtime (:mod:`amp_publisher.core.amp.transform.hero`)."""
     width, height, known = _image_size(image, image_sizes)
     caption = []
     if image.caption:
@@ -623,7 +638,8 @@ def _image_markup(image: Image, image_sizes: ImageSizeResolver | None, *, css_cl
     return Markup(
         f'<figure class="{css_class}"><amp-img src="{escape(image.src)}" '
         f'width="{width}" height="{height}" layout="responsive" alt="{escape(image.alt)}"'
-        f'{sizes_attr}{"" if known else _FALLBACK_CLASS_ATTR}></amp-img>{figcaption}</figure>')
+        f'{sizes_attr}{" data-hero" if hero else ""}{"" if known else _FALLBACK_CLASS_ATTR}>'
+        f'</amp-img>{figcaption}</figure>')
 
 
 #: Marks images shown at the fallback size, as the converter does, so the theme can letterbox them.

@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from amp_publisher.core.i18n import N_
+
 __all__ = ["SiteConfig", "Organization", "Logo", "Analytics", "Consent", "Share",
            "DEFAULT_CACHE_CONTROL", "SHARE_NETWORKS", "PAGE_MODES", "AMP_TWIN_SEGMENT"]
 
@@ -147,9 +149,11 @@ class Consent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     required: bool = False
-    message: str = "We use cookies to measure how our pages are read."
-    accept: str = "Accept"
-    reject: str = "Decline"
+    # The defaults are translated into each page's language (core/i18n.py); a site's own texts
+    # are shown as written.
+    message: str = N_("We use cookies to measure how our pages are read.")
+    accept: str = N_("Accept")
+    reject: str = N_("Decline")
 
 
 class SiteConfig(BaseModel):

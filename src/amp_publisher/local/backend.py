@@ -326,6 +326,8 @@ class EmbeddedBackend:
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
             "ACCEPT_HTML_PAGES": "false",
+            # the template's AmpTransform parameter: the caller's AMP_TRANSFORM, else its default
+            "AMP_TRANSFORM": self._environ.get("AMP_TRANSFORM") or "off",
             "SITE_CONFIG_KEY": "config/site.json",
             "PAGE_MODE": self.page_mode,
             "POWERTOOLS_SERVICE_NAME": "amp-publisher",

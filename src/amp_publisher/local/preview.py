@@ -105,8 +105,8 @@ def serve(root: Path, port: int = 8000) -> int:
     host, bound = server.server_address[:2]
     pages = sorted(p.parent.relative_to(root).as_posix() for p in root.rglob("index.html"))
     print(f"serving {root}/ at http://{host}:{bound}/ (Ctrl-C to stop)")
-    for page in pages:
-        print(f"  http://{host}:{bound}/{page}/")
+    for page in pages:  # the home page's folder is "."
+        print(f"  http://{host}:{bound}/" + ("" if page == "." else f"{page}/"))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

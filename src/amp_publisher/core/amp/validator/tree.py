@@ -249,8 +249,21 @@ class _Element:
         names: tuple[str, ...] = ()
         for spec in (self.spec, self.ref_point):
             if spec is not None:
-                names += tuple(r["tag_spec_name"] for r in spec.raw.get("reference_points", ()))
+                names += _reference_point_names(spec)
         return names
+
+
+# Keyed by id(); each entry keeps its spec alive, so an id cannot be reused by another spec.
+_REFERENCE_POINT_NAMES: dict[int, tuple[_rules.TagSpec, tuple[str, ...]]] = {}
+
+
+def _reference_point_names(spec: _rules.TagSpec) -> tuple[str, ...]:
+    """The spec names of a tag spec's ``reference_points``, read from the rules once."""
+    entry = _REFERENCE_POINT_NAMES.get(id(spec))
+    if entry is None:
+        entry = _REFERENCE_POINT_NAMES[id(spec)] = (spec, tuple(
+            r["tag_spec_name"] for r in spec.raw.get("reference_points", ())))
+    return entry[1]
 
 
 class DocumentTree:
@@ -265,6 +278,15 @@ class DocumentTree:
 
     def parent_name(self) -> str:
         return self.stack[-1].name if self.stack else "$root"
+
+    def parent_matches(self, mandatory_parent: str) -> bool:
+        """Whether the parent is ``mandatory_parent``: its tag name, or the spec name of the
+        tag spec it matched (the official engine's ``validateParentTag`` accepts both, e.g.
+        ``I-AMPHTML-SIZER-INTRINSIC`` for the intrinsic sizer's ``<img>``)."""
+        if mandatory_parent == self.parent_name().upper():
+            return True
+        parent = self.stack[-1].spec if self.stack else None
+        return parent is not None and parent.spec_name == mandatory_parent
 
     def is_open(self, name: str) -> bool:
         """True when an element named ``name`` (lower case) is open (an ancestor of what
