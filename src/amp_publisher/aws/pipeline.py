@@ -859,6 +859,8 @@ class Publisher:
         removed = []
         for slug, group in sorted(groups.items()):
             owned = owner(slug) == key
+            # the canonical page before its AMP twin (``x/index.html``, ``x/amp/index.html``)
+            group.sort(key=lambda page: (len(page), page))
             for n, page in enumerate(group, start=1):
                 pending: set[str] = set()
                 if owned:
