@@ -8,16 +8,18 @@ STAMP  := $(VENV)/.installed-stamp
 # The official validator test pairs; users may point this at an amphtml checkout.
 AMP_VALIDATOR_TESTDATA ?= third_party/amp-spec/tests
 
-.PHONY: help venv demo test sam-local unit lint lint-template checkov rules rules-check conformance layer bench clean sam screenshots
+.PHONY: help venv demo test messages sam-local unit lint lint-template checkov rules rules-check conformance layer bench clean sam screenshots runtime-css
 
 help:
 	@echo "make demo         set up, start the embedded backend, publish events/articles/*.json"
 	@echo "make test         the whole suite (unit, integration, template lint, rules check, conformance)"
 	@echo "make conformance  run the validator over the official AMP test pairs"
 	@echo "make rules        regenerate src/amp_publisher/core/amp/rules data from third_party/amp-spec"
+	@echo "make runtime-css  refresh the AMP runtime CSS transformed pages inline (AMP_RUNTIME_BUILD=DIR: from a build)"
 	@echo "make layer        build the Lambda dependency layer for python3.12 / x86_64 into build/layer"
 	@echo "make bench        benchmarks (not part of make test)"
 	@echo "make screenshots  the demo pages in headless Chromium at 412 and 1280 px, checked (build/screenshots)"
+	@echo "make messages    extract the theme's strings (babel.cfg) and update its catalogs (locale/*/messages.po)"
 	@echo "make sam          install the AWS SAM CLI into .venv-sam (then .venv-sam/bin/sam build)"
 	@echo "make sam-local    sam local invoke RenderFunction against the embedded backend (EVENT=events/<name>.json; needs Docker)"
 
@@ -148,3 +150,22 @@ sam-local: $(STAMP) $(SAM_STAMP)
 
 clean:
 	rm -rf build .pytest_cache .hypothesis .aws-sam
+
+# The default theme's fixed strings: extract them (templates' and Python's _() calls, babel.cfg)
+# and merge them into every catalog; translate what is new, then commit the .po files (they are
+# read at load, see src/amp_publisher/core/i18n.py). tests/test_i18n.py fails on a string left
+# untranslated.
+LOCALES := src/amp_publisher/core/templates/default/locale
+messages: $(STAMP)
+	@mkdir -p build
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output --width 100 \
+		--project amp-publisher --copyright-holder "The amp-publisher authors" \
+		-o build/messages.pot src
+	$(VENV)/bin/pybabel update -i build/messages.pot -d $(LOCALES) --no-fuzzy-matching \
+		--width 100 --ignore-obsolete --ignore-pot-creation-date
+
+# The AMP runtime CSS that transformed pages inline (AMP_TRANSFORM=on): from the AMP CDN's current
+# production runtime, or from a runtime build's CDN folder with AMP_RUNTIME_BUILD=DIR.
+AMP_RUNTIME_BUILD ?=
+runtime-css: $(STAMP)
+	$(PY) tools/refresh_runtime_css.py $(if $(AMP_RUNTIME_BUILD),--from $(AMP_RUNTIME_BUILD))

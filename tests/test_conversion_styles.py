@@ -14,7 +14,7 @@ def test_style_attribute_becomes_a_class_and_a_rule_without_important():
     match = re.fullmatch(r'<p class="(amp-s-[0-9a-f]{8})">Centred</p>', result.html)
     assert match, result.html
     assert result.css == f".{match.group(1)}{{text-align:center;color:#c00}}"
-    assert "CSS_SYNTAX_INVALID_IMPORTANT" in {e.code for e in result.report}
+    assert "CSS_SYNTAX_DISALLOWED_IMPORTANT" in {e.code for e in result.report}
 
 
 def test_identical_styles_share_one_rule():
@@ -113,7 +113,7 @@ def test_css_the_validator_refuses_is_dropped_and_reported_and_the_page_validate
     rendering = pytest.importorskip("amp_publisher.core.rendering")
     models = pytest.importorskip("amp_publisher.core.models")
     converted = convert_html(body)
-    details = [e.detail for e in converted.report if e.code.startswith("CSS_")]
+    details = [e.detail for e in converted.report if e.code.startswith(("CSS_", "CDATA_"))]
     assert any(dropped in d for d in details), details
     article = models.parse_article({"slug": "hostile-css", "headline": "Hostile CSS",
                                     "published": "2026-01-01", "body_html": body})
@@ -122,3 +122,35 @@ def test_css_the_validator_refuses_is_dropped_and_reported_and_the_page_validate
     assert result.status == "PASS", [f"{e.code}: {e.message}" for e in result.errors]
     if dropped not in ("font-family", "@media"):  # there, color:red is inside what is dropped
         assert "color:red" in page.html  # the rest of the CSS survives
+
+
+# A style attribute the validator refuses, and the validator's code for it: the converter
+# reports the same code when it drops the declaration (one engine, core/amp/css.py).
+SAME_CODE = {
+    "important": "color:red !important",
+    "url protocol": "background:url(ftp://x.example/a.png)",
+    "url protocol in a quoted url": "background:url('x[a];color:red;/*')",
+    "bad url": "background:url(a b)",
+    "unterminated string": "font-family:'abc\nxyz'",
+    "AMP-internal name": "animation-name:i-amphtml-fade",
+}
+
+
+@pytest.mark.parametrize("declaration", SAME_CODE.values(), ids=SAME_CODE.keys())
+def test_dropped_css_is_reported_with_the_validator_s_code(declaration):
+    validator = pytest.importorskip("amp_publisher.core.amp.validator")
+    validator_page = VALID_PAGE_WITH_STYLE.replace("STYLE", declaration.replace('"', "&quot;"))
+    refused = {e.code for e in validator.validate(validator_page).errors
+               if e.severity == "ERROR"}
+    assert refused, "the validator passes it: not a disagreement case"
+    converted = convert_html(f'<p style="{declaration};color:red">x</p>')
+    dropped = {e.code for e in converted.report if e.code not in ("MOVED_CSS", "MOBILE_FIT")}
+    assert dropped and dropped <= refused, (dropped, refused)
+
+
+VALID_PAGE_WITH_STYLE = """<!doctype html><html ⚡ lang="en"><head><meta charset="utf-8">
+<title>x</title><link rel="canonical" href="https://example.com/x/">
+<meta name="viewport" content="width=device-width">
+<script async src="https://cdn.ampproject.org/v0.js"></script>
+<style amp-boilerplate>body{-webkit-animation:-amp-start 8s steps(1,end) 0s 1 normal both;-moz-animation:-amp-start 8s steps(1,end) 0s 1 normal both;-ms-animation:-amp-start 8s steps(1,end) 0s 1 normal both;animation:-amp-start 8s steps(1,end) 0s 1 normal both}@-webkit-keyframes -amp-start{from{visibility:hidden}to{visibility:visible}}@-moz-keyframes -amp-start{from{visibility:hidden}to{visibility:visible}}@-ms-keyframes -amp-start{from{visibility:hidden}to{visibility:visible}}@-o-keyframes -amp-start{from{visibility:hidden}to{visibility:visible}}@keyframes -amp-start{from{visibility:hidden}to{visibility:visible}}</style><noscript><style amp-boilerplate>body{-webkit-animation:none;-moz-animation:none;-ms-animation:none;animation:none}</style></noscript>
+</head><body><p style="STYLE">x</p></body></html>"""  # noqa: E501 (the official boilerplate)

@@ -491,10 +491,21 @@ def test_cli_rebuild_dry_run_status_and_stale_list(backend, monkeypatch, capsys)
     main(["status"])
     assert "0 current, 3 stale, 0 failed, 0 deleted" in capsys.readouterr().out
 
+    # Started without waiting: the pages wait in RenderQueue, and status says so (exit 3).
+    assert main(["rebuild", "--no-wait"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--rebuild"]) == 3
+    assert "0/3 done, 0 failed, 3 remaining" in capsys.readouterr().out
+
     assert main(["rebuild", "--concurrency", "1"]) == 0
     assert "3/3 done" in capsys.readouterr().out
     assert main(["status", "--rebuild"]) == 0
     assert "3/3 done, 0 failed, 0 remaining" in capsys.readouterr().out
+
+    # A page that fails under the new configuration: the rebuild is done, and failed (exit 1).
+    backend.invoke(backend.put_source(keys[0], b'{"headline": ""}'))
+    assert main(["status", "--rebuild"]) == 1
+    assert "3/3 done, 1 failed, 0 remaining" in capsys.readouterr().out
 
 
 @pytest.mark.slow

@@ -373,3 +373,42 @@ def test_index_pages_follow_a_new_site_configuration_at_once(backend):
     backend.drain_site_index()
     home = _site_objects(backend)["index.html"]["body"].decode()
     assert "The Renamed Gazette" in home
+
+
+def test_serve_answers_with_the_stored_content_types_and_the_sites_404(backend, tmp_path):
+    """``amp-render serve`` over the mirrored bucket answers as the distribution would: each
+    object with the Content-Type S3 stores it with, a missing path with 404.html, status 404."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from amp_publisher.local.preview import make_server
+
+    for path in sorted(ARTICLES.glob("*.json")):
+        _publish(backend, f"articles/{path.name}", path.read_bytes())
+    backend.drain_site_index()
+    backend.upload_static(EVENTS / "static")
+    objects = _site_objects(backend)
+    assert {"404.html", "feed.xml", "sitemap.xml", "robots.txt"} <= set(objects)
+    assert any(k.startswith("static/") for k in objects)
+    backend.mirror_site(tmp_path)
+    server = make_server(tmp_path, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        for key, stored in objects.items():
+            url = base + (key.removesuffix("index.html") if key.endswith("index.html") else key)
+            with urllib.request.urlopen(url, timeout=5) as response:
+                assert (response.status, response.headers["Content-Type"]) == \
+                    (200, stored["type"]), key
+                assert response.read() == stored["body"], key
+        assert objects["feed.xml"]["type"].startswith("application/rss+xml")
+        for missing in ("no-such-page/", "no-such-page", "static/missing.png", "section/"):
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(base + missing, timeout=5)
+            assert caught.value.code == 404, missing
+            assert caught.value.headers["Content-Type"] == objects["404.html"]["type"]
+            assert caught.value.read() == objects["404.html"]["body"], missing
+    finally:
+        server.shutdown()
+        server.server_close()

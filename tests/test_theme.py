@@ -62,12 +62,12 @@ def test_no_logo_shows_the_site_name(reference_data):
 
 
 @pytest.mark.parametrize(("language", "expected"), [
-    ("en-GB", "25 June 2026"), ("en-US", "June 25, 2026"), ("de", "25. Juni 2026"),
-    ("fr", "25 juin 2026"),
+    ("en-GB", "Published 25 June 2026"), ("en-US", "Published June 25, 2026"),
+    ("de", "Veröffentlicht am 25. Juni 2026"), ("fr", "Publié le 25 juin 2026"),
 ])
 def test_dates_follow_the_page_language(reference_data, site, language, expected):
     data = copy.deepcopy(reference_data) | {"language": language}
-    assert _byline(_page(data, site).html).startswith(f"Published {expected} ·")
+    assert _byline(_page(data, site).html).startswith(f"{expected} ·")
 
 
 def test_dates_are_shown_in_the_site_time_zone(reference_data, site):
@@ -88,7 +88,7 @@ def test_updated_only_when_it_differs(reference_data, site):
     hours = copy.deepcopy(reference_data) | {"published": "2026-06-25T08:00:00Z",
                                              "updated": "2026-06-25T15:05:00Z"}
     assert _byline(_page(hours, site).html) == \
-        "Published 25 June 2026 · Updated 16:05 · By Sandra Johnson"
+        "Published 25 June 2026 · Updated at 16:05 · By Sandra Johnson"
 
 
 def test_display_date_falls_back_to_the_base_language():

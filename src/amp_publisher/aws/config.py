@@ -62,6 +62,9 @@ class Settings:
             is kept current in the site bucket; empty: not written.
         accept_html_pages: ``ACCEPT_HTML_PAGES`` (``false``): also read whole HTML pages,
             ``.html``/``.htm`` objects under the source prefix (``docs/input-formats.md``).
+        amp_transform: ``AMP_TRANSFORM`` (``off``): publish transformed AMP, the pages
+            rendered server-side as the AMP Optimizer does (:mod:`amp_publisher.core.amp.transform`,
+            ``docs/transformed-amp.md``); ``on`` or ``off``.
     """
 
     site_bucket: str
@@ -87,6 +90,7 @@ class Settings:
     amp_cache_suffixes: tuple[str, ...] = ("cdn.ampproject.org",)
     amp_cache_endpoint: str | None = None
     accept_html_pages: bool = False
+    amp_transform: bool = False
 
     def is_source(self, key: str) -> bool:
         """Whether ``key`` is a source object: under the prefix with the source suffix, or
@@ -145,6 +149,7 @@ class Settings:
                 env.get("AMP_CACHE_SUFFIXES") or "cdn.ampproject.org").split(",") if s.strip()),
             amp_cache_endpoint=env.get("AMP_CACHE_ENDPOINT") or None,
             accept_html_pages=_flag(env, "ACCEPT_HTML_PAGES"),
+            amp_transform=_on_off(env, "AMP_TRANSFORM"),
         )
 
 
@@ -158,3 +163,16 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     if value not in ("true", "false", "1", "0", "yes", "no"):
         raise ValueError(f"{name} must be true or false, not {value!r}")
     return value in ("true", "1", "yes")
+
+
+def _on_off(env: Mapping[str, str], name: str) -> bool:
+    """An ``on``/``off`` environment variable (unset or empty: off; ``true``/``false`` are
+    read too).
+
+    Raises:
+        ValueError: any other value, naming the variable.
+    """
+    value = (env.get(name) or "off").strip().lower()
+    if value not in ("on", "off", "true", "false"):
+        raise ValueError(f"{name} must be on or off, not {value!r}")
+    return value in ("on", "true")

@@ -201,6 +201,10 @@ def _record_outcome(outcome: Outcome) -> None:
                                                "error": error.message, "path": error.path})
         metrics.add_metric(name="ArticleFailed", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name=f"ArticleFailed.{error.code}", unit=MetricUnit.Count, value=1)
+    if outcome.related_error:  # published all the same, without its related articles
+        logger.warning("related articles left out: the site index could not be read",
+                       extra={**fields, "error": outcome.related_error})
+        metrics.add_metric(name="RelatedArticlesFailed", unit=MetricUnit.Count, value=1)
     logger.info(f"article {outcome.action}", extra=fields)
     if outcome.action == "published":
         metrics.add_metric(name="PagePublished", unit=MetricUnit.Count,
@@ -371,6 +375,7 @@ def _summary(outcomes: list[Outcome], ignored: list[Any],
                       "page_bytes": o.page_bytes, "timings_ms": o.timings_ms,
                       "error": o.error.to_dict() if o.error else None,
                       **({"pages": list(o.pages)} if o.pages else {}),
+                      **({"related_error": o.related_error} if o.related_error else {}),
                       **({"item_failures": [{"item": path, **error.to_dict()}
                                             for path, error in o.item_failures]}
                          if o.item_failures else {})} for o in outcomes],
@@ -439,7 +444,8 @@ def handle_event(event: dict[str, Any], publisher: Publisher | None = None,
 
     Returns:
         ``{"outcomes": [{"source_key", "action", "page_key", "page_bytes", "error"}...],
-        "ignored": [reason...]}`` (plus ``batchItemFailures`` for an SQS batch).
+        "ignored": [reason...]}`` (plus ``batchItemFailures`` for an SQS batch); an outcome
+        published without its related articles carries ``related_error``.
 
     Raises:
         Transient faults (botocore ``ClientError``, timeouts, ``TransientError``), except in an

@@ -6,6 +6,8 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
 
 ================================  ==============================================================
 ``page_key``, ``slug``            the page published for it (absent when none)
+``amp_page_key``                  in paired mode, the AMP twin of ``page_key``
+                                  (``<slug>/amp/index.html``; absent in amp mode)
 ``headline``, ``section``         from the article
 ``published``, ``updated``        the article's dates, ISO 8601
 ``source_etag``,                  the source version the page was rendered from (HEAD facts;
@@ -29,7 +31,8 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
 ``report``, ``report_count``      conversion report summary (first 50 lines) and entry count
 ``page_bytes``                    size of the stored page
 ``page_keys``                     string set: every page of this source that may exist in the
-                                  site bucket, written *before* a page is (write-ahead)
+                                  site bucket, written *before* a page is (write-ahead); in
+                                  paired mode both the canonical page and its AMP twin
 ``lease_token``,                  the lease of the worker processing the key right now
 ``lease_expires_ms``              (epoch milliseconds)
 ``invalidation_pending``          string set: page writes and deletes not yet covered by an
@@ -113,6 +116,8 @@ Example:
     'slug#hello-world'
     >>> slug_of_page_key("amp/hello-world/index.html")
     'hello-world'
+    >>> slugs_of_page_key("hello-world/amp/index.html")
+    ('hello-world', 'amp')
     >>> newer_sequencer("0A1", "00A0"), newer_sequencer("", "01")
     (True, False)
 """
@@ -132,7 +137,8 @@ __all__ = ["ManifestTable", "SLUG_INDEX", "LISTING_INDEX", "LISTING_PREFIX", "ST
            "MONTHS_LISTING", "STATUS_PUBLISHED", "STATUS_FAILED", "STATUS_DELETED",
            "STATUS_UNPUBLISHED", "STATUS_SCHEDULED",
            "CLAIM_PREFIX", "ITEM_SEPARATOR", "REBUILD_KEY", "claim_key",
-           "item_key", "slug_of_page_key", "newer_sequencer", "is_source_record"]
+           "item_key", "slug_of_page_key", "slugs_of_page_key", "newer_sequencer",
+           "is_source_record"]
 
 SLUG_INDEX = "slug-index"
 #: GSI over listing items: hash ``listing``, range ``listing_sort``.
@@ -161,7 +167,7 @@ REBUILD_KEY = "rebuild#latest"
 ITEM_SEPARATOR = "#"
 
 #: Attributes that describe the published page; removed when the source is deleted.
-_PAGE_FIELDS = ("page_key", "slug", "headline", "section", "published", "updated",
+_PAGE_FIELDS = ("page_key", "amp_page_key", "slug", "headline", "section", "published", "updated",
                 "path", "description", "tags", "authors", "image", "language", "listings",
                 "listings_synced",
                 "source_etag", "source_version_id", "source_last_modified", "renderer_version",
@@ -195,6 +201,19 @@ def claim_key(slug: str) -> str:
 def slug_of_page_key(page_key: str) -> str:
     """The slug in a page key ``<output_prefix><slug>/index.html`` (slugs hold no ``/``)."""
     return page_key.rsplit("/", 2)[-2]
+
+
+def slugs_of_page_key(page_key: str) -> tuple[str, ...]:
+    """The slugs whose page ``page_key`` may be: for ``<…>/<x>/amp/index.html`` the article
+    ``x``'s AMP twin (paired mode) first, then a page whose own slug is ``amp`` under an output
+    prefix; for any other key its one slug (:func:`slug_of_page_key`). The caller picks the
+    one its source owns."""
+    from amp_publisher.core.site import AMP_TWIN_SEGMENT
+
+    parts = page_key.split("/")
+    if len(parts) >= 3 and parts[-2] == AMP_TWIN_SEGMENT:
+        return (parts[-3], parts[-2])
+    return (slug_of_page_key(page_key),)
 
 
 def newer_sequencer(a: str | None, b: str | None) -> bool:
@@ -348,21 +367,25 @@ class ManifestTable:
 
     # -- slug claims and the write-ahead page set ------------------------------------------
 
-    def claim_page(self, source_key: str, token: str, page_key: str, *, listed: bool) -> None:
+    def claim_page(self, source_key: str, token: str, page_key: str, *, listed: bool,
+                   twins: tuple[str, ...] = (), slug: str | None = None) -> None:
         """Before writing ``page_key``: list it in the record's ``page_keys`` (write-ahead,
         unless ``listed`` already), then claim its slug (``attribute_not_exists(owner) OR
         owner = :me``). Two single-item conditional writes, in this order, so a crash between
         them leaves a listed page that was never written and whose slug is not owned, which
-        the clean-up only unlists.
+        the clean-up only unlists. ``twins`` (paired mode's AMP page of the same slug) are
+        listed in the same write; one claim covers them all. ``slug``: the page's slug
+        (default: read from ``page_key``).
 
         Raises:
             SlugConflictError: another source key owns the slug (its page is untouched).
             LeaseLostError: the lease on ``source_key`` is no longer this worker's.
             botocore.exceptions.ClientError: transient faults.
         """
-        if not listed:
-            self._update(source_key, token, {}, add={"page_keys": {page_key}})
-        slug = slug_of_page_key(page_key)
+        if not listed or twins:
+            self._update(source_key, token, {},
+                         add={"page_keys": {*([] if listed else [page_key]), *twins}})
+        slug = slug or slug_of_page_key(page_key)
         try:
             self._client.put_item(
                 TableName=self.name,
@@ -381,10 +404,11 @@ class ManifestTable:
                 key=source_key) from None
 
     def release_page(self, source_key: str, token: str, page_key: str, *, owned: bool,
-                     pending: set[str] | None = None) -> None:
+                     pending: set[str] | None = None, slug: str | None = None) -> None:
         """After deleting ``page_key`` (when ``owned``: the caller checked the claim is this
-        source's), give up its slug claim, then unlist it from ``page_keys`` and add the
-        ``pending`` invalidation entries of the delete, in the same request.
+        source's, and no other page of the slug stays), give up its slug claim, then unlist it
+        from ``page_keys`` and add the ``pending`` invalidation entries of the delete, in the
+        same request. ``slug``: the page's slug (default: read from ``page_key``).
 
         Raises:
             LeaseLostError: the lease on ``source_key`` is no longer this worker's.
@@ -393,7 +417,8 @@ class ManifestTable:
             # Already released, or never this source's: nothing to give up.
             with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
                 self._client.delete_item(
-                    TableName=self.name, Key=self._key(claim_key(slug_of_page_key(page_key))),
+                    TableName=self.name,
+                    Key=self._key(claim_key(slug or slug_of_page_key(page_key))),
                     ConditionExpression="#o = :k", ExpressionAttributeNames={"#o": "owner"},
                     ExpressionAttributeValues=self._values({":k": source_key}))
         self._update(source_key, token, {}, delete={"page_keys": {page_key}},
@@ -617,6 +642,23 @@ class ManifestTable:
                 break
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return items
+
+    def related_in_listing(self, listing: str, *, exclude: str, limit: int
+                           ) -> list[dict[str, Any]]:
+        """At most ``limit`` items of ``listing``, newest first, without the article whose
+        source key is ``exclude``: one Query of ``listing-index`` (``Limit`` ``limit + 1``, so
+        leaving the article itself out still leaves ``limit``), never paginated. The GSI is
+        eventually consistent: an article published a moment ago may be missing.
+
+        Raises:
+            botocore ClientError, BotoCoreError: the query failed (the caller decides).
+        """
+        response = self._client.query(
+            TableName=self.name, IndexName=LISTING_INDEX, ScanIndexForward=False,
+            KeyConditionExpression="#l = :l", ExpressionAttributeNames={"#l": "listing"},
+            ExpressionAttributeValues=self._values({":l": listing}), Limit=limit + 1)
+        items = [self._from_item(i) for i in response.get("Items", [])]
+        return [i for i in items if i.get("article_key") != exclude][:limit]
 
     def get_state(self, name: str) -> dict[str, Any] | None:
         """The index function's state item ``site#<name>``, or ``None``."""

@@ -62,6 +62,7 @@ outcomes (with per-step timings).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import random
 import time
 from collections.abc import Callable
@@ -93,7 +94,7 @@ from amp_publisher.core.errors import (
     TransientError,
     UnsupportedShapeError,
 )
-from amp_publisher.core.keys import page_key
+from amp_publisher.core.keys import amp_page_key, page_key
 from amp_publisher.core.site import SiteConfig
 
 __all__ = ["Publisher", "Outcome", "LEASE_SECONDS", "LEASE_WAIT_SECONDS", "WRITE_MARGIN_SECONDS"]
@@ -117,6 +118,9 @@ _TOKENS = random.Random()
 _READ_ROUNDS = 3
 #: Conversion report lines kept in the manifest (the full report is in the log line).
 _REPORT_LINES = 50
+#: Related articles listed under a page (same section, newest first): few enough for one small
+#: Query of the site index per render, and for the reader to take in below the article.
+RELATED_LIMIT = 4
 
 
 @dataclass
@@ -141,6 +145,8 @@ class Outcome:
         item_failures: for a collection, ``(item path, error)`` of each item that failed
             alone (recorded on its item record; the others published).
         reason: why a source that exists was not published (a draft, a private post).
+        related_error: why the page went out without its related articles (the site index
+            could not be read), or ``None``.
     """
 
     source_key: str
@@ -155,6 +161,7 @@ class Outcome:
     pages: tuple[str, ...] = ()
     item_failures: tuple[tuple[str, ArticleError], ...] = ()
     reason: str | None = None
+    related_error: str | None = None
 
 
 def _url_safe(value: str) -> str:
@@ -162,14 +169,14 @@ def _url_safe(value: str) -> str:
     return quote(value, safe="/-_.~ ")
 
 
-def site_fingerprint(site: SiteConfig) -> str:
+def site_fingerprint(site: SiteConfig, *, amp_transform: bool = False) -> str:
     """The render fingerprint of pages published with ``site`` (16 hex chars): site
-    configuration, theme files, renderer version and rules revision
-    (:func:`amp_publisher.core.fingerprint.render_fingerprint`). Pages rendered with another
-    fingerprint are stale: rendered again even when their source did not change."""
+    configuration, theme files, renderer version and rules revision, and whether pages are
+    transformed (:func:`amp_publisher.core.fingerprint.render_fingerprint`). Pages rendered with
+    another fingerprint are stale: rendered again even when their source did not change."""
     from amp_publisher.core.fingerprint import render_fingerprint
 
-    return render_fingerprint(site)
+    return render_fingerprint(site, amp_transform=amp_transform)
 
 
 class Publisher:
@@ -250,15 +257,18 @@ class Publisher:
         if self.amp_cache is None:
             return []
         from amp_publisher.aws.amp_cache import PUBLIC_KEY_KEY
+        from amp_publisher.core.siteoutputs.outputs import content_type_of
 
+        # In paired mode a canonical page changes with its AMP twin (``<dir>/amp/index.html``),
+        # in the same batch: it is not an AMP page, so no cache holds it.
         urls = [f"{self._base_url}/{key[: -len('index.html')]}" for key in site_keys
-                if key.endswith("/index.html")]
+                if key.endswith("/index.html") and _twin_of(key) not in site_keys]
         if not urls:
             return []
         if not self._amp_cache_key_published:
             self.s3.put_object(Bucket=self.settings.site_bucket, Key=PUBLIC_KEY_KEY,
                                Body=self.amp_cache.public_key_pem(),
-                               ContentType="text/plain; charset=utf-8",
+                               ContentType=content_type_of(PUBLIC_KEY_KEY),
                                CacheControl="public, max-age=300")
             self._amp_cache_key_published = True
         return self.amp_cache.refresh(urls)
@@ -311,7 +321,7 @@ class Publisher:
                 site = site.merged(overrides)
             except ValueError as exc:
                 raise ArticleError(f"{key}: {exc}", key=key, path="$") from None
-        fingerprint = site_fingerprint(site)
+        fingerprint = site_fingerprint(site, amp_transform=self.settings.amp_transform)
         self._site_cache[bucket] = (now, site, fingerprint)
         self._base_url = site.base_url
         return site, fingerprint
@@ -461,7 +471,8 @@ class Publisher:
                 and current.get("source_version_id") == head.version_id
                 and current.get("renderer_version") == __version__
                 and current.get("fingerprint") == fingerprint
-                and set(current.get("page_keys") or ()) == {page}
+                and set(current.get("page_keys") or ()) == {page, *filter(None, [
+                    current.get("amp_page_key")])}
                 and (current.get("listings_synced") or not self.settings.site_index_queue_url)):
             return False
         stored = storage.head_page(self.settings.site_bucket, page, s3=self.s3)
@@ -502,30 +513,36 @@ class Publisher:
             return self._hold(record, token, current, until, source, sequencer, started,
                               timings, invalidations)
         self._cancel_embargo(key, current)
-        page, timings_render = self._render_checked(article, site, key)
+        page, timings_render, related_error = self._render_checked(article, site, key)
         timings.update(timings_render)
         self._keep_error_page(site, fingerprint, invalidations)
-        target = page_key(page.slug, site.output_prefix)
+        documents = _documents(page, site)
+        target = documents[0][0]
+        keys = tuple(k for k, _ in documents)
         listed = set(current.get("page_keys") or ())
         t0 = time.perf_counter()
         # SlugConflictError is recorded as this source's failure; the owner's page is untouched.
-        self.manifest.claim_page(key, token, target, listed=target in listed)
+        self.manifest.claim_page(key, token, target, listed=target in listed, slug=page.slug,
+                                 twins=tuple(k for k in keys[1:] if k not in listed))
         if self._clock() > leased_at + self.lease_seconds - self.write_margin_seconds:
             raise TransientError(f"too little of the lease on {key} is left to write its page")
-        storage.put_page(self.settings.site_bucket, target, page.html,
-                         cache_control=site.cache_control, s3=self.s3,
-                         metadata={"source-key": _url_safe(key),
-                                   "source-etag": source.etag,
-                                   "source-version-id": source.version_id or "",
-                                   "renderer-version": __version__,
-                                   "fingerprint": fingerprint})
+        for document_key, html in reversed(documents):  # an AMP twin before what links to it
+            storage.put_page(self.settings.site_bucket, document_key, html,
+                             cache_control=site.cache_control, s3=self.s3,
+                             metadata={"source-key": _url_safe(key),
+                                       "source-etag": source.etag,
+                                       "source-version-id": source.version_id or "",
+                                       "renderer-version": __version__,
+                                       "fingerprint": fingerprint})
         written: set[str] = set()
-        if not _rebuild_only(record, current, source, target):
-            written = self._pending(token, (target,))
-            invalidations.add((target,), source_key=key, entries=written)
-        # Pages no longer needed (a slug change, a crash's leftovers) go before the commit, so
-        # the commit can give the lease back in the same request.
-        removed = self._remove_pages(key, token, listed - {target}, invalidations)
+        if not _rebuild_only(record, current, source, keys):
+            written = self._pending(token, keys)
+            invalidations.add(keys, source_key=key, entries=written)
+        # Pages no longer needed (a slug change, a crash's leftovers, the twin of a mode
+        # switched back to amp) go before the commit, so the commit can give the lease back in
+        # the same request.
+        removed = self._remove_pages(key, token, listed - set(keys), invalidations,
+                                     keep=set(keys))
         from amp_publisher.core.siteoutputs.entries import entry_from_article
 
         entry = entry_from_article(article, site, slug=page.slug, source_key=key,
@@ -537,6 +554,7 @@ class Publisher:
         report = [_report_line(entry) for entry in page.report]
         self.manifest.commit_published(key, token, {
             "page_key": target,
+            "amp_page_key": keys[1] if len(keys) > 1 else None,
             "slug": page.slug,
             "headline": article.headline,
             "section": article.section,
@@ -549,16 +567,19 @@ class Publisher:
             "renderer_version": __version__,
             "rendered_at": now_iso(),
             "fingerprint": fingerprint,
-            "page_bytes": page.size_bytes,
+            "page_bytes": len(documents[0][1].encode("utf-8")),
             "report": report[:_REPORT_LINES] or None,
             "report_count": len(report),
             **_entry_fields(entry),
             **listings,
         }, pending=written)
         timings["write"] = _ms(t0)
-        return Outcome(key, "published", page_key=target, page_bytes=page.size_bytes,
+        return Outcome(key, "published", page_key=target,
+                       page_bytes=len(documents[0][1].encode("utf-8")),
                        timings_ms=_since(started, timings), report=page.report,
-                       warnings=page.warnings, removed_pages=removed)
+                       warnings=page.warnings, removed_pages=removed,
+                       pages=keys if len(keys) > 1 else (),
+                       related_error=related_error)
 
     def keep_error_page(self, bucket: str, invalidations: InvalidationBatch) -> None:
         """Render the theme's 404 page again unless the stored one already has the current
@@ -608,8 +629,36 @@ class Publisher:
                             base_url=site.base_url, language_hint=site.language,
                             html_pages=self.settings.accept_html_pages)
 
-    def _render_checked(self, article: Any, site: SiteConfig, key: str) -> tuple[Any, dict]:
-        """Render and gate one article: ``(page, timings)``.
+    def _related(self, article: Any, site: SiteConfig, key: str
+                 ) -> tuple[tuple[Any, ...], str | None]:
+        """The article's related articles: the newest :data:`RELATED_LIMIT` others of its
+        section, read from the site index (one Query of ``listing-index``,
+        :meth:`ManifestTable.related_in_listing`). ``((), None)`` without a section or without
+        a site index (no ``SITE_INDEX_QUEUE_URL``); ``((), reason)`` when the index cannot be
+        read: the page is published without the list, and the handler logs and counts it."""
+        from amp_publisher.core.rendering import RelatedArticle
+        from amp_publisher.core.siteoutputs.entries import section_listing
+
+        listing = section_listing(article.section)
+        if not (listing and self.settings.site_index_queue_url):
+            return (), None
+        try:
+            items = self.manifest.related_in_listing(listing, exclude=key,
+                                                     limit=RELATED_LIMIT + 1)
+            related = tuple(
+                RelatedArticle(headline=item["headline"], url=item["path"],
+                               published=dt.datetime.fromisoformat(item["published"])
+                               if "T" in item["published"]
+                               else dt.date.fromisoformat(item["published"]))
+                for item in items if item.get("slug") != article.slug)[:RELATED_LIMIT]
+        except Exception as exc:  # noqa: BLE001 - an extra: the page goes out without it
+            return (), f"{type(exc).__name__}: {str(exc)[:300]}"
+        return related, None
+
+    def _render_checked(self, article: Any, site: SiteConfig, key: str
+                        ) -> tuple[Any, dict, str | None]:
+        """Render and gate one article: ``(page, timings, related_error)`` (see
+        :meth:`_related`).
 
         Raises:
             AmpValidationError: the page is not valid AMP; ArticleError: rendering refused it.
@@ -618,9 +667,24 @@ class Publisher:
 
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
+        related, related_error = self._related(article, site, key)
+        timings["related"] = _ms(t0)
+        t0 = time.perf_counter()
         with _core_faults_are_permanent(key):
-            page = render(article, site, source_key=key, image_sizes=self.image_sizes)
+            page = render(article, site, source_key=key, image_sizes=self.image_sizes,
+                          related=related)
         timings["render"] = _ms(t0)
+        what = "rendered page"
+        if self.settings.amp_transform:  # AMP_TRANSFORM=on: the gate checks what is written
+            import dataclasses
+
+            from amp_publisher.core.amp.transform import transform
+
+            t0 = time.perf_counter()
+            with _core_faults_are_permanent(key):
+                page = dataclasses.replace(page, html=transform(page.html))
+            timings["transform"] = _ms(t0)
+            what = "transformed page"
         t0 = time.perf_counter()
         with _core_faults_are_permanent(key):
             result = self._gate(page.html)
@@ -630,9 +694,9 @@ class Publisher:
             first = errors[0] if errors else None
             detail = f"{first.line}:{first.col} {first.message}" if first else "invalid"
             raise AmpValidationError(
-                f"the rendered page is not valid AMP ({len(errors)} error(s)); first: {detail}",
+                f"the {what} is not valid AMP ({len(errors)} error(s)); first: {detail}",
                 errors=errors, key=key)
-        return page, timings
+        return page, timings, related_error
 
     def _publish_collection(self, record: SourceRecord, token: str, current: dict[str, Any],
                             source: storage.SourceObject, site: SiteConfig, fingerprint: str,
@@ -649,12 +713,14 @@ class Publisher:
 
         key = record.key
         failures: list[ItemFailure] = list(adapted.failed)
+        related_errors: list[str | None] = []
         ready = []
         for item in adapted.items:
             try:
                 with _core_faults_are_permanent(key):
                     article = parse_article(item.article)
-                page, _ = self._render_checked(article, site, key)
+                page, _, related_error = self._render_checked(article, site, key)
+                related_errors.append(related_error)
                 ready.append((item.path, article, page))
             except ArticleError as exc:
                 failures.append(ItemFailure(item.path, exc.with_key(exc.key or key)))
@@ -669,33 +735,39 @@ class Publisher:
         published: dict[str, tuple[str, Any, Any]] = {}
         written: set[str] = set()
         for path, article, page in ready:
-            target = page_key(page.slug, site.output_prefix)
+            documents = _documents(page, site)
+            target = documents[0][0]
+            keys = tuple(k for k, _ in documents)
             try:
-                self.manifest.claim_page(key, token, target, listed=target in listed)
+                self.manifest.claim_page(key, token, target, listed=target in listed,
+                                         slug=page.slug,
+                                         twins=tuple(k for k in keys[1:] if k not in listed))
             except SlugConflictError as exc:
                 failures.append(ItemFailure(path, exc))
                 continue
-            listed.add(target)
+            listed.update(keys)
             if self._clock() > leased_at + self.lease_seconds - self.write_margin_seconds:
                 raise TransientError(f"too little of the lease on {key} is left to write its "
                                      "pages")
-            storage.put_page(self.settings.site_bucket, target, page.html,
-                             cache_control=site.cache_control, s3=self.s3,
-                             metadata={"source-key": _url_safe(key),
-                                       "source-item": _url_safe(path),
-                                       "source-etag": source.etag,
-                                       "source-version-id": source.version_id or "",
-                                       "renderer-version": __version__,
-                                       "fingerprint": fingerprint})
-            if not _rebuild_only(record, current, source, target):
-                pending = self._pending(token, (target,))
-                invalidations.add((target,), source_key=key, entries=pending)
+            for document_key, html in reversed(documents):
+                storage.put_page(self.settings.site_bucket, document_key, html,
+                                 cache_control=site.cache_control, s3=self.s3,
+                                 metadata={"source-key": _url_safe(key),
+                                           "source-item": _url_safe(path),
+                                           "source-etag": source.etag,
+                                           "source-version-id": source.version_id or "",
+                                           "renderer-version": __version__,
+                                           "fingerprint": fingerprint})
+            if not _rebuild_only(record, current, source, keys):
+                pending = self._pending(token, keys)
+                invalidations.add(keys, source_key=key, entries=pending)
                 written |= pending
             published[path] = (target, article, page)
         # the last good page of a failed item stays; pages of items gone are removed
-        kept = {previous[f.path] for f in failures if f.path in previous}
-        pages_now = {target for target, _, _ in published.values()} | kept
-        removed = self._remove_pages(key, token, listed - pages_now, invalidations)
+        kept = _with_twins({previous[f.path] for f in failures if f.path in previous})
+        pages_now = _with_twins({target for target, _, _ in published.values()}) | kept
+        removed = self._remove_pages(key, token, listed - pages_now, invalidations,
+                                     keep=pages_now)
         facts = {"source_etag": source.etag, "source_version_id": source.version_id,
                  "source_last_modified": source.last_modified,
                  "renderer_version": __version__, "fingerprint": fingerprint}
@@ -736,7 +808,8 @@ class Publisher:
                        warnings=tuple(w for _, _, p in published.values() for w in p.warnings),
                        removed_pages=removed,
                        pages=tuple(target for target, _, _ in published.values()),
-                       item_failures=tuple((f.path, f.error) for f in failures))
+                       item_failures=tuple((f.path, f.error) for f in failures),
+                       related_error=next((e for e in related_errors if e), None))
 
     def _fail(self, key: str, token: str, current: dict[str, Any], exc: ArticleError,
               facts: dict[str, Any], sequencer: str | None,
@@ -749,9 +822,10 @@ class Publisher:
             current = self.manifest.get(key) or current
         keep: set[str | None] = set()
         if current.get("status") != "deleted":  # a collection keeps every item's last page
-            keep = {current.get("page_key"), *(current.get("items") or {}).values()}
+            keep = _with_twins({current.get("page_key"),
+                                *(current.get("items") or {}).values()} - {None})
         self._remove_pages(key, token, set(current.get("page_keys") or ()) - keep,
-                           invalidations)
+                           invalidations, keep=keep)
         self.manifest.commit_failed(key, token, error, {"sequencer": sequencer})
 
     def _gate(self, html: str) -> Any:
@@ -764,22 +838,49 @@ class Publisher:
     # -- unpublish and clean-up --------------------------------------------------------------
 
     def _remove_pages(self, key: str, token: str, pages: set[str],
-                      invalidations: InvalidationBatch) -> tuple[str, ...]:
+                      invalidations: InvalidationBatch,
+                      keep: set[str] | frozenset[str] = frozenset()) -> tuple[str, ...]:
         """Delete pages this source lists but no longer needs, then release their claims and
         record the deletes for invalidation. A page whose slug another source owns is that
-        source's page: only unlisted here."""
-        from amp_publisher.aws.manifest import slug_of_page_key
+        source's page: only unlisted here.
 
-        removed = []
+        Pages of one slug (paired mode's canonical page and AMP twin) are deleted one by one,
+        each unlisted after its delete, and the slug's claim is given up with the last of them,
+        and only when no page in ``keep`` (the pages the source publishes now) has that slug:
+        until then the claim keeps covering the pages still listed, so a crash in between
+        leaves them to the retry's clean-up."""
+        from amp_publisher.aws.manifest import slugs_of_page_key
+
+        if not pages:
+            return ()
+        owners: dict[str, str | None] = {}
+
+        def owner(slug: str) -> str | None:
+            if slug not in owners:
+                owners[slug] = self.manifest.owner_of_slug(slug)
+            return owners[slug]
+
+        def slug_of(page: str) -> str:
+            candidates = slugs_of_page_key(page)
+            return next((s for s in candidates if owner(s) == key), candidates[0])
+
+        kept_slugs = {slug_of(page) for page in keep}
+        groups: dict[str, list[str]] = {}
         for page in sorted(pages):
-            owned = self.manifest.owner_of_slug(slug_of_page_key(page)) == key
-            pending: set[str] = set()
-            if owned:
-                storage.delete_page(self.settings.site_bucket, page, s3=self.s3)
-                removed.append(page)
-                pending = self._pending(token, (page,))
-                invalidations.add((page,), source_key=key, entries=pending)
-            self.manifest.release_page(key, token, page, owned=owned, pending=pending)
+            groups.setdefault(slug_of(page), []).append(page)
+        removed = []
+        for slug, group in sorted(groups.items()):
+            owned = owner(slug) == key
+            for n, page in enumerate(group, start=1):
+                pending: set[str] = set()
+                if owned:
+                    storage.delete_page(self.settings.site_bucket, page, s3=self.s3)
+                    removed.append(page)
+                    pending = self._pending(token, (page,))
+                    invalidations.add((page,), source_key=key, entries=pending)
+                self.manifest.release_page(
+                    key, token, page, slug=slug, pending=pending,
+                    owned=owned and n == len(group) and slug not in kept_slugs)
         return tuple(removed)
 
     @property
@@ -940,6 +1041,30 @@ class Publisher:
                                                       "news": news}, sort_keys=True))
 
 
+def _documents(page: Any, site: SiteConfig) -> list[tuple[str, str]]:
+    """``(site key, html)`` of what one rendered article publishes (DESIGN §9): in amp mode its
+    AMP page at ``<prefix><slug>/index.html``; in paired mode the canonical page there, then
+    the AMP page at ``<prefix><slug>/amp/index.html``."""
+    target = page_key(page.slug, site.output_prefix)
+    if page.canonical_html is None:
+        return [(target, page.html)]
+    return [(target, page.canonical_html), (amp_page_key(page.slug, site.output_prefix),
+                                            page.html)]
+
+
+def _twin_of(site_key: str) -> str:
+    """The key paired mode's AMP twin of the page at ``site_key`` would have."""
+    from amp_publisher.core.site import AMP_TWIN_SEGMENT
+
+    return f"{site_key[: -len('index.html')]}{AMP_TWIN_SEGMENT}/index.html"
+
+
+def _with_twins(keys: set[str]) -> set[str]:
+    """``keys`` and the AMP twins their pages may have (a source's pages to keep, whichever
+    mode published them)."""
+    return keys | {_twin_of(k) for k in keys if k.endswith("/index.html")}
+
+
 def _entry_fields(entry: Any) -> dict[str, Any]:
     """The index entry's fields as record attributes (``None`` removes an absent one)."""
     item = entry.to_item()
@@ -957,15 +1082,17 @@ def _entry_of(record: dict[str, Any]) -> Any:
 
 
 def _rebuild_only(record: SourceRecord, current: dict[str, Any], source: storage.SourceObject,
-                  target: str) -> bool:
-    """A rebuild renders again, at the same key, the very source version the record committed:
+                  keys: tuple[str, ...]) -> bool:
+    """A rebuild renders again, at the same keys (``keys``: the page, then its AMP twin in
+    paired mode), the very source version the record committed:
     only the site around the article changed (configuration, theme, renderer). Such a page is
     not invalidated page by page: a rebuild would otherwise send two paths per article (about
     $5,000 at 1,000,000 articles); it reaches readers when its edge copy expires (``s-maxage``
     + ``stale-while-revalidate`` of the site's ``Cache-Control``, docs/deploying.md). A rebuild
     that finds the source changed, renamed or gone invalidates as an event would."""
+    target = keys[0]
     return (record.kind == "rebuild" and current.get("status") == STATUS_PUBLISHED
-            and target in set(current.get("page_keys") or ())
+            and set(keys) <= set(current.get("page_keys") or ())
             and (target == current.get("page_key") or target in (current.get("items") or {})
                  .values())
             and current.get("source_etag") == source.etag

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amp_publisher.core.errors import ObjectTooLargeError
+from amp_publisher.core.siteoutputs.outputs import HTML, content_type_of
 
 __all__ = ["client", "session", "reset_clients", "SourceVersion", "SourceObject", "head_source",
            "read_source_version", "read_source", "read_json_object", "put_page", "head_page",
@@ -26,7 +27,7 @@ __all__ = ["client", "session", "reset_clients", "SourceVersion", "SourceObject"
            "PAGE_CONTENT_TYPE", "RETRY_CONFIG"]
 
 #: DESIGN §5: pages are stored as UTF-8 HTML.
-PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
+PAGE_CONTENT_TYPE = HTML
 
 #: botocore standard retry mode (exponential backoff with jitter, throttling-aware), 4 attempts
 #: in all; short connect timeout so a stuck endpoint fails fast and the event is retried.
@@ -215,11 +216,11 @@ def put_page(bucket: str, key: str, html: str, *, cache_control: str,
     """Write one page in a single PutObject (never half-written). Returns the page's ETag.
 
     Metadata values must be ASCII (S3 user metadata travels in HTTP headers); callers pass
-    keys percent-encoded where needed.
+    keys percent-encoded where needed. The Content-Type is :func:`content_type_of` the key.
     """
     s3 = s3 or client("s3")
     response = s3.put_object(Bucket=bucket, Key=key, Body=html.encode("utf-8"),
-                             ContentType=PAGE_CONTENT_TYPE, CacheControl=cache_control,
+                             ContentType=content_type_of(key), CacheControl=cache_control,
                              Metadata=metadata)
     return response.get("ETag", "").strip('"')
 

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+from amp_publisher.core.i18n import gettext_for
 from amp_publisher.core.rendering import page_chrome, theme_environment
 from amp_publisher.core.site import SiteConfig
 
@@ -25,17 +26,20 @@ ERROR_PAGE_KEY = "404.html"
 
 
 def render_not_found(site: SiteConfig) -> str:
-    """The 404 page of ``site`` as AMP HTML (UTF-8 text), in the site's language.
+    """The 404 page of ``site`` as AMP HTML (UTF-8 text), in the site's language (its texts
+    from the theme's message catalogs, :mod:`amp_publisher.core.i18n`).
 
     Raises:
         jinja2.TemplateError: a custom theme's ``404.html`` is broken.
     """
+    _ = gettext_for(site.theme, site.language)
     context = page_chrome(site, language=site.language)
+    heading = _("Page not found")
     context.update(
-        title=f"Page not found | {site.name}",
+        title=f"{heading} | {site.name}",
         canonical_url=f"{site.base_url}/",
-        heading="Page not found",
-        message="This page does not exist, or is no longer published.",
-        home_link=f"Go to the {site.name} home page",
+        heading=heading,
+        message=_("This page does not exist, or is no longer published."),
+        home_link=_("Go to the %(site)s home page") % {"site": site.name},
     )
     return theme_environment(site.theme).get_template(ERROR_PAGE_KEY).render(context)

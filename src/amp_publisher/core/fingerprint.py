@@ -38,12 +38,18 @@ __all__ = ["render_fingerprint", "theme_digest", "FINGERPRINT_CHARS"]
 FINGERPRINT_CHARS = 16
 
 
+#: Theme files only paired mode's canonical pages use (:mod:`amp_publisher.core.canonical`):
+#: left out of the digest in amp mode, whose pages they cannot change.
+PAIRED_ONLY_FILES = frozenset({"canonical.css"})
+
+
 @functools.cache
-def theme_digest(theme: str) -> str:
+def theme_digest(theme: str, *, paired: bool = True) -> str:
     """SHA-256 (hex) of every file the theme ``theme`` renders with, as its Jinja2 loader
     resolves them (a file in ``AMP_PUBLISHER_THEME_PATH`` shadows the packaged one of the same
-    name, and the default theme fills in what a custom theme leaves out). Read once per process:
-    a Lambda container never sees its theme files change.
+    name, and the default theme fills in what a custom theme leaves out); without ``paired``,
+    :data:`PAIRED_ONLY_FILES` are left out. Read once per process: a Lambda container never
+    sees its theme files change.
 
     Raises:
         jinja2.TemplateNotFound: a listed file disappeared while it was read.
@@ -53,6 +59,8 @@ def theme_digest(theme: str) -> str:
     env = _environment(theme)
     digest = hashlib.sha256()
     for name in sorted(env.loader.list_templates()):
+        if not paired and name in PAIRED_ONLY_FILES:
+            continue
         source, _, _ = env.loader.get_source(env, name)
         digest.update(name.encode("utf-8") + b"\0" + source.encode("utf-8") + b"\0")
     return digest.hexdigest()
@@ -65,11 +73,13 @@ def _rules_revision() -> int:
     return spec_file_revision()
 
 
-def render_fingerprint(site: SiteConfig) -> str:
+def render_fingerprint(site: SiteConfig, *, amp_transform: bool = False) -> str:
     """The fingerprint of pages rendered with ``site`` by this renderer (16 hex characters).
 
     Args:
         site: the effective site configuration.
+        amp_transform: the pages are published transformed (``AMP_TRANSFORM=on``); it joins
+            the material only when on, so plain pages keep the fingerprint they had.
 
     Returns:
         ``sha256(canonical JSON of {site, theme digest, renderer version, rules revision})``,
@@ -77,9 +87,15 @@ def render_fingerprint(site: SiteConfig) -> str:
     """
     from amp_publisher import __version__
 
-    material = json.dumps({"site": site.model_dump(mode="json"),
-                           "theme": theme_digest(site.theme),
+    config = site.model_dump(mode="json")
+    if config.get("page_mode") == "amp":
+        # The default mode is left out, so the setting's arrival did not make every page
+        # published before it stale; switching to paired (or back) changes the fingerprint.
+        del config["page_mode"]
+    material = json.dumps({"site": config,
+                           "theme": theme_digest(site.theme, paired=site.paired),
                            "renderer": __version__,
-                           "rules": _rules_revision()},
+                           "rules": _rules_revision(),
+                           **({"output": "transformed"} if amp_transform else {})},
                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:FINGERPRINT_CHARS]

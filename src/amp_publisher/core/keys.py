@@ -12,6 +12,8 @@ Example:
     'cafe-menu-2026'
     >>> page_key("hello-world", "amp/")
     'amp/hello-world/index.html'
+    >>> amp_page_key("hello-world", "news/")
+    'news/hello-world/amp/index.html'
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import unquote_plus
 
-__all__ = ["decode_event_key", "slug_from_key", "stem", "page_key", "is_source_key"]
+__all__ = ["decode_event_key", "slug_from_key", "stem", "page_key", "amp_page_key",
+           "is_source_key"]
 
 def decode_event_key(raw: str) -> str:
     """Decode an S3 event record's ``object.key`` (form-encoded UTF-8) exactly once."""
@@ -50,6 +53,14 @@ def slug_from_key(key: str) -> str:
 def page_key(slug: str, output_prefix: str = "") -> str:
     """Where a page is stored in the site bucket: ``<output_prefix><slug>/index.html``."""
     return f"{output_prefix}{slug}/index.html"
+
+
+def amp_page_key(slug: str, output_prefix: str = "") -> str:
+    """Where an article's AMP twin is stored in paired mode (DESIGN §9):
+    ``<output_prefix><slug>/amp/index.html``, read as ``/<output_prefix><slug>/amp/``."""
+    from amp_publisher.core.site import AMP_TWIN_SEGMENT
+
+    return f"{output_prefix}{slug}/{AMP_TWIN_SEGMENT}/index.html"
 
 
 def is_source_key(key: str, prefix: str = "articles/", suffix: str = ".json") -> bool:

@@ -42,6 +42,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from amp_publisher import __version__
+from amp_publisher.core.i18n import N_, gettext_for
 from amp_publisher.core.image_sizes import ImageSizeResolver
 from amp_publisher.core.keys import slug_from_key, stem
 from amp_publisher.core.models import (
@@ -87,6 +88,11 @@ class Page:
         timings_ms: per-step wall time in milliseconds (``convert``, ``template``).
         description: the meta description the page carries (the article's, or one made from
             its first paragraph), ``None`` when it has none.
+        canonical_html: in paired mode (``site.page_mode == "paired"``), the canonical non-AMP
+            page stored at ``<output_prefix><slug>/index.html``
+            (:func:`amp_publisher.core.canonical.canonical_page`), while :attr:`html`, the AMP
+            page, goes to ``<output_prefix><slug>/amp/index.html``; ``None`` in amp mode.
+        amp_url: the AMP page's absolute URL (in paired mode its ``/amp/`` address).
     """
 
     html: str
@@ -97,6 +103,8 @@ class Page:
     warnings: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
     description: str | None = None
+    canonical_html: str | None = None
+    amp_url: str | None = None
 
     @property
     def size_bytes(self) -> int:
@@ -152,10 +160,13 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
             (the caller reads them from the site's index; none until it has one).
 
     Returns:
-        The :class:`Page`. Rendering is deterministic: the same inputs give the same bytes.
+        The :class:`Page`. Rendering is deterministic: the same inputs give the same bytes. In
+        paired mode (DESIGN §9) the page also carries its canonical twin
+        (:attr:`Page.canonical_html`); the AMP page is the same either way.
 
     Raises:
-        SchemaError: no slug in the article and none derivable from the key.
+        SchemaError: no slug in the article and none derivable from the key; in paired mode,
+            the slug ``amp`` (its page could not be told apart from an AMP twin).
         amp_publisher.core.errors.ConversionError: the body cannot be converted.
     """
     from amp_publisher.core.errors import SchemaError
@@ -170,6 +181,12 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
     else:
         raise SchemaError("the article has no slug and no source key to derive one from",
                           path="slug")
+    from amp_publisher.core.site import AMP_TWIN_SEGMENT
+
+    if site.paired and slug == AMP_TWIN_SEGMENT:
+        raise SchemaError(f"the slug {slug!r} is reserved in paired mode (an article's AMP page "
+                          f"lives at /<slug>/{AMP_TWIN_SEGMENT}/); choose another slug",
+                          path="slug")
     started = time.perf_counter()
     if image_sizes is not None and callable(getattr(image_sizes, "for_article", None)):
         image_sizes = image_sizes.for_article()  # one probe budget for the whole page
@@ -180,6 +197,14 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
                             tuple(related))
     html = _environment(site.theme).get_template("article.html").render(context)
     done = time.perf_counter()
+    canonical_html = None
+    timings = {"convert": round((converted - started) * 1000, 3),
+               "template": round((done - converted) * 1000, 3)}
+    if site.paired:
+        from amp_publisher.core.canonical import canonical_page
+
+        canonical_html = canonical_page(html, amp_url=site.amp_page_url(slug), theme=site.theme)
+        timings["canonical"] = round((time.perf_counter() - done) * 1000, 3)
     return Page(
         html=html,
         slug=slug,
@@ -187,9 +212,10 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
         extensions=frozenset(body.extensions),
         report=tuple(body.report),
         warnings=tuple(unknown_field_paths(article)),
-        timings_ms={"convert": round((converted - started) * 1000, 3),
-                    "template": round((done - converted) * 1000, 3)},
+        timings_ms=timings,
         description=context["description"],
+        canonical_html=canonical_html,
+        amp_url=site.amp_page_url(slug),
     )
 
 
@@ -231,6 +257,9 @@ def _environment(theme: str) -> Any:
     )
     env.filters["human_date"] = _human_date  # kept for custom themes; see display_date
     env.filters["iso_date"] = _iso_date
+    from amp_publisher.core.i18n import install
+
+    install(env, theme)  # _() in templates: the page's language (core/i18n.py)
     return env
 
 
@@ -286,13 +315,15 @@ def _babel_locale(language: str) -> Any:
 
 def display_date(value: dt.date, *, language: str, timezone: str,
                  since: dt.date | None = None) -> dict[str, str] | None:
-    """A date for the byline: ``{"iso": <time datetime>, "text": <shown>}``.
+    """A date for the byline: ``{"iso": <time datetime>, "text": <shown>, "kind": "date" or
+    "time"}``.
 
     The text is formatted for ``language`` with Babel's CLDR data (``format="long"``: "25 June
     2026" in ``en-GB``, "June 25, 2026" in ``en-US``, "25. Juni 2026" in ``de``). A date-time is
     first converted to ``timezone`` (an IANA name). With ``since`` (the published date), the
     result is ``None`` when the value shows the same as ``since`` (an "Updated" on the day of
-    publication says nothing), and the time of day (CLDR ``short`` time) when only that differs.
+    publication says nothing), and the time of day (CLDR ``short`` time, ``kind`` ``"time"``)
+    when only that differs.
 
     Args:
         value: a :class:`datetime.date`, or a timezone-aware :class:`datetime.datetime`.
@@ -321,8 +352,9 @@ def display_date(value: dt.date, *, language: str, timezone: str,
                     and shown.replace(second=0, microsecond=0)
                     != before.replace(second=0, microsecond=0)):
                 return None
-            text = format_time(shown, format="short", locale=locale)
-    return {"iso": _iso_date(value), "text": text}
+            return {"iso": _iso_date(value),
+                    "text": format_time(shown, format="short", locale=locale), "kind": "time"}
+    return {"iso": _iso_date(value), "text": text, "kind": "date"}
 
 
 def _iso_date(value: dt.date) -> str:
@@ -367,7 +399,8 @@ def page_chrome(site: SiteConfig, *, language: str, extensions: Iterable[str] = 
     names = set(extensions)
     analytics = site.effective_analytics
     consent = site.consent if site.consent.required and analytics is not None else None
-    buttons = _share_buttons(site) if share else []
+    buttons = _share_buttons(site, language) if share else []
+    _ = gettext_for(site.theme, language)
     if analytics is not None:
         names.add("amp-analytics")
     if consent is not None:
@@ -376,7 +409,9 @@ def page_chrome(site: SiteConfig, *, language: str, extensions: Iterable[str] = 
         names.add("amp-social-share")
     css = _theme_css(site.theme)
     if body_css:
-        css += _budget_body_css(body_css, budget=_CSS_BUDGET_BYTES - len(css.encode()))
+        from amp_publisher.core.amp.css import utf8_bytes
+
+        css += _budget_body_css(body_css, budget=_css_budget_bytes() - utf8_bytes(css))
     return {
         "site": site,
         "language": language,
@@ -389,24 +424,28 @@ def page_chrome(site: SiteConfig, *, language: str, extensions: Iterable[str] = 
         "consent": None if consent is None else {
             "config": _json_for_script({"consentInstanceId": "site-consent",
                                         "consentRequired": True, "promptUI": "consent-ui"}),
-            "message": consent.message, "accept": consent.accept, "reject": consent.reject},
+            # the defaults are translated; a site's own texts have no catalog entry and stay
+            "message": _(consent.message), "accept": _(consent.accept),
+            "reject": _(consent.reject)},
         "share": buttons,
         "related": [],
         "generator": f"amp-publisher {__version__}",
     }
 
 
-_SHARE_LABELS = {"email": "Email", "facebook": "Facebook", "linkedin": "LinkedIn",
+#: The networks' names on their buttons (brand names stay as they are; the rest is translated).
+_SHARE_LABELS = {"email": N_("Email"), "facebook": "Facebook", "linkedin": "LinkedIn",
                  "pinterest": "Pinterest", "tumblr": "Tumblr", "twitter": "X (Twitter)",
-                 "whatsapp": "WhatsApp", "line": "LINE", "sms": "SMS", "system": "Share"}
+                 "whatsapp": "WhatsApp", "line": "LINE", "sms": "SMS", "system": N_("Share")}
 
 
-def _share_buttons(site: SiteConfig) -> list[dict[str, Any]]:
+def _share_buttons(site: SiteConfig, language: str) -> list[dict[str, Any]]:
+    _ = gettext_for(site.theme, language)
     buttons = []
     for network in site.share.networks:
         params = [("app_id", site.share.facebook_app_id)] if network == "facebook" else []
-        buttons.append({"type": network, "label": f"Share: {_SHARE_LABELS[network]}",
-                        "params": params})
+        label = _("Share: %(network)s") % {"network": _(_SHARE_LABELS[network])}
+        buttons.append({"type": network, "label": label, "params": params})
     return buttons
 
 
@@ -437,7 +476,7 @@ def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str,
     hero = None
     if article.image is not None:
         hero = _image_markup(article.image, image_sizes, css_class="hero-image",
-                             sizes=_HERO_SIZES)
+                             sizes=_HERO_SIZES, hero=True)
     image_url = _absolute(article.image.src, site) if article.image else None
     authors = [{"name": a.name, "url": a.url} for a in article.authors]
     json_ld: dict[str, Any] = {
@@ -501,17 +540,23 @@ def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str,
     }
 
 
-#: AMP's limit on the bytes of ``<style amp-custom>`` plus all inline ``style`` attributes
-#: (validator rule ``style amp-custom``, ``max_bytes: 75000``).
-_CSS_BUDGET_BYTES = 75_000
+def _css_budget_bytes() -> int:
+    """AMP's limit on the bytes of ``<style amp-custom>`` plus all inline ``style`` attributes:
+    the rules' ``DocCssSpec.max_bytes``, the validator's own figure
+    (:func:`amp_publisher.core.amp.css.css_max_bytes`)."""
+    from amp_publisher.core.amp.css import css_max_bytes
+
+    return css_max_bytes()
 
 
 def _budget_body_css(css: str, *, budget: int) -> str:
     """Body CSS goes after the theme's, and only if it fits the remaining budget (the theme has
     priority); otherwise it is dropped whole, so no rule is half-applied."""
+    from amp_publisher.core.amp.css import utf8_bytes
+
     if "</" in css:
         return ""
-    return css if len(css.encode()) <= budget else ""
+    return css if utf8_bytes(css) <= budget else ""
 
 
 def _extension_script(name: str) -> Markup:
@@ -578,7 +623,10 @@ def _image_size(image: Image, image_sizes: ImageSizeResolver | None) -> tuple[in
 
 
 def _image_markup(image: Image, image_sizes: ImageSizeResolver | None, *, css_class: str,
-                  sizes: str | None = None) -> Markup:
+                  sizes: str | None = None, hero: bool = False) -> Markup:
+    """An image block's ``<figure>``. ``hero`` marks the article's lead image ``data-hero``
+    (the AMP Optimizer's hero marker): a transformed page renders and preloads it before the
+    runtime (:mod:`amp_publisher.core.amp.transform.hero`)."""
     width, height, known = _image_size(image, image_sizes)
     caption = []
     if image.caption:
@@ -590,7 +638,8 @@ def _image_markup(image: Image, image_sizes: ImageSizeResolver | None, *, css_cl
     return Markup(
         f'<figure class="{css_class}"><amp-img src="{escape(image.src)}" '
         f'width="{width}" height="{height}" layout="responsive" alt="{escape(image.alt)}"'
-        f'{sizes_attr}{"" if known else _FALLBACK_CLASS_ATTR}></amp-img>{figcaption}</figure>')
+        f'{sizes_attr}{" data-hero" if hero else ""}{"" if known else _FALLBACK_CLASS_ATTR}>'
+        f'</amp-img>{figcaption}</figure>')
 
 
 #: Marks images shown at the fallback size, as the converter does, so the theme can letterbox them.
@@ -599,11 +648,12 @@ _FALLBACK_CLASS_ATTR = ' class="amp-unknown-size"'
 
 def _convert(body: _Body, html: str, *, inline: bool, site: SiteConfig,
              image_sizes: ImageSizeResolver | None) -> str:
+    from amp_publisher.core.amp.css import utf8_bytes
     from amp_publisher.core.conversion import convert_html
 
     # The theme's CSS has priority; body CSS gets what is left of AMP's budget.
-    budget = (_CSS_BUDGET_BYTES - len(_theme_css(site.theme).encode())
-              - sum(len(css.encode()) for css in body.css))
+    budget = (_css_budget_bytes() - utf8_bytes(_theme_css(site.theme))
+              - sum(utf8_bytes(css) for css in body.css))
     return body.add_converted(convert_html(html, inline=inline, base_url=site.base_url,
                                            image_sizes=image_sizes, css_budget=max(budget, 0)))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -27,8 +27,18 @@ from pydantic import (
     model_validator,
 )
 
+from amp_publisher.core.i18n import N_
+
 __all__ = ["SiteConfig", "Organization", "Logo", "Analytics", "Consent", "Share",
-           "DEFAULT_CACHE_CONTROL", "SHARE_NETWORKS"]
+           "DEFAULT_CACHE_CONTROL", "SHARE_NETWORKS", "PAGE_MODES", "AMP_TWIN_SEGMENT"]
+
+#: The values of :attr:`SiteConfig.page_mode` (``PAGE_MODE``), DESIGN §9: ``amp`` publishes one
+#: AMP page per article at ``/<slug>/``; ``paired`` publishes the canonical non-AMP page there
+#: and its AMP twin at ``/<slug>/amp/``.
+PAGE_MODES = ("amp", "paired")
+#: The path segment of an article's AMP twin in paired mode (``/<slug>/amp/``), the URL layout
+#: the AMP plugin for WordPress uses for its paired pages.
+AMP_TWIN_SEGMENT = "amp"
 
 #: Short, because browser copies cannot be invalidated: a browser keeps a page at most a minute.
 #: CloudFront keeps it 5 minutes but is invalidated on every change (DESIGN §10), and may serve
@@ -139,9 +149,11 @@ class Consent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     required: bool = False
-    message: str = "We use cookies to measure how our pages are read."
-    accept: str = "Accept"
-    reject: str = "Decline"
+    # The defaults are translated into each page's language (core/i18n.py); a site's own texts
+    # are shown as written.
+    message: str = N_("We use cookies to measure how our pages are read.")
+    accept: str = N_("Accept")
+    reject: str = N_("Decline")
 
 
 class SiteConfig(BaseModel):
@@ -166,6 +178,10 @@ class SiteConfig(BaseModel):
             fragment with navigation, site header/footer or search form), publish only the
             article found in it (docs/conversion.md, "Whole pages given as a body"); ``false``
             converts such bodies whole.
+        page_mode: ``amp`` (default: one AMP page per article at ``/<slug>/``) or ``paired``
+            (the canonical non-AMP page at ``/<slug>/``, its AMP twin at ``/<slug>/amp/``,
+            linked both ways; DESIGN §9). In paired mode the slug ``amp`` is refused, since
+            ``<prefix>amp/index.html`` could not be told apart from an AMP twin.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -185,6 +201,7 @@ class SiteConfig(BaseModel):
     consent: Consent = Consent()
     share: Share = Share()
     extract_whole_pages: bool = True
+    page_mode: Literal["amp", "paired"] = "amp"
 
     @field_validator("base_url")
     @classmethod
@@ -225,6 +242,26 @@ class SiteConfig(BaseModel):
         """The absolute URL of a page (its self-canonical URL)."""
         return f"{self.base_url}{self.page_path(slug)}"
 
+    @property
+    def paired(self) -> bool:
+        """Whether articles are published as a canonical page plus an AMP twin."""
+        return self.page_mode == "paired"
+
+    def amp_page_path(self, slug: str) -> str:
+        """The URL path of an article's AMP page: ``/<output_prefix><slug>/amp/`` in paired
+        mode, the page itself (:meth:`page_path`) in amp mode.
+
+        >>> SiteConfig(page_mode="paired").amp_page_path("hello")
+        '/hello/amp/'
+        """
+        if not self.paired:
+            return self.page_path(slug)
+        return f"{self.page_path(slug)}{AMP_TWIN_SEGMENT}/"
+
+    def amp_page_url(self, slug: str) -> str:
+        """The absolute URL of an article's AMP page (the ``rel=amphtml`` target)."""
+        return f"{self.base_url}{self.amp_page_path(slug)}"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SiteConfig:
         """Build from the function's environment variables (template parameters).
@@ -232,7 +269,8 @@ class SiteConfig(BaseModel):
         Reads ``SITE_NAME``, ``SITE_TAGLINE``, ``SITE_BASE_URL``, ``SITE_LANGUAGE``,
         ``SITE_BADGE``, ``PUBLISHER_NAME``, ``PUBLISHER_LOGO_URL``, ``PUBLISHER_LOGO_WIDTH``,
         ``PUBLISHER_LOGO_HEIGHT``, ``OUTPUT_PREFIX``, ``SITE_THEME``, ``CACHE_CONTROL``,
-        ``SITE_TIMEZONE``, ``ANALYTICS_ID`` (a GA4 measurement id);
+        ``SITE_TIMEZONE``, ``ANALYTICS_ID`` (a GA4 measurement id), ``PAGE_MODE`` (``amp`` or
+        ``paired``);
         unset or empty variables keep the defaults.
 
         Raises:
@@ -244,7 +282,8 @@ class SiteConfig(BaseModel):
                            ("base_url", "SITE_BASE_URL"), ("language", "SITE_LANGUAGE"),
                            ("badge", "SITE_BADGE"), ("output_prefix", "OUTPUT_PREFIX"),
                            ("theme", "SITE_THEME"), ("cache_control", "CACHE_CONTROL"),
-                           ("timezone", "SITE_TIMEZONE"), ("analytics_id", "ANALYTICS_ID")):
+                           ("timezone", "SITE_TIMEZONE"), ("analytics_id", "ANALYTICS_ID"),
+                           ("page_mode", "PAGE_MODE")):
             if env.get(var):
                 data[field] = env[var]
         if env.get("PUBLISHER_NAME") or env.get("PUBLISHER_LOGO_URL"):

@@ -201,10 +201,21 @@ class EmbeddedBackend:
         port: TCP port on 127.0.0.1 (0 = a free port).
         environ: the environment to point at the backend (default ``os.environ``: the handler
             and the CLI read their settings from it, exactly as in Lambda).
+        page_mode: the functions' ``PAGE_MODE`` (the template's ``PageMode``): ``amp`` or
+            ``paired`` (DESIGN §9).
+
+    Raises:
+        ValueError: an unknown ``page_mode``.
     """
 
     def __init__(self, stack: str = "amp-publisher", port: int = 0,
-                 environ: dict[str, str] | None = None) -> None:
+                 environ: dict[str, str] | None = None, page_mode: str = "amp") -> None:
+        from amp_publisher.core.site import PAGE_MODES
+
+        if page_mode not in PAGE_MODES:
+            raise ValueError(f"page_mode must be one of {', '.join(PAGE_MODES)}, not "
+                             f"{page_mode!r}")
+        self.page_mode = page_mode
         self.names: ResourceNames = resource_names(stack)
         self._port = port
         self._environ = os.environ if environ is None else environ
@@ -315,7 +326,10 @@ class EmbeddedBackend:
             "SOURCE_PREFIX": "articles/",
             "SOURCE_SUFFIX": ".json",
             "ACCEPT_HTML_PAGES": "false",
+            # the template's AmpTransform parameter: the caller's AMP_TRANSFORM, else its default
+            "AMP_TRANSFORM": self._environ.get("AMP_TRANSFORM") or "off",
             "SITE_CONFIG_KEY": "config/site.json",
+            "PAGE_MODE": self.page_mode,
             "POWERTOOLS_SERVICE_NAME": "amp-publisher",
             "POWERTOOLS_METRICS_NAMESPACE": "AmpPublisher",
             "POWERTOOLS_TRACE_DISABLED": "true",
@@ -472,16 +486,16 @@ class EmbeddedBackend:
     def upload_static(self, folder: Path) -> list[str]:
         """Put every file under ``folder`` into the site bucket at the same relative key (the
         demo's ``events/static/`` → ``static/...``: the logo and images its pages show), with
-        its ``Content-Type``. Returns the keys; none when the folder does not exist."""
-        import mimetypes
+        its ``Content-Type`` (:func:`~amp_publisher.core.siteoutputs.outputs.content_type_of`).
+        Returns the keys; none when the folder does not exist."""
+        from amp_publisher.core.siteoutputs.outputs import content_type_of
 
         s3 = self.client("s3")
         keys = []
         for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else ():
             key = path.relative_to(folder.parent).as_posix()
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             s3.put_object(Bucket=self.names.site_bucket, Key=key, Body=path.read_bytes(),
-                          ContentType=content_type)
+                          ContentType=content_type_of(key))
             keys.append(key)
         return keys
 

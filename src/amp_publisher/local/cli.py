@@ -276,7 +276,9 @@ def _current_fingerprint(function: str | None, manifest) -> str | None:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    """``status``: exit 0, or 1 when a shown record failed or events wait in the queue."""
+    """``status``: exit 0, or 1 when a shown record failed or events wait in the queue;
+    ``--rebuild``: :func:`amp_publisher.local.rebuild.exit_status` (0 complete, 1 failed,
+    3 pages still wait)."""
     import os
 
     from amp_publisher.aws.manifest import ManifestTable
@@ -290,7 +292,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     fingerprint = _current_fingerprint(args.function, manifest)
     if args.rebuild:
         from amp_publisher.aws.rebuild import progress
-        from amp_publisher.local.rebuild import format_progress, watch
+        from amp_publisher.local.rebuild import exit_status, format_progress, watch
 
         if fingerprint is None:
             print("amp-render status --rebuild: no fingerprint known (no rebuild started)",
@@ -298,7 +300,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
             return 2
         reading = watch(manifest, fingerprint) if args.watch else progress(manifest, fingerprint)
         print(format_progress(reading))
-        return 1 if reading.failed else 0
+        return exit_status(reading)
     queue_url = args.queue_url or os.environ.get("FAILED_EVENTS_QUEUE_URL") or None
     report = collect_status(manifest, key=args.key, queue_url=queue_url,
                             fingerprint=fingerprint)
@@ -472,7 +474,8 @@ def _run(argv: list[str]) -> int:
     p.add_argument("--stale", action="store_true",
                    help="list the source keys whose page is stale (another fingerprint)")
     p.add_argument("--rebuild", action="store_true",
-                   help="the rebuild's progress: done, failed, remaining, rate, ETA")
+                   help="the rebuild's progress: done, failed, remaining, rate, ETA; exit 0 "
+                   "complete, 1 a page failed, 3 pages still wait")
     p.add_argument("--watch", action="store_true",
                    help="with --rebuild: a live progress bar until the rebuild is done")
     p.add_argument("--function", help="ask this deployed function (stack output "

@@ -1,9 +1,15 @@
 """``amp-render serve``: preview the mirrored site (``build/site/``) as CloudFront would serve it.
 
 A loopback HTTP server (stdlib ``http.server``) over the folder ``make demo`` mirrors the site
-bucket into, with the same URL mapping as the template's CloudFront Function: ``/x/`` and ``/x``
-(no extension) serve ``/x/index.html``, and a missing page is a 404. Pages are served with the
-``Content-Type`` the function stores them with.
+bucket into, answering as the template's distribution does:
+
+* URLs: the CloudFront Function's mapping (``/x/`` and ``/x`` with no extension serve
+  ``/x/index.html``); no folder listings.
+* A missing object: status 404 with the site's own ``404.html`` (the distribution's custom error
+  response, ``ERROR_PAGE_KEY``), or a bare 404 while the folder has none.
+* ``Content-Type``: the one the object is stored with, from the same mapping the writers use
+  (:func:`amp_publisher.core.siteoutputs.outputs.content_type_of`): ``feed.xml`` is
+  ``application/rss+xml; charset=utf-8``, pages ``text/html; charset=utf-8``.
 
 Example::
 
@@ -18,9 +24,13 @@ import posixpath
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from amp_publisher.aws.storage import PAGE_CONTENT_TYPE
+from amp_publisher.core.siteoutputs.outputs import content_type_of
 
-__all__ = ["rewrite_uri", "make_server", "serve"]
+__all__ = ["ERROR_PAGE", "rewrite_uri", "make_server", "serve"]
+
+#: The distribution's custom error response for 403 and 404 (template.yaml
+#: ``CustomErrorResponses``, ``ResponsePagePath: /404.html``), written by the render function.
+ERROR_PAGE = "404.html"
 
 
 def rewrite_uri(uri: str) -> str:
@@ -38,14 +48,32 @@ def rewrite_uri(uri: str) -> str:
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".html": PAGE_CONTENT_TYPE}
-
     def translate_path(self, path: str) -> str:
         return super().translate_path(rewrite_uri(path))
+
+    def guess_type(self, path) -> str:
+        return content_type_of(str(path))
 
     def list_directory(self, path):  # CloudFront with OAC and ListBucket: a 404, no listing
         self.send_error(404, "Not Found")
         return None
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """A 404 answers with the site's 404 page, as the distribution's error response does."""
+        page = Path(self.directory) / ERROR_PAGE
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404, message)
+        self.send_header("Content-Type", content_type_of(ERROR_PAGE))
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args) -> None:  # one short line per request
         print(f"{self.address_string()} {format % args}")
@@ -77,8 +105,8 @@ def serve(root: Path, port: int = 8000) -> int:
     host, bound = server.server_address[:2]
     pages = sorted(p.parent.relative_to(root).as_posix() for p in root.rglob("index.html"))
     print(f"serving {root}/ at http://{host}:{bound}/ (Ctrl-C to stop)")
-    for page in pages:
-        print(f"  http://{host}:{bound}/{page}/")
+    for page in pages:  # the home page's folder is "."
+        print(f"  http://{host}:{bound}/" + ("" if page == "." else f"{page}/"))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

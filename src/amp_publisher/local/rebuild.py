@@ -11,7 +11,13 @@ module only starts it and shows its progress:
   concurrency of the deployed function, or, on the embedded backend, runs N local worker
   processes (:class:`~amp_publisher.local.workers.LocalWorkers`);
 * **progress**: a live bar (done, failed, remaining, rate, ETA) computed from the manifest every
-  few seconds, so it survives this process being closed and reads the same from any machine.
+  few seconds, so it survives this process being closed and reads the same from any machine;
+* **exit status** (:func:`exit_status`, both commands): 0 the rebuild is complete, 1 a page
+  failed under the current fingerprint, 3 pages still wait, 2 (as for every command) a usage
+  error. A script can thus poll ``status --rebuild`` while it answers 3, and tell a finished
+  but partly failed rebuild (1) from a finished one (0), as ``terraform plan
+  -detailed-exitcode`` and the LSB ``status`` codes (3: not running) keep "not there yet" apart
+  from errors.
 """
 
 from __future__ import annotations
@@ -28,8 +34,15 @@ from botocore.exceptions import BotoCoreError
 from amp_publisher.aws.manifest import ManifestTable
 from amp_publisher.aws.rebuild import Progress, progress
 
-__all__ = ["format_progress", "watch", "start", "run_rebuild", "poll_interval",
-           "DEFAULT_LOCAL_WORKERS"]
+__all__ = ["format_progress", "watch", "start", "run_rebuild", "poll_interval", "exit_status",
+           "EXIT_COMPLETE", "EXIT_FAILED", "EXIT_PENDING", "DEFAULT_LOCAL_WORKERS"]
+
+#: Exit status: every record is at the current fingerprint and none failed.
+EXIT_COMPLETE = 0
+#: Exit status: at least one record failed under the current fingerprint (its old page serves).
+EXIT_FAILED = 1
+#: Exit status: no failure so far, but records still wait to be rendered (``stale``).
+EXIT_PENDING = 3
 
 #: Local worker processes when ``--concurrency`` is not given on the embedded backend.
 DEFAULT_LOCAL_WORKERS = 2
@@ -57,6 +70,15 @@ def _rate(rate: float | None) -> str:
     if not rate:
         return "- pages/s"
     return f"{rate:.1f} pages/s" if rate >= 1 else f"{rate:.2f} pages/s"
+
+
+def exit_status(p: Progress) -> int:
+    """The exit status of ``rebuild`` and ``status --rebuild`` for a reading: a failure wins
+    (:data:`EXIT_FAILED`, 1), then records still waiting (:data:`EXIT_PENDING`, 3), else
+    :data:`EXIT_COMPLETE` (0)."""
+    if p.failed:
+        return EXIT_FAILED
+    return EXIT_PENDING if p.remaining else EXIT_COMPLETE
 
 
 def format_progress(p: Progress) -> str:
@@ -184,8 +206,9 @@ def run_rebuild(*, function: str | None = None, bucket: str | None = None,
                 dry_run: bool = False, concurrency: int | None = None, wait: bool = True,
                 stream: TextIO | None = None, interval: float | None = None,
                 list_limit: int = 20) -> int:
-    """``amp-render rebuild``; returns the exit status (0 done, 1 some failed or the workers
-    stopped early, 2 nothing to rebuild against)."""
+    """``amp-render rebuild``; returns the exit status: :func:`exit_status` of the last reading
+    (0 complete, 1 some page failed, 3 pages still wait: the workers stopped early); 0 once
+    started with ``wait=False`` (``--no-wait``) and for ``--dry-run``."""
     from amp_publisher.aws.config import Settings
 
     stream = stream or sys.stdout
@@ -220,7 +243,7 @@ def run_rebuild(*, function: str | None = None, bucket: str | None = None,
         if not wait:
             print("not waiting: follow it with `amp-render status --rebuild --watch`",
                   file=stream)
-            return 0
+            return EXIT_COMPLETE  # started is all that was asked
         last = watch(manifest, started["fingerprint"], stream=stream, interval=interval,
                      keep_going=(lambda: workers.alive() > 0) if workers else None)
     finally:
@@ -230,5 +253,4 @@ def run_rebuild(*, function: str | None = None, bucket: str | None = None,
     if not last.finished:
         print("the rebuild stopped before the end: run `amp-render rebuild` again to finish "
               "it (records already rendered are skipped)", file=stream)
-        return 1
-    return 1 if last.failed else 0
+    return exit_status(last)

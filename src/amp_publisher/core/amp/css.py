@@ -14,19 +14,31 @@ rules data (validator-main.protoascii, validator-css.protoascii) and the AMP spe
 * blocks and functions nested more than :data:`MAX_NESTING` deep are
   ``CSS_EXCESSIVELY_NESTED`` (so hostile CSS cannot exhaust the Python stack either).
 
-Byte limits and the ``i-amphtml-`` denylist are checked by the validator on the raw text.
-Errors are returned as ``(code, params, line, col)`` tuples with absolute document positions.
+The same functions decide what the converter keeps (:mod:`amp_publisher.core.conversion.styles`
+checks every rule it writes with :func:`amp_custom_issues`, and sizes the body's CSS with
+:func:`utf8_bytes` against :func:`css_max_bytes`), so "what the converter keeps, the validator
+passes" holds for CSS by construction and both report the same codes. Also here: the text
+denylists (:func:`denylist_issue`), the ``style`` attribute checks (:func:`inline_style_issues`)
+and the document's byte budget (:func:`css_budget_issue`).
+
+Errors are returned as ``(code, params, line, col, severity)`` tuples (:data:`CssIssue`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 __all__ = [
     "check_stylesheet", "check_inline_style", "strip_vendor_prefix", "refused_url_protocol",
-    "CssIssue",
+    "CssIssue", "AMP_CUSTOM", "utf8_bytes", "css_max_bytes", "css_budget_issue",
+    "denylist_issue", "at_rule_allowed", "value_issues", "inline_style_issues",
+    "amp_custom_issues", "stylesheet_issues",
 ]
+
+#: The tag spec name (and descriptive name) of the author stylesheet, ``<style amp-custom>``.
+AMP_CUSTOM = "style amp-custom"
 
 #: ``(error code, message params, line (1-based), column (0-based), severity)``.
 CssIssue = tuple[str, list[str], int, int, str]
@@ -115,6 +127,87 @@ def refused_url_protocol(url: str, url_spec) -> str | None:
     if protocol and url_spec is not None and protocol not in url_spec.protocols:
         return protocol
     return None
+
+
+def utf8_bytes(text: str) -> int:
+    """Bytes of ``text`` in UTF-8, the unit of every AMP CSS byte limit (``CdataSpec.max_bytes``,
+    ``DocCssSpec.max_bytes``, ``max_bytes_per_inline_style``). A lone surrogate (which a ``str``
+    can hold though no UTF-8 document can) counts as its 3-byte encoding.
+
+    >>> utf8_bytes("a{color:red}"), utf8_bytes("p::after{content:'\u2014'}")
+    (12, 23)
+    """
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def css_max_bytes(type_identifiers: frozenset[str] = frozenset()) -> int:
+    """UTF-8 bytes of CSS a page may carry in ``<style amp-custom>`` plus every ``style``
+    attribute: ``DocCssSpec.max_bytes`` of the rules (75,000 for AMP, 112,500 for transformed
+    pages; spec https://amp.dev/documentation/guides-and-tutorials/learn/spec/amphtml/#maximum-size).
+    """
+    from amp_publisher.core.amp import rules
+
+    return rules.load(type_identifiers).doc_css.max_bytes
+
+
+def css_budget_issue(stylesheet_bytes: int, inline_bytes: int, doc_css
+                     ) -> tuple[str, list[str]] | None:
+    """The document's CSS byte budget (``DocCssSpec.max_bytes``), as the official engine
+    checks it at the end of the document.
+
+    Args:
+        stylesheet_bytes: UTF-8 bytes of ``<style amp-custom>`` (:func:`utf8_bytes`).
+        inline_bytes: UTF-8 bytes of all ``style`` attribute values.
+        doc_css: the rules' :class:`~amp_publisher.core.amp.rules.DocCssSpec`.
+    Returns:
+        ``None`` within budget; else ``("STYLESHEET_AND_INLINE_STYLE_TOO_LONG", [total, max])``
+        when inline styles count, or ``("STYLESHEET_TOO_LONG", ["style amp-custom", total,
+        max])``.
+
+    >>> from amp_publisher.core.amp.rules import doc_css
+    >>> css_budget_issue(75_000, 0, doc_css()) is None, css_budget_issue(75_001, 0, doc_css())[0]
+    (True, 'STYLESHEET_TOO_LONG')
+    """
+    total = stylesheet_bytes + inline_bytes
+    if doc_css.max_bytes < 0 or total <= doc_css.max_bytes:
+        return None
+    if inline_bytes:
+        return "STYLESHEET_AND_INLINE_STYLE_TOO_LONG", [str(total), str(doc_css.max_bytes)]
+    return "STYLESHEET_TOO_LONG", [AMP_CUSTOM, str(total), str(doc_css.max_bytes)]
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern.replace(r"\p{L}", r"\w").replace(r"\p{N}", r"\d"))
+
+
+def denylist_issue(text: str, cdata: dict, tag: str) -> tuple[str, list[str]] | None:
+    """The first of a ``CdataSpec``'s ``disallowed_cdata_regex`` that ``text`` matches
+    (``<!--`` and ``(^|\\W)i-amphtml-`` for ``style amp-custom``), as
+    ``("CDATA_VIOLATES_DENYLIST", [tag, error_message])``, or None.
+
+    >>> from amp_publisher.core.amp.rules import tag_spec_by_name
+    >>> denylist_issue(".i-amphtml-x{}", tag_spec_by_name(AMP_CUSTOM).cdata, AMP_CUSTOM)
+    ('CDATA_VIOLATES_DENYLIST', ['style amp-custom', 'CSS i-amphtml- name prefix'])
+    """
+    for rule in cdata.get("disallowed_cdata_regex", ()):
+        if _compiled(rule["regex"]).search(text):
+            return "CDATA_VIOLATES_DENYLIST", [tag, rule["error_message"]]
+    return None
+
+
+def at_rule_allowed(name: str, css_spec: dict) -> bool:
+    """Whether an at-rule (name without ``@``, any case, vendor prefix allowed) is in the
+    ``CssSpec``'s ``at_rule_spec`` list; otherwise the validator reports
+    ``CSS_SYNTAX_INVALID_AT_RULE``.
+
+    >>> from amp_publisher.core.amp.rules import tag_spec_by_name
+    >>> spec = tag_spec_by_name(AMP_CUSTOM).cdata["css_spec"]
+    >>> at_rule_allowed("-webkit-keyframes", spec), at_rule_allowed("import", spec)
+    (True, False)
+    """
+    wanted = strip_vendor_prefix(name.lower())
+    return any(a.get("name", "").lower() == wanted for a in css_spec.get("at_rule_spec", ()))
 
 
 def _url_issue(url: str, url_spec, tag: str) -> tuple[str, list[str]] | None:
@@ -228,11 +321,11 @@ def _rule_issues(nodes, base, tag: str, css_spec: dict, depth: int = 0) -> list[
                 issues.append(("CSS_SYNTAX_EOF_IN_PRELUDE_OF_QUALIFIED_RULE", [tag],
                                *_abs(base, node.source_line, node.source_column), "ERROR"))
         elif kind == "at-rule":
-            spec = at_rules.get(strip_vendor_prefix(node.lower_at_keyword))
-            if spec is None:
+            if not at_rule_allowed(node.lower_at_keyword, css_spec):
                 issues.append(("CSS_SYNTAX_INVALID_AT_RULE", [tag, node.at_keyword],
                                *_abs(base, node.source_line, node.source_column), "ERROR"))
                 continue
+            spec = at_rules[strip_vendor_prefix(node.lower_at_keyword)]
             if node.lower_at_keyword == "media" and spec.get("media_query_spec"):
                 issues += _media_issues(node.prelude, base, tag, spec["media_query_spec"])
             if node.content is None:
@@ -306,3 +399,80 @@ def check_inline_style(value: str, tag: str, url_spec=None) -> list[tuple[str, l
     return [(code, params) for code, params, *_ in
             _token_issues(tokens, (1, 0), tag, url_spec, allow_important=False,
                           rule_blocks_free=False)]
+
+
+def value_issues(tokens, url_spec, tag: str = AMP_CUSTOM) -> list[tuple[str, list[str]]]:
+    """The token-level checks of a declaration value or list (tinycss2 component values or
+    CSS text): syntax errors, ``!important``, ``url()`` protocols, excessive nesting; as
+    ``[(code, params)]``. The same checks as :func:`check_inline_style` and, inside a
+    stylesheet, :func:`check_stylesheet`.
+
+    >>> from amp_publisher.core.amp.rules import doc_css
+    >>> value_issues("url(ftp://x.example/a.png)", doc_css().image_url_spec)
+    [('CSS_SYNTAX_INVALID_URL_PROTOCOL', ['style amp-custom', 'ftp'])]
+    """
+    if isinstance(tokens, str):
+        tokens = _tinycss2().parse_component_value_list(tokens, skip_comments=True)
+    return [(code, params) for code, params, *_ in
+            _token_issues(tokens, (1, 0), tag, url_spec, allow_important=False,
+                          rule_blocks_free=False)]
+
+
+def inline_style_issues(value: str, tag: str, doc_css) -> list[tuple[str, list[str]]]:
+    """Every check of a ``style`` attribute (``value_doc_css``): its byte limit
+    (``max_bytes_per_inline_style``, ``INLINE_STYLE_TOO_LONG``), the ``i-amphtml-`` denylist
+    and :func:`check_inline_style`.
+
+    Args:
+        value: the attribute value; tag: the tag's descriptive name for messages;
+        doc_css: the rules' :class:`~amp_publisher.core.amp.rules.DocCssSpec`.
+    """
+    issues: list[tuple[str, list[str]]] = []
+    size = utf8_bytes(value)
+    limit = doc_css.max_bytes_per_inline_style
+    if limit >= 0 and size > limit:
+        issues.append(("INLINE_STYLE_TOO_LONG", [tag, str(size), str(limit)]))
+    if "i-amphtml-" in value:
+        issues.append(("CDATA_VIOLATES_DENYLIST", [tag, "CSS i-amphtml- name prefix"]))
+    issues += check_inline_style(value, tag, doc_css.image_url_spec)
+    return issues
+
+
+@lru_cache(maxsize=32)
+def stylesheet_issues(text: str, spec_name: str = AMP_CUSTOM,
+                      type_identifiers: frozenset[str] = frozenset()) -> tuple[CssIssue, ...]:
+    """:func:`check_stylesheet` of one stylesheet text against the ``css_spec`` of the tag spec
+    ``spec_name``, positions relative to the text (line 1, column 0).
+
+    Cached: every page of a site carries the same theme stylesheet, so a warm Lambda checks it
+    once (CSS tokenizing is the largest part of validating a typical page).
+    """
+    from amp_publisher.core.amp import rules as _rules
+
+    rules = _rules.load(type_identifiers)
+    spec = rules.by_spec_name[spec_name]
+    css_spec = spec.cdata["css_spec"]
+    return tuple(check_stylesheet(text, css_spec, spec.descriptive_name, (1, 0),
+                                  rules.doc_css.image_url_spec,
+                                  allow_important=css_spec.get("allow_important", False)))
+
+
+def amp_custom_issues(text: str) -> list[tuple[str, list[str]]]:
+    """The ERRORs the validator reports for ``text`` as (part of) ``<style amp-custom>``, byte
+    budget aside: the cdata denylist (:func:`denylist_issue`) and :func:`stylesheet_issues`
+    (warnings, such as an unknown media feature, are left out: they do not fail a page).
+    The converter keeps a rule only when this is empty.
+
+    >>> amp_custom_issues("p{color:red}"), amp_custom_issues("@import url(x.css);")[0][0]
+    ([], 'CSS_SYNTAX_INVALID_AT_RULE')
+    """
+    from amp_publisher.core.amp import rules as _rules
+
+    spec = _rules.tag_spec_by_name(AMP_CUSTOM)
+    issues: list[tuple[str, list[str]]] = []
+    denied = denylist_issue(text, spec.cdata, spec.descriptive_name)
+    if denied:
+        issues.append(denied)
+    issues += [(code, params) for code, params, _l, _c, severity in stylesheet_issues(text)
+               if severity == "ERROR"]
+    return issues

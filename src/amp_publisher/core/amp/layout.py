@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["LAYOUTS", "CssLength", "parse_length", "calculate_layout", "validate_layout"]
+__all__ = ["LAYOUTS", "SIZE_DEFINED_LAYOUTS", "CssLength", "parse_length", "calculate_layout",
+           "validate_layout", "rendered_layout", "parse_dimension", "valid_sizes"]
 
 #: The layout names accepted in the ``layout`` attribute (lower case), per validator.proto.
 LAYOUTS = (
@@ -45,6 +46,7 @@ class CssLength:
         is_valid: it parsed.
         is_auto: the value was ``auto``; is_fluid: ``fluid`` (height of layout=fluid).
         unit: ``px`` (the default), ``em`` ...
+        numeral: the number (``0.0`` when not a number: absent, ``auto``, ``fluid``, invalid).
     """
 
     is_set: bool
@@ -52,6 +54,15 @@ class CssLength:
     is_auto: bool = False
     is_fluid: bool = False
     unit: str = "px"
+    numeral: float = 0.0
+
+    def css(self) -> str:
+        """The length as CSS writes it: ``466px``, ``1.5em``, ``auto`` (the number without a
+        trailing ``.0``, as the AMP runtime and optimizer print it)."""
+        if self.is_auto:
+            return "auto"
+        number = int(self.numeral) if self.numeral == int(self.numeral) else self.numeral
+        return f"{number}{self.unit}"
 
 
 def parse_length(value: str | None, *, allow_auto: bool, allow_fluid: bool) -> CssLength:
@@ -65,7 +76,7 @@ def parse_length(value: str | None, *, allow_auto: bool, allow_fluid: bool) -> C
     m = re.match(_LENGTH, value)
     if not m:
         return CssLength(is_set=True, is_valid=False)
-    return CssLength(is_set=True, unit=m.group(2) or "px")
+    return CssLength(is_set=True, unit=m.group(2) or "px", numeral=float(m.group(1)))
 
 
 def calculate_layout(
@@ -171,3 +182,109 @@ def validate_layout(
         )
         errors.append((code, ["heights", tag, layout]))
     return errors
+
+
+#: Layouts whose box the page's CSS sizes before the runtime runs (the runtime's
+#: ``isLayoutSizeDefined``): they get the class ``i-amphtml-layout-size-defined``.
+SIZE_DEFINED_LAYOUTS = frozenset(
+    {"fixed", "fixed-height", "responsive", "fill", "flex-item", "intrinsic"}
+)
+
+#: Sizes the AMP runtime gives these elements when the page sets none (amphtml
+#: ``src/core/dom/layout``, ``getNaturalDimensions``), as (width, height).
+_NATURAL_SIZES = {
+    "amp-analytics": ("1px", "1px"),
+    "amp-pixel": ("1px", "1px"),
+    "amp-audio": ("auto", "auto"),
+    "amp-social-share": ("60px", "44px"),
+}
+
+
+def rendered_layout(tag: str, attrs: dict[str, str]) -> tuple[str, CssLength, CssLength] | None:
+    """The layout the AMP runtime will apply to a custom element, and the width and height it
+    sizes it with, for server-side rendering (the AMP Optimizer's ``ServerSideRendering``;
+    layout rules as :func:`calculate_layout`).
+
+    An unknown ``layout`` value counts as absent, as in the runtime; elements without a
+    width or height that the runtime sizes itself (``amp-analytics``, ``amp-pixel``,
+    ``amp-audio``, ``amp-social-share``) get its natural size.
+
+    Args:
+        tag: the element's lower-case name (``"amp-img"``).
+        attrs: its attributes (lower-case names).
+    Returns:
+        ``(layout, width, height)``, the layout in lower case as in the ``layout`` attribute
+        (``"fixed-height"``); ``None`` when the width or height is not a valid length, so the
+        element cannot be laid out before the runtime runs.
+    """
+    layout_attr = (attrs.get("layout") or "").lower()
+    layout_in = layout_attr if layout_attr in LAYOUTS else ""
+    width = parse_length(attrs.get("width"), allow_auto=True, allow_fluid=False)
+    height = parse_length(attrs.get("height"), allow_auto=True, allow_fluid=layout_in == "fluid")
+    if not width.is_valid or not height.is_valid:
+        return None
+    natural = _NATURAL_SIZES.get(tag)
+    if natural is not None:
+        if layout_in in ("", "fixed") and not width.is_set:
+            width = parse_length(natural[0], allow_auto=True, allow_fluid=False)
+        if layout_in in ("", "fixed", "fixed-height") and not height.is_set:
+            height = parse_length(natural[1], allow_auto=True, allow_fluid=False)
+    layout = calculate_layout(layout_in or None, width, height, attrs.get("sizes"),
+                              attrs.get("heights"))
+    return layout.lower().replace("_", "-"), width, height
+
+
+def parse_dimension(value: str | None) -> int | None:
+    """A ``width``/``height`` attribute as whole CSS pixels, when the layout system reads it as a
+    px length (:func:`parse_length` with no unit or ``px``); editors' ``"20 PX"`` and
+    ``" 7 "`` are read too. ``None`` for other units, ``auto``, ``0`` or what does not parse.
+    The converter uses it to size what it builds and to repair a layout
+    :func:`validate_layout` refuses.
+
+    Example:
+        >>> parse_dimension("20px"), parse_dimension("100%"), parse_dimension(" 7 ")
+        (20, None, 7)
+        >>> parse_dimension("20.5"), parse_dimension("2em"), parse_dimension("0")
+        (20, None, None)
+    """
+    text = re.sub(r"\s+(?=px$)", "", (value or "").strip().lower())
+    m = re.match(_LENGTH, text)
+    if m is None or (m.group(2) or "px") != "px":
+        return None
+    return int(float(m.group(1))) or None
+
+
+_SIZES_ENTRY = re.compile(
+    r"^(?P<condition>.*?)\s*(?P<length>calc\(.+\)|0|"
+    r"\d*\.?\d+(?:px|em|rem|ex|ch|vw|vh|vmin|vmax|cm|mm|in|pt|pc|q))$", re.IGNORECASE)
+
+
+def valid_sizes(value: str) -> bool:
+    """Whether a ``sizes`` value is a list of ``[media condition] length`` entries (WHATWG HTML
+    §4.8.4.3.10 "sizes attributes", simplified: conditions are parenthesised; ``auto`` allowed).
+
+    Not an AMP rule: the official engine reads ``sizes`` only to calculate the layout (present
+    with width and height: ``RESPONSIVE``, :func:`calculate_layout`, which the converter and the
+    validator share through :func:`validate_layout`), and accepts any value. The converter drops
+    a ``sizes`` a browser would ignore; the validator does not call this.
+
+    Example:
+        >>> valid_sizes("(min-width: 600px) calc(50vw - 2em), 100vw")
+        True
+        >>> valid_sizes("https://x.test/a.png"), valid_sizes("600px 100vw")
+        (False, False)
+    """
+    entries = [e.strip() for e in value.split(",")]
+    if not entries or any(not e for e in entries):
+        return False
+    for entry in entries:
+        if entry.lower() == "auto":
+            continue
+        match = _SIZES_ENTRY.match(entry)
+        if not match:
+            return False
+        condition = match.group("condition")
+        if condition and not (condition.startswith("(") or condition.lower().startswith(
+                ("not ", "only "))):
+            return False
+    return True

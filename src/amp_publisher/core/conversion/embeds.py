@@ -53,7 +53,8 @@ from amp_publisher.core.conversion.tree import (
     visible_text,
 )
 
-__all__ = ["EMBED_SIZES", "VENDOR_SCRIPT_HOSTS", "EmbedStep", "embed_for_url", "build_embed"]
+__all__ = ["EMBED_SIZES", "VENDOR_SCRIPT_HOSTS", "EmbedStep", "embed_for_url", "build_embed",
+           "player_url"]
 
 EMBED_SIZES: dict[str, tuple[int, int]] = {
     "youtube": (480, 270),
@@ -258,6 +259,66 @@ def build_embed(provider: str, params: dict[str, str], size: tuple[int, int] | N
         if params.get("nocookie"):
             attrs["credentials"] = "omit"  # amp-youtube's switch to youtube-nocookie.com
     return new_element(extension, attrs), extension
+
+
+def player_url(component: str, attrs: dict[str, str]) -> str | None:
+    """The provider's own player (or post embed) URL for an embed component, the inverse of
+    :func:`build_embed`: what a non-AMP page frames in an ``<iframe>`` (paired mode's canonical
+    page, :mod:`amp_publisher.core.canonical`). The URLs are the providers' documented embed
+    URLs, the ones :func:`embed_for_url` recognises.
+
+    Args:
+        component: ``amp-youtube``, ``amp-vimeo``, ``amp-dailymotion``, ``amp-twitter``,
+            ``amp-instagram``, ``amp-facebook``, ``amp-tiktok`` or ``amp-soundcloud``.
+        attrs: the component's attributes (``data-videoid``, ``data-tweetid``...).
+
+    Returns:
+        An https URL, or ``None`` for another component or one lacking its id.
+
+    Example:
+        >>> player_url("amp-youtube", {"data-videoid": "dQw4w9WgXcQ", "data-param-start": "42",
+        ...                            "credentials": "omit"})
+        'https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=42'
+        >>> player_url("amp-soundcloud", {"data-trackid": "243169232"})
+        'https://w.soundcloud.com/player/?url=https%3A%2F%2Fapi.soundcloud.com%2Ftracks%2F243169232'
+    """
+    from urllib.parse import quote, urlencode
+
+    video = attrs.get("data-videoid", "")
+    if component == "amp-youtube" and video:
+        host = "www.youtube-nocookie.com" if attrs.get("credentials") == "omit" \
+            else "www.youtube.com"
+        params = {k[len("data-param-"):]: v for k, v in attrs.items()
+                  if k.startswith("data-param-")}
+        query = f"?{urlencode(params)}" if params else ""
+        return f"https://{host}/embed/{quote(video, safe='')}{query}"
+    if component == "amp-vimeo" and video:
+        return f"https://player.vimeo.com/video/{quote(video, safe='')}"
+    if component == "amp-dailymotion" and video:
+        start = attrs.get("data-start")
+        query = f"?{urlencode({'start': start})}" if start else ""
+        return f"https://www.dailymotion.com/embed/video/{quote(video, safe='')}{query}"
+    if component == "amp-twitter" and attrs.get("data-tweetid"):
+        return ("https://platform.twitter.com/embed/Tweet.html?"
+                + urlencode({"id": attrs["data-tweetid"]}))
+    if component == "amp-instagram" and attrs.get("data-shortcode"):
+        captioned = "captioned/" if "data-captioned" in attrs else ""
+        return (f"https://www.instagram.com/p/{quote(attrs['data-shortcode'], safe='')}/embed/"
+                f"{captioned}")
+    if component == "amp-facebook" and attrs.get("data-href"):
+        kind = "video" if attrs.get("data-embed-as") == "video" else "post"
+        return f"https://www.facebook.com/plugins/{kind}.php?" + urlencode(
+            {"href": attrs["data-href"]})
+    if component == "amp-tiktok" and attrs.get("data-src", "").isdigit():
+        return f"https://www.tiktok.com/embed/v2/{attrs['data-src']}"
+    if component == "amp-soundcloud":
+        for kind in ("track", "playlist"):
+            if attrs.get(f"data-{kind}id", "").isdigit():
+                params = {"url": f"https://api.soundcloud.com/{kind}s/{attrs[f'data-{kind}id']}"}
+                if attrs.get("data-visual") == "true":
+                    params["visual"] = "true"
+                return "https://w.soundcloud.com/player/?" + urlencode(params)
+    return None
 
 
 def _size(el: etree._Element) -> tuple[int, int] | None:

@@ -47,10 +47,11 @@ from lxml import etree
 
 from amp_publisher.core.amp.classes import SPEC_URL as CLASSES_SPEC_URL
 from amp_publisher.core.amp.classes import has_internal_class, without_internal_classes
+from amp_publisher.core.amp.layout import parse_dimension
 from amp_publisher.core.amp.rules import error_message
 from amp_publisher.core.amp.urls import check_url_value
 from amp_publisher.core.conversion.context import ConversionContext
-from amp_publisher.core.conversion.images import FALLBACK_SIZE, parse_dimension
+from amp_publisher.core.conversion.images import FALLBACK_SIZE
 from amp_publisher.core.conversion.report import (
     AMP_SPEC_URL,
     remove_attribute,

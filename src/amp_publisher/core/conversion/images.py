@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from amp_publisher.core.amp.layout import parse_dimension, valid_sizes
 from amp_publisher.core.amp.urls import malformed_url
 from amp_publisher.core.conversion.context import ConversionContext
 from amp_publisher.core.conversion.policy import blocked_by, host_of
@@ -111,51 +112,6 @@ _RULE_IMG = "https://amp.dev/documentation/components/amp-img/"
 _RULE_ANIM = "https://amp.dev/documentation/components/amp-anim/"
 
 
-
-
-def parse_dimension(value: str | None) -> int | None:
-    """A ``width``/``height`` attribute as a positive int: ``"20"``, ``"20px"``, ``"20.5"`` →
-    20; ``"100%"``, ``"auto"``, ``"0"`` → ``None``.
-
-    Example:
-        >>> parse_dimension("20px"), parse_dimension("100%"), parse_dimension(" 7 ")
-        (20, None, 7)
-    """
-    match = _DIMENSION.match(value or "")
-    if not match or int(match.group(1)) == 0:
-        return None
-    return int(match.group(1))
-
-
-_SIZES_ENTRY = re.compile(
-    r"^(?P<condition>.*?)\s*(?P<length>calc\(.+\)|0|"
-    r"\d*\.?\d+(?:px|em|rem|ex|ch|vw|vh|vmin|vmax|cm|mm|in|pt|pc|q))$", re.IGNORECASE)
-
-
-def valid_sizes(value: str) -> bool:
-    """Whether a ``sizes`` value is a list of ``[media condition] length`` entries (WHATWG HTML
-    §4.8.4.3.10 "sizes attributes", simplified: conditions are parenthesised; ``auto`` allowed).
-
-    Example:
-        >>> valid_sizes("(min-width: 600px) calc(50vw - 2em), 100vw")
-        True
-        >>> valid_sizes("https://x.test/a.png"), valid_sizes("600px 100vw")
-        (False, False)
-    """
-    entries = [e.strip() for e in value.split(",")]
-    if not entries or any(not e for e in entries):
-        return False
-    for entry in entries:
-        if entry.lower() == "auto":
-            continue
-        match = _SIZES_ENTRY.match(entry)
-        if not match:
-            return False
-        condition = match.group("condition")
-        if condition and not (condition.startswith("(") or condition.lower().startswith(
-                ("not ", "only "))):
-            return False
-    return True
 
 
 def _pixel_size(img: etree._Element) -> str | None:

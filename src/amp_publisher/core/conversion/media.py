@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from amp_publisher.core.amp.layout import parse_dimension
 from amp_publisher.core.conversion.context import ConversionContext
-from amp_publisher.core.conversion.images import parse_dimension
 from amp_publisher.core.conversion.report import remove_element, replace_element
 from amp_publisher.core.conversion.tree import iter_elements, new_element, tag_of, visible_text
 from amp_publisher.core.conversion.urls import resolve_url, url_protocol

@@ -17,21 +17,30 @@ price of an invalid page or of the theme's own styles. So:
   (external CSS is not allowed), ``@charset``, ``@namespace`` and ``@keyframes`` (AMP limits
   keyframe properties; body animations are rarely wanted) are removed; rules whose selectors
   target AMP internals (``i-amphtml-``, ``-amp-``) are removed. Every declaration and rule is
-  then checked as it will be *written* (re-tokenized): parse errors (bad ``url()``, bad or
-  unterminated strings), ``url()`` with a protocol the rules' ``image_url_spec`` lacks (also in
-  ``image-set()`` and ``@font-face src``), ``url()``/``!`` in selectors, ``<!--``/``-->``
-  anywhere, nesting deeper than :data:`MAX_CSS_NESTING` or too deep to parse: each drops that
-  declaration or rule, never the page. Each removal is reported.
+  then checked as it will be *written* (re-tokenized) by the validator's own functions
+  (:mod:`amp_publisher.core.amp.css`: ``value_issues``, ``at_rule_allowed``,
+  ``denylist_issue``): parse errors (bad ``url()``, bad or unterminated strings), ``url()`` with
+  a protocol the rules' ``image_url_spec`` lacks (also in ``image-set()`` and ``@font-face
+  src``), at-rules the rules do not list, ``<!--`` and ``i-amphtml-``, excessive nesting; the
+  converter refuses besides ``url()``/``!`` in selectors, ``-->`` and nesting deeper than
+  :data:`MAX_CSS_NESTING`. Each drops that declaration or rule, never the page, and is
+  reported with the validator's code (``CSS_SYNTAX_INVALID_URL_PROTOCOL``,
+  ``CSS_SYNTAX_DISALLOWED_IMPORTANT`` ...; policy removals as
+  ``CSS_SYNTAX_DISALLOWED_PROPERTY_VALUE``). Finally each block and class rule goes through
+  :func:`~amp_publisher.core.amp.css.amp_custom_issues`, the validator's check of
+  ``<style amp-custom>``: what the converter keeps, the validator passes.
 * **Mobile fit** (:mod:`~amp_publisher.core.conversion.mobile`): fixed widths become
   ``max-width``, fixed heights and what the theme already sets (fonts, line height, default
   values) are dropped, each element's changes reported as one ``MOBILE_FIT`` entry.
-* **Budget**: AMP allows 75,000 bytes of CSS per page, and the theme's CSS has priority. The
-  renderer knows the theme's size, so it passes ``css_budget`` = 75,000 − theme bytes to
-  :func:`~amp_publisher.core.conversion.convert_html`. When the body's CSS is larger, ``<style>``
-  blocks
-  are dropped first (pasted site stylesheets, rarely essential), then attribute rules from the
-  end, each reported as ``STYLESHEET_TOO_LONG``, and their classes removed from the elements.
-  With ``css_budget=None`` nothing is dropped here and the renderer must check the total.
+* **Budget**: AMP allows ``DocCssSpec.max_bytes`` (75,000) UTF-8 bytes of CSS per page
+  (:func:`~amp_publisher.core.amp.css.css_max_bytes`, counted with
+  :func:`~amp_publisher.core.amp.css.utf8_bytes`, as the validator counts), and the theme's CSS
+  has priority. The renderer knows the theme's size, so it passes ``css_budget`` = that limit −
+  theme bytes to :func:`~amp_publisher.core.conversion.convert_html`. When the body's CSS is
+  larger, ``<style>`` blocks are dropped first (pasted site stylesheets, rarely essential), then
+  attribute rules from the end, each reported as ``STYLESHEET_TOO_LONG``, and their classes
+  removed from the elements. With ``css_budget=None`` nothing is dropped here and the renderer
+  must check the total.
 
 Example:
     >>> from amp_publisher.core.conversion.tree import parse_fragment, serialize_children
@@ -49,21 +58,24 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from amp_publisher.core.amp.css import refused_url_protocol
+from amp_publisher.core.amp.css import (
+    AMP_CUSTOM,
+    amp_custom_issues,
+    at_rule_allowed,
+    denylist_issue,
+    utf8_bytes,
+    value_issues,
+)
 from amp_publisher.core.conversion.context import ConversionContext
 from amp_publisher.core.conversion.mobile import MOBILE_RULE, fit_declarations, fit_stylesheet
 from amp_publisher.core.conversion.report import AMP_SPEC_URL, remove_element
 from amp_publisher.core.conversion.tree import iter_elements, tag_of
 
-__all__ = ["STYLE_CLASS_PREFIX", "AMP_CSS_LIMIT", "MAX_CSS_NESTING", "StyleStep",
-           "sanitize_declarations", "sanitize_stylesheet"]
+__all__ = ["STYLE_CLASS_PREFIX", "MAX_CSS_NESTING", "StyleStep", "sanitize_declarations",
+           "sanitize_stylesheet"]
 
 STYLE_CLASS_PREFIX = "amp-s-"
 """Prefix of the classes that replace ``style`` attributes."""
-
-AMP_CSS_LIMIT = 75_000
-"""Bytes of CSS an AMP page may carry in ``<style amp-custom>`` plus inline styles (AMP spec
-"Stylesheets"); the renderer subtracts the theme's CSS from it to get ``css_budget``."""
 
 _RULE = AMP_SPEC_URL + "#stylesheets"
 _FORBIDDEN_PROPERTIES = frozenset({"behavior", "-moz-binding"})
@@ -85,12 +97,30 @@ def _tinycss2():
     return tinycss2
 
 
-def _url_spec():
-    """What ``url()`` may hold in CSS: the rules' ``image_url_spec`` (``https``, ``http``,
-    ``data``; ``font_url_spec`` allows the same)."""
+#: ``(report code, description)`` of one dropped or changed piece of CSS. The code is the
+#: validator's when the validator's own check refused it (:mod:`amp_publisher.core.amp.css`).
+Dropped = tuple[str, str]
+
+_POLICY = "CSS_SYNTAX_DISALLOWED_PROPERTY_VALUE"  # removed by policy (module doc), not invalid
+_IMPORTANT = "CSS_SYNTAX_DISALLOWED_IMPORTANT"
+_INVALID = "CSS_SYNTAX_INVALID_DECLARATION"
+_NESTED = "CSS_EXCESSIVELY_NESTED"
+
+
+def _rules():
     from amp_publisher.core.amp import rules  # deferred with the rules data
 
-    return rules.load().doc_css.image_url_spec
+    return rules
+
+
+def _url_spec():
+    """What ``url()`` may hold in CSS: the rules' ``image_url_spec``."""
+    return _rules().load().doc_css.image_url_spec
+
+
+def _css_spec() -> dict:
+    """The ``CssSpec`` of ``<style amp-custom>`` (at-rules the page may use)."""
+    return _rules().tag_spec_by_name(AMP_CUSTOM).cdata["css_spec"]
 
 
 def _component_values(tokens) -> Iterator:
@@ -110,54 +140,47 @@ def _component_values(tokens) -> Iterator:
             stack.pop()
 
 
-def _css_problem(tokens, *, selector: bool = False) -> str | None:
+def _validator_problem(issues: list[tuple[str, list[str]]]) -> Dropped | None:
+    """The first validator issue as ``(code, the validator's message)``, or None."""
+    if not issues:
+        return None
+    code, params = issues[0]
+    return code, _rules().error_message(code, params)
+
+
+def _css_problem(tokens, *, selector: bool = False) -> Dropped | None:
     """Why CSS would be refused by the AMP validator (or could break out of ``<style>``), or
-    ``None``. Checked on the tokens of the text the converter is about to *emit*, re-tokenized,
-    so the check sees what the validator will see (validator CSS rules: syntax errors,
-    ``url()`` protocols from ``image_url_spec``, ``!important``, the ``<!--`` denylist of
-    ``style amp-custom``)."""
-    previous = None
+    ``None``: first the validator's own token checks
+    (:func:`amp_publisher.core.amp.css.value_issues`: syntax errors, ``url()`` protocols,
+    ``!important``, nesting), then what the converter refuses besides (any other tokenizer
+    error, such as an unmatched bracket; ``url()`` and ``!`` in a selector)."""
+    problem = _validator_problem(value_issues(tokens, _url_spec()))
+    if problem:
+        return problem
     for token in _component_values(tokens):
         kind = token.type
         if kind == "error":
-            return f"invalid CSS ({token.message})"
-        if kind == "literal" and token.value == "\\":
-            return "stray backslash"
-        if kind == "ident" and token.lower_value == "important" and previous is not None \
-                and previous.type == "literal" and previous.value == "!":
-            return "!important"
-        if kind in ("url", "function") and (kind == "url" or token.lower_name == "url"):
-            if selector:
-                return "url()"
-            if kind == "url":
-                url = token.value
-            else:
-                args = [t for t in token.arguments if t.type not in ("whitespace", "comment")]
-                if len(args) != 1 or args[0].type != "string":
-                    return "malformed url()"
-                url = args[0].value
-            # The validator's own check (one engine, amp/css.py).
-            protocol = refused_url_protocol(url, _url_spec())
-            if protocol is not None:
-                return f"url() with a {protocol}: URL"
+            return _INVALID, f"invalid CSS ({token.message})"
+        if selector and (kind == "url" or (kind == "function" and token.lower_name == "url")):
+            return "CSS_SYNTAX_NOT_A_SELECTOR_START", "url() in a selector"
         if selector and kind == "literal" and token.value == "!":
-            return "a ! (as in !important)"
-        if kind not in ("whitespace", "comment"):
-            previous = token
+            return "CSS_SYNTAX_NOT_A_SELECTOR_START", "a ! (as in !important) in a selector"
     return None
 
 
-def _emitted_problem(text: str, *, selector: bool = False) -> str | None:
-    """:func:`_css_problem` of CSS text as it will be written, plus text-level rules: no HTML
-    comment markers (the ``style amp-custom`` denylist), no AMP-internal class names."""
-    if "<!--" in text or "-->" in text:
-        return "HTML comment markers"
-    if "i-amphtml-" in text:
-        return "AMP-internal name i-amphtml-"
+def _emitted_problem(text: str, *, selector: bool = False) -> Dropped | None:
+    """:func:`_css_problem` of CSS text as it will be written, plus the text denylist of
+    ``style amp-custom`` (``<!--``, ``i-amphtml-``; :func:`~amp_publisher.core.amp.css.
+    denylist_issue`) and ``-->``, which could close a comment the page opened."""
+    denied = denylist_issue(text, _rules().tag_spec_by_name(AMP_CUSTOM).cdata, AMP_CUSTOM)
+    if denied:
+        return _validator_problem([denied])
+    if "-->" in text:
+        return "CDATA_VIOLATES_DENYLIST", "HTML comment marker -->"
     return _css_problem(_tinycss2().parse_component_value_list(text), selector=selector)
 
 
-def sanitize_declarations(text) -> tuple[str, list[str]]:
+def sanitize_declarations(text) -> tuple[str, list[Dropped]]:
     """A declaration list made AMP-safe.
 
     Args:
@@ -165,28 +188,34 @@ def sanitize_declarations(text) -> tuple[str, list[str]]:
             values (a rule's block, so parse errors inside it are seen, not re-serialized).
 
     Returns:
-        ``(css, dropped)``: the kept declarations as ``prop:value;prop:value`` and a human
-        description of each dropped or changed declaration. Every kept declaration passes the
-        validator's CSS checks (:func:`_css_problem`).
+        ``(css, dropped)``: the kept declarations as ``prop:value;prop:value`` and, for each
+        dropped or changed declaration, ``(report code, description)`` (:data:`Dropped`).
+        Every kept declaration passes the validator's CSS checks
+        (:func:`amp_publisher.core.amp.css.value_issues`), which name the code.
 
     Example:
         >>> sanitize_declarations("color: red !important; behavior: url(x.htc); mso-bidi:none")
-        ('color:red', ['!important removed from color', 'behavior removed', 'mso-bidi removed'])
-        >>> sanitize_declarations("color:red; background:url(ftp://x.example/a.png)")
-        ('color:red', ['background removed: url() with a ftp: URL'])
+        ... # doctest: +NORMALIZE_WHITESPACE
+        ('color:red', [('CSS_SYNTAX_DISALLOWED_IMPORTANT', '!important removed from color'),
+         ('CSS_SYNTAX_DISALLOWED_PROPERTY_VALUE', 'behavior removed'),
+         ('CSS_SYNTAX_DISALLOWED_PROPERTY_VALUE', 'mso-bidi removed')])
+        >>> sanitize_declarations("color:red; background:url(ftp://x.example/a.png)")[1]
+        ... # doctest: +NORMALIZE_WHITESPACE
+        [('CSS_SYNTAX_INVALID_URL_PROTOCOL', "background removed: CSS syntax error in tag
+          'style amp-custom' - invalid url protocol 'ftp:'.")]
     """
     tinycss2 = _tinycss2()
     from tinycss2.serializer import serialize_identifier
 
     kept: list[str] = []
-    dropped: list[str] = []
+    dropped: list[Dropped] = []
     try:
         declarations = tinycss2.parse_declaration_list(text, skip_comments=True,
                                                        skip_whitespace=True)
         for decl in declarations:
             if decl.type != "declaration":
                 if decl.type == "error":
-                    dropped.append(f"invalid CSS ({decl.message})")
+                    dropped.append((_INVALID, f"invalid CSS ({decl.message})"))
                 continue
             name = decl.lower_name
             value = tinycss2.serialize(decl.value).strip()
@@ -194,35 +223,37 @@ def sanitize_declarations(text) -> tuple[str, list[str]]:
             if (name in _FORBIDDEN_PROPERTIES or name.startswith("mso-")
                     or ("filter" in name and "progid" in lower_value)
                     or "expression(" in lower_value or "javascript:" in lower_value):
-                dropped.append(f"{name} removed")
+                dropped.append((_POLICY, f"{name} removed"))
                 continue
             declaration = f"{serialize_identifier(name)}:{value}"
             problem = _css_problem(decl.value) or _emitted_problem(declaration)
             if problem:
-                dropped.append(f"{name} removed: {problem}")
+                dropped.append((problem[0], f"{name} removed: {problem[1]}"))
                 continue
             if decl.important:
-                dropped.append(f"!important removed from {name}")
+                dropped.append((_IMPORTANT, f"!important removed from {name}"))
             if value:
                 kept.append(declaration)
     except RecursionError:
-        return "", [_CSS_DEPTH_EXCEEDED]
+        return "", [(_NESTED, _CSS_DEPTH_EXCEEDED)]
     return ";".join(kept), dropped
 
 
-def _sanitize_rules(rules, dropped: list[str], depth: int = 0) -> list[str]:
+def _sanitize_rules(rules, dropped: list[Dropped], depth: int = 0) -> list[str]:
     tinycss2 = _tinycss2()
     out: list[str] = []
     for rule in rules:
         if rule.type == "qualified-rule":
             selector = " ".join(tinycss2.serialize(rule.prelude).split())
             if any(part in selector for part in _FORBIDDEN_SELECTOR_PARTS):
-                dropped.append(f"rule for {selector[:60]!r} removed (targets AMP internals)")
+                dropped.append((_POLICY, f"rule for {selector[:60]!r} removed (targets AMP "
+                                "internals)"))
                 continue
             problem = (_css_problem(rule.prelude, selector=True)
                        or _emitted_problem(selector, selector=True))
             if problem:
-                dropped.append(f"rule for {selector[:60]!r} removed: {problem} in its selector")
+                dropped.append((problem[0], f"rule for {selector[:60]!r} removed: {problem[1]} "
+                                "in its selector"))
                 continue
             body, lost = sanitize_declarations(rule.content)
             dropped.extend(lost)
@@ -230,18 +261,23 @@ def _sanitize_rules(rules, dropped: list[str], depth: int = 0) -> list[str]:
                 out.append(f"{selector}{{{body}}}")
         elif rule.type == "at-rule":
             name = rule.lower_at_keyword
+            if not at_rule_allowed(name, _css_spec()):
+                # The validator's check: CSS_SYNTAX_INVALID_AT_RULE (@import, @charset ...).
+                dropped.append(("CSS_SYNTAX_INVALID_AT_RULE", f"@{name} removed"))
+                continue
             if name not in _KEPT_AT_RULES:
-                dropped.append(f"@{name} removed")
+                dropped.append((_POLICY, f"@{name} removed"))
                 continue
             prelude = " ".join(tinycss2.serialize(rule.prelude).split())
             problem = (_css_problem(rule.prelude, selector=True)
                        or _emitted_problem(prelude, selector=True))
             if problem:
-                dropped.append(f"@{name} {prelude[:60]!r} removed: {problem}")
+                dropped.append((problem[0], f"@{name} {prelude[:60]!r} removed: {problem[1]}"))
                 continue
             if name in ("media", "supports") and rule.content is not None:
                 if depth >= MAX_CSS_NESTING:
-                    dropped.append(f"@{name} nested deeper than {MAX_CSS_NESTING} levels removed")
+                    dropped.append((_NESTED, f"@{name} nested deeper than {MAX_CSS_NESTING} "
+                                    "levels removed"))
                     continue
                 inner = _sanitize_rules(tinycss2.parse_rule_list(
                     rule.content, skip_comments=True, skip_whitespace=True), dropped, depth + 1)
@@ -253,39 +289,57 @@ def _sanitize_rules(rules, dropped: list[str], depth: int = 0) -> list[str]:
                 if body:
                     out.append(f"@{name}{(' ' + prelude) if prelude else ''}{{{body}}}")
         elif rule.type == "error":
-            dropped.append(f"invalid CSS ({rule.message})")
+            dropped.append((_INVALID, f"invalid CSS ({rule.message})"))
     return out
 
 
-def sanitize_stylesheet(text: str) -> tuple[str, list[str]]:
-    """A stylesheet made AMP-safe (see module doc): ``(css, dropped descriptions)``.
+def sanitize_stylesheet(text: str) -> tuple[str, list[Dropped]]:
+    """A stylesheet made AMP-safe (see module doc): ``(css, dropped)`` as in
+    :func:`sanitize_declarations`.
 
     A stylesheet nested too deeply to parse (thousands of ``@media`` or brackets) is dropped
-    whole, with one description saying so.
+    whole, with one entry saying so.
 
     Example:
         >>> sanitize_stylesheet("@import url(x.css); p { color: blue !important }")
-        ('p{color:blue}', ['@import removed', '!important removed from color'])
+        ... # doctest: +NORMALIZE_WHITESPACE
+        ('p{color:blue}', [('CSS_SYNTAX_INVALID_AT_RULE', '@import removed'),
+         ('CSS_SYNTAX_DISALLOWED_IMPORTANT', '!important removed from color')])
     """
     tinycss2 = _tinycss2()
-    dropped: list[str] = []
+    dropped: list[Dropped] = []
     try:
         rules = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
         return "".join(_sanitize_rules(rules, dropped)), dropped
     except RecursionError:
-        return "", [*dropped, _CSS_DEPTH_EXCEEDED]
+        return "", [*dropped, (_NESTED, _CSS_DEPTH_EXCEEDED)]
 
 
-def _report_dropped(ctx: ConversionContext, el: etree._Element, dropped: list[str],
+def _report_dropped(ctx: ConversionContext, el: etree._Element, dropped: list[Dropped],
                     attribute: str | None) -> None:
-    # one entry per kind and element: Word pastes dozens of mso-* declarations per block
-    important = [w for w in dropped if w.startswith("!important")]
-    other = [w for w in dropped if not w.startswith("!important")]
-    for code, group in (("CSS_SYNTAX_INVALID_IMPORTANT", important),
-                        ("CSS_SYNTAX_DISALLOWED_PROPERTY_VALUE", other)):
-        if group:
-            ctx.reporter.record(code, "removed", tag_of(el), attribute=attribute,
-                                detail="CSS " + "; ".join(group), rule=_RULE)
+    # one entry per code and element: Word pastes dozens of mso-* declarations per block
+    by_code: dict[str, list[str]] = {}
+    for code, what in dropped:
+        by_code.setdefault(code, []).append(what)
+    for code, group in by_code.items():
+        ctx.reporter.record(code, "removed", tag_of(el), attribute=attribute,
+                            detail="CSS " + "; ".join(group), rule=_RULE)
+
+
+def _checked(ctx: ConversionContext, el: etree._Element, css: str,
+             attribute: str | None) -> str:
+    """``css`` as it will be written into ``<style amp-custom>``, if the validator's own check
+    of it (:func:`amp_publisher.core.amp.css.amp_custom_issues`) finds no error; else ``""``,
+    reported with the validator's code. The sanitising above should leave nothing for this
+    gate to find; it makes "what the converter keeps, the validator passes" hold for CSS by
+    construction."""
+    issues = amp_custom_issues(css)
+    if not issues:
+        return css
+    code, message = _validator_problem(issues)
+    ctx.reporter.record(code, "removed", tag_of(el), attribute=attribute,
+                        detail=f"CSS {css[:60]!r} removed: {message}", rule=_RULE)
+    return ""
 
 
 def _report_fitted(ctx: ConversionContext, el: etree._Element, notes: list[str],
@@ -316,6 +370,8 @@ class StyleStep:
                 _report_dropped(ctx, el, dropped, None)
                 css, fitted = fit_stylesheet(css) if css else (css, [])
                 _report_fitted(ctx, el, fitted, None)
+                # "</" would end <style amp-custom> early; "\/" is the same character in CSS
+                css = _checked(ctx, el, css.replace("</", "<\\/"), None) if css else css
                 if css:
                     blocks.append(css)
                 remove_element(ctx.reporter, el, code="MOVED_CSS",
@@ -336,7 +392,12 @@ class StyleStep:
                 del el.attrib["style"]
                 continue
             name = STYLE_CLASS_PREFIX + hashlib.sha1(decls.encode()).hexdigest()[:8]
-            classes.setdefault(name, f".{name}{{{decls}}}")
+            if name not in classes:
+                rule = _checked(ctx, el, f".{name}{{{decls}}}".replace("</", "<\\/"), "style")
+                if not rule:
+                    del el.attrib["style"]
+                    continue
+                classes[name] = rule
             users.setdefault(name, []).append(el)
             ctx.reporter.record("MOVED_CSS", "rewritten", tag_of(el), attribute="style",
                                 detail=f"style attribute moved into <style amp-custom> as class "
@@ -345,9 +406,6 @@ class StyleStep:
             existing = el.get("class", "").split()
             if name not in existing:
                 el.set("class", " ".join([*existing, name]))
-        # "</" would end <style amp-custom> early; "\/" is the same character in CSS
-        blocks = [css.replace("</", "<\\/") for css in blocks]
-        classes = {name: rule.replace("</", "<\\/") for name, rule in classes.items()}
         self._enforce_budget(ctx, root, blocks, classes, users)
         ctx.css.extend(blocks)
         ctx.css.extend(classes.values())
@@ -360,18 +418,18 @@ class StyleStep:
 
         # sizes are summed once and updated as CSS is dropped: recomputing the total per drop
         # made 30,000 over-budget style attributes cost O(n²) (~20 s)
-        size = sum(len(c.encode()) for c in (*ctx.css, *blocks, *classes.values()))
+        size = sum(utf8_bytes(c) for c in (*ctx.css, *blocks, *classes.values()))
         while blocks and size > budget:
             dropped = blocks.pop()
-            size -= len(dropped.encode())
+            size -= utf8_bytes(dropped)
             ctx.reporter.record("STYLESHEET_TOO_LONG", "removed", "style",
-                                detail=f"{len(dropped.encode())} bytes of <style> CSS dropped: "
+                                detail=f"{utf8_bytes(dropped)} bytes of <style> CSS dropped: "
                                 f"over the {budget}-byte CSS budget left by the theme",
                                 rule=_RULE)
         while classes and size > budget:
             name = next(reversed(classes))
             rule = classes.pop(name)
-            size -= len(rule.encode())
+            size -= utf8_bytes(rule)
             for el in users.pop(name, []):
                 ctx.reporter.record("STYLESHEET_TOO_LONG", "removed", tag_of(el),
                                     attribute="style", detail=f"inline style {rule!r} dropped: "

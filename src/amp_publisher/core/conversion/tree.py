@@ -48,6 +48,7 @@ __all__ = [
     "NON_RENDERED_ELEMENTS",
     "parse_fragment",
     "serialize_children",
+    "serialize_document",
     "tag_of",
     "is_element",
     "visible_text",
@@ -58,6 +59,8 @@ __all__ = [
     "unwrap",
     "replace",
     "new_element",
+    "parse_document",
+    "serialize_document",
 ]
 
 VOID_ELEMENTS = frozenset(
@@ -417,17 +420,20 @@ def _attr_name(name: str) -> str:
     return name
 
 
-def _start_tag(node: etree._Element, out: list[str]) -> str:
+def _start_tag(node: etree._Element, out: list[str], bare_empty: bool = False) -> str:
     tag = node.tag
     name = etree.QName(tag).localname if tag[0] == "{" else tag
     out.append("<" + name)
     for attr, value in node.attrib.items():
-        out.append(f' {_attr_name(attr)}="{_escape_attr(value)}"')
+        if bare_empty and not value:
+            out.append(" " + _attr_name(attr))
+        else:
+            out.append(f' {_attr_name(attr)}="{_escape_attr(value)}"')
     out.append(">")
     return name
 
 
-def _serialize(top: etree._Element, out: list[str]) -> None:
+def _serialize(top: etree._Element, out: list[str], bare_empty: bool = False) -> None:
     # An explicit stack instead of recursion: any depth serializes (no RecursionError).
     stack: list[tuple[etree._Element, str | None]] = [(top, None)]  # (node, end tag or None)
     while stack:
@@ -444,7 +450,7 @@ def _serialize(top: etree._Element, out: list[str]) -> None:
             if node is not top and node.tail:
                 out.append(_escape_text(node.tail))
             continue
-        name = _start_tag(node, out)
+        name = _start_tag(node, out, bare_empty)
         lname = name.lower()
         if lname in VOID_ELEMENTS and tag[0] != "{":
             if node is not top and node.tail:
@@ -474,4 +480,43 @@ def serialize_children(root: etree._Element) -> str:
         _serialize(child, out)
         if child.tail:
             out.append(_escape_text(child.tail))
+    return "".join(out)
+
+
+def parse_document(html: str, *, keep_names: bool = False) -> etree._Element:
+    """Parse a whole HTML document (a page this package rendered) into its ``<html>`` element,
+    with plain tag names for HTML elements as :func:`parse_fragment` gives them.
+
+    Unlike :func:`parse_fragment` this is not meant for untrusted bodies: it has no element
+    bounds, and is used on pages that already passed the publish gate. Attribute names XML
+    cannot hold (``⚡``) come out as ``___``, unless ``keep_names`` (libxml2 holds them; lxml
+    refuses to set such names later, which a page only edited by name never needs).
+    """
+    from html5_parser import parse
+
+    root = parse(html, namespace_elements=True, keep_doctype=False,
+                 sanitize_names=not keep_names)
+    prefix = "{" + _XHTML_NS + "}"
+    for el in list(root.iter(prefix + "*")):
+        el.tag = el.tag[len(prefix):]
+    etree.cleanup_namespaces(root)
+    return root
+
+
+def serialize_document(root: etree._Element, doctype: str = "<!doctype html>", *,
+                       bare_empty: bool = False) -> str:
+    """Serialize an ``<html>`` element as a whole document: ``doctype`` (none when empty), the
+    comments before the element, the element and its content (WHATWG HTML §13.3, as
+    :func:`serialize_children`), then a newline.
+
+    With ``bare_empty``, attributes with an empty value are written as bare names (``<html ⚡
+    i-amphtml-layout>``), which the HTML parser reads back as the same empty value (WHATWG
+    HTML §13.1.2.3).
+    """
+    out: list[str] = [doctype, "\n"] if doctype else []
+    for node in reversed(list(root.itersiblings(preceding=True))):
+        if node.tag is etree.Comment:
+            out.append(f"<!--{node.text or ''}-->\n")
+    _serialize(root, out, bare_empty)
+    out.append("\n")
     return "".join(out)

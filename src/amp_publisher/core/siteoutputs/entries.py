@@ -42,7 +42,8 @@ import functools
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["IndexEntry", "entry_from_article", "listings_of", "term_slug", "order_key",
+__all__ = ["IndexEntry", "entry_from_article", "listings_of", "section_listing", "term_slug",
+           "order_key",
            "entry_hash", "dirty_listings",
            "utc_iso", "HOME", "LISTING_KINDS"]
 
@@ -186,12 +187,23 @@ def entry_from_article(article: Any, site: Any, *, slug: str, source_key: str,
         image=image, language=article.language or site.language)
 
 
+def section_listing(section: str | None) -> str | None:
+    """The listing of a section (``section/<s>``), or ``None`` for no section (or one whose
+    name leaves no URL segment).
+
+    >>> section_listing("Science & Tech"), section_listing(None)
+    ('section/science-tech', None)
+    """
+    s = term_slug(section) if section else ""
+    return f"section/{s}" if s else None
+
+
 def listings_of(entry: IndexEntry) -> dict[str, str]:
     """Every listing ``entry`` belongs to, as ``{listing name: display name of its term}``
     (``""`` for ``home``); see the module's table."""
     names = {HOME: "", f"month/{entry.month}": entry.month}
-    if entry.section and (s := term_slug(entry.section)):
-        names[f"section/{s}"] = entry.section
+    if (section := section_listing(entry.section)):
+        names[section] = entry.section or ""
     for tag in entry.tags:
         if (t := term_slug(tag)):
             names.setdefault(f"tag/{t}", tag)

@@ -24,9 +24,6 @@ from typing import Any
 
 from amp_publisher.core.siteoutputs.entries import HOME, IndexEntry, utc_iso
 from amp_publisher.core.siteoutputs.outputs import (
-    ATOM,
-    JSON_FEED,
-    RSS,
     Output,
     feed_paths,
     listing_path,
@@ -93,8 +90,8 @@ def _rss_or_atom(kind: str, paths: dict[str, str], title: str, home_url: str, ne
         if entry.section:
             item.category(term=entry.section)
     if kind == "rss":
-        return Output(paths["rss"].lstrip("/"), feed.rss_str(pretty=True), RSS)
-    return Output(paths["atom"].lstrip("/"), feed.atom_str(pretty=True), ATOM)
+        return Output(paths["rss"].lstrip("/"), feed.rss_str(pretty=True))
+    return Output(paths["atom"].lstrip("/"), feed.atom_str(pretty=True))
 
 
 def _json_feed(paths: dict[str, str], title: str, home_url: str, entries: list[IndexEntry],
@@ -123,4 +120,4 @@ def _json_feed(paths: dict[str, str], title: str, home_url: str, entries: list[I
                 "description": site.tagline or site.name, "language": site.language,
                 "items": items}
     body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
-    return Output(paths["json"].lstrip("/"), body, JSON_FEED)
+    return Output(paths["json"].lstrip("/"), body)

@@ -28,9 +28,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from amp_publisher.core.i18n import gettext_for
 from amp_publisher.core.siteoutputs.entries import HOME, IndexEntry, listings_of, term_slug
 from amp_publisher.core.siteoutputs.outputs import (
-    HTML,
     Output,
     feed_paths,
     key_of_path,
@@ -69,11 +69,14 @@ def page_plan(total: int, size: int = PAGE_SIZE) -> list[PageSlot]:
 
 def listing_title(listing: str, term: str, site: Any) -> str:
     """The heading of a listing's pages: the site's name for ``home``, else the term's
-    display name (``Tag: …`` for tags)."""
+    display name (``Tag: …`` for tags, in the site's language)."""
     if listing == HOME:
         return site.name
     kind = listing.split("/", 1)[0]
-    return {"tag": f"Tag: {term}", "author": term}.get(kind, term)
+    if kind == "tag":
+        _ = gettext_for(site.theme, site.language)
+        return _("Tag: %(tag)s") % {"tag": term}
+    return term
 
 
 def _card(entry: IndexEntry, site: Any) -> dict[str, Any]:
@@ -134,7 +137,8 @@ def render_listing_page(listing: str, term: str, slot: PageSlot, entries: Sequen
     context.update({
         "listing": listing, "kind": kind, "heading": title, "page_number": slot.number,
         "title": (title if listing == HOME else f"{title} | {site.name}") +
-                 ("" if slot.number is None else f" – page {slot.number}"),
+                 ("" if slot.number is None else " – " + gettext_for(site.theme, site.language)(
+                     "page %(number)s") % {"number": slot.number}),
         "canonical_url": f"{site.base_url}{path}",
         "cards": [_card(e, site) for e in entries],
         "newer_url": f"{site.base_url}{newer}" if newer else None,
@@ -142,7 +146,7 @@ def render_listing_page(listing: str, term: str, slot: PageSlot, entries: Sequen
         "feeds": {k: f"{site.base_url}{v}" for k, v in feeds.items()} if feeds else None,
     })
     html = theme_environment(site.theme).get_template("index.html").render(context)
-    return Output(key_of_path(path), html.encode("utf-8"), HTML)
+    return Output(key_of_path(path), html.encode("utf-8"))
 
 
 def listing_terms(entries: Sequence[IndexEntry]) -> dict[str, str]:

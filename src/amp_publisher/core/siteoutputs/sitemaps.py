@@ -26,7 +26,7 @@ from typing import Any
 from lxml import etree
 
 from amp_publisher.core.siteoutputs.entries import IndexEntry, utc_iso
-from amp_publisher.core.siteoutputs.outputs import TEXT, XML, Output
+from amp_publisher.core.siteoutputs.outputs import Output
 
 __all__ = ["SITEMAP_NS", "NEWS_NS", "MAX_URLS", "MAX_NEWS_URLS", "NEWS_WINDOW",
            "monthly_sitemap", "sitemap_index", "news_sitemap", "robots_txt", "news_language",
@@ -58,7 +58,7 @@ def monthly_sitemap(month: str, entries: Sequence[IndexEntry], *, site: Any) -> 
         url = etree.SubElement(root, f"{{{SITEMAP_NS}}}url")
         etree.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = f"{site.base_url}{entry.path}"
         etree.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = entry.modified
-    return Output(month_key(month), _xml(root), XML)
+    return Output(month_key(month), _xml(root))
 
 
 def sitemap_index(months: Mapping[str, str], *, site: Any) -> Output:
@@ -70,7 +70,7 @@ def sitemap_index(months: Mapping[str, str], *, site: Any) -> Output:
         etree.SubElement(item, f"{{{SITEMAP_NS}}}loc").text = \
             f"{site.base_url}/{month_key(month)}"
         etree.SubElement(item, f"{{{SITEMAP_NS}}}lastmod").text = months[month]
-    return Output("sitemap.xml", _xml(root), XML)
+    return Output("sitemap.xml", _xml(root))
 
 
 def news_language(tag: str) -> str:
@@ -106,11 +106,11 @@ def news_sitemap(entries: Iterable[IndexEntry], *, site: Any, now: dt.datetime) 
             news_language(entry.language)
         etree.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = utc_iso(entry.published)
         etree.SubElement(news, f"{{{NEWS_NS}}}title").text = entry.headline
-    return Output("news-sitemap.xml", _xml(root), XML)
+    return Output("news-sitemap.xml", _xml(root))
 
 
 def robots_txt(*, site: Any) -> Output:
     """``robots.txt``: everything allowed, both sitemaps named by absolute URL."""
     text = (f"User-agent: *\nAllow: /\n\nSitemap: {site.base_url}/sitemap.xml\n"
             f"Sitemap: {site.base_url}/news-sitemap.xml\n")
-    return Output("robots.txt", text.encode("utf-8"), TEXT)
+    return Output("robots.txt", text.encode("utf-8"))

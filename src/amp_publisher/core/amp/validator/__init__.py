@@ -1,0 +1,103 @@
+"""The AMP validator for ``html_format: AMP``, driven by the packaged official rules.
+
+``validate(html)`` walks the document once, in source order, the way the official validator
+engine does: each start tag is matched against the tag specs for its name (first through
+*dispatch keys*, e.g. ``<meta name=viewport>``; otherwise against every spec of the tag, keeping
+the best attempt), then the chosen spec's document-level constraints are recorded
+(mandatory / unique tags, ``requires``/``satisfies``/``excludes`` conditions, extension scripts
+loaded and used, CSS bytes) and checked at the end of the document.
+
+The engine's parts, named as in the official validator engine:
+
+* :mod:`~amp_publisher.core.amp.validator.tree` - the document tree and positions;
+* :mod:`~amp_publisher.core.amp.validator.dispatch` - tag-spec dispatch;
+* :mod:`~amp_publisher.core.amp.validator.attributes` - attribute checks;
+* :mod:`~amp_publisher.core.amp.validator.document` - document-level checks;
+* :mod:`~amp_publisher.core.amp.validator.result` - the result and its errors.
+
+Each error has the official validator's code and message wording (``error_formats`` in the
+rules), a 1-based line, a 0-based column (the tag's ``<``) and the rule's spec URL.
+
+Example:
+    >>> result = validate("<!doctype html><html><head></head><body></body></html>")
+    >>> result.status, result.errors[0].code
+    ('FAIL', 'MANDATORY_ATTR_MISSING')
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from amp_publisher.core.amp import rules as _rules
+from amp_publisher.core.amp.validator.attributes import AttributeChecks
+from amp_publisher.core.amp.validator.dispatch import TagSpecDispatch
+from amp_publisher.core.amp.validator.document import DocumentChecks, document_type_identifiers
+from amp_publisher.core.amp.validator.result import ValidationError, ValidationResult
+from amp_publisher.core.amp.validator.tree import DocumentTree, _Element
+
+__all__ = ["ValidationError", "ValidationResult", "validate", "document_type_identifiers"]
+
+
+class _Validator(DocumentTree, TagSpecDispatch, AttributeChecks, DocumentChecks):
+    """One validation run over one document: the state its parts share (the open elements,
+    what was seen and required, CSS bytes) and the error list."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+        self.type_identifiers = document_type_identifiers(html)
+        self.rules = _rules.load(self.type_identifiers)
+        self.errors: list[ValidationError] = []
+        self.stack: list[_Element] = []
+        # Incremental views of the stack, so that each tag's ancestor checks cost O(1) however
+        # deep the document nests (a walk of the stack per tag is quadratic):
+        #: tag name -> positions in ``stack`` of the open elements with that name (ascending).
+        self.open_at: dict[str, list[int]] = {}
+        #: ``descendant_tag_list`` names of the open elements' tag specs, with multiplicity.
+        self.open_descendant_lists: Counter[str] = Counter()
+        #: ``mark_descendants`` markers of the open elements' tag specs, with multiplicity.
+        self.open_marks: Counter[str] = Counter()
+        self.seen_specs: dict[str, tuple[int, int]] = {}
+        self.conditions: dict[str, tuple[int, int]] = {}
+        self.requires: list[tuple[str, _rules.TagSpec, tuple[int, int]]] = []
+        self.excludes: list[tuple[str, _rules.TagSpec, tuple[int, int]]] = []
+        self.extensions_loaded: dict[str, tuple[_rules.TagSpec, tuple[int, int]]] = {}
+        self.extensions_used: set[str] = set()
+        self.extension_needs: list[tuple[str, str, tuple[int, int], str, str | None]] = []
+        self.head_seen = False
+        self.body_seen = False
+        self.head_closed = False
+        self.manufactured_body_reported = False
+        self.css_bytes = 0
+        self.inline_style_bytes = 0
+        self.amp_custom_pos: tuple[int, int] | None = None
+        self.end_pos = (1, 0)
+
+    # -- reporting ----------------------------------------------------------------------------
+
+    def report(
+        self,
+        code: str,
+        params: list[str],
+        pos: tuple[int, int],
+        spec_url: str | None = None,
+        severity: str = "ERROR",
+    ) -> None:
+        message = _rules.error_message(code, params)
+        self.errors.append(ValidationError(pos[0], pos[1], code, message, spec_url, severity))
+
+
+def validate(html: str) -> ValidationResult:
+    """Validate one document as AMP (``html_format: AMP``) against the packaged rules.
+
+    Args:
+        html: the whole document as text (decoded from UTF-8).
+    Returns:
+        A :class:`ValidationResult`; ``status`` is ``"FAIL"`` when any ERROR was found.
+        Warnings (unused exempted extensions, deprecations, media-query issues) do not fail.
+    Raises:
+        Nothing for bad input: every problem is a :class:`ValidationError` in the result.
+    """
+    if html.startswith("\ufeff"):
+        # A byte order mark is not content: browsers and the official validator drop it.
+        html = html[1:]
+    return _Validator(html).run()

@@ -1,0 +1,103 @@
+"""Related articles on the embedded backend: the render function reads the newest others of the
+article's section from the site index (the manifest's ``listing-index``) and the theme lists
+them under the article; when the index cannot be read the page still goes out, without them,
+and the failure is logged and counted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+from lxml import html as lxml_html
+
+from amp_publisher import validate
+from amp_publisher.aws import handler
+from amp_publisher.aws.manifest import ManifestTable
+from conftest import ARTICLES, REFERENCE_SLUG
+
+
+def _story(slug: str, day: int, section: str) -> bytes:
+    return json.dumps({
+        "headline": f"Headline of {slug}", "slug": slug, "section": section,
+        "published": f"2026-05-{day:02d}T09:00:00Z",
+        "body": [{"type": "paragraph", "text": f"Body of {slug}."}]}).encode()
+
+
+def _publish(backend, key: str, body: bytes) -> dict:
+    outcome = backend.invoke(backend.put_source(key, body))["outcomes"][0]
+    assert outcome["action"] == "published", outcome
+    return outcome
+
+
+def _related_links(backend, slug: str) -> list[tuple[str, str]]:
+    page = backend.client("s3").get_object(Bucket=backend.names.site_bucket,
+                                           Key=f"{slug}/index.html")["Body"].read()
+    tree = lxml_html.fromstring(page)
+    return [(a.get("href"), a.text_content()) for a in tree.xpath("//aside[@class='related']//a")]
+
+
+def test_page_lists_the_newest_others_of_its_section(backend):
+    # Six News stories on days 1..6 and a newer Sport story, then one more News story.
+    for day in range(1, 7):
+        _publish(backend, f"articles/news-{day}.json", _story(f"news-{day}", day, "News"))
+    _publish(backend, "articles/sport-1.json", _story("sport-1", 20, "Sport"))
+    _publish(backend, "articles/news-latest.json", _story("news-latest", 10, "News"))
+
+    # At most four, newest first, the article itself and the other section left out.
+    assert _related_links(backend, "news-latest") == [
+        (f"/news-{d}/", f"Headline of news-{d}") for d in (6, 5, 4, 3)]
+    # An older article lists the newest others (those published after it too).
+    _publish(backend, "articles/news-1.json", _story("news-1", 1, "News").replace(
+        b"Body of", b"Edited body of"))
+    assert _related_links(backend, "news-1") == [
+        ("/news-latest/", "Headline of news-latest")] + [
+        (f"/news-{d}/", f"Headline of news-{d}") for d in (6, 5, 4)]
+    # Alone in its section: no list at all.
+    assert _related_links(backend, "sport-1") == []
+
+
+def test_reference_page_with_its_related_list_is_valid_amp(backend):
+    for path in sorted(ARTICLES.glob("met-palantir-extension*.json")):
+        _publish(backend, f"articles/{path.name}", path.read_bytes())
+    # Published again: its HTML-body twin (same section) is in the index now.
+    _publish(backend, "articles/met-palantir-extension.json",
+             (ARTICLES / "met-palantir-extension.json").read_bytes() + b"\n")
+    links = _related_links(backend, REFERENCE_SLUG)
+    assert links == [(f"/{REFERENCE_SLUG}-html/", links[0][1])] and links[0][1]
+    page = backend.client("s3").get_object(Bucket=backend.names.site_bucket,
+                                           Key=f"{REFERENCE_SLUG}/index.html")["Body"].read()
+    result = validate(page.decode())
+    assert result.passed, [str(e) for e in result.errors][:3]
+
+
+def test_unreadable_index_publishes_without_related_and_counts_it(backend, monkeypatch):
+    _publish(backend, "articles/news-1.json", _story("news-1", 1, "News"))
+    calls: list[dict] = []
+
+    def failing(self, listing, *, exclude, limit):
+        calls.append({"listing": listing, "exclude": exclude, "limit": limit})
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
+                                     "Message": "slow down"}}, "Query")
+
+    metrics: list[str] = []
+    warnings: list[tuple[str, dict]] = []
+    monkeypatch.setattr(ManifestTable, "related_in_listing", failing)
+    monkeypatch.setattr(handler.metrics, "add_metric",
+                        lambda name, unit, value: metrics.append(name))
+    monkeypatch.setattr(handler.logger, "warning",
+                        lambda message, extra=None, **kw: warnings.append((message, extra)))
+
+    outcome = _publish(backend, "articles/news-2.json", _story("news-2", 2, "News"))
+    assert calls == [{"listing": "section/news", "exclude": "articles/news-2.json",
+                      "limit": 5}]
+    assert "ProvisionedThroughputExceededException" in outcome["related_error"]
+    assert _related_links(backend, "news-2") == []
+    assert "RelatedArticlesFailed" in metrics and "PagePublished" in metrics
+    assert [extra["source_key"] for message, extra in warnings
+            if message.startswith("related articles")] == ["articles/news-2.json"]
+
+
+@pytest.fixture(autouse=True)
+def _quiet(monkeypatch):
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "ERROR")
