@@ -609,6 +609,10 @@ class Publisher:
 
             try:
                 html = render_not_found(site)
+                if self.settings.amp_transform:
+                    from amp_publisher.core.amp.transform import transform
+
+                    html = transform(html)
                 valid = self._gate(html).passed
             except Exception:  # noqa: BLE001 - a theme fault must not fail the article
                 valid = False
@@ -871,6 +875,8 @@ class Publisher:
         removed = []
         for slug, group in sorted(groups.items()):
             owned = owner(slug) == key
+            # the canonical page before its AMP twin (``x/index.html``, ``x/amp/index.html``)
+            group.sort(key=lambda page: (len(page), page))
             for n, page in enumerate(group, start=1):
                 pending: set[str] = set()
                 if owned:

@@ -145,13 +145,17 @@ class SiteIndexer:
         cloudfront: boto3 CloudFront client (default: the process-wide lazy one).
         max_paths: paths per invalidation before it becomes a wildcard
             (``INVALIDATION_MAX_PATHS``).
+        amp_transform: publish the index pages transformed (``AMP_TRANSFORM=on``,
+            :mod:`amp_publisher.core.amp.transform`); the gate checks the transformed page.
     """
 
     def __init__(self, site_bucket: str, manifest: ManifestTable, site: Any, *, s3: Any = None,
                  validate: Callable[[str], Any] | None = None,
                  clock: Callable[[], float] = time.time, distribution_id: str | None = None,
-                 cloudfront: Any = None, max_paths: int = DEFAULT_MAX_PATHS) -> None:
+                 cloudfront: Any = None, max_paths: int = DEFAULT_MAX_PATHS,
+                 amp_transform: bool = False) -> None:
         self.site_bucket = site_bucket
+        self.amp_transform = amp_transform
         self.manifest = manifest
         self._site = site
         self._batch_site: Any = None
@@ -391,6 +395,13 @@ class SiteIndexer:
         return self._validate(html)
 
     def _write_page(self, output: Any, report: RebuildReport) -> None:
+        if self.amp_transform:
+            import dataclasses
+
+            from amp_publisher.core.amp.transform import transform
+
+            output = dataclasses.replace(
+                output, body=transform(output.body.decode("utf-8")).encode("utf-8"))
         result = self._gate(output.body.decode("utf-8"))
         if not result.passed:
             errors = [e for e in result.errors if getattr(e, "severity", "ERROR") == "ERROR"]
@@ -486,7 +497,8 @@ def _indexer() -> SiteIndexer:
 
     return SiteIndexer(settings.site_bucket, publisher.manifest, site,
                        distribution_id=settings.distribution_id,
-                       max_paths=settings.invalidation_max_paths)
+                       max_paths=settings.invalidation_max_paths,
+                       amp_transform=settings.amp_transform)
 
 
 @metrics.log_metrics
