@@ -138,9 +138,15 @@ BENCH_ARGS ?=
 # Then the site index (bench/site.py): a burst of uploads into a seeded site, and one article into
 # a big one; SITE_BENCH_ARGS="--site 1000 --uploads 100 --big 10000" for a shorter run.
 SITE_BENCH_ARGS ?=
+# Then what the reader gets (bench/reader.py): FCP and LCP of the sample pages, plain and
+# transformed, in throttled headless Chromium (needs chromium and the AMP runtime built from
+# source; says so and skips without them); READER_BENCH_ARGS="--runs 3" for a shorter run.
+READER_BENCH_ARGS ?=
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/site.py $(SITE_BENCH_ARGS)
+	@$(PY) -c 'import playwright' 2>/dev/null || $(PY) -m pip install --quiet -e '.[screenshots]'
+	$(PY) bench/reader.py $(READER_BENCH_ARGS)
 
 # `sam local invoke RenderFunction -e $(EVENT)` against the embedded backend, checked
 # (docs/sam-local.md). Needs Docker; builds a stand-in Lambda image where none can be pulled.

@@ -11,6 +11,8 @@ Probes:
 * ``warm``: render, and render+validate, of the given articles, ``--iterations`` times each.
 * ``rss``: peak RSS (``ru_maxrss``) of one process that imports the handler and renders and
   validates every sample article (``events/articles`` and the corpus).
+* ``validate``: warm validation alone of the given page files, ``--iterations`` times each
+  (wall and CPU time; the first, cold call is not counted).
 * ``bulk``: render and validate a folder of article JSON files into ``slug/index.html`` pages,
   on ``--jobs`` processes; the caller times the whole process (start to exit), like Hugo's.
 """
@@ -152,6 +154,32 @@ def probe_warm(args: argparse.Namespace) -> None:
     _emit(results, args.out)
 
 
+# --- validate ---------------------------------------------------------------------------------
+
+
+def probe_validate(args: argparse.Namespace) -> None:
+    """Warm ``validate`` of each page file: one cold call, five warm-ups, then
+    ``--iterations`` timed calls (wall and CPU)."""
+    from amp_publisher.core.amp.validator import validate
+
+    results = {}
+    for path in args.pages:
+        html = Path(path).read_text(encoding="utf-8")
+        verdict = validate(html)
+        for _ in range(5):
+            validate(html)
+        wall, cpu = [], []
+        for _ in range(args.iterations):
+            c0, t0 = time.process_time(), time.perf_counter()
+            validate(html)
+            wall.append(_ms(time.perf_counter() - t0))
+            cpu.append(_ms(time.process_time() - c0))
+        results[Path(path).name] = {"bytes": len(html.encode()), "status": verdict.status,
+                                    "validate_ms": _summary(wall),
+                                    "validate_cpu_ms": _summary(cpu)}
+    _emit(results, args.out)
+
+
 # --- rss --------------------------------------------------------------------------------------
 
 
@@ -283,7 +311,7 @@ def probe_bulk(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="probe", required=True)
-    for name in ("handler", "warm", "rss", "bulk"):
+    for name in ("handler", "warm", "rss", "bulk", "validate"):
         p = sub.add_parser(name)
         p.add_argument("--out")
     sub.choices["handler"].add_argument("--event", required=True)
@@ -291,12 +319,14 @@ def main(argv: list[str] | None = None) -> None:
     sub.choices["handler"].add_argument("--events", type=int, default=30)
     sub.choices["warm"].add_argument("--iterations", type=int, default=200)
     sub.choices["warm"].add_argument("articles", nargs="+")
+    sub.choices["validate"].add_argument("--iterations", type=int, default=200)
+    sub.choices["validate"].add_argument("pages", nargs="+")
     sub.choices["bulk"].add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     sub.choices["bulk"].add_argument("--src", required=True)
     sub.choices["bulk"].add_argument("--dest", required=True)
     args = parser.parse_args(argv)
     {"handler": probe_handler, "warm": probe_warm, "rss": probe_rss,
-     "bulk": probe_bulk}[args.probe](args)
+     "bulk": probe_bulk, "validate": probe_validate}[args.probe](args)
 
 
 if __name__ == "__main__":

@@ -279,6 +279,85 @@ def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None
     }
 
 
+# --- 2b. validation alone, beside the validator before the complete rules ----------------------
+
+#: The commit before the rules covered every AMP component (20 of 139 extensions; validator in
+#: one module): the "previous" validator whose warm time the current one is reported beside.
+PREVIOUS_VALIDATOR_COMMIT = "bf6533ed84943d7f9ed84876fda29645e564fc95"
+
+#: Figures of that commit on this bench's pages, for when its source cannot be checked out
+#: (no git history): CPU ms, best and median of 3 × 60 warm runs, interleaved with the current
+#: validator on a 2-core machine with a load average of about 11 (docs/benchmarks.md).
+PREVIOUS_VALIDATOR_FALLBACK = {"validate-reference.html": {"cpu_min": 5.99, "cpu_median": 7.18},
+                               "validate-200kb.html": {"cpu_min": 63.09, "cpu_median": 82.58}}
+
+
+def _validator_tool() -> Any:
+    """``tools/bench_validator.py`` (the reference page and its 200 KB growth live there)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_validator",
+                                                  REPO / "tools" / "bench_validator.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _previous_source() -> Path | None:
+    """``src/`` of :data:`PREVIOUS_VALIDATOR_COMMIT`, extracted under ``WORK``; None when the
+    repository history is not available."""
+    dest = WORK / "previous-validator"
+    if (dest / "src" / "amp_publisher").is_dir():
+        return dest / "src"
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", PREVIOUS_VALIDATOR_COMMIT, "src"],
+                             capture_output=True, timeout=120)
+    if archive.returncode != 0:
+        return None
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True, timeout=120)
+    return dest / "src"
+
+
+def validation(iterations: int, rounds: int = 3) -> dict[str, Any]:
+    """Warm validation alone of the reference page and of it grown to about 200 KB, by the
+    current validator and by the one of :data:`PREVIOUS_VALIDATOR_COMMIT` on the same pages,
+    in ``rounds`` interleaved probe pairs (so load on the machine hits both alike)."""
+    tool = _validator_tool()
+    html = tool.reference_page()
+    pages = [WORK / "validate-reference.html", WORK / "validate-200kb.html"]
+    WORK.mkdir(parents=True, exist_ok=True)
+    pages[0].write_text(html, encoding="utf-8")
+    pages[1].write_text(tool.grow(html), encoding="utf-8")
+    previous_src = _previous_source()
+    args = ("--iterations", str(iterations), *map(str, pages))
+    current_runs, previous_runs = [], []
+    for _ in range(rounds):
+        current_runs.append(_probe("validate", *args)[0])
+        if previous_src is not None:
+            env = _child_env({"PYTHONPATH": str(previous_src)})
+            previous_runs.append(_probe("validate", *args, env=env)[0])
+
+    def merged(runs: list[dict[str, Any]]) -> dict[str, Any]:
+        out = {}
+        for name in runs[0]:
+            rows = [r[name] for r in runs]
+            out[name] = {"bytes": rows[0]["bytes"], "status": rows[0]["status"],
+                         "ms_median": _median([r["validate_ms"]["median"] for r in rows]),
+                         "ms_p95": _median([r["validate_ms"]["p95"] for r in rows]),
+                         "cpu_median": _median([r["validate_cpu_ms"]["median"] for r in rows]),
+                         "cpu_min": min(r["validate_cpu_ms"]["min"] for r in rows)}
+        return out
+
+    current = merged(current_runs)
+    previous = merged(previous_runs) if previous_runs else PREVIOUS_VALIDATOR_FALLBACK
+    return {"validation": {"current": current, "previous": previous,
+                           "previous_commit": PREVIOUS_VALIDATOR_COMMIT[:7],
+                           "previous_measured": bool(previous_runs)},
+            "warm_validate_reference_cpu_ms_median": current["validate-reference.html"][
+                "cpu_median"],
+            "warm_validate_200kb_cpu_ms_median": current["validate-200kb.html"]["cpu_median"]}
+
+
 # --- 3. memory --------------------------------------------------------------------------------
 
 
@@ -495,6 +574,19 @@ def table(r: dict[str, Any]) -> str:
                      f"{_fmt(row['render_validate_ms']['p95'], 'ms', 2)} | "
                      f"{'valid AMP' if row['valid'] else 'INVALID AMP'}; CPU time "
                      f"{_fmt(row['render_validate_cpu_ms']['median'], 'ms', 2)} |")
+    v = r.get("validation")
+    if v:
+        for name, label in (("validate-reference.html", "reference page"),
+                            ("validate-200kb.html", "200 KB page")):
+            row, before = v["current"][name], v["previous"].get(name, {})
+            how = "measured now, interleaved" if v["previous_measured"] else "recorded"
+            lines.append(
+                f"| warm validate only, {label} | {_fmt(row['ms_median'], 'ms', 2)} | "
+                f"{_fmt(row['ms_p95'], 'ms', 2)} | {_fmt(row['bytes'], 'bytes')}, "
+                f"{row['status']}; CPU median {_fmt(row['cpu_median'], 'ms', 2)}, best "
+                f"{_fmt(row['cpu_min'], 'ms', 2)}; previous validator ({v['previous_commit']}, "
+                f"{how}): CPU median {_fmt(before.get('cpu_median'), 'ms', 2)}, best "
+                f"{_fmt(before.get('cpu_min'), 'ms', 2)} |")
     lines += [
         f"| handler per event (embedded backend) | {_fmt(r.get('handler_event_ms_median'), 'ms')}"
         f" | {_fmt(r.get('handler_event_ms_p95'), 'ms')} | {r.get('handler_events')} events, "
@@ -598,6 +690,8 @@ def main(argv: list[str] | None = None) -> int:
     section("memory", memory)
     log(f"warm: {args.iterations} iterations per article")
     section("warm", warm, args.iterations, results.get("largest_sample_input", REFERENCE_HTML))
+    log("validation: the reference page and a 200 KB page, beside the previous validator")
+    section("validation", validation, max(20, args.iterations // 4))
     log("handler: the Lambda entry point on the embedded backend")
     section("handler", handler, cold_runs=3 if args.quick else 5,
             events=20 if args.quick else 40)

@@ -201,3 +201,47 @@ def test_the_function_publishes_transformed_pages_when_the_setting_is_on(backend
     assert root.get("transformed") == "self;v=1" and "amp-boilerplate" not in transformed
     assert etree.tostring(root.xpath("//h1")[0], method="text", encoding="unicode") == \
         etree.tostring(_tree(plain).xpath("//h1")[0], method="text", encoding="unicode")
+
+
+def test_with_the_setting_on_every_page_of_the_site_is_transformed_and_valid(backend, monkeypatch,
+                                                                             tmp_path):
+    """Article pages, index pages and the 404 page: all transformed, all valid, links intact."""
+    from amp_publisher.aws import handler, site_index
+    from amp_publisher.core.amp.validator import validate
+    from amp_publisher.local.sitecheck import crawl
+
+    monkeypatch.setenv("AMP_TRANSFORM", "on")
+    handler._publisher.cache_clear()
+    site_index._indexer.cache_clear()
+    try:
+        for path in sorted(ARTICLES.glob("*.json")):
+            event = backend.put_source(f"articles/{path.name}", path.read_bytes())
+            assert backend.invoke(event)["outcomes"][0]["action"] == "published"
+        backend.drain_site_index()
+    finally:
+        handler._publisher.cache_clear()
+        site_index._indexer.cache_clear()
+    s3 = backend.client("s3")
+    bucket = backend.names.site_bucket
+    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+            for o in page.get("Contents", []) if o["Key"].endswith(".html")]
+    assert "404.html" in keys and "index.html" in keys and len(keys) >= 10
+    for key in keys:
+        page = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+        assert 'transformed="self;v=1"' in page and "amp-boilerplate" not in page, key
+        assert validate(page).passed, key
+    backend.mirror_site(tmp_path)
+    assert not crawl(tmp_path, "https://www.wanderstayfinder.example").broken
+
+
+def test_amp_render_render_transform_writes_the_transformed_page(tmp_path):
+    from amp_publisher.local.cli import main
+
+    code = main(["render", str(ARTICLES / "river-festival-every-block.json"), "--site",
+                 str(ROOT / "events/site.json"), "--no-image-probe", "--transform",
+                 "-o", f"{tmp_path}/"])
+    assert code == 0
+    [page] = tmp_path.glob("*/index.html")
+    root = _tree(page.read_text(encoding="utf-8"))
+    assert root.get("transformed") == "self;v=1"
+    assert root.xpath("//amp-img[@data-hero]/img")

@@ -594,6 +594,10 @@ class Publisher:
 
             try:
                 html = render_not_found(site)
+                if self.settings.amp_transform:
+                    from amp_publisher.core.amp.transform import transform
+
+                    html = transform(html)
                 valid = self._gate(html).passed
             except Exception:  # noqa: BLE001 - a theme fault must not fail the article
                 valid = False

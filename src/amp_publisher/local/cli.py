@@ -181,6 +181,12 @@ def _cmd_render(args: argparse.Namespace) -> int:
             print(f"{path}: {item_path}: {exc.code}: {_printable(str(exc))}", file=sys.stderr)
             status = 2
             continue
+        if args.transform:
+            import dataclasses
+
+            from amp_publisher.core.amp.transform import transform
+
+            page = dataclasses.replace(page, html=transform(page.html))
         result = validate(page.html)
         label = f"{path}" if not adapted.collection else f"{path}: {item_path} ({page.slug})"
         if args.output is None:
@@ -443,6 +449,9 @@ def _run(argv: list[str]) -> int:
     p.add_argument("--no-image-probe", action="store_true",
                    help="do not read images' first bytes over HTTP(S) to learn missing sizes; "
                         "use the fallback aspect ratio")
+    p.add_argument("--transform", action="store_true",
+                   help="write transformed AMP, as the function does with AMP_TRANSFORM=on "
+                        "(docs/transformed-amp.md)")
     p.set_defaults(func=_cmd_render)
 
     sub.add_parser("validate", help="validate AMP HTML files (see amp-render validate -h)")

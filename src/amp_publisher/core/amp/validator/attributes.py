@@ -75,16 +75,14 @@ def _alternative_names(spec: _rules.TagSpec) -> dict[str, _rules.AttrSpec]:
 class _Attempt:
     """The outcome of checking one tag against one tag spec: ``(code, params, severity)``s."""
 
-    __slots__ = ("spec", "errors", "used_extensions")
+    __slots__ = ("spec", "errors", "used_extensions", "passed")
 
     def __init__(self, spec: _rules.TagSpec, errors: list[tuple], used: list[str]) -> None:
         self.spec = spec
         self.errors = errors
         self.used_extensions = used
-
-    @property
-    def passed(self) -> bool:
-        return not any(sev == "ERROR" for _, _, sev in self.errors)
+        #: No ERROR among ``errors`` (the list is complete when the attempt is made).
+        self.passed = not any(sev == "ERROR" for _, _, sev in errors)
 
 
 _HTML_ALLOWED_ATTRS = frozenset(

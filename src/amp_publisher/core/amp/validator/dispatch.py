@@ -31,6 +31,37 @@ def _normalise_script_src(attrs: dict[str, str]) -> dict[str, str]:
     return out
 
 
+# Per tag name and per reference point, what dispatch reads on every tag, computed once per
+# process (the script tag alone has over 150 specs). Keyed by id(); each entry keeps its key
+# object alive, so an id cannot be reused by another.
+_DISPATCH: dict[int, tuple[tuple, tuple, tuple]] = {}
+_REF_ATTRS: dict[int, tuple[_rules.TagSpec, tuple[_rules.AttrSpec, ...]]] = {}
+
+
+def _dispatch_index(specs: tuple[_rules.TagSpec, ...]) -> tuple[tuple, tuple, tuple]:
+    """``(specs, keyed, plain)``: the specs with a dispatch key as ``(spec, dispatch attr,
+    its values, its case-insensitive values lower-cased)``, and the specs without one."""
+    entry = _DISPATCH.get(id(specs))
+    if entry is None or entry[0] is not specs:
+        keyed = tuple(
+            (s, s.dispatch_attr, frozenset(s.dispatch_attr.value or ()),
+             frozenset(v.lower() for v in s.dispatch_attr.value_casei or ()))
+            for s in specs if s.dispatch_attr is not None
+        )
+        plain = tuple(s for s in specs if s.dispatch_attr is None)
+        entry = _DISPATCH[id(specs)] = (specs, keyed, plain)
+    return entry
+
+
+def _own_attr_specs(ref: _rules.TagSpec) -> tuple[_rules.AttrSpec, ...]:
+    """A reference point's own attr specs (not its attr lists), parsed once."""
+    entry = _REF_ATTRS.get(id(ref))
+    if entry is None:
+        entry = _REF_ATTRS[id(ref)] = (ref, tuple(_rules._attr_spec(a)
+                                                  for a in ref.raw.get("attrs", ())))
+    return entry[1]
+
+
 class TagSpecDispatch:
     """Matching each start tag to a tag spec and reporting the chosen attempt's errors."""
 
@@ -91,7 +122,7 @@ class TagSpecDispatch:
             ref = self.rules.by_spec_name.get(name)
             if ref is None:
                 continue
-            own = [_rules._attr_spec(a) for a in ref.raw.get("attrs", ())]
+            own = _own_attr_specs(ref)
             if any(a.mandatory and a.name not in attrs for a in own):
                 continue
             if any(
@@ -105,19 +136,16 @@ class TagSpecDispatch:
 
     def dispatch(self, specs, attrs) -> tuple[_rules.TagSpec, ...]:
         """Tag specs selected by a dispatch key on one of the attributes, else all of them."""
+        _, keyed, plain = _dispatch_index(specs)
         matched = []
-        for spec in specs:
-            d = spec.dispatch_attr
-            if d is None or d.name not in attrs:
+        for spec, d, values, values_casei in keyed:
+            if d.name not in attrs:
                 continue
             if d.dispatch_key == "NAME_DISPATCH":
                 matched.append(spec)
                 continue
             value = attrs[d.name]
-            ok = (d.value is not None and value in d.value) or (
-                d.value_casei is not None and value.lower() in (v.lower() for v in d.value_casei)
-            )
-            if not ok:
+            if value not in values and value.lower() not in values_casei:
                 continue
             if (
                 d.dispatch_key == "NAME_VALUE_PARENT_DISPATCH"
@@ -130,7 +158,6 @@ class TagSpecDispatch:
             return tuple(matched)
         # No dispatch key matched: the tag specs without dispatch keys are the candidates (as
         # in the official engine); when every spec has one, all are tried for the best message.
-        plain = tuple(s for s in specs if s.dispatch_attr is None)
         return plain or specs
 
     def _better(self, a: _Attempt, b: _Attempt) -> bool:

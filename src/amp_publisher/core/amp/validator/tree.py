@@ -249,8 +249,21 @@ class _Element:
         names: tuple[str, ...] = ()
         for spec in (self.spec, self.ref_point):
             if spec is not None:
-                names += tuple(r["tag_spec_name"] for r in spec.raw.get("reference_points", ()))
+                names += _reference_point_names(spec)
         return names
+
+
+# Keyed by id(); each entry keeps its spec alive, so an id cannot be reused by another spec.
+_REFERENCE_POINT_NAMES: dict[int, tuple[_rules.TagSpec, tuple[str, ...]]] = {}
+
+
+def _reference_point_names(spec: _rules.TagSpec) -> tuple[str, ...]:
+    """The spec names of a tag spec's ``reference_points``, read from the rules once."""
+    entry = _REFERENCE_POINT_NAMES.get(id(spec))
+    if entry is None:
+        entry = _REFERENCE_POINT_NAMES[id(spec)] = (spec, tuple(
+            r["tag_spec_name"] for r in spec.raw.get("reference_points", ())))
+    return entry[1]
 
 
 class DocumentTree:
