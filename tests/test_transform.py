@@ -232,6 +232,11 @@ def test_with_the_setting_on_every_page_of_the_site_is_transformed_and_valid(bac
         assert validate(page).passed, key
     backend.mirror_site(tmp_path)
     assert not crawl(tmp_path, "https://www.wanderstayfinder.example").broken
+    if OFFICIAL.exists():  # index pages and the 404 page are other templates: ask it too
+        pages = [str(tmp_path / key) for key in keys]
+        run = subprocess.run([str(OFFICIAL), "--head-rules", *pages], capture_output=True,
+                             text=True, timeout=600)
+        assert run.returncode == 0, run.stdout[-2000:]
 
 
 def test_amp_render_render_transform_writes_the_transformed_page(tmp_path):
