@@ -286,10 +286,10 @@ def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None
 PREVIOUS_VALIDATOR_COMMIT = "bf6533ed84943d7f9ed84876fda29645e564fc95"
 
 #: Figures of that commit on this bench's pages, for when its source cannot be checked out
-#: (no git history): CPU ms, best / median of 60 warm runs, interleaved with the current
-#: validator on the same 2-core machine (load average about 9).
-PREVIOUS_VALIDATOR_FALLBACK = {"validate-reference.html": {"cpu_min": 6.05, "cpu_median": 7.2},
-                               "validate-200kb.html": {"cpu_min": 61.5, "cpu_median": 72.0}}
+#: (no git history): CPU ms, best and median of 3 × 60 warm runs, interleaved with the current
+#: validator on a 2-core machine with a load average of about 11 (docs/benchmarks.md).
+PREVIOUS_VALIDATOR_FALLBACK = {"validate-reference.html": {"cpu_min": 5.99, "cpu_median": 7.18},
+                               "validate-200kb.html": {"cpu_min": 63.09, "cpu_median": 82.58}}
 
 
 def _validator_tool() -> Any:
