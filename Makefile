@@ -12,6 +12,7 @@ AMP_VALIDATOR_TESTDATA ?= third_party/amp-spec/tests
 
 help:
 	@echo "make demo         set up, start the embedded backend, publish events/articles/*.json"
+	@echo "                  (PAGE_MODE=paired make demo: canonical HTML pages plus AMP pages at <slug>/amp/)"
 	@echo "make test         the whole suite (unit, integration, template lint, rules check, conformance)"
 	@echo "make conformance  run the validator over the official AMP test pairs"
 	@echo "make rules        regenerate src/amp_publisher/core/amp/rules data from third_party/amp-spec"
