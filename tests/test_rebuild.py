@@ -636,3 +636,14 @@ def test_cli_rebuild_through_the_deployed_function(backend, monkeypatch, capsys)
     capsys.readouterr()
     assert main(["rebuild", "--function", "stack-RenderFunction-X1", "--no-wait"]) == 0
     assert "not waiting" in capsys.readouterr().out
+
+
+def test_a_scheduled_article_is_not_stale_for_a_rebuild():
+    """An embargoed article has no page until its time, when it is rendered with the fingerprint
+    of that time: a rebuild has nothing to render for it, so it is never counted stale (a rebuild
+    of a site holding one waited for it until the finish step gave up)."""
+    from amp_publisher.aws.rebuild import classify
+
+    record = {"source_key": "articles/embargoed.json", "status": "scheduled",
+              "scheduled_for": "2026-12-12T00:00:00Z", "fingerprint": "0" * 16}
+    assert classify(record, "f" * 16) == "deleted"
