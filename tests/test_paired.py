@@ -315,3 +315,97 @@ def test_page_mode_is_read_from_the_environment_and_checked():
     assert SiteConfig.from_env({}).page_mode == "amp"
     with pytest.raises(ValueError, match="page_mode"):
         SiteConfig.from_env({"PAGE_MODE": "both"})
+
+
+def test_the_demo_runs_paired_from_the_page_mode_environment(tmp_path, monkeypatch):
+    import io
+    import shutil
+
+    from amp_publisher.local.demo import run_demo
+
+    monkeypatch.setenv("PAGE_MODE", "paired")  # PAGE_MODE=paired make demo
+    articles = tmp_path / "articles"
+    shutil.copytree(ARTICLES, articles)
+    out = tmp_path / "site"
+    stream = io.StringIO()
+    rows = run_demo(articles, EVENTS / "site.json", out,
+                    delete="met-palantir-extension.body-html.json", stream=stream)
+    text = stream.getvalue()
+    pages = {r.page_key: r.status for r in rows if r.kind == "article"}
+    assert pages[f"{RIVER_SLUG}/index.html"] == "published, canonical HTML"
+    assert pages[f"{RIVER_SLUG}/amp/index.html"] == "published, AMP valid"
+    _assert_pair((out / RIVER_SLUG / "index.html").read_text(),
+                 (out / RIVER_SLUG / "amp" / "index.html").read_text(), RIVER_SLUG)
+    assert not (out / f"{REFERENCE_SLUG}-html").exists()
+    assert (f"unpublished {REFERENCE_SLUG}-html/index.html and "
+            f"{REFERENCE_SLUG}-html/amp/index.html; pages in bucket: no") in text
+    assert "0 broken link(s)" in text
+    # the rebuild re-rendered both pages of each article with the new site name
+    assert f"{RIVER_SLUG}/amp/index.html: site name 'WanderStayFinder Weekly'" in text
+    assert f"{RIVER_SLUG}/index.html: site name 'WanderStayFinder Weekly'" in text
+
+
+def test_amp_render_render_writes_both_pages_into_a_folder(tmp_path, monkeypatch, capsys):
+    from amp_publisher.local.cli import main
+
+    monkeypatch.setenv("PAGE_MODE", "paired")
+    monkeypatch.setenv("SITE_BASE_URL", BASE)
+    assert main(["render", str(REFERENCE), "--no-image-probe", "-o", f"{tmp_path}/"]) == 0
+    canonical = (tmp_path / REFERENCE_SLUG / "index.html").read_text()
+    amp = (tmp_path / REFERENCE_SLUG / "amp" / "index.html").read_text()
+    _assert_pair(canonical, amp, REFERENCE_SLUG)
+
+
+def test_amp_render_serve_answers_both_url_forms_of_both_pages(tmp_path):
+    import threading
+    import urllib.request
+
+    from amp_publisher.local.preview import make_server
+
+    for key, body in ((f"{RIVER_SLUG}/index.html", "canonical"),
+                      (f"{RIVER_SLUG}/amp/index.html", "amp")):
+        (tmp_path / key).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / key).write_text(body, encoding="utf-8")
+    server = make_server(tmp_path, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        for path, body in ((f"/{RIVER_SLUG}/", "canonical"),
+                           (f"/{RIVER_SLUG}/index.html", "canonical"),
+                           (f"/{RIVER_SLUG}/amp/", "amp"), (f"/{RIVER_SLUG}/amp", "amp"),
+                           (f"/{RIVER_SLUG}/amp/index.html", "amp")):
+            with urllib.request.urlopen(base + path, timeout=5) as response:
+                assert response.read().decode() == body, path
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_articles_own_canonical_url_still_wins_on_both_pages():
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+    from amp_publisher.core.site import SiteConfig
+
+    data = {**json.loads(REFERENCE.read_text()), "canonical_url": "https://cms.example/story"}
+    site = SiteConfig.model_validate({**json.loads((EVENTS / "site.json").read_text()),
+                                      "page_mode": "paired"})
+    page = render(parse_article(data), site)
+    assert _links(page.html, "canonical") == ["https://cms.example/story"]
+    assert _links(page.canonical_html, "canonical") == ["https://cms.example/story"]
+    assert _links(page.canonical_html, "amphtml") == [f"{BASE}/{REFERENCE_SLUG}/amp/"]
+
+
+def test_the_template_passes_its_page_mode_parameter_to_both_functions():
+    from cfnlint.decode.cfn_yaml import load as load_cfn_yaml
+
+    template = load_cfn_yaml(str(ROOT / "template.yaml"))
+    parameter = template["Parameters"]["PageMode"]
+    assert parameter["Default"] == "amp" and parameter["AllowedValues"] == ["amp", "paired"]
+    for function in ("RenderFunction", "SiteIndexFunction"):
+        env = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert env["PAGE_MODE"] == {"Ref": "PageMode"}, function
+    from amp_publisher.local.backend import EmbeddedBackend
+
+    assert EmbeddedBackend(page_mode="paired").function_environment()["PAGE_MODE"] == "paired"
+    with pytest.raises(ValueError, match="page_mode"):
+        EmbeddedBackend(page_mode="both")

@@ -193,11 +193,18 @@ def _cmd_render(args: argparse.Namespace) -> int:
             sys.stdout.write(page.html)
         else:
             target = Path(args.output)
-            if adapted.collection or target.is_dir() or args.output.endswith(("/", "\\")):
+            folder = adapted.collection or target.is_dir() or args.output.endswith(("/", "\\"))
+            if folder:
                 target = target / page.slug / "index.html"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(page.html, encoding="utf-8")
-            print(f"{label}: wrote {target} ({page.size_bytes:,} bytes)", file=sys.stderr)
+            documents = [(target, page.html)]
+            if folder and page.canonical_html is not None:  # paired mode: both pages
+                documents = [(target, page.canonical_html),
+                             (target.parent / "amp" / "index.html", page.html)]
+            for document, html in documents:
+                document.parent.mkdir(parents=True, exist_ok=True)
+                document.write_text(html, encoding="utf-8")
+                print(f"{label}: wrote {document} ({len(html.encode()):,} bytes)",
+                      file=sys.stderr)
         for warning in page.warnings:
             print(f"{label}: warning: unknown field {_printable(warning)} ignored",
                   file=sys.stderr)
@@ -444,7 +451,8 @@ def _run(argv: list[str]) -> int:
                         "(see docs/input-formats.md)")
     p.add_argument("--site", type=Path, help="site configuration JSON (default: environment)")
     p.add_argument("-o", "--output",
-                   help="output file, or folder for <slug>/index.html (default: stdout)")
+                   help="output file, or folder for <slug>/index.html (and, in paired mode, "
+                        "<slug>/amp/index.html; default: stdout, the AMP page)")
     p.add_argument("--report", action="store_true", help="print the conversion report")
     p.add_argument("--no-image-probe", action="store_true",
                    help="do not read images' first bytes over HTTP(S) to learn missing sizes; "

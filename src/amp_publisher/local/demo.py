@@ -7,6 +7,10 @@ Lambda entry point the real-shaped S3 event of each upload, mirrors the site buc
 one article to show its page goes away. Last, it renames
 the site in ``config/site.json``: the upload starts a rebuild, two local worker processes consume
 RenderQueue, and every page is shown re-rendered with the new name.
+
+``PAGE_MODE=paired`` (or ``--page-mode paired``) runs it in paired mode (DESIGN §9): each article
+is published as a canonical HTML page at ``<slug>/index.html`` and its AMP page at
+``<slug>/amp/index.html``, both listed in the table.
 """
 
 from __future__ import annotations
@@ -48,12 +52,12 @@ def _status(outcome: dict) -> str:
         error = outcome["error"] or {}
         return f"FAILED {error.get('code')}: {error.get('message')}"[:160]
     if outcome["action"] == "published":
-        return "published, AMP valid"
+        return "published, canonical HTML" if outcome.get("pages") else "published, AMP valid"
     return outcome["action"]
 
 
 def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str | None = None,
-             stream: TextIO | None = None) -> list[DemoRow]:
+             stream: TextIO | None = None, page_mode: str | None = None) -> list[DemoRow]:
     """Publish every ``articles/*.json`` through the handler on the embedded backend.
 
     Args:
@@ -62,9 +66,14 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
         out: where the site bucket is mirrored (``build/site``).
         delete: the file name of the article to delete at the end (default: the first one).
         stream: where to print (default stdout).
+        page_mode: the functions' ``PAGE_MODE``, ``amp`` or ``paired`` (default: the
+            ``PAGE_MODE`` environment variable, else ``amp``).
 
     Returns:
-        The table rows (one per article, after publishing).
+        The table rows (one per page published, then one per site output).
+
+    Raises:
+        ValueError: an unknown page mode.
     """
     import sys
 
@@ -75,8 +84,12 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
         raise FileNotFoundError(2, "no article JSON files there (run from the repository root "
                                 "or pass --articles DIR); nothing was uploaded", str(articles))
     rows: list[DemoRow] = []
-    with EmbeddedBackend() as backend:
+    mode = page_mode or os.environ.get("PAGE_MODE") or "amp"
+    with EmbeddedBackend(page_mode=mode) as backend:
         print(f"embedded backend: moto server at {backend.endpoint_url}", file=stream)
+        if mode == "paired":
+            print("  PAGE_MODE=paired: canonical HTML pages at <slug>/index.html, their AMP "
+                  "pages at <slug>/amp/index.html", file=stream)
         print(f"  buckets {backend.names.source_bucket}, {backend.names.site_bucket}; "
               f"table {backend.names.manifest_table}; queue {backend.names.failed_events_queue}",
               file=stream)
@@ -98,6 +111,10 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
                 rows.append(DemoRow(outcome["source_key"], outcome["page_key"] or "-",
                                     outcome["page_bytes"], round(render_ms, 1),
                                     _status(outcome)))
+                for twin in (outcome.get("pages") or [])[1:]:  # paired mode's AMP page
+                    size = s3.head_object(Bucket=backend.names.site_bucket,
+                                          Key=twin)["ContentLength"]
+                    rows.append(DemoRow("", twin, size, 0.0, "published, AMP valid"))
         # SiteIndexFunction: the queue of stale outputs, drained through its entry point.
         reports = backend.drain_site_index()
         mirrored = backend.mirror_site(out)
@@ -120,9 +137,13 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
         page_key = outcome["page_key"]
         reports = backend.drain_site_index()
         backend.mirror_site(out)
-        gone = page_key and not (out / page_key).exists()
-        still_listed = page_key and _exists(s3, backend.names.site_bucket, page_key)
-        print(f"\ndeleted {key}: {outcome['action']} {page_key or ''}; page in bucket: "
+        removed = [page_key] if page_key else []
+        if page_key and mode == "paired":
+            removed.append(page_key[: -len("index.html")] + "amp/index.html")
+        gone = all(not (out / k).exists() for k in removed)
+        still_listed = any(_exists(s3, backend.names.site_bucket, k) for k in removed)
+        print(f"\ndeleted {key}: {outcome['action']} {' and '.join(removed)}; "
+              f"{'pages' if len(removed) > 1 else 'page'} in bucket: "
               f"{'yes' if still_listed else 'no'}; in {out}/: {'no' if gone else 'yes'}",
               file=stream)
         manifest = backend.client("dynamodb").get_item(
@@ -232,9 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site", type=Path, default=Path("events/site.json"))
     parser.add_argument("--out", type=Path, default=Path("build/site"))
     parser.add_argument("--delete", help="file name of the article to delete at the end")
+    parser.add_argument("--page-mode", choices=("amp", "paired"),
+                        help="amp: one AMP page per article; paired: a canonical HTML page and "
+                             "its AMP page at <slug>/amp/ (default: $PAGE_MODE, else amp)")
     args = parser.parse_args(argv)
     rows = run_demo(args.articles, args.site if args.site.exists() else None, args.out,
-                    delete=args.delete)
+                    delete=args.delete, page_mode=args.page_mode)
     return 1 if any(r.status.startswith("FAILED") for r in rows) else 0
 
 
