@@ -257,6 +257,150 @@ def test_manifest_scan_leaves_the_rebuild_item_out(deployment, quiet):  # noqa: 
         == ["articles/x.json"]
 
 
+# -- the edge and the site around the articles ---------------------------------------------
+
+
+def _site_settings(d) -> Settings:
+    """The deployment as template.yaml wires it: a distribution, SiteIndexQueue, the 404 page."""
+    import dataclasses
+
+    index = d.sqs.get_queue_url(QueueName=d.names.site_index_queue)["QueueUrl"]
+    return dataclasses.replace(_settings(d), distribution_id=d.distribution_id,
+                               site_index_queue_url=index, error_page_key="404.html")
+
+
+def _site_publisher(d):
+    from amp_publisher.aws.pipeline import Publisher
+
+    return Publisher(_site_settings(d), s3=d.s3, dynamodb=d.dynamodb, cloudfront=d.cloudfront,
+                     sqs=d.sqs)
+
+
+@pytest.fixture
+def prompt_finish(monkeypatch):
+    """The finish step looks again at once (RenderQueue is drained in this process)."""
+    from amp_publisher.aws import rebuild
+
+    monkeypatch.setattr(rebuild, "FINISH_RECHECK_S", 0)
+
+
+def _invalidated_paths(d) -> list[str]:
+    return [p for i in d.invalidations() for p in i["InvalidationBatch"]["Paths"]["Items"]]
+
+
+def test_rebuild_invalidates_only_pages_whose_source_changed(
+        deployment, quiet, prompt_finish):  # noqa: F811
+    d = deployment
+    publisher = _site_publisher(d)
+    for name in ("a1", "a2"):
+        handler.handle_event(d.put_source(f"articles/{name}.json", small_article(name.upper())),
+                             publisher)
+    pages = {k: d.manifest().get(f"articles/{k}.json")["page_key"] for k in ("a1", "a2")}
+    _take_all(d, publisher.settings.site_index_queue_url)
+    before = len(_invalidated_paths(d))
+    handler.handle_event(_put_config(d, name="Edge Times"), publisher)
+    # a2 is edited, and its event has not arrived yet when the rebuild reaches it.
+    d.put_source("articles/a2.json", small_article("A2", summary="Corrected."))
+
+    outcomes = _drain(d, publisher)
+
+    assert sorted(o["source_key"] for o in outcomes if o["action"] == "published") == \
+        ["articles/a1.json", "articles/a2.json"]
+    paths = _invalidated_paths(d)[before:]
+    a1, a2 = ("/" + pages[k][: -len("index.html")] for k in ("a1", "a2"))
+    # a1 only changed its site name: it reaches readers with the edge TTL, no path is paid for.
+    assert a1 not in paths and a1 + "index.html" not in paths
+    # a2's text changed: invalidated as its event would have done.
+    assert {a2, a2 + "index.html"} <= set(paths)
+    for key in pages.values():
+        page = d.s3.get_object(Bucket=d.names.site_bucket, Key=key)
+        assert _name_in(d, key) == "Edge Times"
+        # The bound on the edge copy of a page not invalidated: s-maxage + stale-while-revalidate.
+        assert "s-maxage=" in page["CacheControl"] and \
+            "stale-while-revalidate=" in page["CacheControl"]
+    assert not d.manifest().get("articles/a1.json").get("invalidation_pending")
+
+
+def test_rebuild_sends_every_index_output_once_after_the_articles(
+        deployment, quiet, prompt_finish):  # noqa: F811
+    d = deployment
+    publisher = _site_publisher(d)
+    index_url = publisher.settings.site_index_queue_url
+    keys = [f"articles/n{i}.json" for i in range(6)]
+    for i, key in enumerate(keys):
+        handler.handle_event(d.put_source(key, small_article(f"N {i}", section=f"S{i % 2}")),
+                             publisher)
+    assert len(_take_all(d, index_url)) == 6  # one message per upload, as before
+    handler.handle_event(_put_config(d, name="Once Daily"), publisher)
+
+    outcomes = _drain(d, publisher)
+
+    assert sum(o["action"] == "published" for o in outcomes) == 6
+    messages = _take_all(d, index_url)
+    assert messages == [{"rebuild": d.manifest().get("rebuild#latest")["id"], "all": True,
+                         "news": True}]
+    latest = d.manifest().get("rebuild#latest")
+    import datetime as dt
+
+    last_render = max(dt.datetime.fromisoformat(d.manifest().get(k)["rendered_at"])
+                      for k in keys)
+    assert float(latest["finished_at"]) >= last_render.timestamp()
+    assert int(latest["stale_left"]) == 0
+
+
+def test_rebuild_renders_the_404_page_again_even_with_no_article_to_render(
+        deployment, quiet, prompt_finish):  # noqa: F811
+    d = deployment
+    publisher = _site_publisher(d)
+    handler.handle_event(d.put_source("articles/only.json", small_article("Only")), publisher)
+    assert b"Edge Times" not in d.page("404.html")
+    handler.handle_event(d.delete_source("articles/only.json"), publisher)
+    before = len(_invalidated_paths(d))
+
+    handler.handle_event(_put_config(d, name="Edge Times"), publisher)
+    outcomes = _drain(d, publisher)
+
+    assert outcomes == []  # no article left to render
+    assert b"Edge Times" in d.page("404.html")
+    assert "/404.html" in _invalidated_paths(d)[before:]
+
+
+def test_rebuild_finishes_without_records_nothing_will_render(
+        deployment, quiet, prompt_finish):  # noqa: F811
+    from amp_publisher.aws import rebuild
+
+    d = deployment
+    publisher = _site_publisher(d)
+    for name in ("k1", "k2"):
+        handler.handle_event(d.put_source(f"articles/{name}.json", small_article(name)),
+                             publisher)
+    _take_all(d, publisher.settings.site_index_queue_url)
+    handler.handle_event(_put_config(d, name="Stuck Times"), publisher)
+    url = publisher.settings.render_queue_url
+    (start,) = _take_all(d, url)
+    handler.handle_event(start, publisher)  # the enumeration
+    bodies = _take_all(d, url)
+    # The key batches are lost (in the failed-events queue after their receives), and the sweep
+    # has run: only the finish order is left.
+    d.sqs.purge_queue(QueueUrl=url)
+    (finish,) = [b for b in bodies if "finish" in b["rebuild"]]
+    looks = []
+    for _ in range(rebuild.FINISH_IDLE_CHECKS + 2):
+        d.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(finish))
+        message = d.sqs.receive_message(QueueUrl=url)["Messages"][0]  # in flight, as in Lambda
+        done = rebuild.finish_step(publisher, finish, publisher.invalidation_batch())
+        d.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        looks.append(done)
+        if done["finished"]:
+            break
+        (finish,) = [b for b in _take_all(d, url) if "finish" in b["rebuild"]]
+    assert [look["finished"] for look in looks] == \
+        [False] * (rebuild.FINISH_IDLE_CHECKS - 1) + [True]
+    assert looks[-1]["stale_left"] == 2
+    assert d.manifest().get("rebuild#latest")["stale_left"] == 2
+    assert len(_take_all(d, publisher.settings.site_index_queue_url)) == 1
+
+
 # -- the embedded backend, local worker processes, the CLI ----------------------------------
 
 
@@ -362,3 +506,133 @@ def test_cli_rebuild_dry_run_status_and_stale_list(backend, monkeypatch, capsys)
     backend.invoke(backend.put_source(keys[0], b'{"headline": ""}'))
     assert main(["status", "--rebuild"]) == 1
     assert "3/3 done, 1 failed, 0 remaining" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_rebuild_of_n_articles_rebuilds_each_index_output_once(backend, monkeypatch, capsys):
+    import datetime as dt
+
+    from amp_publisher.local.rebuild import run_rebuild
+
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "ERROR")
+    keys = _publish_site(backend, 8)
+    backend.drain_site_index()
+    s3 = backend.client("s3")
+    s3.put_object(Bucket=backend.names.source_bucket, Key="config/site.json",
+                  Body=json.dumps({**SITE, "name": "Index Weekly"}).encode())
+    changed_at = dt.datetime.now(dt.UTC)
+    backend.invoke(backend.s3_event("ObjectCreated:Put", "config/site.json"))
+
+    assert run_rebuild(concurrency=2, interval=0.5) == 0
+    reports = backend.drain_site_index()
+
+    # One message for the whole rebuild of 8 articles, each listing rebuilt once in it.
+    assert [r.messages for r in reports] == [1]
+    (report,) = reports
+    assert len(report.listings) == len(set(report.listings))
+    assert {"home", "sitemap-index", "news"} <= set(report.listings)
+    assert any(name.startswith("month/") for name in report.listings)
+    # After the articles: every record was rendered before the rebuild finished.
+    manifest = ManifestTable(backend.names.manifest_table)
+    latest = manifest.get("rebuild#latest")
+    rendered = [dt.datetime.fromisoformat(manifest.get(k)["rendered_at"]) for k in keys]
+    assert all(changed_at <= r and r.timestamp() <= float(latest["finished_at"])
+               for r in rendered)
+    for key in ("index.html", "feed.xml", "404.html"):
+        body = s3.get_object(Bucket=backend.names.site_bucket, Key=key)["Body"].read()
+        assert b"Index Weekly" in body, key
+    # The edge: no article page was invalidated path by path (their source did not change);
+    # the index outputs that changed, in the one request of the index batch.
+    since = [i for i in backend.invalidations() if i["CreateTime"] >= changed_at]
+    paths = [p for i in since for p in i["InvalidationBatch"]["Paths"]["Items"]]
+    assert not any(p.startswith("/site-story-") for p in paths), paths
+    assert "/404.html" in paths
+    assert report.invalidation is not None and report.written
+    assert set(report.invalidation.paths) == \
+        {"/" + k for k in report.written} | {"/" + k[: -len("index.html")]
+                                             for k in report.written if k.endswith("index.html")}
+
+
+class _DeployedFunction:
+    """The Lambda API of a deployed render function, answered on the embedded backend (moto
+    cannot run a function without Docker): ``Invoke`` runs the function's entry point on the
+    payload sent, the event source mapping calls answer for one mapping on RenderQueue. Every
+    request has passed botocore's validation against the Lambda API model first."""
+
+    def __init__(self, client, queue_arn: str) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.queue_arn = queue_arn
+        client.meta.events.register("before-parameter-build.lambda.*", self._remember)
+        client.meta.events.register_first("before-call.lambda.*", self._answer)
+
+    def _remember(self, params: dict, model, context: dict, **_) -> None:
+        context["params"] = dict(params)
+        self.calls.append((model.name, dict(params)))
+
+    def _answer(self, model, context: dict, **_):
+        import io
+
+        from botocore.awsrequest import AWSResponse
+        from botocore.response import StreamingBody
+
+        from amp_publisher.aws.handler import lambda_handler
+        from amp_publisher.local.backend import LocalContext
+
+        params = context["params"]
+        if model.name == "Invoke":
+            result = lambda_handler(json.loads(params["Payload"]), LocalContext())
+            body = json.dumps(result).encode()
+            parsed = {"StatusCode": 200, "ExecutedVersion": "1",
+                      "Payload": StreamingBody(io.BytesIO(body), len(body))}
+        elif model.name == "ListEventSourceMappings":
+            parsed = {"EventSourceMappings": [{"UUID": "6f1c2a52-3b8e-4c3f-9a0e-2a1f5d0c7e11",
+                                               "EventSourceArn": self.queue_arn}]}
+        elif model.name == "UpdateEventSourceMapping":
+            parsed = {"UUID": params["UUID"], "ScalingConfig": params["ScalingConfig"]}
+        else:
+            raise AssertionError(f"unexpected Lambda call {model.name}")
+        return AWSResponse("https://lambda.local", 200, {}, None), parsed
+
+
+@pytest.mark.slow
+def test_cli_rebuild_through_the_deployed_function(backend, monkeypatch, capsys):
+    from amp_publisher.local.cli import main
+    from amp_publisher.local.workers import LocalWorkers
+
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "ERROR")
+    keys = _publish_site(backend, 3)
+    s3 = backend.client("s3")
+    s3.put_object(Bucket=backend.names.source_bucket, Key="config/site.json",
+                  Body=json.dumps({**SITE, "name": "Deployed Daily"}).encode())
+    sqs = backend.client("sqs")
+    arn = sqs.get_queue_attributes(QueueUrl=backend.render_queue_url,
+                                   AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    function = _DeployedFunction(backend.client("lambda"), arn)
+
+    # The workers stand in for the deployed function's RenderQueue event source mapping.
+    with LocalWorkers(2):
+        assert main(["rebuild", "--function", "stack-RenderFunction-X1", "--concurrency",
+                     "4"]) == 0
+    out = capsys.readouterr().out
+
+    invokes = [p for name, p in function.calls if name == "Invoke"]
+    assert [json.loads(p["Payload"])["rebuild"]["start"]["dry_run"] for p in invokes] == \
+        [True, False]
+    assert {(p["FunctionName"], p.get("InvocationType")) for p in invokes} == \
+        {("stack-RenderFunction-X1", "RequestResponse")}
+    assert ("ListEventSourceMappings", {"FunctionName": "stack-RenderFunction-X1",
+                                        "EventSourceArn": arn}) in function.calls
+    assert ("UpdateEventSourceMapping", {"UUID": "6f1c2a52-3b8e-4c3f-9a0e-2a1f5d0c7e11",
+                                         "ScalingConfig": {"MaximumConcurrency": 4}}) \
+        in function.calls
+    assert "3/3 done, 0 failed, 0 remaining" in out
+    manifest = ManifestTable(backend.names.manifest_table)
+    for key in keys:
+        page = s3.get_object(Bucket=backend.names.site_bucket,
+                             Key=manifest.get(key)["page_key"])["Body"].read()
+        assert b'content="Deployed Daily"' in page
+
+    # --no-wait returns at once, the rebuild running on.
+    capsys.readouterr()
+    assert main(["rebuild", "--function", "stack-RenderFunction-X1", "--no-wait"]) == 0
+    assert "not waiting" in capsys.readouterr().out

@@ -208,6 +208,114 @@ def test_unchanged_republish_sends_nothing(backend):
     assert backend.drain_site_index() == []
 
 
+class _Edge:
+    """What SiteIndexFunction did to the site bucket and CloudFront, in order (botocore hooks on
+    the process-wide clients its entry point uses)."""
+
+    def __init__(self, backend) -> None:
+        self.log: list[tuple[str, object]] = []
+        self.bucket = backend.names.site_bucket
+
+        def remember(params: dict, context: dict, **_) -> None:
+            context["edge_params"] = dict(params)
+
+        def written(http_response, model, context: dict, **_) -> None:
+            params = context.get("edge_params") or {}
+            if params.get("Bucket") == self.bucket and http_response.status_code < 300:
+                self.log.append((model.name, params["Key"]))
+
+        def accepted(http_response, parsed: dict, **_) -> None:
+            if http_response.status_code < 300:
+                batch = parsed["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]
+                self.log.append(("CreateInvalidation", tuple(batch)))
+
+        s3, cloudfront = backend.client("s3"), backend.client("cloudfront")
+        for operation in ("PutObject", "DeleteObject"):
+            s3.meta.events.register(f"before-parameter-build.s3.{operation}", remember)
+            s3.meta.events.register(f"after-call.s3.{operation}", written)
+        cloudfront.meta.events.register("after-call.cloudfront.CreateInvalidation", accepted)
+
+    def take(self) -> list[tuple[str, object]]:
+        log, self.log = self.log, []
+        return log
+
+
+def _forms(key: str) -> set[str]:
+    """The viewer paths of a stored key: ``/k``, and its folder for ``.../index.html``."""
+    return {"/" + key} | ({"/" + key[: -len("index.html")]} if key.endswith("index.html")
+                          else set())
+
+
+def _covered(paths: tuple[str, ...], path: str) -> bool:
+    return any(p == path or (p.endswith("*") and path.startswith(p[:-1])) for p in paths)
+
+
+def test_index_outputs_are_invalidated_once_per_batch_after_their_writes(backend, monkeypatch):
+    from amp_publisher.aws import site_index
+
+    monkeypatch.setenv("INVALIDATION_MAX_PATHS", "500")  # path by path: each one is checked
+    site_index._indexer.cache_clear()
+    for i in range(3):
+        _publish(backend, f"articles/s{i}.json", _article(i, section="Arts"))
+    edge = _Edge(backend)  # after the article pages: only the index function is logged
+    (report,) = backend.drain_site_index()
+    log = edge.take()
+    changes = [(op, key) for op, key in log if op != "CreateInvalidation"]
+    invalidations = [i for i, (op, _) in enumerate(log) if op == "CreateInvalidation"]
+    assert len(invalidations) == 1 and invalidations[0] == len(log) - 1, log
+    paths = log[-1][1]
+    assert {key for _, key in changes} >= {"index.html", "section/arts/index.html", "feed.xml",
+                                           "sitemap.xml", "robots.txt"}
+    assert set(paths) == {p for _, key in changes for p in _forms(key)}
+    assert report.invalidation is not None and report.invalidation.paths == paths
+    assert [i["Id"] for i in backend.invalidations()][-1] == report.invalidation.id
+
+    # A change that leaves most outputs as they were: only the changed ones are written and
+    # invalidated (a new article in another section leaves section/arts/ alone).
+    _publish(backend, "articles/s9.json", _article(9, section="Sport", tags=()))
+    edge.take()  # the article page and its own invalidation
+    backend.drain_site_index()
+    log = edge.take()
+    written = {key for op, key in log if op == "PutObject"}
+    assert "section/sport/index.html" in written and "index.html" in written
+    assert "section/arts/index.html" not in written and "robots.txt" not in written
+    assert log[-1][0] == "CreateInvalidation"
+    assert set(log[-1][1]) == {p for key in written for p in _forms(key)}
+    # Nothing changed: the same messages again write nothing and invalidate nothing.
+    sqs = backend.client("sqs")
+    sqs.send_message(QueueUrl=backend.site_index_queue_url, MessageBody=json.dumps(
+        {"source_key": "articles/s9.json", "dirty": {"home": "", "section/sport": ""},
+         "news": True}))
+    (report,) = backend.drain_site_index()
+    assert edge.take() == [] and report.invalidation is None and report.unchanged
+
+
+def test_a_refused_index_invalidation_is_retried_with_the_batch(backend, monkeypatch):
+    from amp_publisher.aws import site_index
+    from inprocess import fail_calls
+
+    site_index._indexer.cache_clear()
+    _publish(backend, "articles/a.json", _article(1))
+    edge = _Edge(backend)
+    left = fail_calls(backend.client("cloudfront"), "CreateInvalidation", code="Throttling",
+                      status=400)
+    reports = backend.drain_site_index()
+    assert left == [0] and len(reports) == 2
+    refused, retried = reports
+    assert refused.invalidation_error and refused.failed_messages
+    assert refused.written and not retried.written  # the retry had nothing left to write...
+    log = edge.take()
+    (invalidation,) = [paths for op, paths in log if op == "CreateInvalidation"]
+    # ...and invalidated what the refused batch had changed, after those writes.
+    assert log[-1] == ("CreateInvalidation", invalidation)
+    for key in refused.written:
+        assert all(_covered(invalidation, form) for form in _forms(key)), key
+    from amp_publisher.aws.manifest import ManifestTable
+
+    state = ManifestTable(backend.names.manifest_table).get_state(site_index.INVALIDATION_STATE)
+    assert state is None
+
+
 @pytest.fixture(scope="module")
 def resources() -> dict:
     return load_cfn_yaml(str(ROOT / "template.yaml"))["Resources"]

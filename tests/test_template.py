@@ -481,6 +481,24 @@ def test_invalidation_is_allowed_on_this_distribution_only(resources):
     assert env["INVALIDATION_MAX_PATHS"] == {"Ref": "InvalidationMaxPaths"}
 
 
+def test_site_index_function_invalidates_the_same_distribution_only(resources):
+    """The index pages, sitemaps and feeds are invalidated by SiteIndexFunction itself, on the
+    same distribution, with the same path limit, and with a grant naming that distribution."""
+    function = resources["SiteIndexFunction"]["Properties"]
+    env = function["Environment"]["Variables"]
+    assert env["DISTRIBUTION_ID"] == {"Ref": "Distribution"}
+    assert env["INVALIDATION_MAX_PATHS"] == {"Ref": "InvalidationMaxPaths"}
+    statements = [s for p in function["Policies"] for s in p["Statement"]]
+    (statement,) = [s for s in statements
+                    if "cloudfront:CreateInvalidation" in _as_list(s["Action"])]
+    assert _as_list(statement["Action"]) == ["cloudfront:CreateInvalidation"]
+    assert _sub(statement["Resource"]) == (
+        "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}")
+    # No cycle: the distribution refers to neither function nor their roles.
+    distribution = json.dumps(resources["Distribution"])
+    assert "SiteIndexFunction" not in distribution and "RenderFunction" not in distribution
+
+
 def test_distribution_serves_the_404_page_security_headers_and_a_custom_domain(resources):
     config = resources["Distribution"]["Properties"]["DistributionConfig"]
     assert config["HttpVersion"] == "http2and3"

@@ -192,6 +192,11 @@ class InvalidationBatch:
                 raise ValueError(f"invalidation path {path!r} must start with '/'")
             self._paths.add(path)
 
+    def pending_paths(self) -> list[str]:
+        """The paths :meth:`flush` would send now (:func:`batch_paths` of what was added): at
+        most ``max_paths`` entries, so a caller can record them before the request."""
+        return batch_paths(self._paths, max_paths=self.max_paths) if self._paths else []
+
     def carry(self, source_key: str, entries: Iterable[str] | None) -> None:
         """Re-invalidate changes a previous invocation recorded but could not invalidate
         (the ``invalidation_pending`` entries of a manifest record)."""

@@ -9,7 +9,8 @@ Accepted shapes:
   ``amp-render redrive`` can replay what landed in the failed-events queue;
 * rebuild messages (``{"rebuild": {...}}``, bare or in SQS messages from ``RenderQueue``, see
   :mod:`amp_publisher.aws.rebuild`): a batch of ``keys`` yields one ``rebuild`` record per key;
-  a ``start`` or ``enumerate`` order is returned in :attr:`ParsedEvent.rebuild_orders`.
+  a ``start``, ``enumerate`` or ``finish`` order is returned in
+  :attr:`ParsedEvent.rebuild_orders`.
 
 ``s3:TestEvent`` messages and anything unrecognised yield no records and an :class:`Ignored` note.
 Keys are decoded here, once, by :func:`amp_publisher.core.keys.decode_event_key` (EventBridge keys
@@ -83,7 +84,8 @@ class ParsedEvent:
     records: list[SourceRecord] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
     source: str = "unknown"
-    #: Rebuild orders (message bodies with ``start`` or ``enumerate``), for the handler.
+    #: Rebuild orders (message bodies with ``start``, ``enumerate`` or ``finish``), for the
+    #: handler.
     rebuild_orders: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -154,7 +156,7 @@ def parse_event(event: Any, *, message_id: str | None = None) -> ParsedEvent:
                              event_name="Rebuild", message_id=message_id,
                              fingerprint=body.get("fingerprint"))
                 for key in body["keys"])
-        elif "start" in body or "enumerate" in body:
+        elif "start" in body or "enumerate" in body or "finish" in body:
             parsed.rebuild_orders.append(event)
         else:
             parsed.ignored.append(Ignored("rebuild message without keys or order",

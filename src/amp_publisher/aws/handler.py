@@ -297,7 +297,8 @@ def _dispatch(parsed: Any, publisher: Publisher, context: Any, invalidations: In
     """Process the records and rebuild orders of one parsed event or message.
 
     * an upload or deletion of ``config/site.json`` starts a rebuild;
-    * rebuild orders (``start``, ``enumerate``) run :mod:`amp_publisher.aws.rebuild`;
+    * rebuild orders (``start``, ``enumerate``, ``finish``) run
+      :mod:`amp_publisher.aws.rebuild`;
     * every other record, rebuild batches included, goes through the publisher; a rebuild batch
       gives the rest of its keys back (a transient error: the message returns to the queue)
       when the invocation is running out of time.
@@ -307,7 +308,13 @@ def _dispatch(parsed: Any, publisher: Publisher, context: Any, invalidations: In
     time_left = _time_left(context)
     for order in parsed.rebuild_orders:
         body = order["rebuild"]
-        if "enumerate" in body:
+        if "finish" in body:
+            done = rebuild.finish_step(publisher, order, invalidations, time_left_ms=time_left)
+            logger.info("rebuild finish", extra={"rebuild_id": body.get("id"), **done})
+            if done.get("finished") and not done.get("already"):
+                metrics.add_metric(name="RebuildFinished", unit=MetricUnit.Count, value=1)
+            rebuilds.append({"id": body.get("id"), "finish": done})
+        elif "enumerate" in body:
             done = rebuild.enumerate_step(publisher, order, time_left_ms=time_left)
             logger.info("rebuild enumeration", extra={"rebuild_id": body.get("id"), **done})
             rebuilds.append({"id": body.get("id"), "enumerate": done})

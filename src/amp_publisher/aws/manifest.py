@@ -126,6 +126,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -699,6 +700,22 @@ class ManifestTable:
                 TableName=self.name, Key=self._key(REBUILD_KEY), UpdateExpression=expression,
                 ConditionExpression="#id = :id", ExpressionAttributeNames=names,
                 ExpressionAttributeValues=self._values(values))
+
+    def finish_rebuild(self, rebuild_id: str, fields: dict[str, Any]) -> bool:
+        """Mark rebuild ``rebuild_id`` finished (``finished_at`` and ``fields``) unless it
+        already is or a newer rebuild replaced it. Returns whether this call marked it."""
+        fields = {"finished_at": time.time(), **fields}
+        names = {"#id": "id", **{f"#{k}": k for k in fields}}
+        values = {":id": rebuild_id, **{f":{k}": _number(v) for k, v in fields.items()}}
+        try:
+            self._client.update_item(
+                TableName=self.name, Key=self._key(REBUILD_KEY),
+                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in fields),
+                ConditionExpression="#id = :id AND attribute_not_exists(#finished_at)",
+                ExpressionAttributeNames=names, ExpressionAttributeValues=self._values(values))
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
 
 def _number(value: Any) -> Any:

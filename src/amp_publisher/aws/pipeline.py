@@ -535,8 +535,10 @@ class Publisher:
                                        "source-version-id": source.version_id or "",
                                        "renderer-version": __version__,
                                        "fingerprint": fingerprint})
-        written = self._pending(token, keys)
-        invalidations.add(keys, source_key=key, entries=written)
+        written: set[str] = set()
+        if not _rebuild_only(record, current, source, keys):
+            written = self._pending(token, keys)
+            invalidations.add(keys, source_key=key, entries=written)
         # Pages no longer needed (a slug change, a crash's leftovers, the twin of a mode
         # switched back to amp) go before the commit, so the commit can give the lease back in
         # the same request.
@@ -546,7 +548,8 @@ class Publisher:
 
         entry = entry_from_article(article, site, slug=page.slug, source_key=key,
                                    description=page.description)
-        listings = self._sync_listings(key, token, current, entry, fingerprint)
+        listings = self._sync_listings(key, token, current, entry, fingerprint,
+                                       rebuild=record.kind == "rebuild")
         if self._before_commit is not None:
             self._before_commit(key)
         report = [_report_line(entry) for entry in page.report]
@@ -578,6 +581,18 @@ class Publisher:
                        warnings=page.warnings, removed_pages=removed,
                        pages=keys if len(keys) > 1 else (),
                        related_error=related_error)
+
+    def keep_error_page(self, bucket: str, invalidations: InvalidationBatch) -> None:
+        """Render the theme's 404 page again unless the stored one already has the current
+        site configuration, theme and renderer (one HEAD); a rebuild calls this at its end, so
+        the 404 page follows a configuration change even when no article is rendered again.
+
+        Raises:
+            ArticleError: ``config/site.json`` is invalid.
+        """
+        site, fingerprint = self._site(bucket)
+        self._error_page_fingerprint = None
+        self._keep_error_page(site, fingerprint, invalidations)
 
     def _keep_error_page(self, site: SiteConfig, fingerprint: str,
                          invalidations: InvalidationBatch) -> None:
@@ -748,9 +763,10 @@ class Publisher:
                                            "source-version-id": source.version_id or "",
                                            "renderer-version": __version__,
                                            "fingerprint": fingerprint})
-            pending = self._pending(token, keys)
-            invalidations.add(keys, source_key=key, entries=pending)
-            written |= pending
+            if not _rebuild_only(record, current, source, keys):
+                pending = self._pending(token, keys)
+                invalidations.add(keys, source_key=key, entries=pending)
+                written |= pending
             published[path] = (target, article, page)
         # the last good page of a failed item stays; pages of items gone are removed
         kept = _with_twins({previous[f.path] for f in failures if f.path in previous})
@@ -973,13 +989,17 @@ class Publisher:
     # -- listings (DESIGN §9) ----------------------------------------------------------------
 
     def _sync_listings(self, key: str, token: str, current: dict[str, Any],
-                       entry: Any, fingerprint: str = "") -> dict[str, Any]:
+                       entry: Any, fingerprint: str = "", *, rebuild: bool = False
+                       ) -> dict[str, Any]:
         """Make the source's listing items hold ``entry`` (``None``: remove them all) and send
         the listings this made stale to ``SiteIndexQueue``. Returns the record fields to commit
         (``listings``, ``listings_synced``); nothing is written or sent when the items already
         hold this entry, or when the deployment has no index queue. A page rendered with
-        another ``fingerprint`` (site configuration, theme, renderer: a rebuild) marks all its
-        listings stale from their start, so the index pages follow the new site too.
+        another ``fingerprint`` (site configuration, theme, renderer) marks all its listings
+        stale from their start, so the index pages follow the new site too; except in a
+        ``rebuild``, whose end rebuilds every index output once
+        (:func:`amp_publisher.aws.rebuild.finish_step`): there only a change of the entry
+        itself is sent.
 
         Raises:
             LeaseLostError, botocore ClientError, TransientError: transient; redone on retry.
@@ -1007,7 +1027,8 @@ class Publisher:
             self.manifest.put_listing_items(key, entry.to_item(), new_names)
         self.manifest.delete_listing_items(key, old_names - set(new_names))
         dirty = dirty_listings(old_entry, old_names, entry)
-        if digest and synced.split(":")[0] == digest.split(":")[0] and synced != digest:
+        if digest and synced.split(":")[0] == digest.split(":")[0] and synced != digest \
+                and not rebuild:
             dirty = dict.fromkeys(set(old_names) | set(new_names), "")  # a new site: all of it
         if dirty:
             self._notify(key, dirty, [e for e in (old_entry, entry) if e is not None])
@@ -1066,6 +1087,24 @@ def _entry_of(record: dict[str, Any]) -> Any:
     from amp_publisher.core.siteoutputs.entries import IndexEntry
 
     return IndexEntry.from_item(record)
+
+
+def _rebuild_only(record: SourceRecord, current: dict[str, Any], source: storage.SourceObject,
+                  keys: tuple[str, ...]) -> bool:
+    """A rebuild renders again, at the same keys (``keys``: the page, then its AMP twin in
+    paired mode), the very source version the record committed:
+    only the site around the article changed (configuration, theme, renderer). Such a page is
+    not invalidated page by page: a rebuild would otherwise send two paths per article (about
+    $5,000 at 1,000,000 articles); it reaches readers when its edge copy expires (``s-maxage``
+    + ``stale-while-revalidate`` of the site's ``Cache-Control``, docs/deploying.md). A rebuild
+    that finds the source changed, renamed or gone invalidates as an event would."""
+    target = keys[0]
+    return (record.kind == "rebuild" and current.get("status") == STATUS_PUBLISHED
+            and set(keys) <= set(current.get("page_keys") or ())
+            and (target == current.get("page_key") or target in (current.get("items") or {})
+                 .values())
+            and current.get("source_etag") == source.etag
+            and (current.get("source_version_id") or None) == (source.version_id or None))
 
 
 def _failed_as_before(current: dict[str, Any], head: storage.SourceVersion,

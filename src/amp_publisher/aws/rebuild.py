@@ -19,7 +19,17 @@ A rebuild renders the stale pages again on the existing engine, never a home-mad
    leased, conditional, and skipped when the record is already at the current fingerprint.
    A rebuild is therefore idempotent and resumable: run it again after an interruption and only
    what is left is rendered.
-4. **Sweep**: when the enumeration reaches the end of the table it queues one more pass, delayed
+4. **Finish** (:func:`finish_step`): when the first pass reaches the end of the table it also
+   queues a *finish* message, which looks through the manifest for a stale record (from where
+   the last look found one, so each look reads little) and, while there is one, looks again
+   :data:`FINISH_RECHECK_S` later. When none is left it renders the theme's 404 page again
+   and sends **one** message to ``SiteIndexQueue`` naming every index output (``"all"``), so
+   index pages, sitemaps and feeds are rebuilt after the articles, once, not once per article
+   (the rebuild's own renders send no listing names of their own unless the article itself
+   changed). Records that stay stale while RenderQueue holds nothing that could render them
+   (their messages went to the failed-events queue) do not hold the site back forever: after
+   :data:`FINISH_IDLE_CHECKS` such looks the rebuild finishes anyway and records how many.
+5. **Sweep**: when the enumeration reaches the end of the table it queues one more pass, delayed
    until every container's cached site configuration has expired and every render started
    before has finished (``SITE_CONFIG_TTL_S`` + the lease). An upload rendered meanwhile by a
    container still holding the old configuration is stale, and the sweep sends it again.
@@ -32,11 +42,22 @@ shows it and ``amp-render redrive`` replays it.
 Progress (:func:`progress`) is computed from the manifest, never from the CLI's memory, so it
 survives the CLI being closed and reads the same from any machine.
 
+Freshness at the edge: a rebuild's render of an unchanged source is not invalidated page by
+page (:func:`amp_publisher.aws.pipeline._rebuild_only`): it reaches readers when the edge copy
+expires (``s-maxage`` + ``stale-while-revalidate``). The index function's invalidation of every
+index output at the end is above the path limit, so it is one wildcard.
+
 Messages on ``RenderQueue`` (JSON bodies)::
 
     {"rebuild": {"id": "...", "bucket": "...", "fingerprint": "...", "keys": ["articles/a.json"]}}
     {"rebuild": {"id": "...", "bucket": "...", "fingerprint": "...",
                  "enumerate": {"start": null, "sweep": false}}}
+    {"rebuild": {"id": "...", "bucket": "...", "fingerprint": "...",
+                 "finish": {"start": null, "idle": 0}}}
+
+and on ``SiteIndexQueue``, once per rebuild::
+
+    {"rebuild": "<id>", "all": true, "news": true}
 
 Example:
     >>> classify({"status": "published", "fingerprint": "aa"}, "aa")
@@ -75,7 +96,8 @@ if TYPE_CHECKING:
 
 __all__ = ["KEYS_PER_MESSAGE", "REBUILD_EVENT", "RecordState", "Progress", "RebuildStarted",
            "classify", "rebuild_message", "scan_records", "progress", "start_rebuild",
-           "enumerate_step", "send_keys"]
+           "enumerate_step", "send_keys", "finish_step", "FINISH_RECHECK_S", "FINISH_IDLE_CHECKS",
+           "ALL_OUTPUTS_MESSAGE"]
 
 #: ``event_name`` of the source records a rebuild message yields.
 REBUILD_EVENT = "Rebuild"
@@ -92,6 +114,15 @@ _SEND_BATCH = 10
 SCAN_PAGE = 250
 #: An enumerating invocation hands the rest of the table on when this little time is left (ms).
 ENUMERATE_MARGIN_MS = 10_000
+#: Seconds between two looks of the finish step for records still stale. A look reads from
+#: where the previous one found a stale record, usually one page, so looking often is cheap.
+FINISH_RECHECK_S = 10
+#: Looks in a row that find stale records while RenderQueue is empty (nothing left that could
+#: render them: their messages are in the failed-events queue) before the rebuild finishes
+#: without them. The queue's counts are approximate, hence more than one look.
+FINISH_IDLE_CHECKS = 3
+#: ``all`` in a SiteIndexQueue message: every index output is stale.
+ALL_OUTPUTS_MESSAGE = "all"
 #: Attributes the enumeration and the progress read of each record.
 _PROJECTION = "source_key, #s, fingerprint, #e.fingerprint, record_type"
 _NAMES = {"#s": "status", "#e": "error"}
@@ -121,12 +152,16 @@ def classify(record: dict[str, Any], fingerprint: str) -> RecordState:
 
 def rebuild_message(rebuild_id: str, bucket: str, fingerprint: str, keys: list[str] | None = None,
                     *, start: dict[str, Any] | None = None, enumerate_: bool = False,
-                    sweep: bool = False) -> dict[str, Any]:
+                    sweep: bool = False, finish: bool = False, idle: int = 0) -> dict[str, Any]:
     """A RenderQueue message body: a batch of ``keys`` to render, or (``enumerate_``) the order
     to enumerate the manifest from the scan position ``start`` (``None``: the beginning), in
-    the first pass or the ``sweep``."""
+    the first pass or the ``sweep``, or (``finish``) the order to look for stale records from
+    ``start`` and finish the rebuild when there are none (``idle``: looks in a row that found
+    RenderQueue empty)."""
     body: dict[str, Any] = {"id": rebuild_id, "bucket": bucket, "fingerprint": fingerprint}
-    if enumerate_:
+    if finish:
+        body["finish"] = {"start": start, "idle": idle}
+    elif enumerate_:
         body["enumerate"] = {"start": start, "sweep": sweep}
     else:
         body["keys"] = list(keys or ())
@@ -373,6 +408,8 @@ def enumerate_step(publisher: Publisher, message: dict[str, Any], *, sqs: Any = 
         manifest.note_rebuild(rebuild_id, swept=True)
     else:
         manifest.note_rebuild(rebuild_id, enumerated=True)
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(rebuild_message(
+            rebuild_id, bucket, fingerprint, finish=True)))
         sqs.send_message(QueueUrl=queue_url, DelaySeconds=sweep_delay(publisher),
                          MessageBody=json.dumps(rebuild_message(
                              rebuild_id, bucket, fingerprint, enumerate_=True, sweep=True)))
@@ -384,3 +421,75 @@ def sweep_delay(publisher: Publisher) -> int:
     configuration has expired (``SITE_CONFIG_TTL_S``) and every render started with it has
     committed or lost its lease (``lease_seconds``)."""
     return min(900, math.ceil(publisher.SITE_CONFIG_TTL_S + publisher.lease_seconds))
+
+
+def _render_queue_idle(sqs: Any, queue_url: str) -> bool:
+    """RenderQueue holds nothing but the message being processed (approximate counts: visible,
+    delayed, and in flight besides this one)."""
+    counts = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+    waiting = int(counts.get("ApproximateNumberOfMessages", 0)) + \
+        int(counts.get("ApproximateNumberOfMessagesDelayed", 0))
+    return waiting == 0 and int(counts.get("ApproximateNumberOfMessagesNotVisible", 0)) <= 1
+
+
+def finish_step(publisher: Publisher, message: dict[str, Any], invalidations: Any, *,
+                sqs: Any = None, time_left_ms: Callable[[], int] | None = None
+                ) -> dict[str, Any]:
+    """Run the finish order of ``message`` (a rebuild message with ``finish``).
+
+    Pages through the manifest from the message's position until the first stale record. One
+    found: the order is sent again, :data:`FINISH_RECHECK_S` later, from the page that held it
+    (records before it are done). None left (or only records nothing in RenderQueue will
+    render, after :data:`FINISH_IDLE_CHECKS` looks): the theme's 404 page is rendered again
+    (added to ``invalidations``, the invocation's batch), one ``{"all": true}`` message goes to
+    ``SiteIndexQueue``, and the rebuild item records ``finished_at`` (once: a duplicate
+    delivery of this order finds it and does nothing). A message of a superseded rebuild is
+    dropped.
+
+    Returns:
+        ``{"finished": bool, ...}``: ``stale_left`` when finished without some records,
+        ``continued`` when the look is handed on (stale records, or the deadline).
+
+    Raises:
+        ArticleError: ``config/site.json`` became invalid (the order is not retried: the next
+            valid upload starts a new rebuild).
+    """
+    body = message["rebuild"]
+    fingerprint, bucket, rebuild_id = body["fingerprint"], body["bucket"], body["id"]
+    manifest = publisher.manifest
+    latest = manifest.get(REBUILD_KEY) or {}
+    if latest.get("id") != rebuild_id or latest.get("fingerprint") != fingerprint:
+        return {"finished": False, "superseded": True}
+    if latest.get("finished_at"):
+        return {"finished": True, "already": True}
+    sqs = sqs or storage.client("sqs")
+    queue_url = _queue_url(publisher)
+    order = body.get("finish") or {}
+    position, idle = order.get("start"), int(order.get("idle") or 0)
+    stale_left = 0
+    for records, after in scan_records(manifest, start=position):
+        stale = sum(classify(r, fingerprint) == "stale" for r in records)
+        if stale:
+            idle = idle + 1 if _render_queue_idle(sqs, queue_url) else 0
+            if idle < FINISH_IDLE_CHECKS:
+                sqs.send_message(QueueUrl=queue_url, DelaySeconds=FINISH_RECHECK_S,
+                                 MessageBody=json.dumps(rebuild_message(
+                                     rebuild_id, bucket, fingerprint, start=position,
+                                     finish=True, idle=idle)))
+                return {"finished": False, "continued": True, "idle": idle}
+            stale_left = progress(manifest, fingerprint).remaining
+            break
+        position = after
+        if position and time_left_ms is not None and time_left_ms() < ENUMERATE_MARGIN_MS:
+            sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(rebuild_message(
+                rebuild_id, bucket, fingerprint, start=position, finish=True, idle=idle)))
+            return {"finished": False, "continued": True, "idle": idle}
+    publisher.keep_error_page(bucket, invalidations)
+    index_queue = publisher.settings.site_index_queue_url
+    if index_queue:
+        sqs.send_message(QueueUrl=index_queue, MessageBody=json.dumps(
+            {"rebuild": rebuild_id, ALL_OUTPUTS_MESSAGE: True, "news": True}))
+    manifest.finish_rebuild(rebuild_id, {"stale_left": stale_left})
+    return {"finished": True, "stale_left": stale_left}

@@ -6,6 +6,12 @@ function sent after one page change (:meth:`amp_publisher.aws.pipeline.Publisher
     {"source_key": "articles/a.json", "dirty": {"home": "<order key>", "section/world": "…"},
      "news": true}
 
+At the end of a site rebuild (:func:`amp_publisher.aws.rebuild.finish_step`) one message says
+every output is stale: ``{"rebuild": "<id>", "all": true, "news": true}``; the listings are
+then read from the index function's own state items (``pages#<listing>``, kept in the
+``listing-index`` GSI under the pseudo-listing :data:`LISTINGS`) and the months', and each is
+rebuilt once from its start.
+
 ``dirty`` maps each stale listing to the smallest order key the change touched in it. A batch
 is **coalesced**: listings are de-duplicated (keeping the smallest key), and each stale output is
 rebuilt once, from the manifest's current state (the ``listing-index`` GSI), never from the
@@ -25,6 +31,16 @@ Per stale listing (see :mod:`amp_publisher.core.siteoutputs.pages` for the stabl
 Every index page passes the AMP gate before it is written; a page that does not is a bug in the
 theme, logged and counted (``IndexPageInvalid``), and the old page stays.
 
+Freshness at the edge (DESIGN §10): each output is written only when its bytes (with its
+``Content-Type`` and ``Cache-Control``) differ from the stored object's, whose
+:data:`DIGEST_METADATA` says what it holds; the keys written or deleted are collected in one
+:class:`~amp_publisher.aws.cdn.InvalidationBatch` per invocation, sent as one
+``CreateInvalidation`` after the last write (a wildcard above ``INVALIDATION_MAX_PATHS``). The
+paths are recorded in the manifest (state item ``site#index-invalidation``) *before* each write,
+so an invalidation that fails, or an invocation that dies, is not forgotten: the failure fails
+the batch's messages (transient), and the next batch invalidates the recorded paths first,
+although by then the outputs are unchanged and would not be written again.
+
 Partial batch failure: a listing whose rebuild fails (a transient fault) fails exactly the
 messages that named it; they return to the queue (``ReportBatchItemFailures``), after
 ``maxReceiveCount`` to the dead-letter queue. This is written here rather than with Powertools'
@@ -35,6 +51,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import os
 import time
@@ -46,9 +63,16 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from amp_publisher.aws import storage
+from amp_publisher.aws.cdn import (
+    DEFAULT_MAX_PATHS,
+    Invalidation,
+    InvalidationBatch,
+    InvalidationFailedError,
+)
 from amp_publisher.aws.manifest import MONTHS_LISTING, ManifestTable
 
-__all__ = ["SiteIndexer", "RebuildReport", "lambda_handler", "handle_batch", "NEWS"]
+__all__ = ["SiteIndexer", "RebuildReport", "lambda_handler", "handle_batch", "NEWS",
+           "DIGEST_METADATA", "INVALIDATION_STATE", "output_digest"]
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "amp-publisher"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "AmpPublisher"),
@@ -58,6 +82,23 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "AmpP
 NEWS = "news"
 #: The pseudo-listing of the sitemap index and robots.txt.
 SITEMAP_INDEX = "sitemap-index"
+#: The pseudo-listing under which the state item of every listing is found (``all``).
+LISTINGS = "listings"
+#: S3 user metadata of every output: :func:`output_digest` of what it holds.
+DIGEST_METADATA = "content-sha256"
+#: The state item (``site#<name>``) with the paths changed but not yet invalidated.
+INVALIDATION_STATE = "index-invalidation"
+
+
+def output_digest(body: bytes, content_type: str, cache_control: str) -> str:
+    """SHA-256 (hex) of an output's bytes, ``Content-Type`` and ``Cache-Control``: equal digests
+    mean the stored object already serves exactly this, so it is neither written again nor
+    invalidated."""
+    digest = hashlib.sha256()
+    for part in (content_type.encode(), cache_control.encode(), body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
 
 
 @dataclass
@@ -66,7 +107,11 @@ class RebuildReport:
 
     Attributes:
         messages: messages in the batch; listings: distinct stale listings.
-        written / deleted: keys of the site bucket written and deleted.
+        written / deleted: keys of the site bucket written and deleted (their bytes changed).
+        unchanged: outputs rebuilt whose stored object already held the same bytes (not
+            written, not invalidated).
+        invalidation: the accepted ``CreateInvalidation`` (``None``: nothing changed, or no
+            distribution); invalidation_error: why it was refused (every message is retried).
         failed_listings: listings whose rebuild raised (their messages are retried).
         failed_messages: SQS message ids reported in ``batchItemFailures``.
         rejected: invalid index pages not written (key → first error).
@@ -79,6 +124,9 @@ class RebuildReport:
     failed_listings: list[str] = field(default_factory=list)
     failed_messages: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
+    invalidation: Invalidation | None = None
+    invalidation_error: str | None = None
 
 
 class SiteIndexer:
@@ -92,13 +140,20 @@ class SiteIndexer:
         s3: boto3 S3 client (default: the process-wide lazy one).
         validate: the AMP gate, ``html -> result with .passed`` (default: the validator).
         clock: seconds since the epoch (the news sitemap's window).
+        distribution_id: the CloudFront distribution (``DISTRIBUTION_ID``); ``None``: nothing
+            is invalidated.
+        cloudfront: boto3 CloudFront client (default: the process-wide lazy one).
+        max_paths: paths per invalidation before it becomes a wildcard
+            (``INVALIDATION_MAX_PATHS``).
         amp_transform: publish the index pages transformed (``AMP_TRANSFORM=on``,
             :mod:`amp_publisher.core.amp.transform`); the gate checks the transformed page.
     """
 
     def __init__(self, site_bucket: str, manifest: ManifestTable, site: Any, *, s3: Any = None,
                  validate: Callable[[str], Any] | None = None,
-                 clock: Callable[[], float] = time.time, amp_transform: bool = False) -> None:
+                 clock: Callable[[], float] = time.time, distribution_id: str | None = None,
+                 cloudfront: Any = None, max_paths: int = DEFAULT_MAX_PATHS,
+                 amp_transform: bool = False) -> None:
         self.site_bucket = site_bucket
         self.amp_transform = amp_transform
         self.manifest = manifest
@@ -107,6 +162,11 @@ class SiteIndexer:
         self._s3 = s3
         self._validate = validate
         self._clock = clock
+        self.distribution_id = distribution_id or None
+        self._cloudfront = cloudfront
+        self.max_paths = max_paths
+        self._batch = InvalidationBatch(None)
+        self._recorded: list[str] = []
 
     @property
     def s3(self) -> Any:
@@ -130,9 +190,22 @@ class SiteIndexer:
         report = RebuildReport()
         dirty: dict[str, str] = {}
         named_by: dict[str, set[str]] = {}
+        ids: set[str] = set()
+        messages = list(messages)
+        try:
+            self._begin_invalidations()
+        except Exception as exc:  # noqa: BLE001 - without the recorded paths, do nothing
+            logger.warning("index invalidation state unreadable; the batch will be retried",
+                           extra={"error_type": type(exc).__name__, "error": str(exc)[:500]})
+            report.messages = len(messages)
+            report.failed_messages = sorted({message_id for message_id, _ in messages})
+            return report
         for message_id, body in messages:
             report.messages += 1
+            ids.add(message_id)
             names = dict(body.get("dirty") or {})
+            if body.get("all"):
+                names.update(dict.fromkeys(self._every_listing(), ""))
             if body.get("news"):
                 names[NEWS] = ""
             for name, since in names.items():
@@ -164,9 +237,64 @@ class SiteIndexer:
                                extra={"listing": name, "error_type": type(exc).__name__,
                                       "error": str(exc)[:500]})
                 report.failed_listings.append(name)
-                ids = named_by.get(name, set()) - set(report.failed_messages)
-                report.failed_messages.extend(sorted(ids))
+                failed = named_by.get(name, set()) - set(report.failed_messages)
+                report.failed_messages.extend(sorted(failed))
+        self._flush_invalidations(report, ids)
         return report
+
+    def _every_listing(self) -> list[str]:
+        """Every listing with outputs: those with a state item, the months with a sitemap,
+        and the home page and sitemap index, which always exist."""
+        names = {str(item["listing_sort"]) for item in self.manifest.newest_in_listing(LISTINGS)}
+        names.update(f"month/{item['listing_sort']}"
+                     for item in self.manifest.newest_in_listing(MONTHS_LISTING))
+        return sorted(names | {"home", SITEMAP_INDEX})
+
+    # -- the edge ------------------------------------------------------------------------------
+
+    def _begin_invalidations(self) -> None:
+        """A new batch for this invocation, holding the paths an earlier one recorded but did
+        not see invalidated."""
+        self._batch = InvalidationBatch(self.distribution_id, cloudfront=self._cloudfront,
+                                        max_paths=self.max_paths)
+        self._recorded = []
+        if self._batch.enabled:
+            state = self.manifest.get_state(INVALIDATION_STATE) or {}
+            self._recorded = sorted(state.get("paths") or ())
+            self._batch.add_paths(self._recorded)
+
+    def _changing(self, key: str) -> None:
+        """``key`` is about to be written or deleted: add it to the batch and record the
+        batch's paths first (a write only when they changed: past the limit they are one
+        wildcard, which stays put)."""
+        if not self._batch.enabled:
+            return
+        self._batch.add((key,))
+        paths = self._batch.pending_paths()
+        if paths != self._recorded:
+            self.manifest.put_state(INVALIDATION_STATE, {"paths": paths})
+            self._recorded = paths
+
+    def _flush_invalidations(self, report: RebuildReport, ids: set[str]) -> None:
+        """One ``CreateInvalidation`` for every output changed (after the last write). Refused:
+        every message of the batch is retried, and the recorded paths with them."""
+        if not len(self._batch):
+            return
+        try:
+            report.invalidation = self._batch.flush()
+        except InvalidationFailedError as exc:
+            logger.warning("index invalidation failed; the batch will be retried",
+                           extra={"error": str(exc)[:500]})
+            metrics.add_metric(name="InvalidationFailed", unit=MetricUnit.Count, value=1)
+            report.invalidation_error = str(exc)
+            report.failed_messages = sorted(ids)
+            return
+        self._recorded = []
+        try:
+            self.manifest.delete_state(INVALIDATION_STATE)
+        except Exception as exc:  # noqa: BLE001 - the next batch invalidates them once more
+            logger.warning("index invalidation state not cleared",
+                           extra={"error_type": type(exc).__name__, "error": str(exc)[:500]})
 
     # -- outputs -----------------------------------------------------------------------------
 
@@ -214,8 +342,9 @@ class SiteIndexer:
         if has_feeds(name) and (before >= total - FEED_SIZE or not since):
             for output in feeds(name, term, newest, site=site):
                 self._write(output, report)
-        if pages != old_pages or not state:
-            self.manifest.put_state(f"pages#{name}", {"pages": pages})
+        if pages != old_pages or state.get("listing") != LISTINGS:
+            self.manifest.put_state(f"pages#{name}", {"pages": pages, "listing": LISTINGS,
+                                                      "listing_sort": name})
 
     def _month(self, name: str, site: Any, report: RebuildReport) -> None:
         from amp_publisher.core.siteoutputs.entries import IndexEntry
@@ -286,12 +415,24 @@ class SiteIndexer:
         self._write(output, report)
 
     def _write(self, output: Any, report: RebuildReport) -> None:
+        """Write ``output`` unless the stored object holds the same bytes (its digest)."""
+        cache_control = (self._batch_site or self.site).cache_control
+        digest = output_digest(output.body, output.content_type, cache_control)
+        stored = storage.head_page(self.site_bucket, output.key, s3=self.s3)
+        if stored is not None and stored.get(DIGEST_METADATA) == digest:
+            report.unchanged.append(output.key)
+            return
+        self._changing(output.key)
         self.s3.put_object(Bucket=self.site_bucket, Key=output.key, Body=output.body,
-                           ContentType=output.content_type,
-                           CacheControl=(self._batch_site or self.site).cache_control)
+                           ContentType=output.content_type, CacheControl=cache_control,
+                           Metadata={DIGEST_METADATA: digest})
         report.written.append(output.key)
 
     def _delete(self, key: str, report: RebuildReport) -> None:
+        """Delete ``key`` when it is there (an absent key changes nothing at the edge)."""
+        if storage.head_page(self.site_bucket, key, s3=self.s3) is None:
+            return
+        self._changing(key)
         self.s3.delete_object(Bucket=self.site_bucket, Key=key)
         report.deleted.append(key)
 
@@ -328,7 +469,9 @@ def handle_batch(event: dict[str, Any], indexer: SiteIndexer | None = None) -> d
     logger.info("site index rebuilt", extra={
         "messages": report.messages, "listings": len(report.listings),
         "written": len(report.written), "deleted": len(report.deleted),
-        "failed_listings": report.failed_listings})
+        "unchanged": len(report.unchanged), "failed_listings": report.failed_listings,
+        **({"invalidation_id": report.invalidation.id,
+            "paths": list(report.invalidation.paths)} if report.invalidation else {})})
     metrics.add_metric(name="IndexRebuilds", unit=MetricUnit.Count, value=len(report.listings))
     metrics.add_metric(name="IndexObjectsWritten", unit=MetricUnit.Count,
                        value=len(report.written))
@@ -353,6 +496,8 @@ def _indexer() -> SiteIndexer:
         return publisher.site_for(source_bucket) if source_bucket else settings.site
 
     return SiteIndexer(settings.site_bucket, publisher.manifest, site,
+                       distribution_id=settings.distribution_id,
+                       max_paths=settings.invalidation_max_paths,
                        amp_transform=settings.amp_transform)
 
 

@@ -91,7 +91,8 @@ def format_progress(p: Progress) -> str:
 def watch(manifest: ManifestTable, fingerprint: str, *, stream: TextIO | None = None,
           interval: float | None = None, keep_going: Callable[[], bool] | None = None
           ) -> Progress:
-    """Show the rebuild's progress until no record is stale (or ``keep_going`` says stop).
+    """Show the rebuild's progress until it has finished (no record is stale and the index
+    outputs are queued for their one rebuild), or ``keep_going`` says stop.
 
     On a terminal a live bar (``rich``); elsewhere one line per reading that changed.
 
@@ -131,7 +132,7 @@ def watch(manifest: ManifestTable, fingerprint: str, *, stream: TextIO | None = 
             if not live and counts != last_counts:  # a line when a page is done, not per tick
                 print(format_progress(current), file=stream, flush=True)
                 last_counts = counts
-            if current.finished and _enumerated(current):
+            if _over(current):
                 break
             if keep_going is not None and not keep_going():
                 break
@@ -143,11 +144,13 @@ def watch(manifest: ManifestTable, fingerprint: str, *, stream: TextIO | None = 
     return current
 
 
-def _enumerated(p: Progress) -> bool:
-    """The enumeration of the rebuild for this fingerprint has finished (records created while
-    it runs are stale until it reaches them)."""
-    return not p.rebuild or p.rebuild.get("fingerprint") != p.fingerprint \
-        or bool(p.rebuild.get("enumerated"))
+def _over(p: Progress) -> bool:
+    """The rebuild for this fingerprint has finished (its finish step ran: the articles are
+    done and the index outputs were queued for their one rebuild), or, without a rebuild for
+    this fingerprint, no record is stale."""
+    if not p.rebuild or p.rebuild.get("fingerprint") != p.fingerprint:
+        return p.finished
+    return bool(p.rebuild.get("finished_at"))
 
 
 def start(*, function: str | None = None, bucket: str | None = None, dry_run: bool = False,

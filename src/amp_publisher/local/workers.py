@@ -46,7 +46,7 @@ def backend_environment() -> dict[str, str]:
     and the endpoint and dummy credentials of the embedded backend."""
     prefixes = ("AWS_", "POWERTOOLS_", "SITE_", "PUBLISHER_", "AMP_PUBLISHER_")
     names = {"MANIFEST_TABLE", "FAILED_EVENTS_QUEUE_URL", "RENDER_QUEUE_URL", "SOURCE_BUCKET",
-             "SITE_BUCKET", "DISTRIBUTION_ID",
+             "SITE_BUCKET", "DISTRIBUTION_ID", "INVALIDATION_MAX_PATHS", "ERROR_PAGE_KEY",
              "SOURCE_PREFIX", "SOURCE_SUFFIX", "SITE_CONFIG_KEY", "OUTPUT_PREFIX",
              "CACHE_CONTROL", "MAX_SOURCE_BYTES"}
     return {k: v for k, v in os.environ.items() if k in names or k.startswith(prefixes)}
