@@ -2,8 +2,11 @@
 
 :func:`crawl` starts at ``/`` and at ``/robots.txt`` of a folder laid out like the site bucket
 (``build/site/``), maps URLs to files the way CloudFront does (``/x/`` → ``x/index.html``),
-and follows every link under the site's base URL: ``<a href>`` and ``<link href>``
-(canonical, amphtml, alternate feeds, next/prev) in HTML pages, ``Sitemap:`` lines in
+and follows every same-site link: relative ones (``/x/``, ``x/``, ``../x/``, resolved against
+the linking output's own URL, as a browser does) and absolute ones under the site's base URL:
+``<a href>`` and ``<link href>``
+(canonical, amphtml, alternate feeds, next/prev; not asset links such as ``preload``) in HTML
+pages, ``Sitemap:`` lines in
 robots.txt, ``<loc>`` in sitemaps, ``<link>``/``<guid>`` in RSS, ``<link href>`` in Atom and
 ``url``/``home_page_url``/``feed_url`` in JSON feeds. Links elsewhere (other hosts) are not
 followed, nor links inside an article's body (``.article-body``: what authors wrote, which may
@@ -21,9 +24,9 @@ import json
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
-__all__ = ["crawl", "CrawlResult", "key_for_url"]
+__all__ = ["crawl", "CrawlResult", "key_for_url", "url_for_key"]
 
 
 @dataclass
@@ -40,6 +43,14 @@ class CrawlResult:
     broken: list[tuple[str, str]] = field(default_factory=list)
 
 
+def url_for_key(key: str, base_url: str) -> str:
+    """The URL CloudFront serves ``key`` at (``x/index.html`` → ``<base_url>/x/``): the base
+    a relative link in that output resolves against."""
+    path = key[: -len("index.html")] if key == "index.html" or key.endswith("/index.html") \
+        else key
+    return f"{base_url}/{path}"
+
+
 def key_for_url(url: str, base_url: str) -> str | None:
     """The object key CloudFront serves for ``url`` (``None`` when it is not under
     ``base_url``): ``/x/`` → ``x/index.html``, an extension-less ``/x`` → ``x/index.html``."""
@@ -54,6 +65,13 @@ def key_for_url(url: str, base_url: str) -> str | None:
     return path
 
 
+#: ``<link rel>`` values that name another output of the site; the rest (``preload``,
+#: ``icon``, ``preconnect``…) name assets or other hosts, which this function does not publish.
+_PAGE_RELS = " or ".join(
+    f"contains(concat(' ', normalize-space(@rel), ' '), ' {rel} ')"
+    for rel in ("canonical", "amphtml", "alternate", "next", "prev"))
+
+
 def _links(key: str, body: bytes) -> list[str]:
     from lxml import etree, html
 
@@ -61,7 +79,7 @@ def _links(key: str, body: bytes) -> list[str]:
         doc = html.fromstring(body)
         return [str(v) for v in doc.xpath(
             "//a[not(ancestor::*[contains(concat(' ', @class, ' '), ' article-body ')])]/@href"
-            " | //link/@href")]
+            " | //link[" + _PAGE_RELS + "]/@href")]
     if key.endswith(".txt"):
         return [line.split(":", 1)[1].strip() for line in body.decode("utf-8").splitlines()
                 if line.lower().startswith("sitemap:")]
@@ -90,7 +108,9 @@ def crawl(root: Path, base_url: str) -> CrawlResult:
         if not path.is_file():
             continue
         result.visited.append(key)
-        for url in _links(key, path.read_bytes()):
+        here = url_for_key(key, base_url)
+        for link in _links(key, path.read_bytes()):
+            url = urljoin(here, link.strip())  # relative links are the site's own too
             target = key_for_url(url, base_url)
             if target is None:
                 continue
