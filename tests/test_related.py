@@ -101,3 +101,57 @@ def test_unreadable_index_publishes_without_related_and_counts_it(backend, monke
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "ERROR")
+
+
+def _linking(backend, slugs, target: str) -> list[str]:
+    return [s for s in slugs if f"/{target}/" in dict(_related_links(backend, s))]
+
+
+def _crawl_broken(backend, tmp_path) -> list:
+    from amp_publisher.local.sitecheck import crawl
+
+    backend.drain_site_index()
+    backend.mirror_site(tmp_path)
+    page = backend.client("s3").get_object(Bucket=backend.names.site_bucket,
+                                           Key="index.html")["Body"].read()
+    base = lxml_html.fromstring(page).xpath("//link[@rel='canonical']/@href")[0].rstrip("/")
+    return crawl(tmp_path, base).broken
+
+
+@pytest.mark.parametrize("departure", ["delete", "section change", "rename", "takedown"])
+def test_pages_listing_an_article_that_leaves_are_rendered_again(backend, tmp_path, departure):
+    slugs = [f"news-{d}" for d in range(1, 5)]
+    for day, slug in enumerate(slugs, 1):
+        _publish(backend, f"articles/{slug}.json", _story(slug, day, "News"))
+    # Rendered again once all four exist: each lists the three others.
+    for day, slug in enumerate(slugs, 1):
+        _publish(backend, f"articles/{slug}.json", _story(slug, day, "News") + b"\n")
+    others = [s for s in slugs if s != "news-2"]
+    assert _linking(backend, others, "news-2") == others
+    backend.drain_render_queue()  # nothing has left yet: nothing to render again
+
+    key = "articles/news-2.json"
+    if departure == "delete":
+        backend.invoke(backend.delete_source(key))
+    elif departure == "takedown":
+        backend.invoke(backend.put_source(key, _story("news-2", 2, "News").replace(
+            b'"section"', b'"status": "draft", "section"')))
+    elif departure == "section change":
+        _publish(backend, key, _story("news-2", 2, "Sport"))
+    else:
+        _publish(backend, key, _story("news-2", 2, "News").replace(
+            b'"slug": "news-2"', b'"slug": "news-2-renamed"'))
+    # Before the queue drains the other pages still link the old place: the bug this fixes.
+    assert _linking(backend, others, "news-2") == others
+    assert backend.drain_render_queue() >= 1
+    assert _linking(backend, others, "news-2") == []
+    if departure == "rename":  # listed again, at its new URL
+        assert _linking(backend, others, "news-2-renamed") == others
+    assert _crawl_broken(backend, tmp_path) == []
+    # A duplicate delivery re-renders once more and changes nothing.
+    before = {s: _related_links(backend, s) for s in others}
+    backend.client("sqs").send_message(QueueUrl=backend.render_queue_url, MessageBody=json.dumps(
+        {"rerender": {"bucket": backend.names.source_bucket, "keys": [
+            f"articles/{s}.json" for s in others], "reason": "duplicate"}}))
+    assert backend.drain_render_queue() == 1
+    assert {s: _related_links(backend, s) for s in others} == before

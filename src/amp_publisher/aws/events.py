@@ -54,6 +54,8 @@ class SourceRecord:
         message_id: the SQS message id when the record came through SQS (partial batch failure).
         fingerprint: for a ``rebuild`` record, the render fingerprint the rebuild was started
             for (:mod:`amp_publisher.aws.rebuild`); ``None`` otherwise.
+        force: render even when the committed page is current (a ``rerender`` message: a
+            page whose related list links an article that left its section).
     """
 
     bucket: str
@@ -67,6 +69,7 @@ class SourceRecord:
     event_time: str = ""
     message_id: str | None = None
     fingerprint: str | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,14 @@ def parse_event(event: Any, *, message_id: str | None = None) -> ParsedEvent:
         else:
             parsed.ignored.append(Ignored("unhandled EventBridge detail-type",
                                           str(event.get("detail-type"))))
+        return parsed
+    if isinstance(event.get("rerender"), dict):  # pages to render again, current or not
+        parsed.source = "rerender"
+        body = event["rerender"]
+        parsed.records.extend(
+            SourceRecord(bucket=body.get("bucket", ""), key=key, kind="created",
+                         event_name="Rerender", message_id=message_id, force=True)
+            for key in body.get("keys") or ())
         return parsed
     if isinstance(event.get("rebuild"), dict):
         parsed.source = "rebuild"

@@ -45,8 +45,13 @@ Two kinds of item share the table (partition key ``source_key``, GSI ``slug-inde
 ``language``                      what index pages, sitemaps and feeds show
 ``listings``                      string set: the listings this source has listing items in
                                   (write-ahead, like ``page_keys``)
-``listings_synced``               hash of the entry the listing items hold; absent while they
-                                  are being rewritten (or on records older than listings)
+``listings_synced``               hash of the entry (and related list) the listing items hold;
+                                  absent while they are being rewritten (or on records older
+                                  than listings)
+``related_keys``                  string set: the source keys the page's related list links
+                                  (also on its listing items, where a filtered query of the
+                                  section finds the pages to render again when one of them
+                                  leaves the section, :mod:`amp_publisher.aws.pipeline`)
 ================================  ==============================================================
 
 **Rebuild progress** (``source_key`` = ``rebuild#latest``, one item): the latest rebuild's
@@ -659,6 +664,47 @@ class ManifestTable:
             ExpressionAttributeValues=self._values({":l": listing}), Limit=limit + 1)
         items = [self._from_item(i) for i in response.get("Items", [])]
         return [i for i in items if i.get("article_key") != exclude][:limit]
+
+    def referrers_in_listing(self, listing: str, article_key: str) -> list[str]:
+        """The source keys of the articles in ``listing`` whose page's related list links
+        ``article_key`` (their listing item's ``related_keys`` holds it). One Query of
+        ``listing-index`` with a ``FilterExpression``, paginated: it reads (and is billed
+        for) the whole listing, and returns only the matches.
+
+        Raises:
+            botocore ClientError, BotoCoreError: the query failed (transient).
+        """
+        found: list[str] = []
+        for page in self._client.get_paginator("query").paginate(
+                TableName=self.name, IndexName=LISTING_INDEX,
+                KeyConditionExpression="#l = :l",
+                FilterExpression="contains(#r, :k)",
+                ProjectionExpression="article_key",
+                ExpressionAttributeNames={"#l": "listing", "#r": "related_keys"},
+                ExpressionAttributeValues=self._values({":l": listing, ":k": article_key})):
+            found.extend(self._from_item(i)["article_key"] for i in page.get("Items", []))
+        return found
+
+    def listing_paths(self, listing: str, source_keys: set[str]) -> dict[str, str]:
+        """``{source key: path}`` of those of ``source_keys`` that have an item in ``listing``
+        now: one strongly consistent ``BatchGetItem`` (at most 100 keys), unprocessed keys
+        asked again.
+
+        Raises:
+            botocore ClientError: the read failed (transient).
+        """
+        found: dict[str, str] = {}
+        keys = [self._key(self.listing_item_key(listing, k)) for k in sorted(source_keys)]
+        request: dict[str, Any] = {self.name: {"Keys": keys, "ConsistentRead": True,
+                                               "ProjectionExpression": "article_key, #p",
+                                               "ExpressionAttributeNames": {"#p": "path"}}}
+        while keys and request:
+            response = self._client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self.name, []):
+                item = self._from_item(item)
+                found[item["article_key"]] = item.get("path", "")
+            request = response.get("UnprocessedKeys") or {}
+        return found
 
     def get_state(self, name: str) -> dict[str, Any] | None:
         """The index function's state item ``site#<name>``, or ``None``."""

@@ -434,7 +434,7 @@ class Publisher:
                     timings["read"] = _ms(started)
                     return Outcome(key, "unchanged", page_key=current.get("page_key"),
                                    timings_ms=_since(started, timings))
-                if self._unchanged(current, head, fingerprint):
+                if not record.force and self._unchanged(current, head, fingerprint):
                     if sequencer and sequencer != current.get("sequencer"):
                         self.manifest.note_sequencer(key, token, sequencer)
                     else:
@@ -514,7 +514,8 @@ class Publisher:
             return self._hold(record, token, current, until, source, sequencer, started,
                               timings, invalidations)
         self._cancel_embargo(key, current)
-        page, timings_render, related_error = self._render_checked(article, site, key)
+        page, timings_render, related_error, related_links = self._render_checked(
+            article, site, key)
         timings.update(timings_render)
         self._keep_error_page(site, fingerprint, invalidations)
         documents = _documents(page, site)
@@ -549,7 +550,9 @@ class Publisher:
         entry = entry_from_article(article, site, slug=page.slug, source_key=key,
                                    description=page.description)
         listings = self._sync_listings(key, token, current, entry, fingerprint,
-                                       rebuild=record.kind == "rebuild")
+                                       rebuild=record.kind == "rebuild",
+                                       related_keys=frozenset(related_links))
+        self._check_related(key, article.section, related_links)
         if self._before_commit is not None:
             self._before_commit(key)
         report = [_report_line(entry) for entry in page.report]
@@ -573,6 +576,7 @@ class Publisher:
             "report_count": len(report),
             **_entry_fields(entry),
             **listings,
+            "related_keys": set(related_links) or None,
         }, pending=written)
         timings["write"] = _ms(t0)
         return Outcome(key, "published", page_key=target,
@@ -635,34 +639,38 @@ class Publisher:
                             html_pages=self.settings.accept_html_pages)
 
     def _related(self, article: Any, site: SiteConfig, key: str
-                 ) -> tuple[tuple[Any, ...], str | None]:
+                 ) -> tuple[tuple[Any, ...], str | None, dict[str, str]]:
         """The article's related articles: the newest :data:`RELATED_LIMIT` others of its
         section, read from the site index (one Query of ``listing-index``,
-        :meth:`ManifestTable.related_in_listing`). ``((), None)`` without a section or without
-        a site index (no ``SITE_INDEX_QUEUE_URL``); ``((), reason)`` when the index cannot be
+        :meth:`ManifestTable.related_in_listing`), with ``{source key: path}`` of the articles
+        listed (the keys are stored as ``related_keys``, so their departure re-renders this
+        page, see :meth:`_refresh_referrers`). ``((), None, {})`` without a section or without
+        a site
+        index (no ``SITE_INDEX_QUEUE_URL``); ``((), reason, {})`` when the index cannot be
         read: the page is published without the list, and the handler logs and counts it."""
         from amp_publisher.core.rendering import RelatedArticle
         from amp_publisher.core.siteoutputs.entries import section_listing
 
         listing = section_listing(article.section)
         if not (listing and self.settings.site_index_queue_url):
-            return (), None
+            return (), None, {}
         try:
-            items = self.manifest.related_in_listing(listing, exclude=key,
-                                                     limit=RELATED_LIMIT + 1)
+            items = [item for item in self.manifest.related_in_listing(
+                listing, exclude=key, limit=RELATED_LIMIT + 1)
+                if item.get("slug") != article.slug][:RELATED_LIMIT]
             related = tuple(
                 RelatedArticle(headline=item["headline"], url=item["path"],
                                published=dt.datetime.fromisoformat(item["published"])
                                if "T" in item["published"]
                                else dt.date.fromisoformat(item["published"]))
-                for item in items if item.get("slug") != article.slug)[:RELATED_LIMIT]
+                for item in items)
         except Exception as exc:  # noqa: BLE001 - an extra: the page goes out without it
-            return (), f"{type(exc).__name__}: {str(exc)[:300]}"
-        return related, None
+            return (), f"{type(exc).__name__}: {str(exc)[:300]}", {}
+        return related, None, {i["article_key"]: i["path"] for i in items if i.get("article_key")}
 
     def _render_checked(self, article: Any, site: SiteConfig, key: str
-                        ) -> tuple[Any, dict, str | None]:
-        """Render and gate one article: ``(page, timings, related_error)`` (see
+                        ) -> tuple[Any, dict, str | None, dict[str, str]]:
+        """Render and gate one article: ``(page, timings, related_error, related_links)`` (see
         :meth:`_related`).
 
         Raises:
@@ -672,7 +680,7 @@ class Publisher:
 
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        related, related_error = self._related(article, site, key)
+        related, related_error, related_links = self._related(article, site, key)
         timings["related"] = _ms(t0)
         t0 = time.perf_counter()
         with _core_faults_are_permanent(key):
@@ -701,7 +709,7 @@ class Publisher:
             raise AmpValidationError(
                 f"the {what} is not valid AMP ({len(errors)} error(s)); first: {detail}",
                 errors=errors, key=key)
-        return page, timings, related_error
+        return page, timings, related_error, related_links
 
     def _publish_collection(self, record: SourceRecord, token: str, current: dict[str, Any],
                             source: storage.SourceObject, site: SiteConfig, fingerprint: str,
@@ -724,7 +732,7 @@ class Publisher:
             try:
                 with _core_faults_are_permanent(key):
                     article = parse_article(item.article)
-                page, _, related_error = self._render_checked(article, site, key)
+                page, _, related_error, _ = self._render_checked(article, site, key)
                 related_errors.append(related_error)
                 ready.append((item.path, article, page))
             except ArticleError as exc:
@@ -989,8 +997,8 @@ class Publisher:
     # -- listings (DESIGN §9) ----------------------------------------------------------------
 
     def _sync_listings(self, key: str, token: str, current: dict[str, Any],
-                       entry: Any, fingerprint: str = "", *, rebuild: bool = False
-                       ) -> dict[str, Any]:
+                       entry: Any, fingerprint: str = "", *, rebuild: bool = False,
+                       related_keys: frozenset[str] = frozenset()) -> dict[str, Any]:
         """Make the source's listing items hold ``entry`` (``None``: remove them all) and send
         the listings this made stale to ``SiteIndexQueue``. Returns the record fields to commit
         (``listings``, ``listings_synced``); nothing is written or sent when the items already
@@ -999,7 +1007,9 @@ class Publisher:
         stale from their start, so the index pages follow the new site too; except in a
         ``rebuild``, whose end rebuilds every index output once
         (:func:`amp_publisher.aws.rebuild.finish_step`): there only a change of the entry
-        itself is sent.
+        itself is sent. The items also hold ``related_keys`` (the source keys the page's
+        related list links), and an entry that leaves a section listing or changes its URL
+        has the pages listing it re-rendered (:meth:`_refresh_referrers`).
 
         Raises:
             LeaseLostError, botocore ClientError, TransientError: transient; redone on retry.
@@ -1014,7 +1024,11 @@ class Publisher:
 
         new_names = listings_of(entry) if entry is not None else {}
         old_names = set(current.get("listings") or ())
-        digest = f"{entry_hash(entry)}:{fingerprint}" if entry is not None else None
+        # The related list is part of what the items hold: a new list rewrites them (the
+        # entry is unchanged, so no listing is dirty).
+        related = ",".join(sorted(related_keys))
+        digest = (f"{entry_hash(entry)}{'+' + _hash(related) if related else ''}:{fingerprint}"
+                  if entry is not None else None)
         fields = {"listings": set(new_names) or None, "listings_synced": digest}
         synced = current.get("listings_synced") or ""
         if digest and synced == digest and old_names == set(new_names):
@@ -1024,8 +1038,12 @@ class Publisher:
         old_entry = _entry_of(current)
         self.manifest.begin_listings(key, token, set(new_names) - old_names)
         if entry is not None:
-            self.manifest.put_listing_items(key, entry.to_item(), new_names)
+            self.manifest.put_listing_items(
+                key, {**entry.to_item(),
+                      **({"related_keys": set(related_keys)} if related_keys else {})},
+                new_names)
         self.manifest.delete_listing_items(key, old_names - set(new_names))
+        self._refresh_referrers(key, old_entry, old_names, entry, new_names)
         dirty = dirty_listings(old_entry, old_names, entry)
         if digest and synced.split(":")[0] == digest.split(":")[0] and synced != digest \
                 and not rebuild:
@@ -1033,6 +1051,68 @@ class Publisher:
         if dirty:
             self._notify(key, dirty, [e for e in (old_entry, entry) if e is not None])
         return fields
+
+    def _check_related(self, key: str, section: str | None, links: dict[str, str]) -> None:
+        """After this page's listing items hold its related list: are the articles it links
+        still in the section, at the linked path (consistent reads of their listing items)?
+        When one left meanwhile, its own search for referrers may have run before these
+        items were written, so this page is sent to ``RenderQueue`` to be rendered again.
+        Of the two writers (the departure, this page) each writes, then reads the other's
+        item: at least one of them sees the other.
+
+        Raises:
+            botocore ClientError: transient; the event is retried.
+        """
+        from amp_publisher.core.siteoutputs.entries import section_listing
+
+        listing = section_listing(section) if section else None
+        if not (links and listing and self.settings.render_queue_url):
+            return
+        found = self.manifest.listing_paths(listing, set(links))
+        if any(found.get(k) != path for k, path in links.items()):
+            self._rerender([key], reason="a related article left the section")
+
+    def _rerender(self, keys: list[str], *, reason: str) -> None:
+        """Send ``keys`` to ``RenderQueue`` to be rendered even when current (one
+        ``{"rerender": ...}`` message per 100 keys, delayed 2 s: the listing index is
+        eventually consistent, and the render must not read it before the change)."""
+        import json
+
+        bucket = self.settings.source_bucket or ""
+        for start in range(0, len(keys), 100):
+            self.sqs.send_message(
+                QueueUrl=self.settings.render_queue_url, DelaySeconds=2,
+                MessageBody=json.dumps({"rerender": {"bucket": bucket,
+                                                     "keys": keys[start:start + 100],
+                                                     "reason": reason}}, sort_keys=True))
+
+    def _refresh_referrers(self, key: str, old_entry: Any, old_names: set[str], entry: Any,
+                           new_names: dict[str, str]) -> None:
+        """Re-render the pages whose related list links ``key`` when its entry leaves a
+        section listing (delete, takedown, embargo, section change) or changes its URL (a
+        rename), so no page keeps a link to a page that no longer exists. Per such listing,
+        one paginated Query of ``listing-index`` with a ``FilterExpression`` on
+        ``related_keys`` (:meth:`ManifestTable.referrers_in_listing`); the keys found go to
+        ``RenderQueue`` as one ``{"rerender": ...}`` message per 100 keys
+        (:func:`amp_publisher.aws.events.parse_event`), which renders them even when they are
+        current. Idempotent: a page rendered again lists only what is in the section then.
+        Nothing happens without ``RENDER_QUEUE_URL``.
+
+        Raises:
+            botocore ClientError: transient; the caller's event is retried and redoes this.
+        """
+        url = self.settings.render_queue_url
+        if not url:
+            return
+        moved = entry is None or old_entry is None or old_entry.path != entry.path
+        gone = [name for name in sorted(old_names) if name.startswith("section/")
+                and (moved or name not in new_names)]
+        referrers: set[str] = set()
+        for name in gone:
+            referrers.update(self.manifest.referrers_in_listing(name, key))
+        referrers.discard(key)
+        if referrers:
+            self._rerender(sorted(referrers), reason=f"related link to {key}")
 
     def _notify(self, key: str, dirty: dict[str, str], entries: list[Any]) -> None:
         """One SQS message naming the stale listings (``{listing: from order key}``) and
@@ -1047,6 +1127,13 @@ class Publisher:
         self.sqs.send_message(QueueUrl=self.settings.site_index_queue_url,
                               MessageBody=json.dumps({"source_key": key, "dirty": dirty,
                                                       "news": news}, sort_keys=True))
+
+
+def _hash(text: str) -> str:
+    """A short stable digest of ``text`` (SHA-256, 16 hex digits)."""
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _documents(page: Any, site: SiteConfig) -> list[tuple[str, str]]:

@@ -484,6 +484,49 @@ class EmbeddedBackend:
                         for n, i in enumerate(sorted(failed)[start:start + 10])])
             reports.append(result["report"])
         raise RuntimeError("the site-index queue did not empty: messages keep failing")
+    def drain_render_queue(self, *, rounds: int = 20) -> int:
+        """Deliver RenderQueue to the render function's entry point until it is empty, as
+        Lambda's SQS poller does (messages ten at a time; delays are not waited for: every
+        message is taken at once). Returns how many messages were handled.
+
+        Raises:
+            RuntimeError: the queue did not empty in ``rounds`` rounds (messages keep failing
+                or keep causing more).
+        """
+        sqs = self.client("sqs")
+        url = self.render_queue_url
+        handled = 0
+        for _ in range(rounds):
+            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60,
+                                      WaitTimeSeconds=0, AttributeNames=["All"]
+                                      ).get("Messages", [])
+            if not got and not self._render_queue_delayed(sqs, url):
+                return handled
+            if not got:
+                import time
+
+                time.sleep(0.5)  # delayed messages (DelaySeconds) become visible shortly
+                continue
+            result = self.invoke({"Records": [_sqs_record(m, url) for m in got]})
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            done = [m for m in got if m["MessageId"] not in failed]
+            if done:
+                sqs.delete_message_batch(QueueUrl=url, Entries=[
+                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                    for n, m in enumerate(done)])
+            for m in got:
+                if m["MessageId"] in failed:
+                    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"],
+                                                  VisibilityTimeout=0)
+            handled += len(done)
+        raise RuntimeError("RenderQueue did not empty: messages keep failing")
+
+    @staticmethod
+    def _render_queue_delayed(sqs: Any, url: str) -> bool:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesDelayed"])["Attributes"]
+        return int(attributes.get("ApproximateNumberOfMessagesDelayed", 0)) > 0
+
     def upload_static(self, folder: Path) -> list[str]:
         """Put every file under ``folder`` into the site bucket at the same relative key (the
         demo's ``events/static/`` → ``static/...``: the logo and images its pages show), with

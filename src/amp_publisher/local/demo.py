@@ -144,6 +144,8 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
         outcome = result["outcomes"][0]
         page_key = outcome["page_key"]
         reports = backend.drain_site_index()
+        # The pages whose related list linked it are rendered again, through RenderQueue.
+        rerendered = backend.drain_render_queue()
         backend.mirror_site(out)
         removed = [page_key] if page_key else []
         if page_key and mode == "paired":
@@ -157,7 +159,9 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
         manifest = backend.client("dynamodb").get_item(
             TableName=backend.names.manifest_table, Key={"source_key": {"S": key}})
         status = manifest.get("Item", {}).get("status", {}).get("S", "-")
-        print(f"manifest record for {key}: status {status}", file=stream)
+        print(f"manifest record for {key}: status {status}; RenderQueue: {rerendered} "
+              f"message(s) rendering again the pages whose related list linked it",
+              file=stream)
         if page_key:
             slug = page_key.rsplit("/", 2)[-2]
             still = [k for k in ("index.html", "feed.xml", "atom.xml", "feed.json",
