@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 # The official validator test pairs; users may point this at an amphtml checkout.
 AMP_VALIDATOR_TESTDATA ?= third_party/amp-spec/tests
 
-.PHONY: help venv demo test messages sam-local unit lint lint-template checkov rules rules-check conformance layer bench clean sam screenshots runtime-css
+.PHONY: help venv demo test chaos messages sam-local unit lint lint-template checkov rules rules-check conformance layer bench clean sam screenshots runtime-css
 
 help:
 	@echo "make demo         set up, start the embedded backend, publish events/articles/*.json"
@@ -19,6 +19,7 @@ help:
 	@echo "make runtime-css  refresh the AMP runtime CSS transformed pages inline (AMP_RUNTIME_BUILD=DIR: from a build)"
 	@echo "make layer        build the Lambda dependency layer for python3.12 / x86_64 into build/layer"
 	@echo "make bench        benchmarks (not part of make test)"
+	@echo "make chaos        the chaos tests at full size (1,000 operations; not part of make test)"
 	@echo "make screenshots  the demo pages in headless Chromium at 412 and 1280 px, checked (build/screenshots)"
 	@echo "make messages    extract the theme's strings (babel.cfg) and update its catalogs (locale/*/messages.po)"
 	@echo "make sam          install the AWS SAM CLI into .venv-sam (then .venv-sam/bin/sam build)"
@@ -41,6 +42,12 @@ demo: $(STAMP)
 
 test: $(STAMP) lint rules-check lint-template checkov conformance
 	$(PY) -m pytest -n auto -q
+
+# The chaos tests at full size (docs/reliability.md); `make test` runs them smaller. CHAOS_SEED
+# replays a run.
+CHAOS_OPS ?= 1000
+chaos: $(STAMP)
+	CHAOS_OPS=$(CHAOS_OPS) $(PY) -m pytest -q -s -p no:randomly tests/test_chaos.py
 
 unit: $(STAMP)
 	$(PY) -m pytest -q -x

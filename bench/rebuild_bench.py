@@ -78,6 +78,35 @@ def _seed(backend: Any, generated: list[dict[str, Any]]) -> None:
         dynamodb.batch_write_item(RequestItems={backend.names.manifest_table: batch})
 
 
+def _wait_until_rendered(manifest: Any, sqs: Any, queue_url: str, fingerprint: str, *,
+                         alive: Any, log: Any = print, poll_s: float = 2.0) -> Any:
+    """Wait until the manifest says no record is stale (or the workers are gone); the last
+    :func:`amp_publisher.aws.rebuild.progress` reading.
+
+    The manifest is counted (a full scan) only when RenderQueue has nothing visible or in
+    flight: counting while the workers render would put a scan of the whole table on the
+    embedded backend every few seconds, competing with them (messages delayed for later, the
+    finish step's next look and the sweep, do not hold the count back)."""
+    from amp_publisher.aws.rebuild import progress
+
+    while True:
+        time.sleep(poll_s)
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+        busy = sum(int(v) for v in attributes["Attributes"].values())
+        if busy and alive() > 0:
+            continue
+        stale: list[str] = []
+        reading = progress(manifest, fingerprint, stale_keys=stale)
+        log(f"rebuild: {reading.done:,} done, {reading.failed:,} failed, "
+            f"{reading.remaining:,} remaining")
+        if stale and os.environ.get("BENCH_DEBUG"):
+            log(f"{manifest.get(stale[0])}")
+        finished = bool((reading.rebuild or {}).get("finished_at"))
+        if reading.remaining == 0 or finished or alive() == 0:
+            return reading
+
+
 def run(count: int, workers: int = 2, log: Any = print,
         hugo_full_build: tuple[int, float] | None = None) -> dict[str, Any]:
     """Seed, enumerate, render, project. ``hugo_full_build``: ``(pages, seconds)`` of a measured
@@ -94,7 +123,6 @@ def run(count: int, workers: int = 2, log: Any = print,
     from amp_publisher.aws import handler, rebuild
     from amp_publisher.aws.manifest import ManifestTable
     from amp_publisher.local.backend import EmbeddedBackend
-    from amp_publisher.local.rebuild import watch
     from amp_publisher.local.workers import LocalWorkers
 
     result: dict[str, Any] = {"articles": count, "workers": workers}
@@ -132,11 +160,9 @@ def run(count: int, workers: int = 2, log: Any = print,
         manifest = ManifestTable(backend.names.manifest_table)
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        with open(os.devnull, "w") as quiet, LocalWorkers(workers) as pool:
-            # Counting scans the whole manifest; moto's scans are slow and share this process
-            # with its server, so the bench counts rarely.
-            last = watch(manifest, begun.fingerprint, stream=quiet, interval=15.0,
-                         keep_going=lambda: pool.alive() > 0)
+        with LocalWorkers(workers) as pool:
+            last = _wait_until_rendered(manifest, sqs, backend.render_queue_url,
+                                        begun.fingerprint, alive=pool.alive, log=log)
             wall = time.perf_counter() - started
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime

@@ -90,7 +90,8 @@ def test_valid_srcset_and_sizes_are_kept_invalid_ones_dropped():
     dropped = convert_html('<img src="a.jpg" srcset="a.jpg 300w, b.jpg 300w" sizes="100vw" '
                            'width="600" height="400">')
     assert "srcset" not in dropped.html and "sizes" not in dropped.html
-    assert [e.code for e in dropped.report if e.attribute == "srcset"] == ["INVALID_ATTR_VALUE"]
+    # the validator's code for a repeated descriptor (one engine: amp/urls.py)
+    assert [e.code for e in dropped.report if e.attribute == "srcset"] == ["DUPLICATE_DIMENSION"]
 
 
 def test_picture_collapses_to_one_amp_img_with_merged_width_candidates():

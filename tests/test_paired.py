@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - ``deployment`` is a fixture imported from inprocess.py
 """Paired mode (DESIGN §9, ``PAGE_MODE=paired``): each article is a canonical non-AMP page at
 ``/<slug>/`` and an AMP page at ``/<slug>/amp/``, from one article, linked both ways; the pair
 comes and goes together, and the site around them links the canonical pages.
@@ -22,6 +23,7 @@ from lxml import html as lxml_html
 from amp_publisher.core.amp.validator import validate
 from amp_publisher.local.sitecheck import crawl
 from conftest import ARTICLES, CORPUS, EVENTS, REFERENCE, REFERENCE_SLUG
+from inprocess import deployment  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://www.wanderstayfinder.example"
@@ -409,3 +411,44 @@ def test_the_template_passes_its_page_mode_parameter_to_both_functions():
     assert EmbeddedBackend(page_mode="paired").function_environment()["PAGE_MODE"] == "paired"
     with pytest.raises(ValueError, match="page_mode"):
         EmbeddedBackend(page_mode="both")
+
+
+def test_a_collection_publishes_and_removes_a_pair_per_item(deployment):
+    """A JSON Feed of four posts (corpus), paired by its ``config/site.json``: eight pages;
+    an item dropped from the feed takes both its pages; the deleted feed takes all."""
+    from amp_publisher.aws.events import parse_event
+
+    config = {**json.loads((EVENTS / "site.json").read_text()), "page_mode": "paired"}
+    deployment.s3.put_object(Bucket=deployment.names.source_bucket, Key="config/site.json",
+                             Body=json.dumps(config).encode())
+    feed = json.loads((CORPUS / "other-cms" / "jsonfeed-inessential.json").read_text())
+    feed["items"] = feed["items"][:4]
+    key = "articles/inessential.json"
+    publisher = deployment.publisher()
+
+    def process(event):
+        (record,) = parse_event(event).records
+        return publisher.process(record)
+
+    outcome = process(deployment.put_source(key, feed))
+    assert outcome.action == "published" and len(outcome.pages) == 8
+    slugs = sorted({p.split("/")[0] for p in deployment.pages()})
+    assert len(slugs) == 4
+    assert deployment.pages() == sorted(
+        k for s in slugs for k in (f"{s}/index.html", f"{s}/amp/index.html"))
+    for slug in slugs:  # each post names its own URL as canonical (it wins on both pages)
+        canonical = deployment.page(f"{slug}/index.html").decode()
+        amp = deployment.page(f"{slug}/amp/index.html").decode()
+        assert _links(canonical, "amphtml") == [f"{BASE}/{slug}/amp/"]
+        assert _links(amp, "canonical") == _links(canonical, "canonical")
+        assert validate(amp).passed
+        _assert_plain_html(canonical, slug)
+        assert _json_ld(canonical) == _json_ld(amp)
+    kept = {**feed, "items": feed["items"][1:]}
+    process(deployment.put_source(key, kept))
+    assert len(deployment.pages()) == 6
+    gone = {s for s in slugs if f"{s}/index.html" not in deployment.pages()}
+    (dropped,) = gone
+    assert not [p for p in deployment.pages() if p.startswith(f"{dropped}/")]
+    process(deployment.delete_source(key))
+    assert deployment.pages() == [] and deployment.manifest().claims() == {}

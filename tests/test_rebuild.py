@@ -398,6 +398,10 @@ def test_rebuild_finishes_without_records_nothing_will_render(
         [False] * (rebuild.FINISH_IDLE_CHECKS - 1) + [True]
     assert looks[-1]["stale_left"] == 2
     assert d.manifest().get("rebuild#latest")["stale_left"] == 2
+    from amp_publisher.aws.rebuild import progress
+    from amp_publisher.local.rebuild import format_progress
+
+    assert "; finished without 2 record(s)" in format_progress(progress(d.manifest()))
     assert len(_take_all(d, publisher.settings.site_index_queue_url)) == 1
 
 
@@ -524,6 +528,8 @@ def test_rebuild_of_n_articles_rebuilds_each_index_output_once(backend, monkeypa
     backend.invoke(backend.s3_event("ObjectCreated:Put", "config/site.json"))
 
     assert run_rebuild(concurrency=2, interval=0.5) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert "8/8 done, 0 failed, 0 remaining" in last and "; finished, index outputs" in last
     reports = backend.drain_site_index()
 
     # One message for the whole rebuild of 8 articles, each listing rebuilt once in it.
@@ -636,3 +642,14 @@ def test_cli_rebuild_through_the_deployed_function(backend, monkeypatch, capsys)
     capsys.readouterr()
     assert main(["rebuild", "--function", "stack-RenderFunction-X1", "--no-wait"]) == 0
     assert "not waiting" in capsys.readouterr().out
+
+
+def test_a_scheduled_article_is_not_stale_for_a_rebuild():
+    """An embargoed article has no page until its time, when it is rendered with the fingerprint
+    of that time: a rebuild has nothing to render for it, so it is never counted stale (a rebuild
+    of a site holding one waited for it until the finish step gave up)."""
+    from amp_publisher.aws.rebuild import classify
+
+    record = {"source_key": "articles/embargoed.json", "status": "scheduled",
+              "scheduled_for": "2026-12-12T00:00:00Z", "fingerprint": "0" * 16}
+    assert classify(record, "f" * 16) == "deleted"

@@ -1,6 +1,6 @@
 """Chaos during a rebuild: uploads, renames and deletes while the site configuration changes
 twice, with injected S3 and DynamoDB faults, still converge on the final sources rendered with the
-final configuration (issue 13, DESIGN §11; the harness of ``tests/test_chaos.py``).
+final configuration (issue 13, DESIGN §11; the chaos harness of ``tests/chaos.py``).
 
 Four worker threads (each its own :class:`Publisher`, like separate Lambda containers) take the
 CMS's S3 events (duplicated, reordered, retried as Lambda retries) and, when none is ready, the
@@ -23,23 +23,25 @@ import pytest
 from amp_publisher.aws.config import Settings
 from amp_publisher.core.keys import page_key
 from amp_publisher.core.site import SiteConfig
-from chaos import Faults
-from conftest import EVENTS
-from test_chaos import (  # noqa: F401 - aws is a fixture
+from chaos import (  # noqa: F401 - aws is a fixture
     ARTICLES,
     LEASE,
+    QUEUE,
     SITE_BUCKET,
     SOURCE_BUCKET,
     TABLE,
+    Cms,
     Delivery,
-    _article,
-    _clients,
-    _create_resources,
-    _Passed,
-    _Quiet,
-    _source_key,
+    Faults,
+    Passed,
+    Quiet,
+    article,
     aws,
+    clients,
+    create_resources,
+    source_key,
 )
+from conftest import EVENTS
 
 WORKERS = 4
 #: Seconds a worker caches ``config/site.json`` here (60 in production).
@@ -83,22 +85,22 @@ def test_rebuild_concurrent_with_uploads_and_deletes_converges(aws, monkeypatch)
     where = f"(CHAOS_SEED={seed}, REBUILD_CHAOS_OPS={ops})"
     print(f"rebuild chaos seed {seed} ({ops} operations)")
     rng = random.Random(seed)
-    monkeypatch.setattr(handler, "logger", _Quiet())
-    monkeypatch.setattr(handler, "metrics", _Quiet())
+    monkeypatch.setattr(handler, "logger", Quiet())
+    monkeypatch.setattr(handler, "metrics", Quiet())
     monkeypatch.setattr(Publisher, "SITE_CONFIG_TTL_S", CONFIG_TTL)
 
-    healthy = _clients()
-    queue_url, distribution_id, _index_url = _create_resources(healthy)  # no index outputs here
+    healthy = clients()
+    queue_url, distribution_id, _index_url = create_resources(healthy)  # no index outputs here
     render_url = healthy["sqs"].get_queue_url(QueueName="chaos-render")["QueueUrl"]
     faults = Faults(random.Random(rng.random()))
-    faulty = _clients(faults)
+    faulty = clients(faults)
     settings = Settings(site_bucket=SITE_BUCKET, manifest_table=TABLE,
                         failed_events_queue_url=queue_url, render_queue_url=render_url,
                         source_bucket=SOURCE_BUCKET, distribution_id=distribution_id)
 
     def publisher() -> Publisher:
         return Publisher(settings, s3=faulty["s3"], dynamodb=faulty["dynamodb"],
-                         validate=lambda html: _Passed(), lease_seconds=LEASE,
+                         validate=lambda html: Passed(), lease_seconds=LEASE,
                          lease_wait_seconds=0.05, write_margin_seconds=LEASE - 1.5)
 
     inbox = Inbox(random.Random(rng.random()), (healthy["sqs"], queue_url))
@@ -106,7 +108,7 @@ def test_rebuild_concurrent_with_uploads_and_deletes_converges(aws, monkeypatch)
     from amp_publisher.local.resources import ResourceNames
 
     events = EmbeddedBackend()  # only its S3 event builder
-    events.names = ResourceNames(SOURCE_BUCKET, SITE_BUCKET, TABLE, "chaos-failed-events")
+    events.names = ResourceNames(SOURCE_BUCKET, SITE_BUCKET, TABLE, QUEUE)
     stop = threading.Event()
     errors: list[BaseException] = []
     rebuild_messages = [0]
@@ -146,18 +148,12 @@ def test_rebuild_concurrent_with_uploads_and_deletes_converges(aws, monkeypatch)
             raise
 
     # The site before the change: every article published, at the first fingerprint.
-    state: dict[int, tuple[int, int] | None] = dict.fromkeys(range(ARTICLES))
     s3 = healthy["s3"]
+    cms = Cms(rng, s3, events)
     first = Publisher(settings, s3=healthy["s3"], dynamodb=healthy["dynamodb"],
-                      validate=lambda html: _Passed())
+                      validate=lambda html: Passed())
     for index in range(ARTICLES):
-        key = _source_key(index)
-        body = _article(index, 0, 0)
-        response = s3.put_object(Bucket=SOURCE_BUCKET, Key=key, Body=body)
-        handler.handle_event(events.s3_event("ObjectCreated:Put", key, size=len(body),
-                                             etag=response["ETag"].strip('"'),
-                                             version_id=response.get("VersionId")), first)
-        state[index] = (0, 0)
+        handler.handle_event(cms.put(index, (0, 0)), first)
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(WORKERS)]
     for thread in threads:
@@ -165,37 +161,14 @@ def test_rebuild_concurrent_with_uploads_and_deletes_converges(aws, monkeypatch)
 
     site_json = json.loads((EVENTS / "site.json").read_text())
     names = {ops // 4: "Chaos Weekly", (2 * ops) // 3: "Chaos Monthly"}
-    counts = {"create": 0, "update": 0, "rename": 0, "delete": 0, "config": 0}
+    configs = 0
     for revision in range(1, ops + 1):
         if revision in names:
             body = json.dumps({**site_json, "name": names[revision]}).encode()
             s3.put_object(Bucket=SOURCE_BUCKET, Key="config/site.json", Body=body)
             inbox.put(events.s3_event("ObjectCreated:Put", "config/site.json", size=len(body)))
-            counts["config"] += 1
-        index = rng.randrange(ARTICLES)
-        key = _source_key(index)
-        current = state[index]
-        if current is None:
-            kind, new = "create", (revision, 0)
-        else:
-            kind = rng.choices(["update", "rename", "delete"], [5, 2, 2])[0]
-            new = {"update": (revision, current[1]), "rename": (revision, current[1] + 1),
-                   "delete": None}[kind]
-        counts[kind] += 1
-        if new is None:
-            response = s3.delete_object(Bucket=SOURCE_BUCKET, Key=key)
-            event = events.s3_event("ObjectRemoved:DeleteMarkerCreated", key,
-                                    version_id=response.get("VersionId"))
-        else:
-            body = _article(index, *new)
-            response = s3.put_object(Bucket=SOURCE_BUCKET, Key=key, Body=body)
-            event = events.s3_event("ObjectCreated:Put", key, size=len(body),
-                                    etag=response["ETag"].strip('"'),
-                                    version_id=response.get("VersionId"))
-        state[index] = new
-        inbox.put(event, delay=rng.choice([0, 0, 0.01, 0.05]))
-        if rng.random() < 0.2:  # S3 delivers at least once
-            inbox.put(event, delay=rng.choice([0, 0.02, 0.1]))
+            configs += 1
+        inbox.put_at_least_once(cms.step(revision), rng, (0, 0, 0.01, 0.05))
         time.sleep(rng.choice([0, 0.005, 0.01]))
 
     # Until the CMS's events are done, and the last rebuild has swept and its queue is empty.
@@ -230,15 +203,16 @@ def test_rebuild_concurrent_with_uploads_and_deletes_converges(aws, monkeypatch)
     site = SiteConfig().merged({**site_json, "name": "Chaos Monthly"})
     fingerprint = latest["fingerprint"]
     expected: dict[str, bytes] = {}
-    for index, live in state.items():
+    for index, live in cms.state.items():
         if live is None:
             continue
-        key = _source_key(index)
-        page = render(parse_article(json.loads(_article(index, *live))), site, source_key=key)
+        key = source_key(index)
+        page = render(parse_article(json.loads(article(index, *live))), site, source_key=key)
         expected[page_key(page.slug, site.output_prefix)] = page.html.encode("utf-8")
     listing = s3.list_objects_v2(Bucket=SITE_BUCKET)
     stored = sorted(o["Key"] for o in listing.get("Contents", []))
-    print(f"{counts}; faults {dict(sorted(faults.counts.items()))}; "
+    print(f"{cms.counts}, {configs} configuration changes; "
+          f"faults {dict(sorted(faults.counts.items()))}; "
           f"{rebuild_messages[0]} RenderQueue messages; {inbox.sent_to_queue} events failed")
     assert stored == sorted(expected), f"site differs from the final sources {where}"
     for key, html in expected.items():
@@ -246,4 +220,4 @@ def test_rebuild_concurrent_with_uploads_and_deletes_converges(aws, monkeypatch)
         assert body == html, f"{key} is not the final source under the final config {where}"
     reading = progress(manifest, fingerprint)
     assert (reading.remaining, reading.failed) == (0, 0), f"{reading.counts} {where}"
-    assert counts["config"] == 2 and counts["delete"] and counts["rename"], where
+    assert configs == 2 and cms.counts["delete"] and cms.counts["rename"], where

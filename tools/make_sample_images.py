@@ -11,9 +11,13 @@ DejaVu Sans Bold font when the system has it (Debian's fonts-dejavu-core), else 
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+try:
+    from PIL import Image, ImageDraw, ImageFont
+except ImportError:  # a drawing tool only, so Pillow is no dependency of the package
+    sys.exit("make_sample_images.py needs Pillow: .venv/bin/pip install pillow")
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "events" / "static"

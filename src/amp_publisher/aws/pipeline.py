@@ -141,7 +141,8 @@ class Outcome:
         report: conversion report entries.
         warnings: unknown article fields (JSON paths).
         removed_pages: page keys deleted (a slug change, a delete, leftovers of a crash).
-        pages: for a collection, every page written (``page_key`` is the first).
+        pages: for a collection, or in paired mode, every page written (``page_key`` is the
+            first; in paired mode each canonical page is followed by its AMP page).
         item_failures: for a collection, ``(item path, error)`` of each item that failed
             alone (recorded on its item record; the others published).
         reason: why a source that exists was not published (a draft, a private post).
@@ -811,7 +812,8 @@ class Publisher:
                        report=tuple(e for _, _, p in published.values() for e in p.report),
                        warnings=tuple(w for _, _, p in published.values() for w in p.warnings),
                        removed_pages=removed,
-                       pages=tuple(target for target, _, _ in published.values()),
+                       pages=tuple(k for target, _, page in published.values()
+                                   for k, _ in _documents(page, site)),
                        item_failures=tuple((f.path, f.error) for f in failures),
                        related_error=next((e for e in related_errors if e), None))
 

@@ -9,7 +9,8 @@ failed-events queue, the site-index queue with its dead-letter queue, and the Cl
 distribution in front of the site bucket (moto's CloudFront), so every page change is invalidated
 here as in AWS (``DISTRIBUTION_ID`` is set for the function). SiteIndexFunction is not triggered
 by moto: :meth:`EmbeddedBackend.drain_site_index` hands the queue's messages to its entry point
-in batches, as Lambda's SQS poller would.
+in batches, as Lambda's SQS poller would; it reads the same settings (``DISTRIBUTION_ID``
+included), so the index outputs it changes are invalidated on the same distribution.
 
 Example (what ``make demo`` and ``amp-render invoke`` do)::
 

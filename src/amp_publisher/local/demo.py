@@ -47,13 +47,21 @@ def _quiet_powertools() -> None:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
-def _status(outcome: dict) -> str:
+def _status(outcome: dict, mode: str = "amp") -> str:
     if outcome["action"] == "failed":
         error = outcome["error"] or {}
         return f"FAILED {error.get('code')}: {error.get('message')}"[:160]
     if outcome["action"] == "published":
-        return "published, canonical HTML" if outcome.get("pages") else "published, AMP valid"
+        return _page_status(outcome["page_key"] or "", mode)
     return outcome["action"]
+
+
+def _page_status(key: str, mode: str) -> str:
+    """A published page's status: in paired mode ``<slug>/amp/index.html`` is the AMP page and
+    ``<slug>/index.html`` the canonical HTML page."""
+    if mode == "paired" and not key.endswith("/amp/index.html"):
+        return "published, canonical HTML"
+    return "published, AMP valid"
 
 
 def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str | None = None,
@@ -110,11 +118,11 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
                 render_ms = timings.get("render", 0.0) + timings.get("validate", 0.0)
                 rows.append(DemoRow(outcome["source_key"], outcome["page_key"] or "-",
                                     outcome["page_bytes"], round(render_ms, 1),
-                                    _status(outcome)))
-                for twin in (outcome.get("pages") or [])[1:]:  # paired mode's AMP page
+                                    _status(outcome, mode)))
+                for other in (outcome.get("pages") or [])[1:]:  # a collection's, a twin
                     size = s3.head_object(Bucket=backend.names.site_bucket,
-                                          Key=twin)["ContentLength"]
-                    rows.append(DemoRow("", twin, size, 0.0, "published, AMP valid"))
+                                          Key=other)["ContentLength"]
+                    rows.append(DemoRow("", other, size, 0.0, _page_status(other, mode)))
         # SiteIndexFunction: the queue of stale outputs, drained through its entry point.
         reports = backend.drain_site_index()
         mirrored = backend.mirror_site(out)

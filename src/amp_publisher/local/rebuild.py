@@ -82,10 +82,17 @@ def exit_status(p: Progress) -> int:
 
 
 def format_progress(p: Progress) -> str:
-    """One line: ``done/total, failed, remaining, rate, ETA`` (and the fingerprint)."""
+    """One line: ``done/total, failed, remaining, rate, ETA`` (and the fingerprint), and, once
+    the rebuild's finish step ran, ``finished`` (with the records it finished without)."""
     rate = _rate(p.rate)
-    return (f"rebuild {p.fingerprint}: {p.done:,}/{p.total:,} done, {p.failed:,} failed, "
+    line = (f"rebuild {p.fingerprint}: {p.done:,}/{p.total:,} done, {p.failed:,} failed, "
             f"{p.remaining:,} remaining, {rate}, ETA {_duration(p.eta_seconds)}")
+    if p.rebuild and p.rebuild.get("fingerprint") == p.fingerprint \
+            and p.rebuild.get("finished_at"):
+        left = int(p.rebuild.get("stale_left") or 0)
+        line += "; finished" + (f" without {left:,} record(s) nothing was left to render"
+                                if left else "") + ", index outputs queued for one rebuild"
+    return line
 
 
 def watch(manifest: ManifestTable, fingerprint: str, *, stream: TextIO | None = None,

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from amp_publisher.core.amp.layout import parse_dimension, valid_sizes
-from amp_publisher.core.amp.urls import malformed_url
+from amp_publisher.core.amp.urls import check_url_value, malformed_url
 from amp_publisher.core.conversion.context import ConversionContext
 from amp_publisher.core.conversion.policy import blocked_by, host_of
 from amp_publisher.core.conversion.report import (
@@ -112,6 +112,13 @@ _RULE_IMG = "https://amp.dev/documentation/components/amp-img/"
 _RULE_ANIM = "https://amp.dev/documentation/components/amp-anim/"
 
 
+
+
+def _srcset_url_spec():
+    """The ``value_url`` of ``amp-img``'s ``srcset`` in the rules."""
+    from amp_publisher.core.amp import rules  # deferred with the rules data
+
+    return rules.attr_spec("amp-img", "srcset").value_url
 
 
 def _pixel_size(img: etree._Element) -> str | None:
@@ -432,7 +439,11 @@ class ImageStep:
                                   detail="relative srcset URLs resolved against the article's "
                                   "URL", rule=_RULE_IMG)
             return
+        # The validator's code for this srcset (one engine: amp/urls.py), else the converter's
+        # own refusal of a URL readers cannot load.
+        problems = check_url_value(srcset, _srcset_url_spec(), "srcset", "amp-img")
+        code = problems[0][0] if problems else "INVALID_ATTR_VALUE"
         for name in ("srcset", "sizes"):
-            remove_attribute(ctx.reporter, img, name, code="INVALID_ATTR_VALUE",
+            remove_attribute(ctx.reporter, img, name, code=code,
                              detail=f"{name} dropped: the srcset is not valid ({srcset[:80]!r})",
                              rule=_RULE_IMG)
