@@ -44,10 +44,11 @@ DYNAMODB_WRITE_USD = 0.625 / 1_000_000
 #: DynamoDB writes per re-rendered page, from the pipeline's code path: take the lease, claim the
 #: slug, commit (the page is already listed, so no write-ahead write).
 DYNAMODB_WRITES_PER_PAGE = 3
-#: CloudFront bills invalidation paths beyond 1,000 a month; a re-rendered page is invalidated as
-#: ``/<slug>/`` and ``/<slug>/index.html`` (DESIGN §10, one request per invocation).
+#: CloudFront bills invalidation paths beyond 1,000 a month. A rebuild's render of an unchanged
+#: source is not invalidated page by page (``amp_publisher.aws.pipeline._rebuild_only``: it
+#: reaches readers when its edge copy expires); the index outputs are one wildcard at the end.
 INVALIDATION_PATH_USD = 0.005
-INVALIDATION_PATHS_PER_PAGE = 2
+INVALIDATION_PATHS_PER_PAGE = 0
 PROJECTED_ARTICLES = 1_000_000
 PROJECTED_CONCURRENCY = (100, 1000)
 
