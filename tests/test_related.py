@@ -155,3 +155,25 @@ def test_pages_listing_an_article_that_leaves_are_rendered_again(backend, tmp_pa
             f"articles/{s}.json" for s in others], "reason": "duplicate"}}))
     assert backend.drain_render_queue() == 1
     assert {s: _related_links(backend, s) for s in others} == before
+
+
+def test_a_page_that_read_its_list_just_before_an_article_left_renders_again(backend,
+                                                                              monkeypatch):
+    for day, slug in enumerate(("news-1", "news-2", "news-3"), 1):
+        _publish(backend, f"articles/{slug}.json", _story(slug, day, "News"))
+    stale = ManifestTable(backend.names.manifest_table, backend.client("dynamodb")) \
+        .related_in_listing("section/news", exclude="articles/news-3.json", limit=5)
+    assert [i["slug"] for i in stale] == ["news-2", "news-1"]
+    # news-2 leaves while news-3 is being rendered with the list read before that: its own
+    # search for referrers does not find news-3 yet.
+    backend.invoke(backend.delete_source("articles/news-2.json"))
+    backend.drain_render_queue()
+    real = ManifestTable.related_in_listing
+    monkeypatch.setattr(ManifestTable, "related_in_listing",
+                        lambda self, listing, *, exclude, limit: stale)
+    _publish(backend, "articles/news-3.json", _story("news-3", 3, "News") + b"\n")
+    assert "/news-2/" in dict(_related_links(backend, "news-3"))
+    monkeypatch.setattr(ManifestTable, "related_in_listing", real)
+    # It saw news-2 gone from the section after writing its own listing items: rendered again.
+    assert backend.drain_render_queue() == 1
+    assert _related_links(backend, "news-3") == [("/news-1/", "Headline of news-1")]
