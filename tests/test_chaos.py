@@ -1,7 +1,7 @@
 """Chaos: random edits, messy delivery, concurrent workers and injected faults still leave exactly
 the site the final sources imply (issue 5, DESIGN §1 and §6).
 
-A seeded "CMS" makes ``CHAOS_OPS`` (250; ``make chaos``: 1,000) random create / update / rename
+A seeded "CMS" makes ``CHAOS_OPS`` (150; ``make chaos``: 1,000) random create / update / rename
 (slug change) / delete operations over 50 articles in the versioned source bucket; each
 operation's real-shaped
 S3 event is delivered to 4 worker threads (each its own :class:`Publisher`, like separate Lambda
@@ -11,7 +11,7 @@ between the page write and the manifest write, a few of them taking their lease 
 failed event is retried twice, as Lambda does, then goes to the failed-events queue, which is
 redriven at the end. Then: the site bucket holds exactly one page per live article, byte-equal to a
 fresh render of its final source, and the manifest and the slug claims agree. The run is made in
-both page modes (DESIGN §9): in paired mode (``CHAOS_OPS`` defaults to 150 there) each live
+both page modes (DESIGN §9): in paired mode (``CHAOS_OPS`` defaults to 80 there) each live
 article has exactly its canonical page and its AMP page, both listed in its record, and nothing
 of a renamed or deleted article is left.
 
@@ -75,7 +75,7 @@ WORKERS = 4
 #: Operations of a run in ``make test``, by page mode; ``make chaos`` runs 1,000 in each
 #: (docs/reliability.md). Paired mode runs the same machinery on fewer operations: what it adds is
 #: the pair's bookkeeping, not more interleavings.
-DEFAULT_OPS = {"amp": 250, "paired": 150}
+DEFAULT_OPS = {"amp": 150, "paired": 80}
 #: Paths per invalidation: a slug change (4 paths) goes over it and is sent as a wildcard.
 MAX_PATHS = 3
 
