@@ -225,8 +225,9 @@ def _rename_and_rebuild(backend: EmbeddedBackend, site_json: Path, out: Path,
                      keep_going=lambda: workers.alive() > 0)
     backend.drain_site_index()  # the index pages, sitemaps and feeds follow the new name too
     pages = [key for key in backend.mirror_site(out) if key.endswith(".html")]
-    print(f"rebuilt {last.done} of {last.total} page(s) ({last.failed} failed) with "
-          f"fingerprint {fingerprint}:", file=stream)
+    print(f"rebuilt {last.done} of {last.total} article(s) ({last.failed} failed) with "
+          f"fingerprint {fingerprint}, then the site's index pages; every page now:",
+          file=stream)
     for page in (p for p in pages if p.endswith("index.html")):
         html = (out / page).read_text(encoding="utf-8")
         marker = 'property="og:site_name" content="'
