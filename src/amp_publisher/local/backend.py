@@ -484,6 +484,25 @@ class EmbeddedBackend:
                                      scheduler=self.client("scheduler"))
         return deliver_due_schedules(scheduler, now, self.invoke)
 
+    def put_items_directly(self, table_name: str, items: Any) -> int:
+        """Write DynamoDB items (attribute-value maps, ``{"S": ...}``) straight into the embedded
+        table through moto's Python API, without HTTP or request parsing: for seeding a large
+        generated table (benchmarks), never for what the functions do. Unconditional, like
+        ``BatchWriteItem``. Returns how many were written.
+
+        Raises:
+            moto's validation errors: an item without the table's key or with a wrong key type.
+        """
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(table_name)
+        written = 0
+        for item in items:
+            table.put_item(item)
+            written += 1
+        return written
+
     def invalidations(self) -> list[dict[str, Any]]:
         """Every invalidation of the distribution, oldest first: ``Id``, ``CreateTime`` and
         ``InvalidationBatch`` (its ``Paths``), as ``GetInvalidation`` answers."""
