@@ -464,3 +464,54 @@ def test_the_news_sitemap_schedule_is_in_the_template_and_may_only_send_to_its_q
     assume = role["AssumeRolePolicyDocument"]["Statement"][0]
     assert assume["Principal"] == {"Service": "scheduler.amazonaws.com"}
     assert assume["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_a_batch_short_of_time_sends_the_listings_left_back_to_the_queue(backend):
+    """The end of a site rebuild names every listing at once. An invocation that runs short of
+    time stops between listings and sends the ones left back to SiteIndexQueue, so each is
+    rebuilt once, and the site still ends as the manifest implies."""
+    from amp_publisher.aws import site_index
+
+    site_index._indexer.cache_clear()
+    sections = ("News", "Sport", "Arts")
+    for i in range(6):
+        _publish(backend, f"articles/t{i}.json",
+                 _article(i, section=sections[i % 3], tags=(f"Tag {i}",)))
+    backend.drain_site_index()
+    sqs = backend.client("sqs")
+    sqs.send_message(QueueUrl=backend.site_index_queue_url,
+                     MessageBody=json.dumps({"all": True, "news": True}))
+
+    def invocation():  # each invocation has time for three listings
+        clock = iter([60_000, 59_000] + [1_000] * 100)  # asked before the 2nd and 3rd
+        return lambda: next(clock)
+
+    reports = backend.drain_site_index(remaining_ms=invocation)
+    rebuilt = [name for report in reports for name in report.listings]
+    # home, 3 sections, 6 tags, 1 author, 1 month, the sitemap index and the news sitemap
+    expected = {"home", "section/news", "section/sport", "section/arts", "author/ann-lee",
+                "sitemap-index", "news", *(f"tag/tag-{i}" for i in range(6))}
+    assert expected <= set(rebuilt)
+    assert len(rebuilt) == len(set(rebuilt)), "a listing was rebuilt twice"
+    assert len(reports) >= 4 and all(len(r.listings) <= 3 for r in reports)
+    assert all(r.continued for r in reports[:-1]) and not reports[-1].continued
+    assert not any(r.failed_messages for r in reports)
+    _assert_site_is_what_the_manifest_implies(backend)
+    site_index._indexer.cache_clear()
+
+
+def test_a_continuation_the_queue_refuses_fails_the_messages_instead(backend):
+    from amp_publisher.aws import site_index
+    from inprocess import fail_calls
+
+    site_index._indexer.cache_clear()
+    for i in range(3):
+        _publish(backend, f"articles/u{i}.json", _article(i, section=f"S{i}", tags=()))
+    backend.drain_site_index()
+    indexer = site_index._indexer()
+    fail_calls(indexer.sqs, "SendMessage", code="AWS.SimpleQueueService.ServiceUnavailable",
+               status=503)
+    report = indexer.rebuild([("m1", {"all": True})], remaining_ms=lambda: 1_000)
+    assert report.continued == [] and report.failed_messages == ["m1"]
+    assert len(report.listings) == 1  # the first listing was rebuilt, then the batch stopped
+    site_index._indexer.cache_clear()

@@ -477,12 +477,16 @@ class EmbeddedBackend:
 
         return lambda_handler(event, LocalContext(aws_request_id=str(uuid.uuid4())))
 
-    def drain_site_index(self, *, batch_size: int = 1000) -> list[Any]:
+    def drain_site_index(self, *, batch_size: int = 1000,
+                         remaining_ms: Any = None) -> list[Any]:
         """Deliver the site-index queue to SiteIndexFunction's entry point until it is empty, as
         Lambda's SQS poller does: batches of up to ``batch_size`` messages (the template's
         ``BatchSize``), messages reported in ``batchItemFailures`` left for a later receive,
         the rest deleted. Returns each batch's
         :class:`~amp_publisher.aws.site_index.RebuildReport`.
+
+        ``remaining_ms``: a factory called once per batch, returning that invocation's
+        ``get_remaining_time_in_millis``; ``None``: no deadline (the local runner has none).
 
         Raises:
             RuntimeError: messages keep failing (20 rounds without emptying the queue).
@@ -505,7 +509,7 @@ class EmbeddedBackend:
                 return reports
             seen = {m["MessageId"]: m for m in messages}
             event = {"Records": [_sqs_record(m, url) for m in seen.values()]}
-            result = handle_batch(event)
+            result = handle_batch(event, remaining_ms=remaining_ms() if remaining_ms else None)
             failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
             done = [m for i, m in seen.items() if i not in failed]
             for start in range(0, len(done), 10):
