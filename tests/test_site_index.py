@@ -412,3 +412,55 @@ def test_serve_answers_with_the_stored_content_types_and_the_sites_404(backend, 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_news_sitemap_schedule_takes_an_article_out_after_two_days(backend):
+    """NewsSitemapSchedule (template.yaml) sends ``{"news": true}`` to SiteIndexQueue every hour:
+    an article leaves /news-sitemap.xml once it is 2 days old although nothing else changed
+    (Google News sitemaps list articles of the last two days)."""
+    from amp_publisher.aws import site_index
+
+    site_index._indexer.cache_clear()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    body = json.loads(_article(1, slug="harbour-vote"))
+    body["published"] = (now - dt.timedelta(hours=47)).isoformat().replace("+00:00", "Z")
+    _publish(backend, "articles/harbour.json", json.dumps(body).encode())
+    backend.drain_site_index()
+    s3 = backend.client("s3")
+
+    def news() -> bytes:
+        return s3.get_object(Bucket=backend.names.site_bucket,
+                             Key="news-sitemap.xml")["Body"].read()
+
+    assert f"{BASE}/harbour-vote/".encode() in news()
+    # Two hours later, no upload: the schedule's message alone rebuilds the news sitemap.
+    site_index._indexer()._clock = lambda: (now + dt.timedelta(hours=2)).timestamp()
+    edge = _Edge(backend)
+    sent = backend.deliver_recurring_schedule(backend.names.news_sitemap_schedule)
+    assert sent["news"] is True
+    (report,) = backend.drain_site_index()
+    assert report.listings == ["news"]
+    assert f"{BASE}/harbour-vote/".encode() not in news()
+    assert b"<urlset" in news()
+    log = edge.take()
+    assert ("PutObject", "news-sitemap.xml") in log
+    assert log[-1] == ("CreateInvalidation", ("/news-sitemap.xml",))
+    # The article itself is still published and in the monthly sitemap.
+    assert "harbour-vote/index.html" in _site_objects(backend)
+    site_index._indexer.cache_clear()
+
+
+def test_the_news_sitemap_schedule_is_in_the_template_and_may_only_send_to_its_queue():
+    template = load_cfn_yaml(str(ROOT / "template.yaml"))
+    resources = template["Resources"]
+    schedule = resources["NewsSitemapSchedule"]["Properties"]
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["SiteIndexQueue", "Arn"]}
+    assert json.loads(schedule["Target"]["Input"])["news"] is True
+    assert schedule["ScheduleExpression"] == {"Ref": "NewsSitemapRefresh"}
+    role = resources["NewsSitemapSchedulerRole"]["Properties"]
+    (statement,) = role["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Resource"] == {"Fn::GetAtt": ["SiteIndexQueue", "Arn"]}
+    assume = role["AssumeRolePolicyDocument"]["Statement"][0]
+    assert assume["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert assume["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}

@@ -361,9 +361,45 @@ class EmbeddedBackend:
         groups = {g["Name"] for g in scheduler.list_schedule_groups().get("ScheduleGroups", [])}
         if self.schedule_group not in groups:
             scheduler.create_schedule_group(Name=self.schedule_group)
+        if self.names.news_sitemap_schedule and self.names.site_index_queue:
+            self._create_news_sitemap_schedule(scheduler)
         self._set_env({"FAILED_EVENTS_QUEUE_URL": url, "RENDER_QUEUE_URL": render,
                        "DISTRIBUTION_ID": self.distribution_id})
         self._reset_clients()  # the handler's publisher reads DISTRIBUTION_ID
+
+    def _create_news_sitemap_schedule(self, scheduler: Any) -> None:
+        """The template's NewsSitemapSchedule: every hour (its default ``NewsSitemapRefresh``),
+        ``{"news": true}`` to SiteIndexQueue, sent with NewsSitemapSchedulerRole."""
+        name = self.names.news_sitemap_schedule
+        existing = {s["Name"] for s in scheduler.list_schedules().get("Schedules", [])}
+        if name in existing:
+            return
+        queue_arn = self.client("sqs").get_queue_attributes(
+            QueueUrl=self.site_index_queue_url, AttributeNames=["QueueArn"],
+        )["Attributes"]["QueueArn"]
+        scheduler.create_schedule(
+            Name=name, ScheduleExpression="rate(1 hour)", FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": queue_arn, "RoleArn": f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/{name}",
+                    "Input": json.dumps({"news": True, "schedule": "news-sitemap"}),
+                    "RetryPolicy": {"MaximumRetryAttempts": 3}})
+
+    def deliver_recurring_schedule(self, name: str) -> dict[str, Any]:
+        """Send what the recurring schedule ``name`` sends at each of its times, as EventBridge
+        Scheduler would (moto keeps schedules but never runs them): its target's ``Input`` as
+        one message to the SQS queue its target's ``Arn`` names. Returns the message body.
+
+        Raises:
+            ValueError: the schedule's target is not an SQS queue of this backend.
+            botocore.exceptions.ClientError: no schedule ``name``.
+        """
+        target = self.client("scheduler").get_schedule(Name=name)["Target"]
+        arn = target["Arn"]
+        if not arn.startswith("arn:aws:sqs:"):
+            raise ValueError(f"schedule {name!r} targets {arn!r}, not an SQS queue")
+        sqs = self.client("sqs")
+        url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[1])["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=target["Input"])
+        return json.loads(target["Input"])
 
     def deliver_due_schedules(self, now: str) -> list[dict[str, Any]]:
         """Deliver the embargo schedules due at ``now`` (ISO 8601 UTC ``...Z``) to the function,
