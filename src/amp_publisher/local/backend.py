@@ -470,9 +470,45 @@ class EmbeddedBackend:
         groups = {g["Name"] for g in scheduler.list_schedule_groups().get("ScheduleGroups", [])}
         if self.schedule_group not in groups:
             scheduler.create_schedule_group(Name=self.schedule_group)
+        if self.names.news_sitemap_schedule and self.names.site_index_queue:
+            self._create_news_sitemap_schedule(scheduler)
         self._set_env({"FAILED_EVENTS_QUEUE_URL": url, "RENDER_QUEUE_URL": render,
                        "DISTRIBUTION_ID": self.distribution_id})
         self._reset_clients()  # the handler's publisher reads DISTRIBUTION_ID
+
+    def _create_news_sitemap_schedule(self, scheduler: Any) -> None:
+        """The template's NewsSitemapSchedule: every hour (its default ``NewsSitemapRefresh``),
+        ``{"news": true}`` to SiteIndexQueue, sent with NewsSitemapSchedulerRole."""
+        name = self.names.news_sitemap_schedule
+        existing = {s["Name"] for s in scheduler.list_schedules().get("Schedules", [])}
+        if name in existing:
+            return
+        queue_arn = self.client("sqs").get_queue_attributes(
+            QueueUrl=self.site_index_queue_url, AttributeNames=["QueueArn"],
+        )["Attributes"]["QueueArn"]
+        scheduler.create_schedule(
+            Name=name, ScheduleExpression="rate(1 hour)", FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": queue_arn, "RoleArn": f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/{name}",
+                    "Input": json.dumps({"news": True, "schedule": "news-sitemap"}),
+                    "RetryPolicy": {"MaximumRetryAttempts": 3}})
+
+    def deliver_recurring_schedule(self, name: str) -> dict[str, Any]:
+        """Send what the recurring schedule ``name`` sends at each of its times, as EventBridge
+        Scheduler would (moto keeps schedules but never runs them): its target's ``Input`` as
+        one message to the SQS queue its target's ``Arn`` names. Returns the message body.
+
+        Raises:
+            ValueError: the schedule's target is not an SQS queue of this backend.
+            botocore.exceptions.ClientError: no schedule ``name``.
+        """
+        target = self.client("scheduler").get_schedule(Name=name)["Target"]
+        arn = target["Arn"]
+        if not arn.startswith("arn:aws:sqs:"):
+            raise ValueError(f"schedule {name!r} targets {arn!r}, not an SQS queue")
+        sqs = self.client("sqs")
+        url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[1])["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=target["Input"])
+        return json.loads(target["Input"])
 
     def deliver_due_schedules(self, now: str) -> list[dict[str, Any]]:
         """Deliver the embargo schedules due at ``now`` (ISO 8601 UTC ``...Z``) to the function,
@@ -569,12 +605,16 @@ class EmbeddedBackend:
 
         return lambda_handler(event, LocalContext(aws_request_id=str(uuid.uuid4())))
 
-    def drain_site_index(self, *, batch_size: int = 1000) -> list[Any]:
+    def drain_site_index(self, *, batch_size: int = 1000,
+                         remaining_ms: Any = None) -> list[Any]:
         """Deliver the site-index queue to SiteIndexFunction's entry point until it is empty, as
         Lambda's SQS poller does: batches of up to ``batch_size`` messages (the template's
         ``BatchSize``), messages reported in ``batchItemFailures`` left for a later receive,
         the rest deleted. Returns each batch's
         :class:`~amp_publisher.aws.site_index.RebuildReport`.
+
+        ``remaining_ms``: a factory called once per batch, returning that invocation's
+        ``get_remaining_time_in_millis``; ``None``: no deadline (the local runner has none).
 
         Raises:
             RuntimeError: messages keep failing (20 rounds without emptying the queue).
@@ -597,7 +637,7 @@ class EmbeddedBackend:
                 return reports
             seen = {m["MessageId"]: m for m in messages}
             event = {"Records": [_sqs_record(m, url) for m in seen.values()]}
-            result = handle_batch(event)
+            result = handle_batch(event, remaining_ms=remaining_ms() if remaining_ms else None)
             failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
             done = [m for i, m in seen.items() if i not in failed]
             for start in range(0, len(done), 10):

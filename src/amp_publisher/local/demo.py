@@ -131,7 +131,7 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
         rebuilds = sum(len(r.listings) for r in reports)
         for n, output in enumerate(sorted({k for r in reports for k in r.written})):
             rows.append(DemoRow("" if n else f"site index: {messages} messages, "
-                                f"{rebuilds} rebuilds", output, (out / output).stat().st_size,
+                                f"{rebuilds} listings", output, (out / output).stat().st_size,
                                 0.0, _output_status(output), kind="site output"))
         _print_table(rows, stream)
         print(f"\nsite bucket mirrored into {out}/ ({len(pages)} page(s)):", file=stream)

@@ -13,6 +13,7 @@ The official engine's counterparts: ``TagStack`` and the parser callbacks (``sta
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 from amp_publisher.core.amp import rules as _rules
@@ -339,10 +340,12 @@ class DocumentTree:
 
     # -- main loop ----------------------------------------------------------------------------
 
-    def run(self) -> ValidationResult:
+    def run(self, tokens: Iterable[dict] | None = None) -> ValidationResult:
+        """Walk ``tokens`` (default: the positioned tokenizer's over ``self.html``) and return
+        the verdict with every error found."""
         last_end = (1, 0)
         doctype_seen = False
-        for tok in _tokens(self.html):
+        for tok in _tokens(self.html) if tokens is None else tokens:
             kind = tok["type"]
             if kind in (1, 2):  # Characters, SpaceCharacters
                 self.on_text(tok["data"], last_end)
