@@ -90,12 +90,13 @@ class TagSpecDispatch:
                 code, [name], pos, self.rules.spec_urls.get("script") if name == "script" else None
             )
             return
-        seen: set[str] = set()
-        for k, _ in raw_attrs:
-            if k in seen:
-                # A warning in the official engine: the first value counts.
-                self.report("DUPLICATE_ATTRIBUTE", [name, k], pos, severity="WARNING")
-            seen.add(k)
+        if len(raw_attrs) != len(attrs):
+            seen: set[str] = set()
+            for k, _ in raw_attrs:
+                if k in seen:
+                    # A warning in the official engine: the first value counts.
+                    self.report("DUPLICATE_ATTRIBUTE", [name, k], pos, severity="WARNING")
+                seen.add(k)
         if name == "script" and "src" in attrs:
             attrs = _normalise_script_src(attrs)
         if self.stack:
