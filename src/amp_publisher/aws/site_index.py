@@ -376,7 +376,12 @@ class SiteIndexer:
                     self._delete(output.key, report)
             self.manifest.delete_state(f"pages#{name}")
             return
-        before = self.manifest.count_listing(name, before=since) if since else 0
+        # The entries older than the change: the total less those at or after it, counted
+        # over the newest part only (DynamoDB reads the key range asked for, so a change near
+        # the top of a long listing does not read the whole listing a second time). A count
+        # that moves in between only makes ``before`` smaller: more pages rewritten, and the
+        # recount below retries the listing anyway.
+        before = max(0, total - self.manifest.count_listing(name, since=since)) if since else 0
         pages = numbered_pages(total, PAGE_SIZE)
         first = before // PAGE_SIZE + 1
         wanted: set[int | None] = {None}

@@ -107,16 +107,24 @@ def compiled_tokens(html: str) -> list[dict]:
     doctype = _DOCTYPE.match(html)
     if doctype is None:
         raise Unsure("no <!doctype html> first")
-    tags = list(_TAG.finditer(html))
-    if len(_TAG_OPEN.findall(html)) != len(tags):
+    # One C call cuts the document into [gap, end name, end tag rest, start name, start tag
+    # attributes, gap, ...].
+    pieces = _TAG.split(html[doctype.end():])
+    n_tags = (len(pieces) - 1) // 5
+    if len(_TAG_OPEN.findall(html)) != n_tags:
         raise Unsure("a '<' + letter outside a tag the scan read")
-    # Which stretches of source between tags hold text: gap k lies before tags[k].
-    gaps = []
-    prev = doctype.end()
-    for m in tags:
-        gaps.append(_gap_has_text(html[prev:m.start()]))
-        prev = m.end()
-    gaps.append(_gap_has_text(html[prev:]))
+    # Which stretches of source between tags hold text: gap k lies before tag k.
+    gaps = [_gap_has_text(g) for g in pieces[0::5]]
+    #: (end tag?, name lower-cased, start tag attributes) per source tag.
+    tags: list[tuple[bool, str, str]] = []
+    for end, end_rest, start, blob in zip(pieces[1::5], pieces[2::5], pieces[3::5],
+                                          pieces[4::5], strict=True):
+        if end is not None:
+            if end_rest and end_rest.strip(HTML_WHITESPACE):
+                raise Unsure("attributes on an end tag")
+            tags.append((True, _lower(end), ""))
+        else:
+            tags.append((False, _lower(start), blob))
 
     root = html5_parser.parse(html, keep_doctype=False, sanitize_names=False)
     tokens: list[dict] = [{"type": 0, "name": "html", "start": _NO_POS, "end": _NO_POS}]
@@ -135,14 +143,8 @@ def compiled_tokens(html: str) -> list[dict]:
         """Emit the source's end tags up to the next start tag, or only ``name``'s."""
         nonlocal at
         while at < n_tags:
-            m = tags[at]
-            end = m.group(1)
-            if end is None:
-                return
-            if m.group(2).strip(HTML_WHITESPACE):
-                raise Unsure("attributes on an end tag")
-            end = _lower(end)
-            if name is not None and end != name:
+            is_end, end, _ = tags[at]
+            if not is_end or (name is not None and end != name):
                 return
             tokens.append({"type": 4, "name": end, "start": _NO_POS, "end": _NO_POS})
             at += 1
@@ -156,10 +158,10 @@ def compiled_tokens(html: str) -> list[dict]:
         end_tags(None)
         if at >= n_tags:
             raise Unsure("an element without a start tag in the source")
-        m = tags[at]
-        name = _lower(el.tag)
-        if m.group(3) is None or _lower(m.group(3)) != name:
-            if name == "tbody":
+        is_end, name, blob = tags[at]
+        tag = el.tag
+        if is_end or (name != tag and name != _lower(tag)):
+            if tag == "tbody":
                 # The one element a tree builder adds that the engine needs not see: the
                 # token stream (and the official parser) has no tbody where the source has
                 # none, so it is left out (its rows are matched with the source as usual).
@@ -167,27 +169,27 @@ def compiled_tokens(html: str) -> list[dict]:
                 text(el.text)
                 return foreign
             raise Unsure("tree and source start tags differ")
-        blob = m.group(4)
-        attrs = list(_ATTR.finditer(blob)) if blob else []
-        tree_attrs = el.attrib
-        if len(attrs) != len(tree_attrs):
+        names = _ATTR.findall(blob) if blob else ()
+        tree_attrs = el.items()
+        if len(names) != len(tree_attrs):
             raise Unsure("duplicate or unreadable attributes")
         raw_attrs = []
-        for a, (tname, value) in zip(attrs, tree_attrs.items(), strict=True):
-            sname = _lower(a.group(1))
-            tname = _lower(_tree_attr_name(tname))
-            if tname != sname and not (sname.startswith("xmlns:")
-                                       and tname == "xmlns_" + sname[6:]):
-                raise Unsure("attribute names differ")
+        for sname, (tname, value) in zip(names, tree_attrs, strict=True):
+            if sname != tname:
+                sname = _lower(sname)
+                tname = _lower(_tree_attr_name(tname))
+                if tname != sname and not (sname.startswith("xmlns:")
+                                           and tname == "xmlns_" + sname[6:]):
+                    raise Unsure("attribute names differ")
             raw_attrs.append((sname, value))
-        rest = blob[attrs[-1].end():] if attrs else blob
         self_closing = False
-        if "/" in rest:
-            # "/" right before ">" (HTML "self-closing start tag state"); a "/" elsewhere is
-            # skipped by the tokenizer, which the attribute scan does not model.
-            if rest.strip(HTML_WHITESPACE) != "/" or not blob.endswith("/"):
-                raise Unsure("a '/' inside a start tag")
-            self_closing = True
+        if blob.endswith("/"):
+            # "/" right before ">" (HTML "self-closing start tag state") unless an unquoted
+            # value ends with it; a "/" elsewhere between attributes is skipped, by the
+            # tokenizer as by the attribute scan.
+            ends = [a.end() for a in _ATTR.finditer(blob)]
+            rest = blob[ends[-1]:] if ends else blob
+            self_closing = rest.strip(HTML_WHITESPACE) == "/"
         tokens.append({"type": 3, "name": name, "data": raw_attrs, "raw_attrs": raw_attrs,
                        "selfClosing": self_closing, "start": _NO_POS, "end": _NO_POS})
         at += 1
@@ -195,7 +197,7 @@ def compiled_tokens(html: str) -> list[dict]:
         return foreign or name in _FOREIGN
 
     def close_element(el, foreign: bool) -> None:
-        name = _lower(el.tag)
+        name = el.tag if el.tag.islower() else _lower(el.tag)
         if el in implied:
             pass
         elif foreign or name not in _VOID:
