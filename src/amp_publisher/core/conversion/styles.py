@@ -18,8 +18,8 @@ price of an invalid page or of the theme's own styles. So:
   ``@charset``, ``@namespace``) are removed; the listed ones are kept, their content sanitised
   as below: ``@media``, ``@supports``, ``@font-face``, ``@page`` and ``@keyframes`` (also
   vendor-prefixed, ``@-webkit-keyframes``), except keyframes named like the AMP boilerplate's
-  ``-amp-start`` (redefined, they could keep the page hidden). Every declaration and rule is then checked as it
-  will be *written* (re-tokenized) by the validator's own functions
+  ``-amp-start`` (redefined, they could keep the page hidden). Every declaration and rule is
+  then checked as it will be *written* (re-tokenized) by the validator's own functions
   (:mod:`amp_publisher.core.amp.css`: ``value_issues``, ``at_rule_allowed``,
   ``denylist_issue``): parse errors (bad ``url()``, bad or unterminated strings), ``url()`` with
   a protocol the rules' ``image_url_spec`` lacks (also in ``image-set()`` and ``@font-face
