@@ -8,6 +8,8 @@ Probes:
   or created lazily: settings, boto3 clients, Jinja2 environment, AMP rules), then ``--events``
   warm events, each the full publish of a new version of the article (read, render, validate,
   write, manifest); the upload before each event is not timed.
+* ``restore``: a SnapStart container after its restore: the handler primed at import, then the
+  after-restore hook and the first event, in CPU time.
 * ``warm``: render, and render+validate, of the given articles, ``--iterations`` times each.
 * ``rss``: peak RSS (``ru_maxrss``) of one process that imports the handler and renders and
   validates every sample article (``events/articles`` and the corpus).
@@ -112,6 +114,27 @@ def probe_handler(args: argparse.Namespace) -> None:
     _emit({"import_ms": _ms(t1 - t0), "first_event_ms": _ms(t3 - t2), "warm_ms": warm,
            "import_cpu_ms": _ms(c1 - c0), "first_event_cpu_ms": _ms(c3 - c2),
            "actions": actions, "page_bytes": first["outcomes"][0]["page_bytes"],
+           "error": first["outcomes"][0]["error"]}, args.out)
+
+
+def probe_restore(args: argparse.Namespace) -> None:
+    """What a reader waits for on a SnapStart container, as far as it runs in this process:
+    the handler primed at import (``AWS_LAMBDA_RUNTIME_API`` set: the init phase Lambda
+    snapshots), then, timed, the after-restore hook (new boto3 session and clients, reseeded
+    random generators) and the first event. Lambda's own restore of the snapshot's memory is not
+    part of it (it cannot be run here)."""
+    event = json.loads(Path(args.event).read_text(encoding="utf-8"))
+    from amp_publisher.aws import handler
+    from amp_publisher.local.backend import LocalContext
+
+    context = LocalContext()
+    c0 = time.process_time()
+    handler.after_restore()
+    c1 = time.process_time()
+    first = handler.lambda_handler(event, context)
+    c2 = time.process_time()
+    _emit({"after_restore_cpu_ms": _ms(c1 - c0), "first_event_cpu_ms": _ms(c2 - c1),
+           "actions": [o["action"] for o in first["outcomes"]],
            "error": first["outcomes"][0]["error"]}, args.out)
 
 
@@ -355,12 +378,13 @@ def probe_bulk(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="probe", required=True)
-    for name in ("handler", "warm", "rss", "bulk", "validate", "verdict"):
+    for name in ("handler", "restore", "warm", "rss", "bulk", "validate", "verdict"):
         p = sub.add_parser(name)
         p.add_argument("--out")
     sub.choices["handler"].add_argument("--event", required=True)
     sub.choices["handler"].add_argument("--article", required=True)
     sub.choices["handler"].add_argument("--events", type=int, default=30)
+    sub.choices["restore"].add_argument("--event", required=True)
     sub.choices["warm"].add_argument("--iterations", type=int, default=200)
     sub.choices["warm"].add_argument("articles", nargs="+")
     sub.choices["verdict"].add_argument("--iterations", type=int, default=100)
@@ -371,7 +395,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.choices["bulk"].add_argument("--src", required=True)
     sub.choices["bulk"].add_argument("--dest", required=True)
     args = parser.parse_args(argv)
-    {"handler": probe_handler, "warm": probe_warm, "rss": probe_rss,
+    {"handler": probe_handler, "restore": probe_restore, "warm": probe_warm, "rss": probe_rss,
      "bulk": probe_bulk, "validate": probe_validate, "verdict": probe_verdict}[args.probe](args)
 
 

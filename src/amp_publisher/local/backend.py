@@ -263,6 +263,40 @@ def _moto_server(port: int) -> Any:
     return _Server(ip_address="127.0.0.1", port=port, verbose=False)
 
 
+class _SerialisedDynamoDB:
+    """WSGI middleware around moto's server app: one DynamoDB request at a time.
+
+    DynamoDB is a service: in AWS, concurrent requests to a table never see each other half
+    done. moto's DynamoDB keeps each table in plain dicts that a Query or Scan iterates (and
+    sorts) while the server's other request threads may write them, so a PutItem arriving in
+    the middle made the Query fail with ``RuntimeError: dictionary changed size during
+    iteration`` (a 500 the caller sees as ``InternalServerError``). The local rebuild workers
+    and the index function query and write the manifest at the same time, so every DynamoDB
+    request (the JSON protocol's ``X-Amz-Target: DynamoDB_20120810.*``, Streams included) runs
+    under one lock, its response body read inside it; S3, SQS and the rest run concurrently.
+
+    Args:
+        app: the WSGI application to wrap (moto's ``DomainDispatcherApplication``).
+    """
+
+    def __init__(self, app: Any) -> None:
+        import threading
+
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            return self.app(environ, start_response)
+        with self.lock:
+            response = self.app(environ, start_response)
+            try:
+                return [b"".join(response)]
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
+
+
 def create_distribution(cloudfront: Any, names: ResourceNames) -> str:
     """Create the template's distribution (origin: the site bucket, default root object
     ``index.html``, managed CachingOptimized policy) unless one with this origin exists.
@@ -354,6 +388,8 @@ class EmbeddedBackend:
         server.start()
         if server.bind_error is not None:
             raise PortInUseError(f"127.0.0.1:{self._port} could not be bound")
+        # Before anyone knows the port: werkzeug reads ``server.app`` for every request.
+        server._server.app = _SerialisedDynamoDB(server._server.app)
         self._server = server
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
