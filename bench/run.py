@@ -298,15 +298,16 @@ def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None
 
 # --- 2b. validation alone, beside the validator before the complete rules ----------------------
 
-#: The commit before the rules covered every AMP component (20 of 139 extensions; validator in
-#: one module): the "previous" validator whose warm time the current one is reported beside.
-PREVIOUS_VALIDATOR_COMMIT = "bf6533ed84943d7f9ed84876fda29645e564fc95"
+#: The commit before the fast verdict (issue 16: every page tokenized by html5lib): the
+#: "previous" validator whose warm time the current one is reported beside. (Issue 10's
+#: comparison, with the validator before the complete rules, is bf6533e; docs/benchmarks.md.)
+PREVIOUS_VALIDATOR_COMMIT = "1192ef38034f7ae333a608713c5f1e70f465f82c"
 
 #: Figures of that commit on this bench's pages, for when its source cannot be checked out
-#: (no git history): CPU ms, best and median of 3 × 60 warm runs, interleaved with the current
+#: (no git history): CPU ms, best and median of 3 × 40 warm runs, interleaved with the current
 #: validator on a 2-core machine with a load average of about 11 (docs/benchmarks.md).
-PREVIOUS_VALIDATOR_FALLBACK = {"validate-reference.html": {"cpu_min": 5.99, "cpu_median": 7.18},
-                               "validate-200kb.html": {"cpu_min": 63.09, "cpu_median": 82.58}}
+PREVIOUS_VALIDATOR_FALLBACK = {"validate-reference.html": {"cpu_min": 5.88, "cpu_median": 8.69},
+                               "validate-200kb.html": {"cpu_min": 62.80, "cpu_median": 74.10}}
 
 
 def _validator_tool() -> Any:
@@ -323,7 +324,7 @@ def _validator_tool() -> Any:
 def _previous_source() -> Path | None:
     """``src/`` of :data:`PREVIOUS_VALIDATOR_COMMIT`, extracted under ``WORK``; None when the
     repository history is not available."""
-    dest = WORK / "previous-validator"
+    dest = WORK / f"previous-validator-{PREVIOUS_VALIDATOR_COMMIT[:7]}"
     if (dest / "src" / "amp_publisher").is_dir():
         return dest / "src"
     dest.mkdir(parents=True, exist_ok=True)
