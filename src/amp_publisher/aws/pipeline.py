@@ -1041,6 +1041,12 @@ class Publisher:
             return fields
         if not old_names and not new_names:
             return fields
+        if rebuild and digest and synced.split(":")[0] == digest.split(":")[0] \
+                and old_names == set(new_names):
+            # Only the fingerprint moved: the items already hold this entry and related list,
+            # and a rebuild's end rebuilds every index output once. Rewriting them would cost
+            # an UpdateItem and a PutItem per listing for each page, changing nothing.
+            return fields
         old_entry = _entry_of(current)
         self.manifest.begin_listings(key, token, set(new_names) - old_names)
         if entry is not None:
