@@ -42,12 +42,19 @@ __all__ = [
 ]
 
 
+class _Reported(Exception):
+    """Raised by :meth:`_Validator.report` on the fast path: there is something to report."""
+
+
 class _Validator(DocumentTree, TagSpecDispatch, AttributeChecks, DocumentChecks):
     """One validation run over one document: the state its parts share (the open elements,
     what was seen and required, CSS bytes) and the error list."""
 
-    def __init__(self, html: str) -> None:
+    def __init__(self, html: str, *, stop_at_first_report: bool = False) -> None:
         self.html = html
+        #: The fast path: the first error or warning ends the walk (the positioned walk that
+        #: follows reports them all).
+        self.stop_at_first_report = stop_at_first_report
         self.type_identifiers = document_type_identifiers(html)
         self.rules = _rules.load(self.type_identifiers)
         self.errors: list[ValidationError] = []
@@ -86,6 +93,8 @@ class _Validator(DocumentTree, TagSpecDispatch, AttributeChecks, DocumentChecks)
         spec_url: str | None = None,
         severity: str = "ERROR",
     ) -> None:
+        if self.stop_at_first_report:
+            raise _Reported
         message = _rules.error_message(code, params)
         self.errors.append(ValidationError(pos[0], pos[1], code, message, spec_url, severity))
 
@@ -137,7 +146,8 @@ def fast_verdict(html: str) -> ValidationResult | None:
         return None
     except (ValueError, MemoryError, RecursionError):
         return None
-    result = _Validator(html).run(tokens)
-    if result.status == "PASS" and not result.errors:
-        return result
-    return None
+    try:
+        result = _Validator(html, stop_at_first_report=True).run(tokens)
+    except _Reported:
+        return None
+    return result  # nothing was reported: PASS, no errors
