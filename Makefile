@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 # The official validator test pairs; users may point this at an amphtml checkout.
 AMP_VALIDATOR_TESTDATA ?= third_party/amp-spec/tests
 
-.PHONY: help venv demo test chaos messages sam-local unit lint lint-template checkov rules rules-check conformance layer bench clean sam screenshots runtime-css
+.PHONY: help venv demo test chaos messages sam-local unit lint lint-template checkov rules rules-check conformance layer function bench clean sam screenshots runtime-css
 
 help:
 	@echo "make demo         set up, start the embedded backend, publish events/articles/*.json"
@@ -18,6 +18,7 @@ help:
 	@echo "make rules        regenerate src/amp_publisher/core/amp/rules data from third_party/amp-spec"
 	@echo "make runtime-css  refresh the AMP runtime CSS transformed pages inline (AMP_RUNTIME_BUILD=DIR: from a build)"
 	@echo "make layer        build the Lambda dependency layer for python3.12 / x86_64 into build/layer"
+	@echo "make function     build the function code as sam build does (bytecode for python3.12) into build/function"
 	@echo "make bench        benchmarks (not part of make test)"
 	@echo "make chaos        the chaos tests at full size (1,000 operations; not part of make test)"
 	@echo "make screenshots  the demo pages in headless Chromium at 412 and 1280 px, checked (build/screenshots)"
@@ -116,6 +117,13 @@ $(CHECKOV_STAMP):
 checkov: $(CHECKOV_STAMP)
 	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact \
 	  --quiet --skip-download 2>/dev/null
+
+# The function code exactly as `sam build` makes it (src/Makefile): the package with its bytecode
+# compiled by CPython 3.12.
+function:
+	rm -rf build/function
+	$(MAKE) -f src/Makefile build-RenderFunction ARTIFACTS_DIR=$(CURDIR)/build/function \
+		PYTHON312="$(SAM_PYTHON)"
 
 # The DependencyLayer content exactly as `sam build` makes it (layers/Makefile), zipped; fails if
 # it exceeds Lambda's unzipped limit for a function and its layers (262,144,000 bytes).

@@ -8,11 +8,15 @@ Probes:
   or created lazily: settings, boto3 clients, Jinja2 environment, AMP rules), then ``--events``
   warm events, each the full publish of a new version of the article (read, render, validate,
   write, manifest); the upload before each event is not timed.
+* ``restore``: a SnapStart container after its restore: the handler primed at import, then the
+  after-restore hook and the first event, in CPU time.
 * ``warm``: render, and render+validate, of the given articles, ``--iterations`` times each.
 * ``rss``: peak RSS (``ru_maxrss``) of one process that imports the handler and renders and
   validates every sample article (``events/articles`` and the corpus).
 * ``validate``: warm validation alone of the given page files, ``--iterations`` times each
   (wall and CPU time; the first, cold call is not counted).
+* ``verdict``: warm render+validate CPU of the given articles with the fast verdict and on the
+  positioned path alone, interleaved in one process (issue 16 A/B).
 * ``bulk``: render and validate a folder of article JSON files into ``slug/index.html`` pages,
   on ``--jobs`` processes; the caller times the whole process (start to exit), like Hugo's.
 """
@@ -113,6 +117,27 @@ def probe_handler(args: argparse.Namespace) -> None:
            "error": first["outcomes"][0]["error"]}, args.out)
 
 
+def probe_restore(args: argparse.Namespace) -> None:
+    """What a reader waits for on a SnapStart container, as far as it runs in this process:
+    the handler primed at import (``AWS_LAMBDA_RUNTIME_API`` set: the init phase Lambda
+    snapshots), then, timed, the after-restore hook (new boto3 session and clients, reseeded
+    random generators) and the first event. Lambda's own restore of the snapshot's memory is not
+    part of it (it cannot be run here)."""
+    event = json.loads(Path(args.event).read_text(encoding="utf-8"))
+    from amp_publisher.aws import handler
+    from amp_publisher.local.backend import LocalContext
+
+    context = LocalContext()
+    c0 = time.process_time()
+    handler.after_restore()
+    c1 = time.process_time()
+    first = handler.lambda_handler(event, context)
+    c2 = time.process_time()
+    _emit({"after_restore_cpu_ms": _ms(c1 - c0), "first_event_cpu_ms": _ms(c2 - c1),
+           "actions": [o["action"] for o in first["outcomes"]],
+           "error": first["outcomes"][0]["error"]}, args.out)
+
+
 # --- warm -------------------------------------------------------------------------------------
 
 
@@ -151,6 +176,48 @@ def probe_warm(args: argparse.Namespace) -> None:
             "valid": bool(verdict.passed), "report_entries": len(page.report),
             "timings_ms": page.timings_ms,
         }
+    _emit(results, args.out)
+
+
+# --- verdict ----------------------------------------------------------------------------------
+
+
+def probe_verdict(args: argparse.Namespace) -> None:
+    """Warm render+validate CPU of each article two ways, interleaved in one process so the
+    machine's load hits both alike: ``validate`` as published (the verdict from the compiled
+    parse, positions only for a failing page) and every page on the positioned path
+    (html5lib's tokens, what every page cost before the fast verdict)."""
+    from amp_publisher.core.amp.validator import _Validator, validate
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+
+    site = _site()
+    samples = dict(sample_articles())
+    results = {}
+    for name in args.articles:
+        key = f"articles/{name.replace('/', '-').replace('#', '-')}"
+        key = key if key.endswith(".json") else key + ".json"
+        article = parse_article(samples[name])
+        html = render(article, site, source_key=key).html
+        for _ in range(3):
+            validate(html)
+            _Validator(html).run()
+        fast, positioned, render_only = [], [], []
+        for _ in range(args.iterations):
+            c0 = time.process_time()
+            html = render(article, site, source_key=key).html
+            c1 = time.process_time()
+            validate(html)
+            c2 = time.process_time()
+            _Validator(html).run()
+            c3 = time.process_time()
+            render_only.append(_ms(c1 - c0))
+            fast.append(_ms(c2 - c0))
+            positioned.append(_ms(c1 - c0 + c3 - c2))
+        results[name] = {"render_cpu_ms": _summary(render_only),
+                         "render_validate_cpu_ms": _summary(fast),
+                         "render_validate_positioned_cpu_ms": _summary(positioned),
+                         "valid": validate(html).passed}
     _emit(results, args.out)
 
 
@@ -311,22 +378,25 @@ def probe_bulk(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="probe", required=True)
-    for name in ("handler", "warm", "rss", "bulk", "validate"):
+    for name in ("handler", "restore", "warm", "rss", "bulk", "validate", "verdict"):
         p = sub.add_parser(name)
         p.add_argument("--out")
     sub.choices["handler"].add_argument("--event", required=True)
     sub.choices["handler"].add_argument("--article", required=True)
     sub.choices["handler"].add_argument("--events", type=int, default=30)
+    sub.choices["restore"].add_argument("--event", required=True)
     sub.choices["warm"].add_argument("--iterations", type=int, default=200)
     sub.choices["warm"].add_argument("articles", nargs="+")
+    sub.choices["verdict"].add_argument("--iterations", type=int, default=100)
+    sub.choices["verdict"].add_argument("articles", nargs="+")
     sub.choices["validate"].add_argument("--iterations", type=int, default=200)
     sub.choices["validate"].add_argument("pages", nargs="+")
     sub.choices["bulk"].add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     sub.choices["bulk"].add_argument("--src", required=True)
     sub.choices["bulk"].add_argument("--dest", required=True)
     args = parser.parse_args(argv)
-    {"handler": probe_handler, "warm": probe_warm, "rss": probe_rss,
-     "bulk": probe_bulk, "validate": probe_validate}[args.probe](args)
+    {"handler": probe_handler, "restore": probe_restore, "warm": probe_warm, "rss": probe_rss,
+     "bulk": probe_bulk, "validate": probe_validate, "verdict": probe_verdict}[args.probe](args)
 
 
 if __name__ == "__main__":

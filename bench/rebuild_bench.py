@@ -88,14 +88,20 @@ def _wait_until_rendered(manifest: Any, sqs: Any, queue_url: str, fingerprint: s
     flight: counting while the workers render would put a scan of the whole table on the
     embedded backend every few seconds, competing with them (messages delayed for later, the
     finish step's next look and the sweep, do not hold the count back)."""
-    from amp_publisher.aws.rebuild import progress
+    from amp_publisher.aws.rebuild import KEYS_PER_MESSAGE, progress
 
+    started = last_log = time.perf_counter()
     while True:
         time.sleep(poll_s)
         attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
             "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
         busy = sum(int(v) for v in attributes["Attributes"].values())
         if busy and alive() > 0:
+            if time.perf_counter() - last_log >= 120:  # a trend even if the run is stopped
+                last_log = time.perf_counter()
+                log(f"rebuild: {busy:,} RenderQueue messages left (of "
+                    f"{KEYS_PER_MESSAGE} keys) after {last_log - started:.0f} s, load average "
+                    f"{os.getloadavg()[0]:.1f}")
             continue
         stale: list[str] = []
         reading = progress(manifest, fingerprint, stale_keys=stale)

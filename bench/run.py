@@ -14,6 +14,8 @@ What is measured (each in processes of its own, see ``bench/probes.py``):
 2. warm render, and render+validate, of the reference article, its HTML-body twin and the
    largest sample article (median and p95 over ``--iterations``); the Lambda entry point per
    event on the embedded backend (moto on loopback), and the first event of a fresh process;
+   and, interleaved in one process, render+validate of the reference article and the 200 KB
+   messy body with the fast verdict and on the positioned validator path alone (issue 16);
 3. peak RSS of one process rendering and validating every sample article;
 4. bulk pages/s over ``--articles`` generated articles (``bench/articles.py``, fixed seed), on one
    core and on all cores, from process start to exit;
@@ -246,6 +248,7 @@ def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None
         env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:9001"
         env.update(extra_env or {})
         firsts, imports, warms, actions, errors, cpu = [], [], [], [], [], []
+        restores, restore_firsts = [], []
         for run in range(cold_runs):
             # A new version for each fresh process: its first event is a real publish too.
             event = backend.put_source(f"articles/{REFERENCE}",
@@ -257,6 +260,16 @@ def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None
             imports.append(result["import_ms"])
             cpu.append(result["import_cpu_ms"] + result["first_event_cpu_ms"])
             warms.extend(result["warm_ms"])
+            actions.extend(result["actions"])
+            if result["error"]:
+                errors.append(result["error"])
+            # The same first event on a SnapStart container: primed, restored, then the event.
+            event = backend.put_source(f"articles/{REFERENCE}",
+                                       edited(article.read_bytes(), f"restore {run}"))
+            event_file.write_text(json.dumps(event), encoding="utf-8")
+            result, _ = _probe("restore", "--event", str(event_file), env=env)
+            restores.append(result["after_restore_cpu_ms"])
+            restore_firsts.append(result["after_restore_cpu_ms"] + result["first_event_cpu_ms"])
             actions.extend(result["actions"])
             if result["error"]:
                 errors.append(result["error"])
@@ -274,6 +287,10 @@ def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None
         # The same in CPU time of the process (issue 16's goal: 150 ms), steadier than wall
         # time on a shared machine.
         "cold_start_cpu_ms_median": _median(cpu),
+        # With SnapStart=on a new container skips the init phase: what is left in this process
+        # is the after-restore hook and the first event (Lambda's restore itself is not here).
+        "snapstart_after_restore_cpu_ms_median": _median(restores),
+        "snapstart_restore_first_event_cpu_ms_median": _median(restore_firsts),
         "handler_actions": {a: actions.count(a) for a in sorted(set(actions))},
         "handler_errors": errors[:3],
     }
@@ -281,15 +298,16 @@ def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None
 
 # --- 2b. validation alone, beside the validator before the complete rules ----------------------
 
-#: The commit before the rules covered every AMP component (20 of 139 extensions; validator in
-#: one module): the "previous" validator whose warm time the current one is reported beside.
-PREVIOUS_VALIDATOR_COMMIT = "bf6533ed84943d7f9ed84876fda29645e564fc95"
+#: The commit before the fast verdict (issue 16: every page tokenized by html5lib): the
+#: "previous" validator whose warm time the current one is reported beside. (Issue 10's
+#: comparison, with the validator before the complete rules, is bf6533e; docs/benchmarks.md.)
+PREVIOUS_VALIDATOR_COMMIT = "1192ef38034f7ae333a608713c5f1e70f465f82c"
 
 #: Figures of that commit on this bench's pages, for when its source cannot be checked out
-#: (no git history): CPU ms, best and median of 3 × 60 warm runs, interleaved with the current
+#: (no git history): CPU ms, best and median of 3 × 40 warm runs, interleaved with the current
 #: validator on a 2-core machine with a load average of about 11 (docs/benchmarks.md).
-PREVIOUS_VALIDATOR_FALLBACK = {"validate-reference.html": {"cpu_min": 5.99, "cpu_median": 7.18},
-                               "validate-200kb.html": {"cpu_min": 63.09, "cpu_median": 82.58}}
+PREVIOUS_VALIDATOR_FALLBACK = {"validate-reference.html": {"cpu_min": 5.88, "cpu_median": 8.69},
+                               "validate-200kb.html": {"cpu_min": 62.80, "cpu_median": 74.10}}
 
 
 def _validator_tool() -> Any:
@@ -306,7 +324,7 @@ def _validator_tool() -> Any:
 def _previous_source() -> Path | None:
     """``src/`` of :data:`PREVIOUS_VALIDATOR_COMMIT`, extracted under ``WORK``; None when the
     repository history is not available."""
-    dest = WORK / "previous-validator"
+    dest = WORK / f"previous-validator-{PREVIOUS_VALIDATOR_COMMIT[:7]}"
     if (dest / "src" / "amp_publisher").is_dir():
         return dest / "src"
     dest.mkdir(parents=True, exist_ok=True)
@@ -356,6 +374,16 @@ def validation(iterations: int, rounds: int = 3) -> dict[str, Any]:
             "warm_validate_reference_cpu_ms_median": current["validate-reference.html"][
                 "cpu_median"],
             "warm_validate_200kb_cpu_ms_median": current["validate-200kb.html"]["cpu_median"]}
+
+
+def verdict(iterations: int) -> dict[str, Any]:
+    """Issue 16's "fast verdict, slow diagnosis", A/B in one process: warm render+validate CPU
+    of the reference article and the 200 KB messy body with ``validate`` as published and with
+    every page on the positioned (html5lib) path, interleaved per iteration."""
+    from probes import MESSY_200KB
+
+    result, _ = _probe("verdict", "--iterations", str(iterations), REFERENCE, MESSY_200KB)
+    return {"verdict": result}
 
 
 # --- 3. memory --------------------------------------------------------------------------------
@@ -564,7 +592,11 @@ def table(r: dict[str, Any]) -> str:
               "event |",
               f"| cold start: import + first event | "
               f"{_fmt(r.get('cold_start_total_ms_median'), 'ms')} | | fresh processes on the "
-              "embedded backend |"]
+              "embedded backend |",
+              "| SnapStart: after-restore hook + first event (CPU) | "
+              f"{_fmt(r.get('snapstart_restore_first_event_cpu_ms_median'), 'ms')} | | the hook "
+              f"alone {_fmt(r.get('snapstart_after_restore_cpu_ms_median'), 'ms')}; Lambda's "
+              "restore of the snapshot is not included (not measurable here) |"]
     for name, row in w.items():
         lines.append(f"| warm render, `{name}` | {_fmt(row['render_ms']['median'], 'ms', 2)} | "
                      f"{_fmt(row['render_ms']['p95'], 'ms', 2)} | {row['render_ms']['n']} runs, "
@@ -587,6 +619,14 @@ def table(r: dict[str, Any]) -> str:
                 f"{_fmt(row['cpu_min'], 'ms', 2)}; previous validator ({v['previous_commit']}, "
                 f"{how}): CPU median {_fmt(before.get('cpu_median'), 'ms', 2)}, best "
                 f"{_fmt(before.get('cpu_min'), 'ms', 2)} |")
+    for name, row in (r.get("verdict") or {}).items():
+        lines.append(
+            f"| warm render+validate CPU, `{name}`: fast verdict vs positioned path | "
+            f"{_fmt(row['render_validate_cpu_ms']['median'], 'ms', 2)} | "
+            f"{_fmt(row['render_validate_cpu_ms']['p95'], 'ms', 2)} | positioned path (every "
+            f"page, as before): {_fmt(row['render_validate_positioned_cpu_ms']['median'], 'ms', 2)}"
+            f"; render alone {_fmt(row['render_cpu_ms']['median'], 'ms', 2)}; interleaved in "
+            "one process |")
     lines += [
         f"| handler per event (embedded backend) | {_fmt(r.get('handler_event_ms_median'), 'ms')}"
         f" | {_fmt(r.get('handler_event_ms_p95'), 'ms')} | {r.get('handler_events')} events, "
@@ -692,6 +732,8 @@ def main(argv: list[str] | None = None) -> int:
     section("warm", warm, args.iterations, results.get("largest_sample_input", REFERENCE_HTML))
     log("validation: the reference page and a 200 KB page, beside the previous validator")
     section("validation", validation, max(20, args.iterations // 4))
+    log("verdict: render+validate with the fast verdict and on the positioned path alone")
+    section("verdict", verdict, max(20, args.iterations // 4))
     log("handler: the Lambda entry point on the embedded backend")
     section("handler", handler, cold_runs=3 if args.quick else 5,
             events=20 if args.quick else 40)

@@ -82,6 +82,12 @@ def test_demo_publishes_the_samples_then_unpublishes_one(demo_run):
     assert not (out / f"{REFERENCE_SLUG}-html" / "index.html").exists()
     assert "unpublished" in text and "status deleted" in text
     assert "source key" in text and "render ms" in text
+    # The rename at the end reaches every page, the 404 page included.
+    renamed = [line for line in text.splitlines()
+               if line.startswith("  ") and (": site name " in line or ": title " in line)]
+    assert "  404.html: title 'Page not found | WanderStayFinder Weekly'" in renamed
+    assert f"  {REFERENCE_SLUG}/index.html: site name 'WanderStayFinder Weekly'" in renamed
+    assert all("WanderStayFinder Weekly" in line for line in renamed)
 
 
 def test_serve_maps_urls_like_cloudfront(tmp_path):

@@ -64,6 +64,33 @@ def test_copies_restored_from_one_snapshot_get_new_clients_and_different_lease_t
     handler._publisher.cache_clear()
 
 
+def test_after_restore_clients_take_the_credentials_of_the_restored_instance(backend,
+                                                                            monkeypatch):
+    """The session made after a restore resolves its credentials again (the snapshot's were
+    the instance's that took it) and makes every client a publish uses anew; only botocore's
+    parsed service data (models, endpoints) is carried over, which is the same for every
+    instance."""
+    from amp_publisher.aws import handler, storage
+
+    handler._publisher.cache_clear()
+    handler.prime()
+    before = {n: storage.client(n) for n in ("s3", "dynamodb", "cloudfront", "sqs")}
+    assert before["s3"]._request_signer._credentials.access_key == os.environ["AWS_ACCESS_KEY_ID"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "RESTOREDINSTANCEKEY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "restored-instance-secret")
+    handler.after_restore()
+    after = {n: storage.client(n) for n in before}
+    for name, client in after.items():
+        assert client is not before[name], name
+        assert client._request_signer._credentials.access_key == "RESTOREDINSTANCEKEY", name
+        assert client._loader is before[name]._loader, name  # service data kept, not re-read
+    publisher = handler._publisher()
+    assert publisher.s3 is after["s3"] and publisher.sqs is after["sqs"]
+    assert publisher.manifest.dynamodb is after["dynamodb"]
+    handler._publisher.cache_clear()
+    storage.reset_clients()
+
+
 def test_the_snapstart_hooks_are_registered_with_the_runtime(monkeypatch):
     from amp_publisher.aws import handler
 

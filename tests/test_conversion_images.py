@@ -165,3 +165,41 @@ def test_a_batch_capable_resolver_is_asked_once_for_all_unsized_images():
     assert len(resolver.batches) == 1 and len(resolver.batches[0]) >= 190
     assert resolver.asked == []  # every size came from the batch
     assert "<img" not in result.html
+
+
+def test_data_amp_layout_chooses_the_layout_and_keeps_amp_sizes():
+    """An image whose writer knows the page (the article's own blocks) asks for a layout; its
+    ``sizes`` is then AMP's layout sizes (the element's width), kept without a srcset."""
+    sizes = "(min-width: 48rem) 42rem, 100vw"
+    result = convert_html(f'<img src="/hero.jpg" width="1200" height="800" alt="Hero" '
+                          f'sizes="{sizes}" data-hero data-amp-layout="responsive">')
+    [amp] = _parse(result.html).xpath("//amp-img")
+    assert amp.get("layout") == "responsive" and amp.get("sizes") == sizes
+    assert amp.get("disable-inline-width") is None and amp.get("data-amp-layout") is None
+    assert amp.get("data-hero") == ""
+    assert [e.code for e in result.report] == ["CONVERTED_IMAGE"]
+    # a measured image keeps its layout; an unmeasured one still gets the fallback box, marked
+    unknown = convert_html('<img src="/x.jpg" alt="X" data-amp-layout="responsive">')
+    [amp] = _parse(unknown.html).xpath("//amp-img")
+    assert (amp.get("width"), amp.get("height"), amp.get("layout")) == ("600", "400",
+                                                                          "responsive")
+    assert amp.get("class") == "amp-unknown-size"
+    # a real 600x400 image with the same layout is not "unknown"
+    known = convert_html('<img src="/y.jpg" width="600" height="400" alt="Y" '
+                         'data-amp-layout="responsive">')
+    assert _parse(known.html).xpath("//amp-img")[0].get("class") is None
+
+
+def test_an_unsupported_data_amp_layout_is_ignored_and_reported():
+    result = convert_html('<img src="/a.jpg" width="30" height="20" alt="A" '
+                          'data-amp-layout="container" sizes="100vw">')
+    [amp] = _parse(result.html).xpath("//amp-img")
+    assert amp.get("layout") == "intrinsic" and amp.get("sizes") is None
+    assert ("INVALID_ATTR_VALUE", "data-amp-layout") in [(e.code, e.attribute)
+                                                          for e in result.report]
+
+
+def _parse(html: str):
+    import lxml.html
+
+    return lxml.html.fragment_fromstring(html, create_parent="div")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from amp_publisher.core.conversion import convert_html
 
@@ -33,7 +35,8 @@ def test_style_block_is_moved_and_sanitised():
         "@keyframes spin { from { opacity: 0 } }"
         ".i-amphtml-element { display: none }</style><p class=lead>Text</p>")
     assert result.html == '<p class="lead">Text</p>'
-    assert result.css == "p{color:blue}@media (min-width: 600px){.lead{font-size:2em}}"
+    assert result.css == ("p{color:blue}@media (min-width: 600px){.lead{font-size:2em}}"
+                          "@keyframes spin{from{opacity:0}}")
 
 
 def test_word_mso_declarations_are_dropped_and_reported_once_per_attribute():
@@ -154,3 +157,118 @@ VALID_PAGE_WITH_STYLE = """<!doctype html><html ⚡ lang="en"><head><meta charse
 <script async src="https://cdn.ampproject.org/v0.js"></script>
 <style amp-boilerplate>body{-webkit-animation:-amp-start 8s steps(1,end) 0s 1 normal both;-moz-animation:-amp-start 8s steps(1,end) 0s 1 normal both;-ms-animation:-amp-start 8s steps(1,end) 0s 1 normal both;animation:-amp-start 8s steps(1,end) 0s 1 normal both}@-webkit-keyframes -amp-start{from{visibility:hidden}to{visibility:visible}}@-moz-keyframes -amp-start{from{visibility:hidden}to{visibility:visible}}@-ms-keyframes -amp-start{from{visibility:hidden}to{visibility:visible}}@-o-keyframes -amp-start{from{visibility:hidden}to{visibility:visible}}@keyframes -amp-start{from{visibility:hidden}to{visibility:visible}}</style><noscript><style amp-boilerplate>body{-webkit-animation:none;-moz-animation:none;-ms-animation:none;animation:none}</style></noscript>
 </head><body><p style="STYLE">x</p></body></html>"""  # noqa: E501 (the official boilerplate)
+
+
+# --- what the validator passes in author CSS, the converter keeps ---------------------------
+
+#: Stylesheet shapes the converter used to drop although the validator (and the official
+#: engine) pass them in <style amp-custom>, and shapes next to them that must stay refused.
+CSS_SHAPES = {
+    "keyframes": "@keyframes spin{from{transform:rotate(0)}to{transform:rotate(360deg)}}",
+    "vendor keyframes": "@-webkit-keyframes fade{0%{opacity:0}50%{opacity:.5}100%{opacity:1}}",
+    "keyframes in media": "@media print{@keyframes k{from{opacity:0}}}",
+    "-amp- inside a class name": ".site-amp-header{color:red}",
+    "-amp- and i-amp- prefixes": ".-amp-x{color:red}.i-amp-y{color:blue}",
+    "--> in a string": ".a::after{content:'-->'}",
+    "@media nested 12 deep": "@media screen{" * 12 + ".a{color:red}" + "}" * 12,
+    "@media nested 50 deep": "@media screen{" * 50 + ".a{color:red}" + "}" * 50,
+    "font-face": "@font-face{font-family:x;src:url(https://x.example/f.woff2)}",
+    "page and supports": "@page{margin:1cm}@supports (display:grid){.a{display:grid}}",
+    "custom properties": ":root{--gap:1px}.a{margin:var(--gap)}",
+}
+
+#: Shapes the validator refuses: the converter drops them (with the validator's code).
+REFUSED_CSS = {
+    "i-amphtml- selector": "#i-amphtml-x{color:red}",
+    "!important in keyframes": "@keyframes k{from{color:red!important}}",
+    "ftp url in keyframes": "@keyframes k{from{background:url(ftp://x.example/a.png)}}",
+    "@media nested 51 deep": "@media screen{" * 51 + ".a{color:red}" + "}" * 51,
+}
+
+#: Removed by policy although valid AMP (module doc of conversion/styles.py): these, and only
+#: these, are the converter's exceptions to "the validator passes it, the converter keeps it".
+POLICY_CSS = {
+    "behavior": ".a{behavior:url(x.htc)}",
+    "-moz-binding": ".a{-moz-binding:url(x.xml)}",
+    "Word mso-*": ".a{mso-line-height-rule:exactly}",
+    "expression()": ".a{width:expression(1)}",
+    "IE filter": ".a{filter:progid:DXImageTransform.Microsoft.Alpha(Opacity=80)}",
+    "javascript: in a value": ".a{-o-link:'javascript:x'}",
+    "the boilerplate's keyframes": "@keyframes -amp-start{from{visibility:hidden}}",
+}
+
+_DROPPED_CODES_IGNORED = ("MOVED_CSS", "MOBILE_FIT")
+
+
+def _amp_custom_page(css: str) -> str:
+    return VALID_PAGE_WITH_STYLE.replace('<p style="STYLE">x</p>', '<p class="a">x</p>').replace(
+        "</noscript>\n</head>", f"</noscript>\n<style amp-custom>{css}</style></head>")
+
+
+def _dropped(css: str) -> set[str]:
+    result = convert_html(f"<style>{css}</style><p class=a>x</p>")
+    return {e.code for e in result.report if e.code not in _DROPPED_CODES_IGNORED}
+
+
+@pytest.mark.parametrize("css", CSS_SHAPES.values(), ids=CSS_SHAPES.keys())
+def test_author_css_the_validator_passes_is_kept(css):
+    validator = pytest.importorskip("amp_publisher.core.amp.validator")
+    assert validator.validate(_amp_custom_page(css)).passed, "not a shape the validator passes"
+    assert _dropped(css) == set()
+    kept = convert_html(f"<style>{css}</style><p class=a>x</p>").css
+    assert kept and validator.validate(_amp_custom_page(kept)).passed
+
+
+@pytest.mark.parametrize("css", REFUSED_CSS.values(), ids=REFUSED_CSS.keys())
+def test_author_css_the_validator_refuses_is_dropped_with_its_code(css):
+    validator = pytest.importorskip("amp_publisher.core.amp.validator")
+    refused = {e.code for e in validator.validate(_amp_custom_page(css)).errors
+               if e.severity == "ERROR"}
+    assert refused, "the validator passes it"
+    assert _dropped(css) and _dropped(css) <= refused
+    kept = convert_html(f"<style>{css}</style><p class=a>x</p>").css
+    assert validator.validate(_amp_custom_page(kept)).passed
+
+
+@pytest.mark.parametrize("css", POLICY_CSS.values(), ids=POLICY_CSS.keys())
+def test_the_policy_removals_are_the_only_exceptions(css):
+    validator = pytest.importorskip("amp_publisher.core.amp.validator")
+    assert validator.validate(_amp_custom_page(css)).passed
+    assert _dropped(css) == {"CSS_SYNTAX_DISALLOWED_PROPERTY_VALUE"}
+
+
+_SELECTORS = st.sampled_from([".a", "p", ".site-amp-header", ".-amp-x", "#i-amphtml-x",
+                              "a[title='!']", ".a::after", ".a:not(.b)>.c", "from", "50%"])
+_DECLARATIONS = st.sampled_from([
+    "color:red", "opacity:.5", "content:'-->'", "content:'<!--'", "color:red!important",
+    "background:url(https://x.example/a.png)", "background:url(ftp://x.example/a.png)",
+    "background:url(data:image/png;base64,AAAA)", "margin:var(--gap)", "--gap:2px",
+    "transform:rotate(calc(1deg * 2))", "color:"])
+_WRAPPERS = st.sampled_from(["@media screen{%s}", "@media (min-width:40rem){%s}",
+                             "@supports (display:grid){%s}", "@keyframes k{%s}",
+                             "@-webkit-keyframes k{%s}", "@import url(x.css);%s",
+                             "@charset 'utf-8';%s"])
+
+
+@st.composite
+def _stylesheets(draw) -> str:
+    rules = [f"{draw(_SELECTORS)}{{{';'.join(draw(st.lists(_DECLARATIONS, max_size=3)))}}}"
+             for _ in range(draw(st.integers(1, 3)))]
+    css = "".join(rules)
+    for wrapper in draw(st.lists(_WRAPPERS, max_size=3)):
+        css = wrapper % css
+    return css
+
+
+@settings(max_examples=80, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(css=_stylesheets())
+def test_what_the_validator_passes_in_author_css_the_converter_keeps(css):
+    """Generated stylesheets (selectors, declarations, at-rule wrappers, nesting): when the
+    validator passes one in <style amp-custom>, converting it as body CSS drops nothing; and
+    whatever the converter keeps, the validator passes."""
+    validator = pytest.importorskip("amp_publisher.core.amp.validator")
+    kept = convert_html(f"<style>{css}</style><p class=a>x</p>").css
+    assert validator.validate(_amp_custom_page(kept)).passed
+    if validator.validate(_amp_custom_page(css)).passed:
+        assert _dropped(css) == set(), css

@@ -321,6 +321,39 @@ def test_rebuild_invalidates_only_pages_whose_source_changed(
     assert not d.manifest().get("articles/a1.json").get("invalidation_pending")
 
 
+def test_rebuild_leaves_listing_items_that_already_hold_the_entry(
+        deployment, quiet, prompt_finish):  # noqa: F811
+    """A config change re-renders every page but changes no index entry: the listing items
+    (one per listing of each article) are not written again; an article edited meanwhile
+    still has its items rewritten. (One article per section: a related list that changed
+    would be a changed item too.)"""
+    d = deployment
+    publisher = _site_publisher(d)
+    keys = [f"articles/m{i}.json" for i in range(3)]
+    for i, key in enumerate(keys):
+        article = small_article(f"M {i}", section=f"S{i}", slug=f"m-{i}")
+        handler.handle_event(d.put_source(key, article), publisher)
+    _take_all(d, publisher.settings.site_index_queue_url)
+    listing = ManifestTable.listing_item_key("section/s0", keys[0])
+    assert d.manifest().get(listing)  # published articles have listing items
+    handler.handle_event(_put_config(d, name="Listing Times"), publisher)
+    d.put_source(keys[2], small_article("M 2 corrected", section="S2", slug="m-2"))
+    writes = count_calls(d.dynamodb, "BatchWriteItem")
+
+    outcomes = _drain(d, publisher)
+
+    assert sorted(o["source_key"] for o in outcomes if o["action"] == "published") == keys
+    written = {r["PutRequest"]["Item"]["article_key"]["S"]
+               for call in writes for requests in call["RequestItems"].values()
+               for r in requests if "PutRequest" in r}
+    assert written == {keys[2]}  # only the edited article's entry changed
+    for key in keys:
+        record = d.manifest().get(key)
+        assert _name_in(d, record["page_key"]) == "Listing Times"
+        item = d.manifest().get(ManifestTable.listing_item_key(f"section/s{key[-6]}", key))
+        assert item["headline"] == record["headline"]
+
+
 def test_rebuild_sends_every_index_output_once_after_the_articles(
         deployment, quiet, prompt_finish):  # noqa: F811
     d = deployment

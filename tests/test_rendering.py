@@ -205,3 +205,60 @@ def test_the_headline_stays_the_only_h1_whatever_the_body_says(reference_data, s
     assert [_text(h) for h in doc.xpath("//h1")] == [reference_data["headline"]]
     assert "Big" in [_text(h) for h in doc.xpath("//div[@class='article-body']//h2")]
     assert any(e.code == "DEMOTED_HEADING" for e in page.report)
+
+
+def test_media_blocks_pass_the_converter_and_its_report(reference_data, site):
+    """Blocks are written as plain HTML and converted: one path and one report for every
+    element of the page (issue 10, "One AMP writer")."""
+    from amp_publisher.core.amp.validator import validate
+
+    data = dict(reference_data, image={"src": "/static/hero.jpg", "alt": "Hero",
+                                       "width": 1200, "height": 800})
+    data["body"] = data["body"][:1] + [
+        {"type": "image", "src": "https://img.example/a.jpg", "alt": "A", "width": 640,
+         "height": 480, "caption": "Cap", "credit": "Cred"},
+        {"type": "gallery", "images": [{"src": "https://img.example/1.jpg", "alt": "one"},
+                                       {"src": "/static/2.jpg", "alt": "two", "width": 300,
+                                        "height": 200, "caption": "Second"}]},
+        {"type": "video", "src": "https://v.example/a.mp4", "poster": "https://v.example/p.jpg",
+         "caption": "Clip"},
+        {"type": "audio", "src": "https://v.example/a.mp3"},
+    ]
+    page = render(parse_article(data), site, source_key=KEY)
+    doc = _doc(page.html)
+    assert validate(page.html).passed
+    [hero] = doc.xpath("//figure[@class='hero-image']/amp-img")
+    assert (hero.get("src"), hero.get("width"), hero.get("height"), hero.get("layout")) == \
+        ("/static/hero.jpg", "1200", "800", "responsive")  # site-relative stays relative
+    assert hero.get("data-hero") is not None and "42rem" in hero.get("sizes")
+    [image] = doc.xpath("//figure[@class='image']/amp-img")
+    assert (image.get("width"), image.get("height"), image.get("layout")) == \
+        ("640", "480", "responsive")
+    assert doc.xpath("//figure[@class='image']/figcaption/span[@class='credit']/text()") == \
+        ["Cred"]
+    [carousel] = doc.xpath("//amp-carousel[@class='gallery']")
+    assert carousel.get("type") == "slides"
+    assert (carousel.get("width"), carousel.get("height")) == (str(FALLBACK_SIZE[0]),
+                                                                 str(FALLBACK_SIZE[1]))
+    assert [img.get("alt") for img in carousel.xpath("figure/amp-img")] == ["one", "two"]
+    [video] = doc.xpath("//figure[@class='video']/amp-video")
+    assert video.get("poster") == "https://v.example/p.jpg" and video.get("controls") is not None
+    assert int(video.get("width")) * 9 == int(video.get("height")) * 16  # a 16:9 box
+    assert video.xpath("*[@fallback]//a/@href") == ["https://v.example/a.mp4"]
+    [audio] = doc.xpath("//figure[@class='audio']/amp-audio")
+    assert audio.xpath("*[@fallback]//a/text()") == ["Listen"]
+    assert {"amp-carousel", "amp-video", "amp-audio"} <= page.extensions
+    # the report names every converted block element, with its converter code
+    codes = [(e.code, e.element) for e in page.report]
+    assert codes.count(("CONVERTED_IMAGE", "img")) == 4  # hero, image, two slides
+    assert ("CONVERTED_GALLERY", "ul") in codes
+    assert ("CONVERTED_MEDIA", "video") in codes and ("CONVERTED_MEDIA", "audio") in codes
+
+
+def test_text_blocks_are_not_converted(reference_data, site):
+    """A plain-text paragraph holding only a video URL is text, not a player."""
+    data = dict(reference_data, body=[{"type": "paragraph",
+                                       "text": "https://youtu.be/dQw4w9WgXcQ"}])
+    page = render(parse_article(data), site, source_key=KEY)
+    assert "<p>https://youtu.be/dQw4w9WgXcQ</p>" in page.html
+    assert "amp-youtube" not in page.extensions and page.report == ()

@@ -88,6 +88,7 @@ def test_default_names_are_the_ones_the_sample_events_use():
         site_index_queue="amp-publisher-site-index",
         site_index_dlq="amp-publisher-site-index-dlq",
         access_log_bucket="amp-publisher-logs-123456789012-us-east-1",
+        news_sitemap_schedule="amp-publisher-news-sitemap",
     )
     event = json.loads((ROOT / "events" / "s3-put-reference.json").read_text(encoding="utf-8"))
     assert event["Records"][0]["s3"]["bucket"]["name"] == names.source_bucket

@@ -176,13 +176,13 @@ def test_a_failing_listing_fails_only_the_messages_that_named_it(backend, monkey
     original = ManifestTable.count_listing
     broken = {"section/sport"}
 
-    def flaky(self, listing, before=None):
+    def flaky(self, listing, before=None, **kwargs):
         if listing in broken:
             from botocore.exceptions import ClientError
 
             raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}},
                               "Query")
-        return original(self, listing, before)
+        return original(self, listing, before, **kwargs)
 
     monkeypatch.setattr(ManifestTable, "count_listing", flaky)
     sqs = backend.client("sqs")
@@ -196,6 +196,37 @@ def test_a_failing_listing_fails_only_the_messages_that_named_it(backend, monkey
     assert "section/arts/index.html" in _site_objects(backend)
     broken.clear()
     backend.drain_site_index()
+    _assert_site_is_what_the_manifest_implies(backend)
+
+
+def test_one_new_article_reads_a_long_listing_twice_not_three_times(backend):
+    """Rebuilding a listing after one new article counts the whole listing (and recounts it to
+    catch concurrent writers), but counts the entries older than the change by subtracting the
+    newest part's count: DynamoDB bills a Query by the items it reads."""
+    for i in range(12):
+        _publish(backend, f"articles/s{i:02d}.json", _article(i, section="Long", day=1 + i))
+    backend.drain_site_index()
+    read: dict[str, int] = {}
+
+    dynamodb = backend.client("dynamodb")
+    original = dynamodb.query
+
+    def query(**kwargs):
+        response = original(**kwargs)
+        if kwargs.get("Select") == "COUNT" and ":l" in kwargs["ExpressionAttributeValues"] \
+                and kwargs["ExpressionAttributeValues"][":l"] == {"S": "section/long"}:
+            read["section/long"] = read.get("section/long", 0) + response["ScannedCount"]
+        return response
+
+    _publish(backend, "articles/new.json", _article(40, section="Long", day=28))
+    dynamodb.query = query
+    try:
+        (report,) = backend.drain_site_index()
+    finally:
+        del dynamodb.query
+    assert "section/long" in report.listings
+    # 13 entries: counted, recounted, and the one at or after the change; not 13 + 12 + 13.
+    assert read["section/long"] <= 2 * 13 + 1
     _assert_site_is_what_the_manifest_implies(backend)
 
 
@@ -342,11 +373,15 @@ def test_site_index_function_has_its_own_least_privilege_role(resources):
                   for s in p["Statement"]]
     for statement in statements:
         resources_ = statement["Resource"]
+        actions = statement["Action"] if isinstance(statement["Action"], list) \
+            else [statement["Action"]]
+        if actions == ["sqs:SendMessage"]:
+            # Continuations of a batch short of time, to its own queue only.
+            assert resources_ == {"Fn::GetAtt": ["SiteIndexQueue", "Arn"]}, statement
+            continue
         targets = [r["Fn::Sub"] for r in (resources_ if isinstance(resources_, list)
                                           else [resources_])]
         assert "*" not in targets
-        actions = statement["Action"] if isinstance(statement["Action"], list) \
-            else [statement["Action"]]
         if any(a.endswith(("PutObject", "DeleteObject")) for a in actions):
             # Index objects of the site bucket only: never an article page, never the source.
             assert all("-site-${AWS::AccountId}-${AWS::Region}/" in t
@@ -356,7 +391,7 @@ def test_site_index_function_has_its_own_least_privilege_role(resources):
                            for t in targets)
     granted = {a for s in statements for a in (s["Action"] if isinstance(s["Action"], list)
                                                else [s["Action"]])}
-    assert "dynamodb:UpdateItem" not in granted and "sqs:SendMessage" not in granted
+    assert "dynamodb:UpdateItem" not in granted
 
 
 def test_index_pages_follow_a_new_site_configuration_at_once(backend):
@@ -412,3 +447,106 @@ def test_serve_answers_with_the_stored_content_types_and_the_sites_404(backend, 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_news_sitemap_schedule_takes_an_article_out_after_two_days(backend):
+    """NewsSitemapSchedule (template.yaml) sends ``{"news": true}`` to SiteIndexQueue every hour:
+    an article leaves /news-sitemap.xml once it is 2 days old although nothing else changed
+    (Google News sitemaps list articles of the last two days)."""
+    from amp_publisher.aws import site_index
+
+    site_index._indexer.cache_clear()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    body = json.loads(_article(1, slug="harbour-vote"))
+    body["published"] = (now - dt.timedelta(hours=47)).isoformat().replace("+00:00", "Z")
+    _publish(backend, "articles/harbour.json", json.dumps(body).encode())
+    backend.drain_site_index()
+    s3 = backend.client("s3")
+
+    def news() -> bytes:
+        return s3.get_object(Bucket=backend.names.site_bucket,
+                             Key="news-sitemap.xml")["Body"].read()
+
+    assert f"{BASE}/harbour-vote/".encode() in news()
+    # Two hours later, no upload: the schedule's message alone rebuilds the news sitemap.
+    site_index._indexer()._clock = lambda: (now + dt.timedelta(hours=2)).timestamp()
+    edge = _Edge(backend)
+    sent = backend.deliver_recurring_schedule(backend.names.news_sitemap_schedule)
+    assert sent["news"] is True
+    (report,) = backend.drain_site_index()
+    assert report.listings == ["news"]
+    assert f"{BASE}/harbour-vote/".encode() not in news()
+    assert b"<urlset" in news()
+    log = edge.take()
+    assert ("PutObject", "news-sitemap.xml") in log
+    assert log[-1] == ("CreateInvalidation", ("/news-sitemap.xml",))
+    # The article itself is still published and in the monthly sitemap.
+    assert "harbour-vote/index.html" in _site_objects(backend)
+    site_index._indexer.cache_clear()
+
+
+def test_the_news_sitemap_schedule_is_in_the_template_and_may_only_send_to_its_queue():
+    template = load_cfn_yaml(str(ROOT / "template.yaml"))
+    resources = template["Resources"]
+    schedule = resources["NewsSitemapSchedule"]["Properties"]
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["SiteIndexQueue", "Arn"]}
+    assert json.loads(schedule["Target"]["Input"])["news"] is True
+    assert schedule["ScheduleExpression"] == {"Ref": "NewsSitemapRefresh"}
+    role = resources["NewsSitemapSchedulerRole"]["Properties"]
+    (statement,) = role["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Resource"] == {"Fn::GetAtt": ["SiteIndexQueue", "Arn"]}
+    assume = role["AssumeRolePolicyDocument"]["Statement"][0]
+    assert assume["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert assume["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_a_batch_short_of_time_sends_the_listings_left_back_to_the_queue(backend):
+    """The end of a site rebuild names every listing at once. An invocation that runs short of
+    time stops between listings and sends the ones left back to SiteIndexQueue, so each is
+    rebuilt once, and the site still ends as the manifest implies."""
+    from amp_publisher.aws import site_index
+
+    site_index._indexer.cache_clear()
+    sections = ("News", "Sport", "Arts")
+    for i in range(6):
+        _publish(backend, f"articles/t{i}.json",
+                 _article(i, section=sections[i % 3], tags=(f"Tag {i}",)))
+    backend.drain_site_index()
+    sqs = backend.client("sqs")
+    sqs.send_message(QueueUrl=backend.site_index_queue_url,
+                     MessageBody=json.dumps({"all": True, "news": True}))
+
+    def invocation():  # each invocation has time for three listings
+        clock = iter([60_000, 59_000] + [1_000] * 100)  # asked before the 2nd and 3rd
+        return lambda: next(clock)
+
+    reports = backend.drain_site_index(remaining_ms=invocation)
+    rebuilt = [name for report in reports for name in report.listings]
+    # home, 3 sections, 6 tags, 1 author, 1 month, the sitemap index and the news sitemap
+    expected = {"home", "section/news", "section/sport", "section/arts", "author/ann-lee",
+                "sitemap-index", "news", *(f"tag/tag-{i}" for i in range(6))}
+    assert expected <= set(rebuilt)
+    assert len(rebuilt) == len(set(rebuilt)), "a listing was rebuilt twice"
+    assert len(reports) >= 4 and all(len(r.listings) <= 3 for r in reports)
+    assert all(r.continued for r in reports[:-1]) and not reports[-1].continued
+    assert not any(r.failed_messages for r in reports)
+    _assert_site_is_what_the_manifest_implies(backend)
+    site_index._indexer.cache_clear()
+
+
+def test_a_continuation_the_queue_refuses_fails_the_messages_instead(backend):
+    from amp_publisher.aws import site_index
+    from inprocess import fail_calls
+
+    site_index._indexer.cache_clear()
+    for i in range(3):
+        _publish(backend, f"articles/u{i}.json", _article(i, section=f"S{i}", tags=()))
+    backend.drain_site_index()
+    indexer = site_index._indexer()
+    fail_calls(indexer.sqs, "SendMessage", code="AWS.SimpleQueueService.ServiceUnavailable",
+               status=503)
+    report = indexer.rebuild([("m1", {"all": True})], remaining_ms=lambda: 1_000)
+    assert report.continued == [] and report.failed_messages == ["m1"]
+    assert len(report.listings) == 1  # the first listing was rebuilt, then the batch stopped
+    site_index._indexer.cache_clear()

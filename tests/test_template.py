@@ -415,6 +415,57 @@ def test_layer_is_built_by_its_makefile_for_python312_x86_64(resources):
     # html5-parser has no wheel: built from its pinned source against lxml's libxml2, for 3.12
     assert "build_html5_parser.py --target" in recipe
     assert (ROOT / "layers" / "build_html5_parser.py").is_file()
+    # the layer carries bytecode for the runtime's Python: /opt is read-only in Lambda, so
+    # without it every cold start compiled the dependencies again
+    assert ('$(PYTHON312) -m compileall -q -j 0 --invalidation-mode unchecked-hash '
+            '"$(ARTIFACTS_DIR)/python"') in recipe
+
+
+def _python312() -> list[str] | None:
+    for command in (["env", "PYENV_VERSION=3.12.1", "python3"], ["python3.12"]):
+        try:
+            done = subprocess.run([*command, "-c", "import sys; print(sys.version_info[:2])"],
+                                  capture_output=True, text=True, timeout=60)
+        except OSError:
+            continue
+        if done.returncode == 0 and done.stdout.strip() == "(3, 12)":
+            return command
+    return None
+
+
+@pytest.mark.parametrize("function", ["RenderFunction", "SiteIndexFunction"])
+def test_python_functions_are_built_with_their_bytecode(resources, function, tmp_path):
+    """SAM's default Python build leaves every .pyc out and /var/task is read-only, so each
+    cold start compiled the whole package: the functions are built by src/Makefile instead,
+    which ships the package with CPython 3.12 bytecode for every module."""
+    props = resources[function]["Properties"]
+    assert resources[function]["Metadata"]["BuildMethod"] == "makefile"
+    assert props["CodeUri"] == "src/" and props["Runtime"] == "python3.12"
+    python312 = _python312()
+    if python312 is None or shutil.which("make") is None:
+        pytest.skip("needs make and a CPython 3.12 interpreter (python3.12) to build the function")
+    out = tmp_path / "artifacts"
+    subprocess.run(["make", "-f", str(ROOT / "src" / "Makefile"), f"build-{function}",
+                    f"ARTIFACTS_DIR={out}", f"PYTHON312={' '.join(python312)}"],
+                   check=True, capture_output=True, timeout=600)
+    sources = sorted(p.relative_to(out) for p in out.rglob("*.py"))
+    expected = sorted(p.relative_to(ROOT / "src") for p in (ROOT / "src").rglob("*.py")
+                      if p.is_relative_to(ROOT / "src" / "amp_publisher"))
+    assert sources == expected  # the whole package, nothing else
+    assert (out / "amp_publisher" / "core" / "amp" / "rules.json").is_file()  # package data
+    missing = [str(p) for p in sources
+               if not (out / p.parent / "__pycache__" / f"{p.stem}.cpython-312.pyc").is_file()]
+    assert missing == []
+    # Where Python 3.12 looks for the handler's bytecode, a hash-based .pyc that is not checked
+    # against its source (PEP 552 flags 0b01), so it holds on any file times.
+    code = ("import sys, importlib.util as u, pathlib as p; "
+            "f = p.Path(sys.argv[1], 'amp_publisher/aws/handler.py'); "
+            "data = p.Path(u.cache_from_source(str(f))).read_bytes(); "
+            "print(int.from_bytes(data[4:8], 'little'))")
+    done = subprocess.run([*python312, "-B", "-S", "-c", code, str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
 
 
 def test_layer_pins_exactly_the_runtime_dependencies_of_pyproject():

@@ -101,7 +101,7 @@ _PRIME_ARTICLE = {
 
 def prime() -> None:
     """Build everything the first event would otherwise build, without I/O: settings, the
-    publisher and its boto3 clients (S3, DynamoDB, CloudFront when a distribution is set), the
+    publisher and its boto3 clients (:func:`_create_clients`), the
     Tracer when tracing is on, and, by rendering and validating a small built-in article
     offline, the models, the Jinja environment, the converter and the AMP rules.
 
@@ -111,15 +111,12 @@ def prime() -> None:
         ValueError: the function's settings are invalid (:meth:`Settings.from_env`); init fails
             with it, as the first event would.
     """
-    from amp_publisher.aws import storage
     from amp_publisher.core.amp.validator import validate
     from amp_publisher.core.models import parse_article
     from amp_publisher.core.rendering import render
 
     publisher = _publisher()
     _create_clients(publisher)
-    if publisher.settings.distribution_id:
-        storage.client("cloudfront")
     if _tracing_enabled():
         _tracer()
     page = render(parse_article(dict(_PRIME_ARTICLE)), publisher.settings.site)
@@ -128,9 +125,10 @@ def prime() -> None:
 
 def after_restore() -> None:
     """SnapStart's after-restore hook: new boto3 session and clients (the snapshot's hold the
-    connections of the instance that took it) and fresh seeds for the random generators (the
-    lease tokens of :mod:`amp_publisher.aws.pipeline`), which every restored copy would
-    otherwise share; then the clients are primed again."""
+    connections and credentials of the instance that took it; botocore's parsed service data
+    is kept, see :func:`~amp_publisher.aws.storage.reset_clients`) and fresh seeds for the
+    random generators (the lease tokens of :mod:`amp_publisher.aws.pipeline`), which every
+    restored copy would otherwise share; then the clients are primed again."""
     import random
 
     from amp_publisher.aws import pipeline, storage
@@ -143,10 +141,17 @@ def after_restore() -> None:
 
 
 def _create_clients(publisher: Publisher) -> None:
-    """Create the publisher's S3 and DynamoDB clients now (its properties create them on first
-    use)."""
+    """Create now the clients a publish uses (the publisher's properties create them on first
+    use): S3 and DynamoDB, CloudFront when a distribution is set (the invalidation), SQS when
+    the site index queue is (the stale-listings message)."""
+    from amp_publisher.aws import storage
+
     publisher.s3  # noqa: B018
     publisher.manifest._client  # noqa: B018
+    if publisher.settings.distribution_id:
+        storage.client("cloudfront")
+    if publisher.settings.site_index_queue_url:
+        publisher.sqs  # noqa: B018
 
 
 def _register_snapstart_hooks() -> bool:

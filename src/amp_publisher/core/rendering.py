@@ -1,10 +1,12 @@
 """Article → AMP HTML page: the Jinja2 theme and everything the page says about itself (DESIGN §5).
 
 :func:`render` is the pure core's entry point: no AWS, no network unless an image-size resolver
-that does I/O is passed in. The body is turned into AMP markup (blocks here; HTML and Markdown
-through :mod:`amp_publisher.core.conversion`), then the theme lays out the page with the required
-AMP markup, the SEO metadata (title, description, canonical, NewsArticle JSON-LD, Open Graph,
-Twitter card) and exactly the extension scripts the page uses.
+that does I/O is passed in. The body and the hero image are turned into AMP markup by
+:mod:`amp_publisher.core.body` (blocks as plain HTML, then everything through one converter,
+:mod:`amp_publisher.core.conversion`, with one report); this module is the theme and the page
+context: the theme lays out the page with the required AMP markup, the SEO metadata (title,
+description, canonical, NewsArticle JSON-LD, Open Graph, Twitter card) and exactly the extension
+scripts the page uses.
 
 The default theme's templates: ``base.html`` (the layout every page type extends, with the
 context of :func:`page_chrome`), ``article.html``, and ``partials/`` (site header with the logo,
@@ -33,7 +35,7 @@ import functools
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -42,27 +44,11 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from amp_publisher import __version__
+from amp_publisher.core.body import Body, convert_body, convert_hero
 from amp_publisher.core.i18n import N_, gettext_for
 from amp_publisher.core.image_sizes import ImageSizeResolver
 from amp_publisher.core.keys import slug_from_key, stem
-from amp_publisher.core.models import (
-    Article,
-    Audio,
-    Code,
-    Divider,
-    Embed,
-    Gallery,
-    Heading,
-    HTMLBlock,
-    Image,
-    ImageBlock,
-    ListBlock,
-    Paragraph,
-    Quote,
-    Table,
-    Video,
-    unknown_field_paths,
-)
+from amp_publisher.core.models import Article, Paragraph, unknown_field_paths
 from amp_publisher.core.site import SiteConfig
 
 __all__ = ["render", "Page", "ImageSizeResolver", "THEME_PATH_ENV", "RelatedArticle",
@@ -83,7 +69,8 @@ class Page:
         slug: URL path segment; the page lives at ``<output_prefix><slug>/index.html``.
         canonical_url: the ``<link rel=canonical>`` target.
         extensions: AMP components the page loads scripts for (``{"amp-youtube"}``).
-        report: conversion report entries (what the body converter removed or rewrote).
+        report: the converter's report entries for the body (every block) and the hero image,
+            in the order made.
         warnings: unknown fields in the article JSON, as JSON paths.
         timings_ms: per-step wall time in milliseconds (``convert``, ``template``).
         description: the meta description the page carries (the article's, or one made from
@@ -110,23 +97,6 @@ class Page:
     def size_bytes(self) -> int:
         """Size of the stored page in bytes (UTF-8)."""
         return len(self.html.encode("utf-8"))
-
-
-@dataclass
-class _Body:
-    """The converted body while it is being built: HTML fragments, components, CSS, report."""
-
-    parts: list[str] = field(default_factory=list)
-    extensions: set[str] = field(default_factory=set)
-    css: list[str] = field(default_factory=list)
-    report: list[Any] = field(default_factory=list)
-
-    def add_converted(self, result: Any) -> str:
-        self.extensions.update(result.extensions)
-        if result.css:
-            self.css.append(result.css)
-        self.report.extend(result.report)
-        return result.html
 
 
 @dataclass(frozen=True)
@@ -190,10 +160,16 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
     started = time.perf_counter()
     if image_sizes is not None and callable(getattr(image_sizes, "for_article", None)):
         image_sizes = image_sizes.for_article()  # one probe budget for the whole page
-    body = _convert_body(article, site, image_sizes)
+    from amp_publisher.core.amp.css import utf8_bytes
+
+    # The theme's CSS has priority; the body's gets what is left of AMP's budget.
+    body = convert_body(article, site, image_sizes, css_budget=max(
+        _css_budget_bytes() - utf8_bytes(_theme_css(site.theme)), 0))
+    hero = (convert_hero(body, article.image, image_sizes, sizes=_HERO_SIZES)
+            if article.image is not None else None)
     converted = time.perf_counter()
     canonical = article.canonical_url or site.page_url(slug)
-    context = _page_context(article, site, slug, canonical, body, image_sizes, source_key,
+    context = _page_context(article, site, slug, canonical, body, hero, source_key,
                             tuple(related))
     html = _environment(site.theme).get_template("article.html").render(context)
     done = time.perf_counter()
@@ -467,16 +443,12 @@ def _header_logo(site: SiteConfig) -> dict[str, Any] | None:
 _HERO_SIZES = "(min-width: 48rem) 42rem, (min-width: 44.25rem) 44.25rem, 100vw"
 
 
-def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str, body: _Body,
-                  image_sizes: ImageSizeResolver | None, source_key: str | None,
+def _page_context(article: Article, site: SiteConfig, slug: str, canonical: str, body: Body,
+                  hero: Markup | None, source_key: str | None,
                   related: tuple[RelatedArticle, ...] = ()) -> dict:
     language = article.language or site.language
     description = article.description or _first_text(article, body)
     publisher = site.effective_publisher
-    hero = None
-    if article.image is not None:
-        hero = _image_markup(article.image, image_sizes, css_class="hero-image",
-                             sizes=_HERO_SIZES, hero=True)
     image_url = _absolute(article.image.src, site) if article.image else None
     authors = [{"name": a.name, "url": a.url} for a in article.authors]
     json_ld: dict[str, Any] = {
@@ -572,7 +544,7 @@ def _extension_script(name: str) -> Markup:
 _DESCRIPTION_CHARS = 160
 
 
-def _first_text(article: Article, body: _Body) -> str | None:
+def _first_text(article: Article, body: Body) -> str | None:
     """A description when the article has none: the text of the first non-empty paragraph of
     the rendered body (blocks, HTML or Markdown alike), at most 160 characters, cut at a word."""
     for block in article.body or ():
@@ -598,192 +570,3 @@ def _shorten(text: str) -> str:
 
 def _absolute(src: str, site: SiteConfig) -> str:
     return src if src.startswith("https://") else f"{site.base_url}{src}"
-
-
-# --- blocks -----------------------------------------------------------------------------------
-
-
-def _image_size(image: Image, image_sizes: ImageSizeResolver | None) -> tuple[int, int, bool]:
-    """(width, height, known): from the JSON, then the resolver, then the converter's fallback
-    (:data:`amp_publisher.core.conversion.images.FALLBACK_SIZE`, one rule for block and body
-    images)."""
-    if image.width and image.height:
-        return image.width, image.height, True
-    if image_sizes is not None:
-        found = image_sizes.size(image.src)
-        if found:
-            width, height = found
-            if image.width and not image.height:
-                return image.width, round(image.width * height / width), True
-            return width, height, True
-    from amp_publisher.core.conversion.images import FALLBACK_SIZE
-
-    width, height = FALLBACK_SIZE
-    return width, height, False
-
-
-def _image_markup(image: Image, image_sizes: ImageSizeResolver | None, *, css_class: str,
-                  sizes: str | None = None, hero: bool = False) -> Markup:
-    """An image block's ``<figure>``. ``hero`` marks the article's lead image ``data-hero``
-    (the AMP Optimizer's hero marker): a transformed page renders and preloads it before the
-    runtime (:mod:`amp_publisher.core.amp.transform.hero`)."""
-    width, height, known = _image_size(image, image_sizes)
-    caption = []
-    if image.caption:
-        caption.append(f'<span class="caption">{escape(image.caption)}</span>')
-    if image.credit:
-        caption.append(f'<span class="credit">{escape(image.credit)}</span>')
-    figcaption = f"<figcaption>{' '.join(caption)}</figcaption>" if caption else ""
-    sizes_attr = f' sizes="{escape(sizes)}"' if sizes else ""
-    return Markup(
-        f'<figure class="{css_class}"><amp-img src="{escape(image.src)}" '
-        f'width="{width}" height="{height}" layout="responsive" alt="{escape(image.alt)}"'
-        f'{sizes_attr}{" data-hero" if hero else ""}{"" if known else _FALLBACK_CLASS_ATTR}>'
-        f'</amp-img>{figcaption}</figure>')
-
-
-#: Marks images shown at the fallback size, as the converter does, so the theme can letterbox them.
-_FALLBACK_CLASS_ATTR = ' class="amp-unknown-size"'
-
-
-def _convert(body: _Body, html: str, *, inline: bool, site: SiteConfig,
-             image_sizes: ImageSizeResolver | None) -> str:
-    from amp_publisher.core.amp.css import utf8_bytes
-    from amp_publisher.core.conversion import convert_html
-
-    # The theme's CSS has priority; body CSS gets what is left of AMP's budget.
-    budget = (_css_budget_bytes() - utf8_bytes(_theme_css(site.theme))
-              - sum(utf8_bytes(css) for css in body.css))
-    return body.add_converted(convert_html(html, inline=inline, base_url=site.base_url,
-                                           image_sizes=image_sizes, css_budget=max(budget, 0)))
-
-
-def _text_or_html(body: _Body, block: Paragraph | Quote, site: SiteConfig,
-                  image_sizes: ImageSizeResolver | None) -> str:
-    if block.text is not None:
-        return str(escape(block.text))
-    return _convert(body, block.html or "", inline=True, site=site, image_sizes=image_sizes)
-
-
-def _convert_body(article: Article, site: SiteConfig,
-                  image_sizes: ImageSizeResolver | None) -> _Body:
-    body = _Body()
-    if article.body_html is not None:
-        html = article.body_html
-        if site.extract_whole_pages:  # a whole page pasted as the body: keep its article only
-            from amp_publisher.core.conversion.whole_page import extract_article
-
-            html, entries = extract_article(html, url=article.canonical_url)
-            body.report.extend(entries)
-        body.parts.append(_convert(body, html, inline=False, site=site,
-                                   image_sizes=image_sizes))
-    elif article.body_markdown is not None:
-        from amp_publisher.core.conversion.markdown import markdown_to_html
-
-        body.parts.append(_convert(body, markdown_to_html(article.body_markdown), inline=False,
-                                   site=site, image_sizes=image_sizes))
-    else:
-        for block in article.body or ():
-            body.parts.append(_BLOCK_RENDERERS[type(block)](body, block, site, image_sizes))
-    return body
-
-
-def _paragraph(body: _Body, block: Paragraph, site: SiteConfig, sizes: Any) -> str:
-    return f"<p>{_text_or_html(body, block, site, sizes)}</p>"
-
-
-def _heading(body: _Body, block: Heading, site: SiteConfig, sizes: Any) -> str:
-    return f"<h{block.level}>{escape(block.text)}</h{block.level}>"
-
-
-def _quote(body: _Body, block: Quote, site: SiteConfig, sizes: Any) -> str:
-    cite = f"<cite>{escape(block.cite)}</cite>" if block.cite else ""
-    return f"<blockquote><p>{_text_or_html(body, block, site, sizes)}</p>{cite}</blockquote>"
-
-
-def _list(body: _Body, block: ListBlock, site: SiteConfig, sizes: Any) -> str:
-    tag = "ol" if block.ordered else "ul"
-    items = "".join(f"<li>{escape(item)}</li>" for item in block.items)
-    return f"<{tag}>{items}</{tag}>"
-
-
-def _image(body: _Body, block: ImageBlock, site: SiteConfig, sizes: Any) -> str:
-    return str(_image_markup(block, sizes, css_class="image"))
-
-
-def _gallery(body: _Body, block: Gallery, site: SiteConfig, sizes: Any) -> str:
-    """``amp-carousel`` of slides; the carousel's box takes the first image's ratio."""
-    body.extensions.add("amp-carousel")
-    width, height, _ = _image_size(block.images[0], sizes)
-    slides = []
-    for image in block.images:
-        w, h, known = _image_size(image, sizes)
-        caption = f"<figcaption>{escape(image.caption)}</figcaption>" if image.caption else ""
-        slides.append(f'<figure><amp-img src="{escape(image.src)}" width="{w}" height="{h}" '
-                      f'layout="responsive" alt="{escape(image.alt)}"'
-                      f'{"" if known else _FALLBACK_CLASS_ATTR}></amp-img>{caption}</figure>')
-    return (f'<amp-carousel class="gallery" type="slides" layout="responsive" width="{width}" '
-            f'height="{height}" controls>{"".join(slides)}</amp-carousel>')
-
-
-def _embed(body: _Body, block: Embed, site: SiteConfig, sizes: Any) -> str:
-    from amp_publisher.core.conversion import render_embed
-
-    html = body.add_converted(render_embed(block.provider, id=block.id, url=block.url))
-    if block.caption:
-        caption = f"<figcaption>{escape(block.caption)}</figcaption>"
-        return f'<figure class="embed">{html}{caption}</figure>'
-    return f'<figure class="embed">{html}</figure>'
-
-
-def _video(body: _Body, block: Video, site: SiteConfig, sizes: Any) -> str:
-    body.extensions.add("amp-video")
-    if block.width and block.height:
-        width, height = block.width, block.height
-    else:  # video players are 16:9 unless told otherwise
-        width, height = 16, 9
-    poster = f' poster="{escape(block.poster)}"' if block.poster else ""
-    caption = f"<figcaption>{escape(block.caption)}</figcaption>" if block.caption else ""
-    return (f'<figure class="video"><amp-video src="{escape(block.src)}" width="{width}" '
-            f'height="{height}" layout="responsive" controls{poster}>'
-            f'<div fallback><p>Your browser does not play this video. '
-            f'<a href="{escape(block.src)}">Download it</a>.</p></div></amp-video>'
-            f'{caption}</figure>')
-
-
-def _audio(body: _Body, block: Audio, site: SiteConfig, sizes: Any) -> str:
-    body.extensions.add("amp-audio")
-    caption = f"<figcaption>{escape(block.caption)}</figcaption>" if block.caption else ""
-    return (f'<figure class="audio"><amp-audio src="{escape(block.src)}" width="auto" '
-            f'height="50" controls><div fallback><p><a href="{escape(block.src)}">Listen</a></p>'
-            f'</div></amp-audio>{caption}</figure>')
-
-
-def _code(body: _Body, block: Code, site: SiteConfig, sizes: Any) -> str:
-    lang = f' class="language-{escape(block.language)}"' if block.language else ""
-    return f"<pre><code{lang}>{escape(block.text)}</code></pre>"
-
-
-def _table(body: _Body, block: Table, site: SiteConfig, sizes: Any) -> str:
-    def row(cells: Iterable[str], cell: str) -> str:
-        return "<tr>" + "".join(f"<{cell}>{escape(c)}</{cell}>" for c in cells) + "</tr>"
-
-    caption = f"<caption>{escape(block.caption)}</caption>" if block.caption else ""
-    head = f"<thead>{row(block.header, 'th')}</thead>" if block.header else ""
-    rows = "".join(row(r, "td") for r in block.rows)
-    return f'<div class="table"><table>{caption}{head}<tbody>{rows}</tbody></table></div>'
-
-
-def _divider(body: _Body, block: Divider, site: SiteConfig, sizes: Any) -> str:
-    return "<hr>"
-
-
-def _html(body: _Body, block: HTMLBlock, site: SiteConfig, sizes: Any) -> str:
-    return _convert(body, block.html, inline=False, site=site, image_sizes=sizes)
-
-
-_BLOCK_RENDERERS: dict[type, Callable[..., str]] = {
-    Paragraph: _paragraph, Heading: _heading, Quote: _quote, ListBlock: _list, ImageBlock: _image,
-    Gallery: _gallery, Embed: _embed, Video: _video, Audio: _audio, Code: _code, Table: _table,
-    Divider: _divider, HTMLBlock: _html,
-}

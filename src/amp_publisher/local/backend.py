@@ -21,9 +21,11 @@ Example (what ``make demo`` and ``amp-render invoke`` do)::
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -34,7 +36,7 @@ from urllib.parse import quote_plus
 from amp_publisher.local.resources import DEFAULT_ACCOUNT, ResourceNames, resource_names
 
 __all__ = ["EmbeddedBackend", "LocalContext", "REGION", "create_resources", "create_distribution",
-           "PortInUseError"]
+           "PortInUseError", "index_moto_dynamodb"]
 
 #: The region the local backend pretends to be in (the sample events say the same).
 REGION = "us-east-1"
@@ -115,6 +117,112 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any, names: ResourceNames) -> 
     return failed
 
 
+#: The items moto's ``Table.all_items`` hands to the Query or Scan running on this thread
+#: (``None``: every item, moto's own behaviour). See :func:`index_moto_dynamodb`.
+_CANDIDATES = threading.local()
+
+
+def index_moto_dynamodb() -> None:
+    """Give moto's DynamoDB tables DynamoDB's cost model for Query and Scan. Idempotent.
+
+    This is the stand-in's performance model, not product logic: results are moto's own. moto's
+    ``Table.query`` (moto 5.x, ``moto/dynamodb/models/table.py``) starts every call from
+    ``Table.all_items()``, which sorts *every* item of the table, and only then keeps the
+    partition asked for; a paged ``Table.scan`` sorts the whole table again for each page and
+    walks past every item before ``ExclusiveStartKey``. DynamoDB reads only the partition's
+    items in sort order, and a Scan page starts at its key. With a site's listing items in the
+    manifest (several per article) every Query then costs time in proportion to the whole
+    table, so the site and rebuild benchmarks measured moto, not the publisher.
+
+    The patch narrows what ``all_items()`` returns for the one call that asked, and nothing
+    else: for a Query of a secondary index with hash-key conditions, the items whose
+    attributes equal those conditions (one pass comparing plain values, no sort); for a Scan of
+    the table after ``ExclusiveStartKey``, the items after that key (the table sorted once on
+    the keys' plain values: the order moto's ``DynamoType`` comparison gives). moto then does
+    everything else as before (key conditions, sort order, ``Limit``, the 1 MB page,
+    ``LastEvaluatedKey``, filters, projection), so a result can only differ if moto's own
+    would. ``tests/test_local_backend.py`` compares both on random data.
+    """
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table.all_items, "_amp_publisher", False):
+        return
+    moto_all_items, moto_query, moto_scan = Table.all_items, Table.query, Table.scan
+
+    def all_items(self: Any) -> list[Any]:
+        narrow = getattr(_CANDIDATES, "narrow", None)
+        if narrow is None:
+            return moto_all_items(self)
+        _CANDIDATES.narrow = None  # one call only: moto calls it once per Query or Scan
+        return narrow(self)
+
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[7] if len(args) > 7 else kwargs.get("index_name")
+        conditions = kwargs.get("hash_key_conditions")
+        if not (index_name and conditions):
+            return moto_query(self, *args, **kwargs)
+        # moto's test is DynamoType equality: same type and same cast value. For strings and
+        # binaries the cast value is the value itself, so compare that (no property call).
+        wanted = [(name, value.type, value.value if value.type in ("S", "B") else None,
+                   value.cast_value) for name, value in conditions]
+
+        def partition(table: Any) -> list[Any]:
+            found = []
+            for item in _every_item(table):
+                for name, kind, plain, value in wanted:
+                    attr = item.attrs.get(name)
+                    if (attr is None or attr.type != kind
+                            or (attr.value != plain if plain is not None
+                                else attr.cast_value != value)):
+                        break
+                else:
+                    found.append(item)
+            return found
+
+        return _narrowed(partition, moto_query, self, *args, **kwargs)
+
+    def scan(self: Any, filters: Any, limit: Any, exclusive_start_key: Any, *args: Any,
+             **kwargs: Any) -> Any:
+        index_name = args[1] if len(args) > 1 else kwargs.get("index_name")
+        segments = args[4] if len(args) > 4 else kwargs.get("segments", (None, None))
+        if (exclusive_start_key is None or index_name or self.range_key_attr
+                or tuple(segments or (None, None)) != (None, None)
+                or self.hash_key_attr not in exclusive_start_key):
+            return moto_scan(self, filters, limit, exclusive_start_key, *args, **kwargs)
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        start = DynamoType(exclusive_start_key[self.hash_key_attr]).cast_value
+
+        def after_start(table: Any) -> list[Any]:
+            items = sorted(_every_item(table), key=lambda item: item.hash_key.cast_value)
+            keys = [item.hash_key.cast_value for item in items]
+            return items[bisect.bisect_right(keys, start):]
+
+        return _narrowed(after_start, moto_scan, self, filters, limit, exclusive_start_key,
+                         *args, **kwargs)
+
+    all_items._amp_publisher = True  # type: ignore[attr-defined]
+    #: moto's own methods, for the test that compares the two
+    all_items.moto = (moto_all_items, moto_query, moto_scan)  # type: ignore[attr-defined]
+    Table.all_items, Table.query, Table.scan = all_items, query, scan
+
+
+def _every_item(table: Any) -> list[Any]:
+    """Every item of a moto table, unsorted (its hash-only or hash-and-range storage)."""
+    if table.range_key_attr:
+        return [item for by_range in table.items.values() for item in by_range.values()]
+    return list(table.items.values())
+
+
+def _narrowed(narrow: Any, call: Any, *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)`` with ``Table.all_items`` answering ``narrow(table)`` once."""
+    _CANDIDATES.narrow = narrow
+    try:
+        return call(*args, **kwargs)
+    finally:
+        _CANDIDATES.narrow = None
+
+
 class PortInUseError(OSError):
     """The embedded backend's TCP port on 127.0.0.1 is taken by another process."""
 
@@ -153,6 +261,40 @@ def _moto_server(port: int) -> Any:
                 self._server_ready_event.set()
 
     return _Server(ip_address="127.0.0.1", port=port, verbose=False)
+
+
+class _SerialisedDynamoDB:
+    """WSGI middleware around moto's server app: one DynamoDB request at a time.
+
+    DynamoDB is a service: in AWS, concurrent requests to a table never see each other half
+    done. moto's DynamoDB keeps each table in plain dicts that a Query or Scan iterates (and
+    sorts) while the server's other request threads may write them, so a PutItem arriving in
+    the middle made the Query fail with ``RuntimeError: dictionary changed size during
+    iteration`` (a 500 the caller sees as ``InternalServerError``). The local rebuild workers
+    and the index function query and write the manifest at the same time, so every DynamoDB
+    request (the JSON protocol's ``X-Amz-Target: DynamoDB_20120810.*``, Streams included) runs
+    under one lock, its response body read inside it; S3, SQS and the rest run concurrently.
+
+    Args:
+        app: the WSGI application to wrap (moto's ``DomainDispatcherApplication``).
+    """
+
+    def __init__(self, app: Any) -> None:
+        import threading
+
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            return self.app(environ, start_response)
+        with self.lock:
+            response = self.app(environ, start_response)
+            try:
+                return [b"".join(response)]
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
 
 
 def create_distribution(cloudfront: Any, names: ResourceNames) -> str:
@@ -241,10 +383,13 @@ class EmbeddedBackend:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines
         if self._port:
             _check_port(self._port)
+        index_moto_dynamodb()
         server = _moto_server(self._port)
         server.start()
         if server.bind_error is not None:
             raise PortInUseError(f"127.0.0.1:{self._port} could not be bound")
+        # Before anyone knows the port: werkzeug reads ``server.app`` for every request.
+        server._server.app = _SerialisedDynamoDB(server._server.app)
         self._server = server
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
@@ -361,9 +506,45 @@ class EmbeddedBackend:
         groups = {g["Name"] for g in scheduler.list_schedule_groups().get("ScheduleGroups", [])}
         if self.schedule_group not in groups:
             scheduler.create_schedule_group(Name=self.schedule_group)
+        if self.names.news_sitemap_schedule and self.names.site_index_queue:
+            self._create_news_sitemap_schedule(scheduler)
         self._set_env({"FAILED_EVENTS_QUEUE_URL": url, "RENDER_QUEUE_URL": render,
                        "DISTRIBUTION_ID": self.distribution_id})
         self._reset_clients()  # the handler's publisher reads DISTRIBUTION_ID
+
+    def _create_news_sitemap_schedule(self, scheduler: Any) -> None:
+        """The template's NewsSitemapSchedule: every hour (its default ``NewsSitemapRefresh``),
+        ``{"news": true}`` to SiteIndexQueue, sent with NewsSitemapSchedulerRole."""
+        name = self.names.news_sitemap_schedule
+        existing = {s["Name"] for s in scheduler.list_schedules().get("Schedules", [])}
+        if name in existing:
+            return
+        queue_arn = self.client("sqs").get_queue_attributes(
+            QueueUrl=self.site_index_queue_url, AttributeNames=["QueueArn"],
+        )["Attributes"]["QueueArn"]
+        scheduler.create_schedule(
+            Name=name, ScheduleExpression="rate(1 hour)", FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": queue_arn, "RoleArn": f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/{name}",
+                    "Input": json.dumps({"news": True, "schedule": "news-sitemap"}),
+                    "RetryPolicy": {"MaximumRetryAttempts": 3}})
+
+    def deliver_recurring_schedule(self, name: str) -> dict[str, Any]:
+        """Send what the recurring schedule ``name`` sends at each of its times, as EventBridge
+        Scheduler would (moto keeps schedules but never runs them): its target's ``Input`` as
+        one message to the SQS queue its target's ``Arn`` names. Returns the message body.
+
+        Raises:
+            ValueError: the schedule's target is not an SQS queue of this backend.
+            botocore.exceptions.ClientError: no schedule ``name``.
+        """
+        target = self.client("scheduler").get_schedule(Name=name)["Target"]
+        arn = target["Arn"]
+        if not arn.startswith("arn:aws:sqs:"):
+            raise ValueError(f"schedule {name!r} targets {arn!r}, not an SQS queue")
+        sqs = self.client("sqs")
+        url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[1])["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=target["Input"])
+        return json.loads(target["Input"])
 
     def deliver_due_schedules(self, now: str) -> list[dict[str, Any]]:
         """Deliver the embargo schedules due at ``now`` (ISO 8601 UTC ``...Z``) to the function,
@@ -374,6 +555,25 @@ class EmbeddedBackend:
                                      f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/{self.schedule_group}",
                                      scheduler=self.client("scheduler"))
         return deliver_due_schedules(scheduler, now, self.invoke)
+
+    def put_items_directly(self, table_name: str, items: Any) -> int:
+        """Write DynamoDB items (attribute-value maps, ``{"S": ...}``) straight into the embedded
+        table through moto's Python API, without HTTP or request parsing: for seeding a large
+        generated table (benchmarks), never for what the functions do. Unconditional, like
+        ``BatchWriteItem``. Returns how many were written.
+
+        Raises:
+            moto's validation errors: an item without the table's key or with a wrong key type.
+        """
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(table_name)
+        written = 0
+        for item in items:
+            table.put_item(item)
+            written += 1
+        return written
 
     def invalidations(self) -> list[dict[str, Any]]:
         """Every invalidation of the distribution, oldest first: ``Id``, ``CreateTime`` and
@@ -441,12 +641,16 @@ class EmbeddedBackend:
 
         return lambda_handler(event, LocalContext(aws_request_id=str(uuid.uuid4())))
 
-    def drain_site_index(self, *, batch_size: int = 1000) -> list[Any]:
+    def drain_site_index(self, *, batch_size: int = 1000,
+                         remaining_ms: Any = None) -> list[Any]:
         """Deliver the site-index queue to SiteIndexFunction's entry point until it is empty, as
         Lambda's SQS poller does: batches of up to ``batch_size`` messages (the template's
         ``BatchSize``), messages reported in ``batchItemFailures`` left for a later receive,
         the rest deleted. Returns each batch's
         :class:`~amp_publisher.aws.site_index.RebuildReport`.
+
+        ``remaining_ms``: a factory called once per batch, returning that invocation's
+        ``get_remaining_time_in_millis``; ``None``: no deadline (the local runner has none).
 
         Raises:
             RuntimeError: messages keep failing (20 rounds without emptying the queue).
@@ -469,7 +673,7 @@ class EmbeddedBackend:
                 return reports
             seen = {m["MessageId"]: m for m in messages}
             event = {"Records": [_sqs_record(m, url) for m in seen.values()]}
-            result = handle_batch(event)
+            result = handle_batch(event, remaining_ms=remaining_ms() if remaining_ms else None)
             failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
             done = [m for i, m in seen.items() if i not in failed]
             for start in range(0, len(done), 10):

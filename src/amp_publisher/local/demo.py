@@ -131,7 +131,7 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
         rebuilds = sum(len(r.listings) for r in reports)
         for n, output in enumerate(sorted({k for r in reports for k in r.written})):
             rows.append(DemoRow("" if n else f"site index: {messages} messages, "
-                                f"{rebuilds} rebuilds", output, (out / output).stat().st_size,
+                                f"{rebuilds} listings", output, (out / output).stat().st_size,
                                 0.0, _output_status(output), kind="site output"))
         _print_table(rows, stream)
         print(f"\nsite bucket mirrored into {out}/ ({len(pages)} page(s)):", file=stream)
@@ -228,11 +228,15 @@ def _rename_and_rebuild(backend: EmbeddedBackend, site_json: Path, out: Path,
     print(f"rebuilt {last.done} of {last.total} article(s) ({last.failed} failed) with "
           f"fingerprint {fingerprint}, then the site's index pages; every page now:",
           file=stream)
-    for page in (p for p in pages if p.endswith("index.html")):
+    for page in pages:
         html = (out / page).read_text(encoding="utf-8")
         marker = 'property="og:site_name" content="'
-        name = html.split(marker, 1)[1].split('"', 1)[0] if marker in html else "?"
-        print(f"  {page}: site name {name!r}", file=stream)
+        if marker in html:
+            print(f"  {page}: site name {html.split(marker, 1)[1].split(chr(34), 1)[0]!r}",
+                  file=stream)
+        elif "<title>" in html:  # the 404 page has no Open Graph tags: its title names the site
+            title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+            print(f"  {page}: title {title!r}", file=stream)
 
 
 def _exists(s3, bucket: str, key: str) -> bool:

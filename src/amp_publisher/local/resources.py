@@ -61,6 +61,8 @@ class ResourceNames:
             ``AccessLogging``).
         render_queue: ``<stack>-render`` (RenderQueue), the queue a rebuild sends batches of
             source keys to.
+        news_sitemap_schedule: ``<stack>-news-sitemap`` (NewsSitemapSchedule), the recurring
+            EventBridge Scheduler schedule that sends ``{"news": true}`` to SiteIndexQueue.
     """
 
     source_bucket: str
@@ -71,6 +73,7 @@ class ResourceNames:
     site_index_dlq: str = ""
     render_queue: str = ""
     access_log_bucket: str = ""
+    news_sitemap_schedule: str = ""
 
     def __post_init__(self) -> None:
         if not self.render_queue:  # names built from a custom failed-events queue name (tests)
@@ -110,6 +113,7 @@ def resource_names(stack: str = DEFAULT_STACK, account: str = DEFAULT_ACCOUNT,
         site_index_dlq=f"{stack}-site-index-dlq",
         access_log_bucket=f"{stack}-logs-{account}-{region}",
         render_queue=f"{stack}-render",
+        news_sitemap_schedule=f"{stack}-news-sitemap",
     )
     if len(names.source_bucket) > _MAX_BUCKET_NAME:
         raise ValueError(

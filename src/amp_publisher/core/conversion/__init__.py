@@ -2,10 +2,10 @@
 
 ``convert_html`` parses body HTML (``body_html``, ``html`` blocks, inline ``html`` fields) with
 an HTML5 parser, runs the steps of :data:`~amp_publisher.core.conversion.pipeline.STEPS` in their
-declared order (clipboard wrappers, meaning, embeds, scripts, noscript, images, media, iframes,
-forms, components, styles, headings, phrasing, mobile fit, the generic rules pass) and returns
-AMP-ready markup, the AMP components it uses, the CSS moved out of it and a report of every
-change. ``render_embed`` builds the component markup for the article's ``embed`` blocks.
+declared order (clipboard wrappers, meaning, embeds, scripts, noscript, images, media, galleries,
+iframes, forms, components, styles, headings, phrasing, mobile fit, the generic rules pass) and
+returns AMP-ready markup, the AMP components it uses, the CSS moved out of it and a report of
+every change. ``render_embed`` builds the component markup for the article's ``embed`` blocks.
 
 Example:
     >>> result = convert_html('<p onclick="x()">Hi <font>there</font></p>'

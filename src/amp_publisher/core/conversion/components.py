@@ -19,7 +19,9 @@ not repair:
 * **Structured components** (:data:`STRUCTURED_COMPONENTS`: the components whose validator
   tag specs constrain their children, ``child_tags``/``descendant_tag_list``) are unwrapped,
   keeping their text: ``<amp-accordion><p>…`` is invalid and no generic repair recovers the
-  author's intent, while the text is what the reader needs.
+  author's intent, while the text is what the reader needs. An ``amp-carousel`` of image
+  slides, the shape the galleries step writes
+  (:func:`~amp_publisher.core.conversion.galleries.is_slides_carousel`), is kept.
 
 Every change is reported.
 
@@ -38,6 +40,7 @@ from __future__ import annotations
 from lxml import etree
 
 from amp_publisher.core.conversion.context import ConversionContext
+from amp_publisher.core.conversion.galleries import is_slides_carousel
 from amp_publisher.core.conversion.iframes import POLICY_DOC
 from amp_publisher.core.conversion.policy import blocked_by, host_of, sandbox_for
 from amp_publisher.core.conversion.report import (
@@ -101,7 +104,7 @@ class ComponentStep:
                                      "not rewrite the page", rule=_RULE_TAGS)
             if tag == "amp-iframe":
                 self._iframe(el, ctx)
-            elif tag in STRUCTURED_COMPONENTS:
+            elif tag in STRUCTURED_COMPONENTS and not is_slides_carousel(el):
                 unwrap_element(rep, el, code="DISALLOWED_TAG",
                                detail=f"<{tag}> from the body unwrapped, its content kept: its "
                                "structure is not checked by the converter", rule=_RULE_TAGS)

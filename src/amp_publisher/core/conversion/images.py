@@ -12,6 +12,12 @@ Rules applied (amp.dev ``amp-img``/``amp-anim`` docs and their validator tag spe
   are dropped (not in the amp-img tag spec, and AMP schedules loading itself).
 * ``sizes`` comes with ``disable-inline-width``: it selects the srcset candidate only, never
   the image's laid-out width (which would overflow a phone).
+* ``data-amp-layout`` (the WordPress AMP plugin's attribute for the same purpose) chooses the
+  AMP layout of an image whose writer knows the page: any layout ``amp-img`` supports
+  (``responsive`` fills the column, as the theme's own images do). Such an image speaks AMP's
+  layout language: its ``sizes`` is AMP's layout ``sizes``, which sets the element's width
+  (amp.dev "Layout system": ``sizes``), so it is kept without a ``srcset`` and gets no
+  ``disable-inline-width``. A layout ``amp-img`` does not support is dropped and reported.
 * ``srcset`` is kept when valid (``url Nw``/``url Nx`` candidates, no duplicates, loadable URLs),
   else dropped with ``sizes``; ``sizes`` without a valid ``srcset`` is dropped.
 * ``src`` must be loadable: http(s), ``data:`` of an image type, or relative (resolved against
@@ -44,7 +50,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from amp_publisher.core.amp.layout import parse_dimension, valid_sizes
+from amp_publisher.core.amp.layout import LAYOUTS, parse_dimension, valid_sizes
 from amp_publisher.core.amp.urls import check_url_value, malformed_url
 from amp_publisher.core.conversion.context import ConversionContext
 from amp_publisher.core.conversion.policy import blocked_by, host_of
@@ -110,6 +116,7 @@ _STYLE_DIMENSION = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*(\d+(?:\.\d+)?)\s
                               re.IGNORECASE)
 _RULE_IMG = "https://amp.dev/documentation/components/amp-img/"
 _RULE_ANIM = "https://amp.dev/documentation/components/amp-anim/"
+_RULE_LAYOUT = "https://amp.dev/documentation/guides-and-tutorials/learn/amp-html-layout/"
 
 
 
@@ -319,8 +326,9 @@ class ImageStep:
                               detail="relative image URL resolved against the article's URL",
                               rule=_RULE_IMG)
                 src = resolved
+        amp_layout = self._amp_layout(img, ctx)
         original_srcset = img.get("srcset", "")
-        self._check_srcset(img, ctx)
+        self._check_srcset(img, ctx, amp_sizes=amp_layout is not None)
         if not src and img.get("srcset") is None and original_srcset:
             # The srcset was refused, but its first URL is still the picture: keep it as src
             # rather than lose the image (a lazy-loading body may have no other source).
@@ -363,7 +371,8 @@ class ImageStep:
             img.set("src", src)
 
         width, height = parse_dimension(img.get("width")), parse_dimension(img.get("height"))
-        layout = "intrinsic"
+        layout = amp_layout or "intrinsic"
+        unknown_size = False
         how = "width and height from the tag"
         if width is None or height is None:
             natural = self._natural_size(src, ctx, known)
@@ -378,6 +387,7 @@ class ImageStep:
             else:
                 width, height = FALLBACK_SIZE
                 layout = "responsive"
+                unknown_size = True
                 how = (f"size unknown: fallback {width}x{height}, layout responsive, class "
                        f"{FALLBACK_CLASS}")
         if min(width, height) <= PIXEL_MAX_PX:
@@ -397,12 +407,15 @@ class ImageStep:
             if img.get(name):
                 attrs[name] = img.get(name)
         attrs.update({"width": str(width), "height": str(height), "layout": layout})
-        if "sizes" in attrs:
+        if amp_layout is not None:
+            if not unknown_size:
+                how += f", layout {layout} from data-amp-layout"
+        elif "sizes" in attrs:
             # AMP sets the element's inline width from ``sizes`` unless told not to; a
             # ``(min-width: 0px) 445px`` entry then makes the image wider than a 320 px phone.
             # ``sizes`` still picks the srcset candidate (amp-img docs: disable-inline-width).
             attrs["disable-inline-width"] = ""
-        if layout == "responsive" and (width, height) == FALLBACK_SIZE:
+        if unknown_size:
             classes = img.get("class", "").split()
             if FALLBACK_CLASS not in classes:
                 img.set("class", " ".join([*classes, FALLBACK_CLASS]))
@@ -416,7 +429,25 @@ class ImageStep:
         if tag == "amp-anim":
             ctx.extensions.add("amp-anim")
 
-    def _check_srcset(self, img: etree._Element, ctx: ConversionContext) -> None:
+    def _amp_layout(self, img: etree._Element, ctx: ConversionContext) -> str | None:
+        """The layout ``data-amp-layout`` asks for (removed from the element), or ``None``:
+        absent, or a layout the ``amp-img`` tag spec does not support (then reported)."""
+        value = img.get("data-amp-layout")
+        if value is None:
+            return None
+        from amp_publisher.core.amp.rules import supported_layouts  # deferred with the rules
+
+        del img.attrib["data-amp-layout"]
+        layout = value.strip().lower()
+        if layout in LAYOUTS and layout.replace("-", "_").upper() in supported_layouts("amp-img"):
+            return layout
+        ctx.reporter.record("INVALID_ATTR_VALUE", "removed", "img", attribute="data-amp-layout",
+                            detail=f"data-amp-layout {value[:40]!r} ignored: not a layout "
+                            "amp-img supports", rule=_RULE_LAYOUT)
+        return None
+
+    def _check_srcset(self, img: etree._Element, ctx: ConversionContext, *,
+                      amp_sizes: bool = False) -> None:
         sizes = img.get("sizes")
         if sizes is not None and not valid_sizes(sizes):
             remove_attribute(ctx.reporter, img, "sizes", code="INVALID_ATTR_VALUE",
@@ -424,7 +455,7 @@ class ImageStep:
                              "[media condition] length entries", rule=_RULE_IMG)
         srcset = img.get("srcset")
         if srcset is None:
-            if "sizes" in img.attrib:
+            if "sizes" in img.attrib and not amp_sizes:
                 remove_attribute(ctx.reporter, img, "sizes", code="DISALLOWED_ATTR",
                                  detail="sizes without srcset has no effect", rule=_RULE_IMG)
             return

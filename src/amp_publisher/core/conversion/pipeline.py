@@ -21,6 +21,7 @@ from amp_publisher.core.conversion.components import ComponentStep
 from amp_publisher.core.conversion.context import ConversionContext
 from amp_publisher.core.conversion.embeds import EmbedStep
 from amp_publisher.core.conversion.forms import FormStep
+from amp_publisher.core.conversion.galleries import GalleryStep
 from amp_publisher.core.conversion.generic import GenericStep
 from amp_publisher.core.conversion.headings import HeadingStep
 from amp_publisher.core.conversion.iframes import IframeStep
@@ -53,6 +54,7 @@ STEPS: tuple[Step, ...] = (
     NoscriptStep(),
     ImageStep(),
     MediaStep(),
+    GalleryStep(),
     IframeStep(),
     FormStep(),
     ComponentStep(),
@@ -98,6 +100,12 @@ ORDER_CONSTRAINTS: tuple[tuple[str, str, str], ...] = (
     ("components", "generic", "the generic pass allows amp-pixel, amp-analytics and srcdoc; "
      "author-supplied components must be constrained or removed before it keeps them"),
     ("iframes", "components", "amp-iframes the iframe step builds get the same sandbox check"),
+    ("images", "galleries", "slides are converted images: the carousel takes the first one's "
+     "width and height"),
+    ("galleries", "components", "the components step keeps only carousels of the shape the "
+     "galleries step writes, and unwraps any other"),
+    ("galleries", "generic", "the generic pass would keep data-amp-carousel as a plain data "
+     "attribute, leaving a list where the author asked for a carousel"),
 )
 """``(earlier, later, why)``: ``earlier`` must run before ``later`` in :data:`STEPS`."""
 

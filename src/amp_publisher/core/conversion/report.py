@@ -10,13 +10,14 @@ in :attr:`ReportEntry.removed_text`. The reporter belongs to one conversion (it 
 Codes mirror the AMP validator's error codes (``validator.proto`` ``ValidationError.Code``) where
 one applies: ``DISALLOWED_TAG``, ``DISALLOWED_ATTR``, ``INVALID_ATTR_VALUE``,
 ``INVALID_URL_PROTOCOL``, ``INVALID_URL``, ``MANDATORY_ATTR_MISSING``, ``WRONG_PARENT_TAG``,
-``CSS_SYNTAX_DISALLOWED_IMPORTANT``, ``CSS_SYNTAX_INVALID_URL_PROTOCOL`` and the other CSS codes
-of :mod:`amp_publisher.core.amp.css`, ``STYLESHEET_TOO_LONG``; the conversions add their own:
-``CONVERTED_EMBED``, ``CONVERTED_IMAGE``, ``CONVERTED_MEDIA``, ``CONVERTED_IFRAME``,
-``CONVERTED_FORM``, ``MOVED_CSS``, ``UNWRAPPED_NOSCRIPT``, ``RESOLVED_URL``, ``REMOVED_COMMENT``,
-``NOT_PHRASING_CONTENT``, ``REMOVED_AD_OR_TRACKER`` (embed and ad policy, tracking pixels),
-``MOBILE_FIT``, ``CLIPBOARD_WRAPPER``, ``CONVERTED_MATH``, ``MATH_AS_TEXT``, ``CONTACT_DATA``,
-``IMAGE_SIZE_BUDGET``; the renderer adds ``EXTRACTED_ARTICLE`` for whole pages given as a body.
+``CSS_SYNTAX_DISALLOWED_IMPORTANT``, ``CSS_SYNTAX_INVALID_URL_PROTOCOL`` and the other CSS codes of
+:mod:`amp_publisher.core.amp.css`, ``STYLESHEET_TOO_LONG``; the conversions add their own:
+``CONVERTED_EMBED``, ``CONVERTED_IMAGE``, ``CONVERTED_MEDIA``, ``CONVERTED_GALLERY``,
+``CONVERTED_IFRAME``, ``CONVERTED_FORM``, ``MOVED_CSS``, ``UNWRAPPED_NOSCRIPT``, ``RESOLVED_URL``,
+``REMOVED_COMMENT``, ``NOT_PHRASING_CONTENT``, ``REMOVED_AD_OR_TRACKER`` (embed and ad policy,
+tracking pixels), ``MOBILE_FIT``, ``CLIPBOARD_WRAPPER``, ``CONVERTED_MATH``, ``MATH_AS_TEXT``,
+``CONTACT_DATA``, ``IMAGE_SIZE_BUDGET``; the renderer adds ``EXTRACTED_ARTICLE`` for whole pages
+given as a body.
 
 Example:
     >>> from amp_publisher.core.conversion.tree import parse_fragment

@@ -13,17 +13,22 @@ price of an invalid page or of the theme's own styles. So:
   pastes the same ``style`` hundreds of times) and keep the markup cacheable and readable.
 * Sanitising (AMP spec "Stylesheets", validator CSS spec): ``!important`` is removed (AMP forbids
   it); ``behavior``, ``-moz-binding`` and IE ``filter: progid:…`` declarations are removed
-  (forbidden); Word's ``mso-*`` properties are removed (no browser reads them); ``@import``
-  (external CSS is not allowed), ``@charset``, ``@namespace`` and ``@keyframes`` (AMP limits
-  keyframe properties; body animations are rarely wanted) are removed; rules whose selectors
-  target AMP internals (``i-amphtml-``, ``-amp-``) are removed. Every declaration and rule is
+  (forbidden); Word's ``mso-*`` properties are removed (no browser reads them). At-rules the
+  rules do not list for ``<style amp-custom>`` (``@import``: external CSS is not allowed;
+  ``@charset``, ``@namespace``) are removed; the listed ones are kept, their content sanitised
+  as below: ``@media``, ``@supports``, ``@font-face``, ``@page`` and ``@keyframes`` (also
+  vendor-prefixed, ``@-webkit-keyframes``), except keyframes named like the AMP boilerplate's
+  ``-amp-start`` (redefined, they could keep the page hidden). Every declaration and rule is
   then checked as it will be *written* (re-tokenized) by the validator's own functions
   (:mod:`amp_publisher.core.amp.css`: ``value_issues``, ``at_rule_allowed``,
   ``denylist_issue``): parse errors (bad ``url()``, bad or unterminated strings), ``url()`` with
   a protocol the rules' ``image_url_spec`` lacks (also in ``image-set()`` and ``@font-face
-  src``), at-rules the rules do not list, ``<!--`` and ``i-amphtml-``, excessive nesting; the
-  converter refuses besides ``url()``/``!`` in selectors, ``-->`` and nesting deeper than
-  :data:`MAX_CSS_NESTING`. Each drops that declaration or rule, never the page, and is
+  src``), at-rules the rules do not list, ``<!--`` and ``i-amphtml-`` (AMP's internal names,
+  also in selectors), excessive nesting; the converter refuses besides ``url()``/``!`` in
+  selectors and at-rules nested deeper than :data:`MAX_CSS_NESTING` (the validator's own
+  limit). What else the validator passes in author CSS, the converter keeps: the policy
+  removals above are the only exceptions (docs/conformance.md). Each drops that declaration or
+  rule, never the page, and is
   reported with the validator's code (``CSS_SYNTAX_INVALID_URL_PROTOCOL``,
   ``CSS_SYNTAX_DISALLOWED_IMPORTANT`` ...; policy removals as
   ``CSS_SYNTAX_DISALLOWED_PROPERTY_VALUE``). Finally each block and class rule goes through
@@ -60,9 +65,11 @@ from lxml import etree
 
 from amp_publisher.core.amp.css import (
     AMP_CUSTOM,
+    MAX_NESTING,
     amp_custom_issues,
     at_rule_allowed,
     denylist_issue,
+    strip_vendor_prefix,
     utf8_bytes,
     value_issues,
 )
@@ -79,14 +86,16 @@ STYLE_CLASS_PREFIX = "amp-s-"
 
 _RULE = AMP_SPEC_URL + "#stylesheets"
 _FORBIDDEN_PROPERTIES = frozenset({"behavior", "-moz-binding"})
-_FORBIDDEN_SELECTOR_PARTS = ("i-amphtml-", "-amp-", "i-amp-")
-_KEPT_AT_RULES = frozenset({"media", "supports", "font-face", "page"})
+#: At-rules whose content is a list of rules (sanitised rule by rule); the other at-rules the
+#: rules list hold declarations (``@font-face``, ``@page``).
+_GROUPING_AT_RULES = frozenset({"media", "supports", "keyframes"})
 
 
-MAX_CSS_NESTING = 8
-"""Levels of ``@media``/``@supports`` nesting kept; deeper blocks are dropped (reported).
-Real stylesheets nest two or three levels; tinycss2 parses blocks recursively, so thousands of
-levels would exhaust the interpreter's stack."""
+MAX_CSS_NESTING = MAX_NESTING
+"""Levels of ``@media``/``@supports``/``@keyframes`` nesting kept; deeper blocks are dropped
+(reported). The validator's own limit (:data:`amp_publisher.core.amp.css.MAX_NESTING`, the
+official parser's): a stylesheet nested that deep passes it, so the converter keeps it; tinycss2
+parses blocks recursively, so thousands of levels would exhaust the interpreter's stack."""
 
 _CSS_DEPTH_EXCEEDED = "nested too deeply to read (dropped whole)"
 
@@ -171,12 +180,10 @@ def _css_problem(tokens, *, selector: bool = False) -> Dropped | None:
 def _emitted_problem(text: str, *, selector: bool = False) -> Dropped | None:
     """:func:`_css_problem` of CSS text as it will be written, plus the text denylist of
     ``style amp-custom`` (``<!--``, ``i-amphtml-``; :func:`~amp_publisher.core.amp.css.
-    denylist_issue`) and ``-->``, which could close a comment the page opened."""
+    denylist_issue`)."""
     denied = denylist_issue(text, _rules().tag_spec_by_name(AMP_CUSTOM).cdata, AMP_CUSTOM)
     if denied:
         return _validator_problem([denied])
-    if "-->" in text:
-        return "CDATA_VIOLATES_DENYLIST", "HTML comment marker -->"
     return _css_problem(_tinycss2().parse_component_value_list(text), selector=selector)
 
 
@@ -245,10 +252,6 @@ def _sanitize_rules(rules, dropped: list[Dropped], depth: int = 0) -> list[str]:
     for rule in rules:
         if rule.type == "qualified-rule":
             selector = " ".join(tinycss2.serialize(rule.prelude).split())
-            if any(part in selector for part in _FORBIDDEN_SELECTOR_PARTS):
-                dropped.append((_POLICY, f"rule for {selector[:60]!r} removed (targets AMP "
-                                "internals)"))
-                continue
             problem = (_css_problem(rule.prelude, selector=True)
                        or _emitted_problem(selector, selector=True))
             if problem:
@@ -265,16 +268,19 @@ def _sanitize_rules(rules, dropped: list[Dropped], depth: int = 0) -> list[str]:
                 # The validator's check: CSS_SYNTAX_INVALID_AT_RULE (@import, @charset ...).
                 dropped.append(("CSS_SYNTAX_INVALID_AT_RULE", f"@{name} removed"))
                 continue
-            if name not in _KEPT_AT_RULES:
-                dropped.append((_POLICY, f"@{name} removed"))
-                continue
             prelude = " ".join(tinycss2.serialize(rule.prelude).split())
             problem = (_css_problem(rule.prelude, selector=True)
                        or _emitted_problem(prelude, selector=True))
             if problem:
                 dropped.append((problem[0], f"@{name} {prelude[:60]!r} removed: {problem[1]}"))
                 continue
-            if name in ("media", "supports") and rule.content is not None:
+            if strip_vendor_prefix(name) == "keyframes" and prelude.lower().startswith("-amp-"):
+                # the boilerplate's animation (-amp-start): redefined, it could keep the page
+                # hidden when the runtime does not load
+                dropped.append((_POLICY, f"@{name} {prelude[:60]!r} removed (the AMP "
+                                "boilerplate's animation name)"))
+                continue
+            if strip_vendor_prefix(name) in _GROUPING_AT_RULES and rule.content is not None:
                 if depth >= MAX_CSS_NESTING:
                     dropped.append((_NESTED, f"@{name} nested deeper than {MAX_CSS_NESTING} "
                                     "levels removed"))

@@ -10,6 +10,7 @@ loaded and used, CSS bytes) and checked at the end of the document.
 The engine's parts, named as in the official validator engine:
 
 * :mod:`~amp_publisher.core.amp.validator.tree` - the document tree and positions;
+* :mod:`~amp_publisher.core.amp.validator.compiled` - the fast token stream (no positions);
 * :mod:`~amp_publisher.core.amp.validator.dispatch` - tag-spec dispatch;
 * :mod:`~amp_publisher.core.amp.validator.attributes` - attribute checks;
 * :mod:`~amp_publisher.core.amp.validator.document` - document-level checks;
@@ -30,20 +31,30 @@ from collections import Counter
 
 from amp_publisher.core.amp import rules as _rules
 from amp_publisher.core.amp.validator.attributes import AttributeChecks
+from amp_publisher.core.amp.validator.compiled import Unsure, compiled_tokens
 from amp_publisher.core.amp.validator.dispatch import TagSpecDispatch
 from amp_publisher.core.amp.validator.document import DocumentChecks, document_type_identifiers
 from amp_publisher.core.amp.validator.result import ValidationError, ValidationResult
 from amp_publisher.core.amp.validator.tree import DocumentTree, _Element
 
-__all__ = ["ValidationError", "ValidationResult", "validate", "document_type_identifiers"]
+__all__ = [
+    "ValidationError", "ValidationResult", "validate", "fast_verdict", "document_type_identifiers"
+]
+
+
+class _Reported(Exception):
+    """Raised by :meth:`_Validator.report` on the fast path: there is something to report."""
 
 
 class _Validator(DocumentTree, TagSpecDispatch, AttributeChecks, DocumentChecks):
     """One validation run over one document: the state its parts share (the open elements,
     what was seen and required, CSS bytes) and the error list."""
 
-    def __init__(self, html: str) -> None:
+    def __init__(self, html: str, *, stop_at_first_report: bool = False) -> None:
         self.html = html
+        #: The fast path: the first error or warning ends the walk (the positioned walk that
+        #: follows reports them all).
+        self.stop_at_first_report = stop_at_first_report
         self.type_identifiers = document_type_identifiers(html)
         self.rules = _rules.load(self.type_identifiers)
         self.errors: list[ValidationError] = []
@@ -82,12 +93,21 @@ class _Validator(DocumentTree, TagSpecDispatch, AttributeChecks, DocumentChecks)
         spec_url: str | None = None,
         severity: str = "ERROR",
     ) -> None:
+        if self.stop_at_first_report:
+            raise _Reported
         message = _rules.error_message(code, params)
         self.errors.append(ValidationError(pos[0], pos[1], code, message, spec_url, severity))
 
 
 def validate(html: str) -> ValidationResult:
     """Validate one document as AMP (``html_format: AMP``) against the packaged rules.
+
+    Fast verdict, slow diagnosis: the document is first checked on html5-parser's compiled
+    parse (:func:`fast_verdict`); only when that finds anything to report (or cannot vouch for
+    the parse) is it validated again on html5lib's positioned tokens, which give each error its
+    line and column. Both walks run the same engine, so they agree (``tests/
+    test_validator_fast.py`` checks it on the official test pairs, the corpus and generated
+    documents).
 
     Args:
         html: the whole document as text (decoded from UTF-8).
@@ -100,4 +120,34 @@ def validate(html: str) -> ValidationResult:
     if html.startswith("\ufeff"):
         # A byte order mark is not content: browsers and the official validator drop it.
         html = html[1:]
+    fast = fast_verdict(html)
+    if fast is not None:
+        return fast
     return _Validator(html).run()
+
+
+def fast_verdict(html: str) -> ValidationResult | None:
+    """The verdict from html5-parser's compiled parse, when it is a clean PASS.
+
+    Args:
+        html: the whole document (without a byte order mark).
+    Returns:
+        ``ValidationResult("PASS", ())`` when the engine, walking the tokens
+        :func:`~amp_publisher.core.amp.validator.compiled.compiled_tokens` rebuilt from the
+        parse, found nothing to report (no error, no warning); None when it found something
+        (the report needs positions) or when the parse may not show the source's tokens
+        (:class:`~amp_publisher.core.amp.validator.compiled.Unsure`).
+    Raises:
+        Nothing: a parser failure on hostile input also gives None.
+    """
+    try:
+        tokens = compiled_tokens(html)
+    except Unsure:
+        return None
+    except (ValueError, MemoryError, RecursionError):
+        return None
+    try:
+        result = _Validator(html, stop_at_first_report=True).run(tokens)
+    except _Reported:
+        return None
+    return result  # nothing was reported: PASS, no errors

@@ -82,7 +82,7 @@ class _Attempt:
         self.errors = errors
         self.used_extensions = used
         #: No ERROR among ``errors`` (the list is complete when the attempt is made).
-        self.passed = not any(sev == "ERROR" for _, _, sev in errors)
+        self.passed = not errors or not any(sev == "ERROR" for _, _, sev in errors)
 
 
 _HTML_ALLOWED_ATTRS = frozenset(
@@ -162,7 +162,7 @@ class AttributeChecks:
                 used.append(ext)
             if aspec.value_doc_css:
                 errors.extend(self.check_inline_style(value, tag, el))
-        if any(e[2] == "ERROR" for e in errors):
+        if errors and any(e[2] == "ERROR" for e in errors):
             # The official engine's validateAttributes returns after the attribute loop when
             # it found an error: mandatory, one-of and any-of are then not checked.
             return _Attempt(spec, errors, used)

@@ -228,8 +228,8 @@ class DocumentChecks:
             code, params = over
             pos = end if self.inline_style_bytes else (self.amp_custom_pos or end)
             self.report(code, params, pos, doc_css.max_bytes_spec_url)
-        for spec in self.rules.tag_specs:
-            if spec.mandatory and spec.spec_name not in self.seen_specs:
+        for spec in self.rules.mandatory_tag_specs:
+            if spec.spec_name not in self.seen_specs:
                 self.report("MANDATORY_TAG_MISSING", [spec.descriptive_name], end, spec.spec_url)
         # No "runtime missing" check of our own: a page without any AMP script is valid AMP
         # (no-JS AMP, feature_tests/no_js_amp); extension scripts require the runtime through

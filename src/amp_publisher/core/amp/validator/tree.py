@@ -13,6 +13,7 @@ The official engine's counterparts: ``TagStack`` and the parser callbacks (``sta
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 from amp_publisher.core.amp import rules as _rules
@@ -226,7 +227,7 @@ class _Element:
     """An open element: its tag name, position, chosen tag spec, children and text."""
 
     __slots__ = ("name", "start", "spec", "children", "text", "text_start", "attrs", "svg",
-                 "style_bytes", "last_child_rule", "ref_point")
+                 "style_bytes", "last_child_rule", "ref_point", "child_refs")
 
     def __init__(self, name: str, start: tuple[int, int], *, attrs: dict[str, str] | None = None,
                  svg: bool = False) -> None:
@@ -242,14 +243,19 @@ class _Element:
         self.last_child_rule: tuple[_rules.TagSpec, tuple[int, int]] | None = None
         #: The ``$REFERENCE_POINT`` tag spec this element matched as a child of its parent.
         self.ref_point: _rules.TagSpec | None = None
+        #: :meth:`child_reference_points`, once its spec and reference point are known.
+        self.child_refs: tuple[str, ...] | None = None
 
     def child_reference_points(self) -> tuple[str, ...]:
         """Reference point spec names its children are matched against (from its own tag spec
         and from the reference point it matched itself, which may nest)."""
-        names: tuple[str, ...] = ()
-        for spec in (self.spec, self.ref_point):
-            if spec is not None:
-                names += _reference_point_names(spec)
+        names = self.child_refs
+        if names is None:
+            names = ()
+            for spec in (self.spec, self.ref_point):
+                if spec is not None:
+                    names += _reference_point_names(spec)
+            self.child_refs = names
         return names
 
 
@@ -339,14 +345,18 @@ class DocumentTree:
 
     # -- main loop ----------------------------------------------------------------------------
 
-    def run(self) -> ValidationResult:
+    def run(self, tokens: Iterable[dict] | None = None) -> ValidationResult:
+        """Walk ``tokens`` (default: the positioned tokenizer's over ``self.html``) and return
+        the verdict with every error found."""
         last_end = (1, 0)
         doctype_seen = False
-        for tok in _tokens(self.html):
+        positioned = tokens is None
+        for tok in _tokens(self.html) if positioned else tokens:
             kind = tok["type"]
             if kind in (1, 2):  # Characters, SpaceCharacters
                 self.on_text(tok["data"], last_end)
-                last_end = _advance(last_end, tok["data"])
+                if positioned:
+                    last_end = _advance(last_end, tok["data"])
                 continue
             if "end" in tok:
                 last_end = tok["end"]
@@ -426,7 +436,8 @@ class DocumentTree:
         raw_attrs = [(k.lower(), v) for k, v in tok.get("raw_attrs", ())]
         attrs: dict[str, str] = {}
         for k, v in raw_attrs:
-            attrs.setdefault(k, v)
+            if k not in attrs:  # the first of duplicates counts
+                attrs[k] = v
         in_svg = bool(self.stack) and (self.stack[-1].svg or self.stack[-1].name == "svg")
 
         # Tree construction (HTML's implied tags, simplified to what the rules look at).

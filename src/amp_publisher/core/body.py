@@ -1,0 +1,272 @@
+"""Article body → AMP markup, through the converter alone (DESIGN §3, §5).
+
+Every element of a page's content passes one path: the article's blocks are written as plain
+HTML, and whatever needs AMP markup (images, galleries, video, audio; ``html`` blocks and the
+inline ``html`` of paragraphs and quotes; a ``body_html`` or ``body_markdown``) goes through
+:func:`amp_publisher.core.conversion.convert_html`, which writes the AMP elements, measures
+images, picks their layout and reports every change in one report. The hero image is written
+and converted the same way (:func:`convert_hero`). Blocks of text (headings, plain-text
+paragraphs, quotes and lists, code, tables, dividers) are escaped text in plain HTML elements,
+with nothing to convert; they are not sent through the converter, whose embed step would turn a
+paragraph holding only a URL into a player (a plain-text field is text).
+
+How each media block is written (the converter's rules then apply, as to any CMS body):
+
+* ``image`` → ``<figure class="image"><img … data-amp-layout="responsive">`` and a
+  ``<figcaption>`` of its caption and credit (``responsive``: the image fills the column);
+* ``gallery`` → ``<ul class="gallery" data-amp-carousel>`` of ``<li><figure><img>`` items, an
+  ``amp-carousel`` of slides (:mod:`amp_publisher.core.conversion.galleries`);
+* ``video``/``audio`` → ``<figure class="video|audio"><video|audio src controls>`` with a link to
+  the file as fallback content (:mod:`amp_publisher.core.conversion.media`);
+* ``embed`` → the component of :func:`amp_publisher.core.conversion.render_embed`.
+
+Image sizes: the block's ``width``/``height``, else the image-size resolver, else the
+converter's documented fallback (:data:`~amp_publisher.core.conversion.images.FALLBACK_SIZE`).
+URLs the theme writes are kept as given (site-relative paths stay relative); ``html`` blocks and
+HTML bodies resolve relative URLs against the site's base URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from amp_publisher.core.image_sizes import ImageSizeResolver
+from amp_publisher.core.models import (
+    Article,
+    Audio,
+    Code,
+    Divider,
+    Embed,
+    Gallery,
+    Heading,
+    HTMLBlock,
+    Image,
+    ImageBlock,
+    ListBlock,
+    Paragraph,
+    Quote,
+    Table,
+    Video,
+)
+from amp_publisher.core.site import SiteConfig
+
+__all__ = ["Body", "convert_body", "convert_hero", "image_html"]
+
+
+@dataclass
+class Body:
+    """The converted body while it is being built.
+
+    Attributes:
+        parts: AMP HTML fragments, one per block (or one for an HTML/Markdown body).
+        extensions: AMP components the fragments use (``{"amp-carousel"}``).
+        css: CSS chunks moved out of the body by the converter, in order.
+        report: the converter's report entries, in the order made, for every block.
+        css_budget: UTF-8 bytes of CSS the whole body may add (AMP's budget minus the theme's).
+    """
+
+    parts: list[str] = field(default_factory=list)
+    extensions: set[str] = field(default_factory=set)
+    css: list[str] = field(default_factory=list)
+    report: list[Any] = field(default_factory=list)
+    css_budget: int | None = None
+
+    def add_converted(self, result: Any) -> str:
+        """Take a :class:`~amp_publisher.core.conversion.ConversionResult` in: its components,
+        CSS and report; returns its HTML."""
+        self.extensions.update(result.extensions)
+        if result.css:
+            self.css.append(result.css)
+        self.report.extend(result.report)
+        return result.html
+
+    def convert(self, html: str, *, inline: bool = False, base_url: str | None = None,
+                image_sizes: ImageSizeResolver | None = None) -> str:
+        """Convert ``html`` (:func:`amp_publisher.core.conversion.convert_html`) within what is
+        left of the CSS budget, and take the result in; returns the AMP HTML."""
+        from amp_publisher.core.amp.css import utf8_bytes
+        from amp_publisher.core.conversion import convert_html
+
+        budget = None
+        if self.css_budget is not None:
+            budget = max(self.css_budget - sum(utf8_bytes(css) for css in self.css), 0)
+        return self.add_converted(convert_html(html, inline=inline, base_url=base_url,
+                                               image_sizes=image_sizes, css_budget=budget))
+
+
+def convert_body(article: Article, site: SiteConfig, image_sizes: ImageSizeResolver | None,
+                 *, css_budget: int | None = None) -> Body:
+    """The article's body as AMP markup.
+
+    Args:
+        article: a validated article; exactly one of ``body``, ``body_html``,
+            ``body_markdown`` is set.
+        site: the site (its ``base_url`` resolves relative URLs of HTML; its
+            ``extract_whole_pages`` applies to a whole page given as ``body_html``).
+        image_sizes: resolver of image sizes, or ``None`` (fallback size).
+        css_budget: UTF-8 bytes of CSS the body may add, or ``None`` for no limit.
+
+    Returns:
+        A :class:`Body`.
+
+    Raises:
+        amp_publisher.core.errors.ConversionError: the body cannot be converted (too many
+            elements; an embed block the renderer cannot build).
+    """
+    body = Body(css_budget=css_budget)
+    if article.body_html is not None:
+        html = article.body_html
+        if site.extract_whole_pages:  # a whole page pasted as the body: keep its article only
+            from amp_publisher.core.conversion.whole_page import extract_article
+
+            html, entries = extract_article(html, url=article.canonical_url)
+            body.report.extend(entries)
+        body.parts.append(body.convert(html, base_url=site.base_url, image_sizes=image_sizes))
+    elif article.body_markdown is not None:
+        from amp_publisher.core.conversion.markdown import markdown_to_html
+
+        body.parts.append(body.convert(markdown_to_html(article.body_markdown),
+                                       base_url=site.base_url, image_sizes=image_sizes))
+    else:
+        for block in article.body or ():
+            body.parts.append(_BLOCKS[type(block)](body, block, site, image_sizes))
+    return body
+
+
+def convert_hero(body: Body, image: Image, image_sizes: ImageSizeResolver | None, *,
+                 sizes: str | None = None) -> Markup:
+    """The article's lead image as a converted ``<figure class="hero-image">``, marked
+    ``data-hero`` (the AMP Optimizer's hero marker: a transformed page renders and preloads it
+    before the runtime, :mod:`amp_publisher.core.amp.transform.hero`). ``sizes`` is AMP's layout
+    ``sizes`` (the width the theme gives the image). Its report entries and components join
+    ``body``'s."""
+    html = image_html(image, css_class="hero-image", sizes=sizes, hero=True)
+    return Markup(body.convert(html, image_sizes=image_sizes))
+
+
+def image_html(image: Image, *, css_class: str, sizes: str | None = None,
+               hero: bool = False) -> str:
+    """An image as plain HTML: ``<figure class=…><img …>`` and a ``<figcaption>`` of its
+    caption and credit, for the converter. The image is ``data-amp-layout="responsive"`` (it
+    fills the column, whatever its natural size); ``width``/``height`` are written when the
+    article gives them (the converter measures the others)."""
+    caption = []
+    if image.caption:
+        caption.append(f'<span class="caption">{escape(image.caption)}</span>')
+    if image.credit:
+        caption.append(f'<span class="credit">{escape(image.credit)}</span>')
+    figcaption = f"<figcaption>{' '.join(caption)}</figcaption>" if caption else ""
+    return f'<figure class="{escape(css_class)}">{_img(image, sizes=sizes, hero=hero)}' \
+           f'{figcaption}</figure>'
+
+
+def _img(image: Image, *, sizes: str | None = None, hero: bool = False) -> str:
+    size = "".join(f' {name}="{value}"' for name, value in (("width", image.width),
+                                                            ("height", image.height)) if value)
+    sizes_attr = f' sizes="{escape(sizes)}"' if sizes else ""
+    return (f'<img src="{escape(image.src)}"{size} alt="{escape(image.alt)}"{sizes_attr}'
+            f'{" data-hero" if hero else ""} data-amp-layout="responsive">')
+
+
+def _text_or_html(body: Body, block: Paragraph | Quote, site: SiteConfig,
+                  image_sizes: ImageSizeResolver | None) -> str:
+    if block.text is not None:
+        return str(escape(block.text))
+    return body.convert(block.html or "", inline=True, base_url=site.base_url,
+                        image_sizes=image_sizes)
+
+
+def _paragraph(body: Body, block: Paragraph, site: SiteConfig, sizes: Any) -> str:
+    return f"<p>{_text_or_html(body, block, site, sizes)}</p>"
+
+
+def _heading(body: Body, block: Heading, site: SiteConfig, sizes: Any) -> str:
+    return f"<h{block.level}>{escape(block.text)}</h{block.level}>"
+
+
+def _quote(body: Body, block: Quote, site: SiteConfig, sizes: Any) -> str:
+    cite = f"<cite>{escape(block.cite)}</cite>" if block.cite else ""
+    return f"<blockquote><p>{_text_or_html(body, block, site, sizes)}</p>{cite}</blockquote>"
+
+
+def _list(body: Body, block: ListBlock, site: SiteConfig, sizes: Any) -> str:
+    tag = "ol" if block.ordered else "ul"
+    items = "".join(f"<li>{escape(item)}</li>" for item in block.items)
+    return f"<{tag}>{items}</{tag}>"
+
+
+def _image(body: Body, block: ImageBlock, site: SiteConfig, sizes: Any) -> str:
+    return body.convert(image_html(block, css_class="image"), image_sizes=sizes)
+
+
+def _gallery(body: Body, block: Gallery, site: SiteConfig, sizes: Any) -> str:
+    items = []
+    for image in block.images:
+        caption = f"<figcaption>{escape(image.caption)}</figcaption>" if image.caption else ""
+        items.append(f"<li><figure>{_img(image)}{caption}</figure></li>")
+    html = f'<ul class="gallery" data-amp-carousel>{"".join(items)}</ul>'
+    return body.convert(html, image_sizes=sizes)
+
+
+def _embed(body: Body, block: Embed, site: SiteConfig, sizes: Any) -> str:
+    from amp_publisher.core.conversion import render_embed
+
+    html = body.add_converted(render_embed(block.provider, id=block.id, url=block.url))
+    if block.caption:
+        caption = f"<figcaption>{escape(block.caption)}</figcaption>"
+        return f'<figure class="embed">{html}{caption}</figure>'
+    return f'<figure class="embed">{html}</figure>'
+
+
+def _caption(text: str | None) -> str:
+    return f"<figcaption>{escape(text)}</figcaption>" if text else ""
+
+
+def _video(body: Body, block: Video, site: SiteConfig, sizes: Any) -> str:
+    size = (f' width="{block.width}" height="{block.height}"'
+            if block.width and block.height else "")  # else the converter's 16:9 box
+    poster = f' poster="{escape(block.poster)}"' if block.poster else ""
+    html = (f'<figure class="video"><video src="{escape(block.src)}"{size}{poster} controls>'
+            f'Your browser does not play this video. <a href="{escape(block.src)}">Download '
+            f'it</a>.</video>{_caption(block.caption)}</figure>')
+    return body.convert(html)
+
+
+def _audio(body: Body, block: Audio, site: SiteConfig, sizes: Any) -> str:
+    html = (f'<figure class="audio"><audio src="{escape(block.src)}" controls>'
+            f'<a href="{escape(block.src)}">Listen</a></audio>{_caption(block.caption)}</figure>')
+    return body.convert(html)
+
+
+def _code(body: Body, block: Code, site: SiteConfig, sizes: Any) -> str:
+    lang = f' class="language-{escape(block.language)}"' if block.language else ""
+    return f"<pre><code{lang}>{escape(block.text)}</code></pre>"
+
+
+def _table(body: Body, block: Table, site: SiteConfig, sizes: Any) -> str:
+    def row(cells: Iterable[str], cell: str) -> str:
+        return "<tr>" + "".join(f"<{cell}>{escape(c)}</{cell}>" for c in cells) + "</tr>"
+
+    caption = f"<caption>{escape(block.caption)}</caption>" if block.caption else ""
+    head = f"<thead>{row(block.header, 'th')}</thead>" if block.header else ""
+    rows = "".join(row(r, "td") for r in block.rows)
+    return f'<div class="table"><table>{caption}{head}<tbody>{rows}</tbody></table></div>'
+
+
+def _divider(body: Body, block: Divider, site: SiteConfig, sizes: Any) -> str:
+    return "<hr>"
+
+
+def _html(body: Body, block: HTMLBlock, site: SiteConfig, sizes: Any) -> str:
+    return body.convert(block.html, base_url=site.base_url, image_sizes=sizes)
+
+
+_BLOCKS: dict[type, Callable[..., str]] = {
+    Paragraph: _paragraph, Heading: _heading, Quote: _quote, ListBlock: _list, ImageBlock: _image,
+    Gallery: _gallery, Embed: _embed, Video: _video, Audio: _audio, Code: _code, Table: _table,
+    Divider: _divider, HTMLBlock: _html,
+}
