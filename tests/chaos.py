@@ -146,7 +146,10 @@ def aws(monkeypatch):
     from moto import mock_aws
     from moto.core.botocore_stubber import BotocoreStubber
 
+    from amp_publisher.local.backend import index_moto_dynamodb
+
     use_mocked_aws_environment(monkeypatch)
+    index_moto_dynamodb()  # as on the embedded backend, whichever test ran first in this process
     lock = threading.RLock()
     original = BotocoreStubber.__call__
 

@@ -116,9 +116,11 @@ def deployment(monkeypatch):
         EmbeddedBackend,
         create_distribution,
         create_resources,
+        index_moto_dynamodb,
     )
 
     use_mocked_aws_environment(monkeypatch)
+    index_moto_dynamodb()  # as on the embedded backend, whichever test ran first in this process
     with mock_aws():
         session = boto3_session()
         clients = {n: session.client(n, config=Config(**RETRY_CONFIG))
