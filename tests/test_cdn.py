@@ -105,6 +105,39 @@ def test_a_failed_invalidation_is_retried_and_the_manifest_never_claims_freshnes
     assert record["last_invalidation"]["id"] == invalidation["Id"]
 
 
+def test_a_retry_that_finds_another_lease_still_invalidates_what_the_record_has_pending(
+        deployment):
+    """The interleaving the chaos test hit now and then: a publish whose invalidation
+    CloudFront refused, then another worker takes the lease on the key and dies holding it
+    (its own invalidation refused too, or its container gone), then Lambda retries the first
+    event. The retry is a duplicate and cannot take the lease: it used to return "skipped"
+    there and then, a success, so nothing came back for the pending changes and the record
+    stayed "pending" for good although the page was long out."""
+    import time
+
+    publisher = deployment.publisher()
+    fail_calls(deployment.cloudfront, "CreateInvalidation", code="ServiceUnavailable")
+    event = deployment.put_source(KEY, small_article(slug="late"))
+    with pytest.raises(InvalidationFailedError):
+        publisher.process(_record(event))
+    pending = deployment.manifest().get(KEY)["invalidation_pending"]
+    # The other worker's lease, never given back (it expires in a minute).
+    taken, _ = deployment.manifest().acquire(KEY, "0" * 24, now_ms=int(time.time() * 1000),
+                                             lease_ms=60_000)
+    assert taken
+    puts = count_calls(deployment.s3, "PutObject")
+
+    outcome = publisher.process(_record(event))
+
+    assert outcome.action == "skipped" and puts == []
+    (invalidation,) = deployment.invalidations()
+    assert _paths(invalidation) == ["/late/", "/late/index.html"]
+    record = deployment.manifest().get(KEY)
+    assert "invalidation_pending" not in record, f"still pending: {pending}"
+    assert record["last_invalidation"]["id"] == invalidation["Id"]
+    assert record["lease_token"] == "0" * 24  # the other worker's lease is left alone
+
+
 def test_one_invalidation_per_invocation_for_an_sqs_batch(deployment, monkeypatch):
     from amp_publisher.aws import handler
 

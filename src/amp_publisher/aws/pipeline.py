@@ -359,12 +359,16 @@ class Publisher:
             return Outcome(key, "ignored")
         started = time.perf_counter()
         token = f"{_TOKENS.getrandbits(96):024x}"
-        acquired = self._acquire(record, token)
-        if acquired is None:
-            return Outcome(key, "skipped", timings_ms=_since(started, {}))
-        current, leased_at = acquired
-        # Changes an earlier invocation made but could not invalidate: invalidated again now.
+        current, leased_at = self._acquire(record, token)
+        # Changes an earlier invocation made but could not invalidate: invalidated again now,
+        # also when this event is a duplicate and another worker holds the lease. That worker
+        # may have died holding it (its own invalidation refused, its lease not given back):
+        # this invocation succeeds, so nothing else would come back for them. An entry on the
+        # record was written after its change to the site bucket, and only the entries
+        # CloudFront accepted are removed (``ManifestTable.invalidated`` needs no lease).
         invalidations.carry(key, current.get("invalidation_pending"))
+        if leased_at is None:
+            return Outcome(key, "skipped", timings_ms=_since(started, {}))
         try:
             # Every path ends with one request that commits and gives the lease back.
             return self._process_leased(record, token, current, leased_at, started,
@@ -373,11 +377,13 @@ class Publisher:
             self._release_quietly(key, token)
             raise
 
-    def _acquire(self, record: SourceRecord, token: str) -> tuple[dict[str, Any], float] | None:
-        """Take the lease: the record and the time the lease counts from (taken *before* the
-        request, so a slow request shortens the lease, never lengthens it); ``None`` when the
-        record shows the event is a duplicate of one already processed. Waits up to
-        ``lease_wait_seconds`` for a busy key, then raises :class:`SourceBusyError`."""
+    def _acquire(self, record: SourceRecord, token: str
+                 ) -> tuple[dict[str, Any], float | None]:
+        """Take the lease: ``(record, the time the lease counts from)`` (taken *before* the
+        request, so a slow request shortens the lease, never lengthens it); ``(record as
+        another worker's lease holds it, None)`` when the record shows the event is a
+        duplicate of one already processed. Waits up to ``lease_wait_seconds`` for a busy key,
+        then raises :class:`SourceBusyError`."""
         deadline = self._clock() + self.lease_wait_seconds
         delay = 0.05
         while True:
@@ -387,8 +393,8 @@ class Publisher:
                                                    lease_ms=int(self.lease_seconds * 1000))
             if taken and current is not None:
                 return current, asked_at
-            if _is_duplicate(record, current):
-                return None
+            if current is not None and _is_duplicate(record, current):
+                return current, None
             if self._clock() + delay > deadline:
                 raise SourceBusyError(
                     f"{record.key} is being rendered by another worker; retry later")
