@@ -69,7 +69,8 @@ class Page:
         slug: URL path segment; the page lives at ``<output_prefix><slug>/index.html``.
         canonical_url: the ``<link rel=canonical>`` target.
         extensions: AMP components the page loads scripts for (``{"amp-youtube"}``).
-        report: conversion report entries (what the body converter removed or rewrote).
+        report: the converter's report entries for the body (every block) and the hero image,
+            in the order made.
         warnings: unknown fields in the article JSON, as JSON paths.
         timings_ms: per-step wall time in milliseconds (``convert``, ``template``).
         description: the meta description the page carries (the article's, or one made from

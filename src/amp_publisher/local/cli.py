@@ -212,8 +212,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
             _print_report(page.report, sys.stderr)
         elif page.report:
             count = len(page.report)
-            print(f"{label}: {count} change{'' if count == 1 else 's'} to the body "
-                  f"(removed or rewritten); see --report", file=sys.stderr)
+            print(f"{label}: {count} change{'' if count == 1 else 's'} converting the content "
+                  f"(removed, rewritten or converted); see --report", file=sys.stderr)
         if result.passed:
             print(f"{label}: AMP validation PASS", file=sys.stderr)
         else:
