@@ -127,6 +127,9 @@ def run(count: int, workers: int = 2, log: Any = print,
 
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    # moto may take minutes to answer a 1 MB Scan page of a big table on a loaded machine (the
+    # enumerator here, the finish step's count in the workers, which inherit the setting)
+    os.environ.setdefault("AMP_PUBLISHER_READ_TIMEOUT_S", "600")
     from amp_publisher.aws import handler, rebuild
     from amp_publisher.aws.manifest import ManifestTable
     from amp_publisher.local.backend import EmbeddedBackend

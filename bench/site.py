@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("AMP_PUBLISHER_READ_TIMEOUT_S", "600")  # moto on a loaded machine
     results = {"burst": burst(args.site, args.uploads, args.window)}
     if args.big:
         results["one"] = one_into_big(args.big)

@@ -10,6 +10,7 @@ import random
 import boto3
 import pytest
 from moto import mock_aws
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 from amp_publisher.local.backend import index_moto_dynamodb
@@ -108,13 +109,14 @@ def _pages(call, kwargs: dict) -> list[dict]:
 def moto_own(monkeypatch):
     """A function that runs a callable with moto's own Query and Scan restored."""
     index_moto_dynamodb()
-    own_all_items, own_query, own_scan = Table.all_items.moto
+    own_all_items, own_query, own_scan, own_cast_value = Table.all_items.moto
 
     def run(call):
         with monkeypatch.context() as patch:
             patch.setattr(Table, "all_items", own_all_items)
             patch.setattr(Table, "query", own_query)
             patch.setattr(Table, "scan", own_scan)
+            patch.setattr(DynamoType, "cast_value", own_cast_value)
             return call()
 
     return run
@@ -162,3 +164,20 @@ def test_moto_query_walks_a_partition_not_the_table(moto_own):
             ExpressionAttributeValues={":l": {"S": "tag/only"}})
     assert [i["source_key"]["S"] for i in response["Items"]] == ["only"]
     assert seen == [1]
+
+
+def test_local_read_timeout_setting(monkeypatch):
+    """The benchmarks give the embedded backend longer than the function's 20 s to answer
+    (``AMP_PUBLISHER_READ_TIMEOUT_S``); without it a client waits the function's 20 s."""
+    from amp_publisher.aws import storage
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AMP_PUBLISHER_READ_TIMEOUT_S", "600")
+    storage.client.cache_clear()
+    try:
+        assert storage.client("dynamodb").meta.config.read_timeout == 600
+        monkeypatch.delenv("AMP_PUBLISHER_READ_TIMEOUT_S")
+        storage.client.cache_clear()
+        assert storage.client("dynamodb").meta.config.read_timeout == 20
+    finally:
+        storage.client.cache_clear()

@@ -37,6 +37,11 @@ RETRY_CONFIG = {"retries": {"mode": "standard", "max_attempts": 4},
 
 #: The local-only endpoint setting (see :func:`client`).
 ENDPOINT_OVERRIDE_ENV = "ENDPOINT_URL_OVERRIDE"
+#: Local-only: seconds :func:`client` waits for an answer instead of ``RETRY_CONFIG``'s 20.
+#: The embedded backend (moto, in Python) can take longer than that to answer a 1 MB Scan page
+#: of a large table on a loaded machine, where DynamoDB answers in milliseconds; the benchmarks
+#: set it. Not a template setting.
+READ_TIMEOUT_ENV = "AMP_PUBLISHER_READ_TIMEOUT_S"
 
 
 #: botocore's data loader of the session before :func:`reset_clients`, handed to the next
@@ -75,11 +80,19 @@ def client(service: str) -> Any:
     The endpoint is boto3's own (``AWS_ENDPOINT_URL`` and its configuration), unless the
     function's ``ENDPOINT_URL_OVERRIDE`` setting is non-empty: ``make sam-local`` sets it to point
     a function under ``sam local invoke`` at the embedded backend (the template declares it empty).
+    The read timeout is ``RETRY_CONFIG``'s unless ``AMP_PUBLISHER_READ_TIMEOUT_S`` (seconds,
+    local only, :data:`READ_TIMEOUT_ENV`) says otherwise.
+
+    Raises:
+        ValueError: ``AMP_PUBLISHER_READ_TIMEOUT_S`` is not a number.
     """
     from botocore.config import Config
 
     endpoint_url = os.environ.get(ENDPOINT_OVERRIDE_ENV) or None
-    return session().client(service, config=Config(**RETRY_CONFIG), endpoint_url=endpoint_url)
+    read_timeout = float(os.environ.get(READ_TIMEOUT_ENV) or RETRY_CONFIG["read_timeout"])
+    return session().client(service, config=Config(**{**RETRY_CONFIG,
+                                                      "read_timeout": read_timeout}),
+                            endpoint_url=endpoint_url)
 
 
 def reset_clients() -> None:
