@@ -41,8 +41,13 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/amp-render demo
 
+# Tests run on every CPU (pytest-xdist), handed out one at a time to whichever worker is free,
+# in collection order (tests/conftest.py puts the slow ones first); an xdist_group (the demo
+# run, the Chromium layout checks) stays in one worker, which makes its shared fixture once.
+PYTEST_XDIST := -n auto --dist loadgroup --no-loadscope-reorder
+
 test: $(STAMP) lint rules-check lint-template checkov conformance
-	$(PY) -m pytest -n auto -q
+	$(PY) -m pytest $(PYTEST_XDIST) -q
 
 # The chaos tests at full size (docs/reliability.md); `make test` runs them smaller. CHAOS_SEED
 # replays a run.

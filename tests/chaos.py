@@ -29,7 +29,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from conftest import EVENTS
-from inprocess import use_mocked_aws_environment
+from inprocess import boto3_session, use_mocked_aws_environment
 
 ARTICLES = 50
 SOURCE_BUCKET = "chaos-source"
@@ -146,7 +146,10 @@ def aws(monkeypatch):
     from moto import mock_aws
     from moto.core.botocore_stubber import BotocoreStubber
 
+    from amp_publisher.local.backend import index_moto_dynamodb
+
     use_mocked_aws_environment(monkeypatch)
+    index_moto_dynamodb()  # as on the embedded backend, whichever test ran first in this process
     lock = threading.RLock()
     original = BotocoreStubber.__call__
 
@@ -164,12 +167,11 @@ def aws(monkeypatch):
 def clients(faults: Faults | None = None) -> dict[str, Any]:
     """boto3 clients of S3, DynamoDB, SQS and CloudFront on the mock, with the package's retry
     configuration; ``faults`` installed on all but SQS."""
-    import boto3
     from botocore.config import Config
 
     from amp_publisher.aws.storage import RETRY_CONFIG
 
-    session = boto3.session.Session()
+    session = boto3_session()
     clients = {name: session.client(name, config=Config(**RETRY_CONFIG))
                for name in ("s3", "dynamodb", "sqs", "cloudfront")}
     if faults is not None:

@@ -2,6 +2,10 @@
 
 The embedded backend (moto's server on loopback) starts once per test process; each test that asks
 for ``backend`` gets it reset to empty and re-created with the template's resources.
+
+Tests marked ``slow`` run first: ``make test`` spreads the suite over the CPUs with pytest-xdist,
+which hands tests out in collection order, so a long test collected last would leave one CPU
+working alone at the end of the run (see :func:`pytest_collection_modifyitems`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,52 @@ CORPUS = REPO / "tests" / "corpus" / "raw"
 REFERENCE = ARTICLES / "met-palantir-extension.json"
 REFERENCE_HTML = ARTICLES / "met-palantir-extension.body-html.json"
 REFERENCE_SLUG = "met-gets-extension-to-palantir-ai-project"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Put the tests marked ``slow`` first, in their collection order.
+
+    pytest-xdist hands the first quarter of the tests out to its workers in turn and the rest
+    to whichever worker is free, in this order: long tests started first are spread over the
+    workers and overlap with the short ones, instead of one of them running alone at the end.
+    Without xdist the order changes nothing (the tests do not depend on each other).
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+#: Tests that share a costly session fixture and so run in one worker under ``make test``
+#: (``--dist loadgroup``), by node id prefix: the demo run, and the Chromium layout checks (one
+#: browser, each page rendered once for them and for the official validator's run).
+ONE_WORKER = {
+    "tests/test_cli.py::test_demo_publishes_the_samples_then_unpublishes_one": "demo",
+    "tests/test_demo_assets.py::": "demo",
+    "tests/test_mobile_fit.py::": "mobile_fit",
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` with the groups of :data:`ONE_WORKER`: each group goes to one worker
+    as a whole, every other test on its own to whichever worker is free.
+
+    The groups are kept here rather than in ``xdist_group`` marks: pytest-xdist 3.8 tells its
+    scheduler a test's mark through the test's node id, which pytest 9.2 no longer lets it
+    change, so marked tests are spread over the workers like the others
+    (pytest-dev/pytest-xdist#1386).
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class Scheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            if scope == nodeid:
+                return next((group for prefix, group in ONE_WORKER.items()
+                             if nodeid.startswith(prefix)), nodeid)
+            return scope
+
+    return Scheduling(config, log)
 
 
 @pytest.fixture
@@ -66,6 +116,32 @@ def backend(_backend_server):
     s3.put_object(Bucket=_backend_server.names.source_bucket, Key="config/site.json",
                   Body=(EVENTS / "site.json").read_bytes())
     return _backend_server
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """One ``make demo`` run (AMP page mode) shared by the tests that check what it shows and
+    writes: the sample articles and their static files copied into a fresh folder, published,
+    the reference article's ``body_html`` twin deleted at the end.
+
+    Returns ``(rows, text, out)``: the summary rows, everything the demo printed, and the folder
+    the site bucket was mirrored into. A demo run takes long (it starts the embedded backend and
+    two worker processes for its rebuild), so it is made once per test process; its tests are one
+    of the :data:`ONE_WORKER` groups, so that ``make test`` runs them in the same process.
+    """
+    import io
+    import shutil
+
+    from amp_publisher.local.demo import run_demo
+
+    events = tmp_path_factory.mktemp("demo") / "events"
+    shutil.copytree(ARTICLES, events / "articles")
+    shutil.copytree(EVENTS / "static", events / "static")
+    out = events.parent / "site"
+    stream = io.StringIO()
+    rows = run_demo(events / "articles", EVENTS / "site.json", out,
+                    delete="met-palantir-extension.body-html.json", stream=stream)
+    return rows, stream.getvalue(), out
 
 
 def load_tool(name: str):

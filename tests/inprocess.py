@@ -7,6 +7,7 @@ site configuration uploaded, and helpers that put/delete sources returning real-
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +82,20 @@ class Deployment:
         return ManifestTable(self.names.manifest_table, self.dynamodb)
 
 
+@functools.cache
+def boto3_session():
+    """One ``boto3.session.Session`` per test process for the clients the tests make on moto's
+    mock, as the function has one per container (:func:`amp_publisher.aws.storage.session`).
+
+    A new session loads and parses botocore's service models again (S3's and DynamoDB's are
+    megabytes of JSON) for every test; the clients made from this one are still new for each
+    test, each with its own event hooks, so no test sees another's injected faults.
+    """
+    import boto3
+
+    return boto3.session.Session()
+
+
 def use_mocked_aws_environment(monkeypatch) -> None:
     """Point boto3 at moto's in-process mock: no endpoint override, no profile, dummy keys."""
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
@@ -93,7 +108,6 @@ def use_mocked_aws_environment(monkeypatch) -> None:
 @pytest.fixture
 def deployment(monkeypatch):
     """A fresh mocked deployment (buckets, manifest table with its GSI, failed-events queue)."""
-    import boto3
     from botocore.config import Config
     from moto import mock_aws
 
@@ -102,11 +116,13 @@ def deployment(monkeypatch):
         EmbeddedBackend,
         create_distribution,
         create_resources,
+        index_moto_dynamodb,
     )
 
     use_mocked_aws_environment(monkeypatch)
+    index_moto_dynamodb()  # as on the embedded backend, whichever test ran first in this process
     with mock_aws():
-        session = boto3.session.Session()
+        session = boto3_session()
         clients = {n: session.client(n, config=Config(**RETRY_CONFIG))
                    for n in ("s3", "dynamodb", "sqs", "cloudfront")}
         events = EmbeddedBackend()

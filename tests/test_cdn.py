@@ -138,6 +138,31 @@ def test_a_retry_that_finds_another_lease_still_invalidates_what_the_record_has_
     assert record["lease_token"] == "0" * 24  # the other worker's lease is left alone
 
 
+def test_a_newer_event_that_finds_the_key_busy_invalidates_what_the_record_has_pending(
+        deployment):
+    """The same, for a newer upload that finds the key busy: it fails (Lambda retries it
+    later), but the changes the record already lists go out with its invalidation now."""
+    import time
+
+    from amp_publisher.core.errors import SourceBusyError
+
+    publisher = deployment.publisher(lease_wait_seconds=0)
+    fail_calls(deployment.cloudfront, "CreateInvalidation", code="ServiceUnavailable")
+    with pytest.raises(InvalidationFailedError):
+        publisher.process(_record(deployment.put_source(KEY, small_article(slug="busy"))))
+    taken, _ = deployment.manifest().acquire(KEY, "0" * 24, now_ms=int(time.time() * 1000),
+                                             lease_ms=60_000)
+    assert taken
+    newer = deployment.put_source(KEY, small_article(slug="busy", headline="Edited"))
+
+    with pytest.raises(SourceBusyError):
+        publisher.process(_record(newer))
+
+    (invalidation,) = deployment.invalidations()
+    assert _paths(invalidation) == ["/busy/", "/busy/index.html"]
+    assert "invalidation_pending" not in deployment.manifest().get(KEY)
+
+
 def test_one_invalidation_per_invocation_for_an_sqs_batch(deployment, monkeypatch):
     from amp_publisher.aws import handler
 

@@ -148,6 +148,7 @@ class EdgeLog:
         return missing
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page_mode", ["amp", "paired"])
 def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(
         aws, monkeypatch, tmp_path, page_mode):  # noqa: F811

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
 
 import pytest
 
@@ -66,16 +64,9 @@ def test_invoke_ignores_the_test_event(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["ignored"] == ["s3:TestEvent"]
 
 
-def test_demo_publishes_the_samples_then_unpublishes_one(tmp_path):
-    from amp_publisher.local.demo import run_demo
-
-    articles = tmp_path / "articles"
-    shutil.copytree(ARTICLES, articles)
-    out = tmp_path / "site"
-    stream = io.StringIO()
-    rows = run_demo(articles, EVENTS / "site.json", out,
-                    delete="met-palantir-extension.body-html.json", stream=stream)
-    text = stream.getvalue()
+@pytest.mark.slow
+def test_demo_publishes_the_samples_then_unpublishes_one(demo_run):
+    rows, text, out = demo_run
     articles_rows = [r for r in rows if r.kind == "article"]
     assert {r.status for r in articles_rows} == {"published, AMP valid"}
     assert {r.source_key for r in articles_rows} == {

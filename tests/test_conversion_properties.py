@@ -41,7 +41,8 @@ ATTRS = ["href", "src", "srcset", "sizes", "style", "class", "id", "width", "hei
          "onclick", "onload", "onerror", "ONMOUSEOVER", "onfocus", "on", "layout", "lang",
          "target", "rel", "allowfullscreen", "frameborder", "align", "bgcolor", "color",
          "data-src", "data-srcset", "data-foo", "aria-hidden", "hidden", "loading", "name",
-         "type", "value", "async", "custom-element", "amp-custom", "i-amphtml-x", "[text]"]
+         "type", "value", "async", "custom-element", "amp-custom", "i-amphtml-x", "[text]",
+         "data-amp-layout", "data-amp-carousel", "data-hero"]
 
 DANGEROUS_URLS = [
     "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
@@ -126,6 +127,8 @@ def _image(draw) -> str:
                          ("height", ["400", "20", "auto"]),
                          ("layout", ["responsive", "intrinsic", "fixed", "fill", "nodisplay"]),
                          ("sizes", ["100vw", "(min-width: 600px) 50vw, 100vw", "x"]),
+                         ("data-amp-layout", ["responsive", "fill", "fixed-height", "container",
+                                              "bogus"]),
                          ("alt", ["A picture", ""])):
         if draw(st.booleans()):
             attrs.append(f'{name}="{draw(st.sampled_from(values))}"')
@@ -133,7 +136,20 @@ def _image(draw) -> str:
     return f"<{tag} {' '.join(attrs)}></{tag}>" if tag != "img" else f"<img {' '.join(attrs)}>"
 
 
-_fragment = st.recursive(st.one_of(_word_text, _text, st.just("<!-- note -->"), _image()),
+@st.composite
+def _gallery(draw) -> str:
+    """A list marked ``data-amp-carousel`` (galleries step): items of one image, a figure of
+    one with a caption, or something else that must keep it a list."""
+    items = draw(st.lists(st.one_of(
+        _image(), _image().map(lambda img: f"<figure>{img}<figcaption>Cap</figcaption></figure>"),
+        _word_text), min_size=1, max_size=3))
+    tag = draw(st.sampled_from(["ul", "ol", "div"]))
+    wrap = (lambda item: f"<li>{item}</li>") if tag != "div" else (lambda item: item)
+    return f"<{tag} data-amp-carousel>{''.join(wrap(i) for i in items)}</{tag}>"
+
+
+_fragment = st.recursive(st.one_of(_word_text, _text, st.just("<!-- note -->"), _image(),
+                                   _gallery()),
                          _element, max_leaves=12)
 
 

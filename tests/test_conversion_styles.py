@@ -175,6 +175,7 @@ CSS_SHAPES = {
     "font-face": "@font-face{font-family:x;src:url(https://x.example/f.woff2)}",
     "page and supports": "@page{margin:1cm}@supports (display:grid){.a{display:grid}}",
     "custom properties": ":root{--gap:1px}.a{margin:var(--gap)}",
+    "-moz-document": "@-moz-document url-prefix(){.a{color:red}}",
 }
 
 #: Shapes the validator refuses: the converter drops them (with the validator's code).
@@ -183,6 +184,7 @@ REFUSED_CSS = {
     "!important in keyframes": "@keyframes k{from{color:red!important}}",
     "ftp url in keyframes": "@keyframes k{from{background:url(ftp://x.example/a.png)}}",
     "@media nested 51 deep": "@media screen{" * 51 + ".a{color:red}" + "}" * 51,
+    "-ms-document": "@-ms-document url-prefix(){.a{color:red}}",
 }
 
 #: Removed by policy although valid AMP (module doc of conversion/styles.py): these, and only

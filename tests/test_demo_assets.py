@@ -3,23 +3,16 @@ are in the site bucket (mirrored into the demo's output), at the size the page d
 
 from __future__ import annotations
 
-import io
-import shutil
-
 import imagesize
 import lxml.html
+import pytest
 
-from amp_publisher.local.demo import run_demo
-from conftest import ARTICLES, EVENTS
+from conftest import EVENTS
 
 
-def test_every_local_image_of_the_demo_is_served(tmp_path):
-    events = tmp_path / "events"
-    shutil.copytree(ARTICLES, events / "articles")
-    shutil.copytree(EVENTS / "static", events / "static")
-    out = tmp_path / "site"
-    run_demo(events / "articles", EVENTS / "site.json", out, delete="no-such-article.json",
-             stream=io.StringIO())
+@pytest.mark.slow
+def test_every_local_image_of_the_demo_is_served(demo_run):
+    _, _, out = demo_run
     checked = 0
     for page in out.rglob("index.html"):
         doc = lxml.html.document_fromstring(page.read_bytes())

@@ -44,6 +44,18 @@ def test_vendor_prefixed_keyframes_are_keyframes():
     assert strip_vendor_prefix("-x") == "-x"
 
 
+
+def test_an_at_rule_the_rules_name_with_its_prefix_matches_as_written():
+    # feature_tests/css-moz-document: the rules list "-moz-document"; @-moz-document passes,
+    # @-ms-document and @document are invalid at-rules (only the -moz- form is listed).
+    pair = FEATURES / "css-moz-document.html"
+    expected = official(pair)
+    got = ours(pair)
+    assert expected.verdict == got.status == "FAIL"
+    assert sorted((e.line, e.col) for e in got.errors) == \
+        sorted((line, col) for line, col, _ in expected.errors)
+    assert all("document" in e.message and "-moz-" not in e.message for e in got.errors)
+
 def test_ideographic_space_outside_body_is_text():
     # feature_tests/manufactured_body_whitespace: U+3000 in <head> is not whitespace for HTML,
     # so it starts a body: "Tag or text which is only allowed inside the body section found

@@ -320,6 +320,7 @@ def test_page_mode_is_read_from_the_environment_and_checked():
         SiteConfig.from_env({"PAGE_MODE": "both"})
 
 
+@pytest.mark.slow
 def test_the_demo_runs_paired_from_the_page_mode_environment(tmp_path, monkeypatch):
     import io
     import shutil

@@ -550,3 +550,31 @@ def test_a_continuation_the_queue_refuses_fails_the_messages_instead(backend):
     assert report.continued == [] and report.failed_messages == ["m1"]
     assert len(report.listings) == 1  # the first listing was rebuilt, then the batch stopped
     site_index._indexer.cache_clear()
+
+
+def test_a_site_wide_output_whose_first_build_failed_is_built_by_the_retry(backend, monkeypatch):
+    """The first batch of a new site creates the news sitemap although no message names it (an
+    old article is not news). If that fails, the batch comes back and the retry creates it: no
+    site is left without /news-sitemap.xml."""
+    from amp_publisher.aws import site_index
+
+    site_index._indexer.cache_clear()
+    indexer = site_index._indexer()
+    _publish(backend, "articles/old.json", _article(1, day=3))  # May: outside the news window
+    real_news = indexer._news
+    calls = []
+
+    def flaky_news(site, report):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("injected: the news sitemap's Query timed out")
+        return real_news(site, report)
+
+    monkeypatch.setattr(indexer, "_news", flaky_news)
+    reports = backend.drain_site_index()
+    assert len(calls) == 2 and reports[0].failed_listings == ["news"]
+    assert reports[0].failed_messages  # the batch came back...
+    assert "news-sitemap.xml" in reports[1].written  # ...and its retry wrote the sitemap
+    assert "news-sitemap.xml" in _site_objects(backend)
+    _assert_site_is_what_the_manifest_implies(backend)
+    site_index._indexer.cache_clear()

@@ -206,3 +206,17 @@ def test_character_edits_of_a_valid_page_agree_on_both_paths(edits):
         else:
             page = page[:at] + page[at:at + length] * 2 + page[at + length:]
     agree(page)
+
+
+def test_nesting_deeper_than_the_compiled_parser_handles_goes_to_the_positioned_path():
+    """html5-parser's time grows faster than linearly with nesting depth; the positioned path
+    is linear, so a page nested deeper than MAX_DEPTH is decided there."""
+    from amp_publisher.core.amp.validator.compiled import MAX_DEPTH
+
+    def nested(depth: int) -> str:
+        return BASE.replace("</body>", "<div>" * depth + "x" + "</div>" * depth + "</body>", 1)
+
+    assert agree(nested(MAX_DEPTH - 20))  # the showcase page nests a few levels itself
+    deep = nested(MAX_DEPTH + 1)
+    assert fast_verdict(deep) is None
+    assert validate(deep) == positioned(deep) and validate(deep).passed

@@ -359,14 +359,7 @@ class Publisher:
             return Outcome(key, "ignored")
         started = time.perf_counter()
         token = f"{_TOKENS.getrandbits(96):024x}"
-        current, leased_at = self._acquire(record, token)
-        # Changes an earlier invocation made but could not invalidate: invalidated again now,
-        # also when this event is a duplicate and another worker holds the lease. That worker
-        # may have died holding it (its own invalidation refused, its lease not given back):
-        # this invocation succeeds, so nothing else would come back for them. An entry on the
-        # record was written after its change to the site bucket, and only the entries
-        # CloudFront accepted are removed (``ManifestTable.invalidated`` needs no lease).
-        invalidations.carry(key, current.get("invalidation_pending"))
+        current, leased_at = self._acquire(record, token, invalidations)
         if leased_at is None:
             return Outcome(key, "skipped", timings_ms=_since(started, {}))
         try:
@@ -377,13 +370,22 @@ class Publisher:
             self._release_quietly(key, token)
             raise
 
-    def _acquire(self, record: SourceRecord, token: str
+    def _acquire(self, record: SourceRecord, token: str, invalidations: InvalidationBatch
                  ) -> tuple[dict[str, Any], float | None]:
         """Take the lease: ``(record, the time the lease counts from)`` (taken *before* the
         request, so a slow request shortens the lease, never lengthens it); ``(record as
         another worker's lease holds it, None)`` when the record shows the event is a
         duplicate of one already processed. Waits up to ``lease_wait_seconds`` for a busy key,
-        then raises :class:`SourceBusyError`."""
+        then raises :class:`SourceBusyError`.
+
+        Whatever the outcome, the changes the record lists as not yet invalidated
+        (``invalidation_pending``) go into ``invalidations``: an earlier invocation made them
+        but could not invalidate them. Also without the lease: the worker holding it may never
+        get to them (its own invalidation refused, or its container gone with the lease), and a
+        duplicate returns a success here, so nothing else would come back for them. An entry is
+        written after its change to the site bucket, and only the entries CloudFront accepted
+        are removed (:meth:`ManifestTable.invalidated` needs no lease), so this is safe at any
+        time."""
         deadline = self._clock() + self.lease_wait_seconds
         delay = 0.05
         while True:
@@ -391,6 +393,7 @@ class Publisher:
             taken, current = self.manifest.acquire(record.key, token,
                                                    now_ms=int(asked_at * 1000),
                                                    lease_ms=int(self.lease_seconds * 1000))
+            invalidations.carry(record.key, (current or {}).get("invalidation_pending"))
             if taken and current is not None:
                 return current, asked_at
             if current is not None and _is_duplicate(record, current):

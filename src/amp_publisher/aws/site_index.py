@@ -84,6 +84,10 @@ NEWS = "news"
 SITEMAP_INDEX = "sitemap-index"
 #: The pseudo-listing under which the state item of every listing is found (``all``).
 LISTINGS = "listings"
+#: The outputs every site has (pseudo-listing, key), whatever its articles: created by the
+#: first batch that finds them missing.
+SITE_WIDE_OUTPUTS = (("home", "index.html"), (NEWS, "news-sitemap.xml"),
+                     (SITEMAP_INDEX, "sitemap.xml"))
 #: S3 user metadata of every output: :func:`output_digest` of what it holds.
 DIGEST_METADATA = "content-sha256"
 #: The state item (``site#<name>``) with the paths changed but not yet invalidated.
@@ -246,9 +250,13 @@ class SiteIndexer:
         if months:
             dirty.setdefault(SITEMAP_INDEX, "")
             named_by[SITEMAP_INDEX] = {i for name in months for i in named_by[name]}
-        if not self._exists("index.html"):  # a new site (or unsure): every site-wide output
-            for name in ("home", NEWS, SITEMAP_INDEX):
-                dirty.setdefault(name, "")
+        # A site-wide output that is not there yet (a new site, or its first rebuild failed):
+        # rebuilt now, and named by every message of the batch, so that if it fails again the
+        # whole batch comes back and the next attempt looks again.
+        for name, key in SITE_WIDE_OUTPUTS:
+            if name not in dirty and not self._exists(key):
+                dirty[name] = ""
+                named_by.setdefault(name, set()).update(ids)
         # Months before the sitemap index (it lists them), the news sitemap last.
         order = sorted(dirty, key=lambda n: (n == SITEMAP_INDEX, n == NEWS, n))
         report.listings = order

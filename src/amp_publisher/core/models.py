@@ -417,6 +417,28 @@ def parse_article(data: Any) -> Article:
         raise _schema_error(exc) from None
 
 
+def _holds_model(annotation: Any) -> bool:
+    """Whether a field annotation can hold a pydantic model (directly, in a list, a union or
+    ``Annotated``)."""
+    if isinstance(annotation, type):
+        return issubclass(annotation, BaseModel)
+    return any(_holds_model(arg) for arg in getattr(annotation, "__args__", ()))
+
+
+# Per model class, computed once: rendering walks every article's models for unknown fields,
+# and most fields (text, dates, URLs) can never hold a model. Keyed by the class itself.
+_MODEL_VALUED: dict[type, tuple[str, ...]] = {}
+
+
+def _model_valued_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The names of ``cls``'s fields whose annotation can hold a model, in field order."""
+    names = _MODEL_VALUED.get(cls)
+    if names is None:
+        names = _MODEL_VALUED[cls] = tuple(
+            name for name, field in cls.model_fields.items() if _holds_model(field.annotation))
+    return names
+
+
 def unknown_field_paths(model: BaseModel, prefix: str = "") -> list[str]:
     """JSON paths of the fields the contract does not know (kept aside, not rendered).
 
@@ -426,7 +448,7 @@ def unknown_field_paths(model: BaseModel, prefix: str = "") -> list[str]:
     ['colour', 'body[0].style']
     """
     paths = [f"{prefix}{name}" for name in (model.model_extra or {})]
-    for name in type(model).model_fields:
+    for name in _model_valued_fields(type(model)):
         value = getattr(model, name)
         items = value if isinstance(value, list) else [value]
         for index, item in enumerate(items):

@@ -197,17 +197,22 @@ def denylist_issue(text: str, cdata: dict, tag: str) -> tuple[str, list[str]] | 
 
 
 def at_rule_allowed(name: str, css_spec: dict) -> bool:
-    """Whether an at-rule (name without ``@``, any case, vendor prefix allowed) is in the
-    ``CssSpec``'s ``at_rule_spec`` list; otherwise the validator reports
-    ``CSS_SYNTAX_INVALID_AT_RULE``.
+    """Whether an at-rule (name without ``@``, any case) is in the ``CssSpec``'s
+    ``at_rule_spec`` list, as written (the list names ``-moz-document``) or without its vendor
+    prefix (``-webkit-keyframes``); otherwise the validator reports
+    ``CSS_SYNTAX_INVALID_AT_RULE`` (official pair ``feature_tests/css-moz-document``:
+    ``@-moz-document`` passes, ``@-ms-document`` and ``@document`` do not).
 
     >>> from amp_publisher.core.amp.rules import tag_spec_by_name
     >>> spec = tag_spec_by_name(AMP_CUSTOM).cdata["css_spec"]
     >>> at_rule_allowed("-webkit-keyframes", spec), at_rule_allowed("import", spec)
     (True, False)
+    >>> [at_rule_allowed(n, spec) for n in ("-moz-document", "-ms-document", "document")]
+    [True, False, False]
     """
-    wanted = strip_vendor_prefix(name.lower())
-    return any(a.get("name", "").lower() == wanted for a in css_spec.get("at_rule_spec", ()))
+    names = {a.get("name", "").lower() for a in css_spec.get("at_rule_spec", ())}
+    lower = name.lower()
+    return lower in names or strip_vendor_prefix(lower) in names
 
 
 def _url_issue(url: str, url_spec, tag: str) -> tuple[str, list[str]] | None:
@@ -325,7 +330,8 @@ def _rule_issues(nodes, base, tag: str, css_spec: dict, depth: int = 0) -> list[
                 issues.append(("CSS_SYNTAX_INVALID_AT_RULE", [tag, node.at_keyword],
                                *_abs(base, node.source_line, node.source_column), "ERROR"))
                 continue
-            spec = at_rules[strip_vendor_prefix(node.lower_at_keyword)]
+            spec = (at_rules.get(node.lower_at_keyword)
+                    or at_rules[strip_vendor_prefix(node.lower_at_keyword)])
             if node.lower_at_keyword == "media" and spec.get("media_query_spec"):
                 issues += _media_issues(node.prelude, base, tag, spec["media_query_spec"])
             if node.content is None:

@@ -13,26 +13,24 @@ price of an invalid page or of the theme's own styles. So:
   pastes the same ``style`` hundreds of times) and keep the markup cacheable and readable.
 * Sanitising (AMP spec "Stylesheets", validator CSS spec): ``!important`` is removed (AMP forbids
   it); ``behavior``, ``-moz-binding`` and IE ``filter: progid:…`` declarations are removed
-  (forbidden); Word's ``mso-*`` properties are removed (no browser reads them). At-rules the
-  rules do not list for ``<style amp-custom>`` (``@import``: external CSS is not allowed;
-  ``@charset``, ``@namespace``) are removed; the listed ones are kept, their content sanitised
-  as below: ``@media``, ``@supports``, ``@font-face``, ``@page`` and ``@keyframes`` (also
+  (forbidden); Word's ``mso-*`` properties are removed (no browser reads them). At-rules the rules
+  do not list for ``<style amp-custom>`` (``@import``: external CSS is not allowed; ``@charset``,
+  ``@namespace``) are removed; the listed ones are kept, their content sanitised as below:
+  ``@media``, ``@supports``, ``@font-face``, ``@page``, ``@-moz-document`` and ``@keyframes`` (also
   vendor-prefixed, ``@-webkit-keyframes``), except keyframes named like the AMP boilerplate's
-  ``-amp-start`` (redefined, they could keep the page hidden). Every declaration and rule is
-  then checked as it will be *written* (re-tokenized) by the validator's own functions
-  (:mod:`amp_publisher.core.amp.css`: ``value_issues``, ``at_rule_allowed``,
-  ``denylist_issue``): parse errors (bad ``url()``, bad or unterminated strings), ``url()`` with
-  a protocol the rules' ``image_url_spec`` lacks (also in ``image-set()`` and ``@font-face
-  src``), at-rules the rules do not list, ``<!--`` and ``i-amphtml-`` (AMP's internal names,
-  also in selectors), excessive nesting; the converter refuses besides ``url()``/``!`` in
-  selectors and at-rules nested deeper than :data:`MAX_CSS_NESTING` (the validator's own
-  limit). What else the validator passes in author CSS, the converter keeps: the policy
-  removals above are the only exceptions (docs/conformance.md). Each drops that declaration or
-  rule, never the page, and is
-  reported with the validator's code (``CSS_SYNTAX_INVALID_URL_PROTOCOL``,
-  ``CSS_SYNTAX_DISALLOWED_IMPORTANT`` ...; policy removals as
-  ``CSS_SYNTAX_DISALLOWED_PROPERTY_VALUE``). Finally each block and class rule goes through
-  :func:`~amp_publisher.core.amp.css.amp_custom_issues`, the validator's check of
+  ``-amp-start`` (redefined, they could keep the page hidden). Every declaration and rule is then
+  checked as it will be *written* (re-tokenized) by the validator's own functions
+  (:mod:`amp_publisher.core.amp.css`: ``value_issues``, ``at_rule_allowed``, ``denylist_issue``):
+  parse errors (bad ``url()``, bad or unterminated strings), ``url()`` with a protocol the rules'
+  ``image_url_spec`` lacks (also in ``image-set()`` and ``@font-face src``), at-rules the rules do
+  not list, ``<!--`` and ``i-amphtml-`` (AMP's internal names, also in selectors), excessive
+  nesting; the converter refuses besides ``url()``/``!`` in selectors and at-rules nested deeper
+  than :data:`MAX_CSS_NESTING` (the validator's own limit). What else the validator passes in
+  author CSS, the converter keeps: the policy removals above are the only exceptions
+  (docs/conformance.md). Each drops that declaration or rule, never the page, and is reported with
+  the validator's code (``CSS_SYNTAX_INVALID_URL_PROTOCOL``, ``CSS_SYNTAX_DISALLOWED_IMPORTANT``
+  ...; policy removals as ``CSS_SYNTAX_DISALLOWED_PROPERTY_VALUE``). Finally each block and class
+  rule goes through :func:`~amp_publisher.core.amp.css.amp_custom_issues`, the validator's check of
   ``<style amp-custom>``: what the converter keeps, the validator passes.
 * **Mobile fit** (:mod:`~amp_publisher.core.conversion.mobile`): fixed widths become
   ``max-width``, fixed heights and what the theme already sets (fonts, line height, default
@@ -88,7 +86,7 @@ _RULE = AMP_SPEC_URL + "#stylesheets"
 _FORBIDDEN_PROPERTIES = frozenset({"behavior", "-moz-binding"})
 #: At-rules whose content is a list of rules (sanitised rule by rule); the other at-rules the
 #: rules list hold declarations (``@font-face``, ``@page``).
-_GROUPING_AT_RULES = frozenset({"media", "supports", "keyframes"})
+_GROUPING_AT_RULES = frozenset({"media", "supports", "keyframes", "-moz-document"})
 
 
 MAX_CSS_NESTING = MAX_NESTING
@@ -280,7 +278,9 @@ def _sanitize_rules(rules, dropped: list[Dropped], depth: int = 0) -> list[str]:
                 dropped.append((_POLICY, f"@{name} {prelude[:60]!r} removed (the AMP "
                                 "boilerplate's animation name)"))
                 continue
-            if strip_vendor_prefix(name) in _GROUPING_AT_RULES and rule.content is not None:
+            grouping = name in _GROUPING_AT_RULES or \
+                strip_vendor_prefix(name) in _GROUPING_AT_RULES
+            if grouping and rule.content is not None:
                 if depth >= MAX_CSS_NESTING:
                     dropped.append((_NESTED, f"@{name} nested deeper than {MAX_CSS_NESTING} "
                                     "levels removed"))
