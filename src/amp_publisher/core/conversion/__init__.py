@@ -118,14 +118,14 @@ def convert_html(html: str, *, inline: bool = False, base_url: str | None = None
         run_steps(root, ctx)
         # whitespace around the fragment is insignificant; trimming it keeps the page compact
         html_out = serialize_children(root).strip(" \t\n\r\f")
-        if len(ctx.reporter.entries) == entries_before:
-            # A pass that changed nothing, on a tree the parser rebuilds from its own output:
-            # converting the output again is a no-op. The parser's error recovery can build
-            # trees it would not build again from their serialization (the adoption agency
-            # leaves an <h2> directly in an <h2>, which re-parses as two siblings), so the
-            # output is parsed once more to check; if it moves, one more pass runs on it.
-            if serialize_children(parse_fragment(html_out)).strip(" \t\n\r\f") == html_out:
-                break
+        # A pass that changed nothing, on a tree the parser rebuilds from its own output:
+        # converting the output again is a no-op. The parser's error recovery can build trees
+        # it would not build again from their serialization (the adoption agency leaves an
+        # <h2> directly in an <h2>, which re-parses as two siblings), so the output is parsed
+        # once more to check; if it moves, one more pass runs on it.
+        if (len(ctx.reporter.entries) == entries_before and
+                serialize_children(parse_fragment(html_out)).strip(" \t\n\r\f") == html_out):
+            break
         # Convert the output again until nothing changes, so the result is idempotent by
         # construction. Two reasons a second pass finds work: edits can leave nesting the HTML
         # parser would not build (<li><noscript><li> unwrapped is <li><li>; an http iframe in a
