@@ -35,7 +35,9 @@ def log(message: str) -> None:
 def _entry(i: int):
     from amp_publisher.core.siteoutputs.entries import IndexEntry
 
-    year, month = 2024 + (i // 5000) % 3, 1 + (i // 400) % 12
+    # Every seeded article is older than the run (2023-2025), so an upload is the newest, as a
+    # newsroom's new article is: at 100,000 articles, dates in the future made it a back-dated one.
+    year, month = 2023 + (i // 5000) % 3, 1 + (i // 400) % 12
     return IndexEntry(
         source_key=f"articles/seed-{i:06d}.json", slug=f"seed-{i:06d}", path=f"/seed-{i:06d}/",
         headline=f"Seeded article {i}", description=f"About seeded article {i}.",
