@@ -51,6 +51,12 @@ def _site() -> Any:
     return SiteConfig.model_validate(json.loads(SITE_JSON.read_text(encoding="utf-8")))
 
 
+def _source_key(name: str) -> str:
+    """The source key a sample article named ``name`` would be uploaded under."""
+    key = f"articles/{name.replace('/', '-').replace('#', '-')}"
+    return key if key.endswith(".json") else key + ".json"
+
+
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
@@ -150,8 +156,7 @@ def probe_warm(args: argparse.Namespace) -> None:
     samples = dict(sample_articles())
     results = {}
     for name in args.articles:
-        key = f"articles/{name.replace('/', '-').replace('#', '-')}"
-        key = key if key.endswith(".json") else key + ".json"
+        key = _source_key(name)
         article = parse_article(samples[name])
         page = render(article, site, source_key=key)  # first call: loads and compiles
         verdict = validate(page.html)
@@ -195,8 +200,7 @@ def probe_verdict(args: argparse.Namespace) -> None:
     samples = dict(sample_articles())
     results = {}
     for name in args.articles:
-        key = f"articles/{name.replace('/', '-').replace('#', '-')}"
-        key = key if key.endswith(".json") else key + ".json"
+        key = _source_key(name)
         article = parse_article(samples[name])
         html = render(article, site, source_key=key).html
         for _ in range(3):
