@@ -578,3 +578,18 @@ def test_a_site_wide_output_whose_first_build_failed_is_built_by_the_retry(backe
     assert "news-sitemap.xml" in _site_objects(backend)
     _assert_site_is_what_the_manifest_implies(backend)
     site_index._indexer.cache_clear()
+
+
+@pytest.mark.parametrize("dirty", ["home", ["home"], {"home": 5}, {"home": None}])
+def test_a_malformed_message_fails_alone_and_the_batch_goes_on(backend, dirty):
+    from amp_publisher.aws import site_index
+
+    site_index._indexer.cache_clear()
+    _publish(backend, "articles/a.json", _article(1))
+    report = site_index._indexer().rebuild(
+        [("bad", {"source_key": "articles/x.json", "dirty": dirty}),
+         ("good", {"source_key": "articles/a.json", "dirty": {"home": "", "section/news": ""}})])
+    assert report.failed_messages == ["bad"]  # kept for its retries, then the dead-letter queue
+    assert {"home", "section/news"} <= set(report.listings)
+    assert "index.html" in report.written and "section/news/index.html" in report.written
+    site_index._indexer.cache_clear()

@@ -238,7 +238,21 @@ class SiteIndexer:
         for message_id, body in messages:
             report.messages += 1
             ids.add(message_id)
-            names = dict(body.get("dirty") or {})
+            dirty_names = body.get("dirty") or {}
+            if not (isinstance(dirty_names, dict)
+                    and all(isinstance(k, str) and isinstance(v, str)
+                            for k, v in dirty_names.items())):
+                # Not what the render function or a continuation sends: this message alone
+                # fails (kept, and moved to the dead-letter queue after its retries); the rest
+                # of the batch goes on.
+                logger.error("site index message has no valid 'dirty' object (listing name to "
+                             "order key); the message will be retried, then dead-lettered",
+                             extra={"message_id": message_id,
+                                    "dirty_type": type(dirty_names).__name__})
+                metrics.add_metric(name="IndexMessageInvalid", unit=MetricUnit.Count, value=1)
+                report.failed_messages.append(message_id)
+                continue
+            names = dict(dirty_names)
             if body.get("all"):
                 names.update(dict.fromkeys(self._every_listing(), ""))
             if body.get("news"):
