@@ -145,6 +145,10 @@ BASE = (ROOT / "tests/validator_pages/all-components.html").read_text(encoding="
     ("</body>", "<table><tr><td>x</td></tr>text<div>d</div></table></body>"),
     # A disallowed tag hidden as text by nothing but a quote.
     ("</body>", "<div title='<script>'></div></body>"),
+    # <title> in SVG: a tree parses the markup inside it (an HTML integration point) where the
+    # token stream reads text, so the <video> is outside <noscript> for the validator only.
+    ("</body>", "<svg><title></svg><noscript></title><video></video></noscript></body>"),
+    ("</body>", "<SVG><TITLE></SVG><NOSCRIPT></TITLE><AUDIO></AUDIO></NOSCRIPT></body>"),
 ])
 def test_tree_construction_cannot_hide_what_the_tokens_show(old, new):
     html = BASE.replace(old, new, 1)

@@ -17,6 +17,8 @@ the source text:
   implied or moved);
 * no end tag carries attributes, no bogus comment or second doctype hides anything
   (``</3``, ``<!x>``, ``<?x>``), the document starts with ``<!doctype html>``;
+* no element whose content the token stream reads as text (``title``, ``textarea``, ``style``,
+  ``script``…) opens inside ``svg`` or ``math``, where a tree builder parses markup in it;
 * each stretch of source between two tags holds non-whitespace text exactly when the tree puts
   non-whitespace text between the same two tags (text was not moved across a tag).
 
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 import re
 
-from amp_publisher.core.amp.validator.tree import _VOID, HTML_WHITESPACE
+from amp_publisher.core.amp.validator.tree import _RAWTEXT, _RCDATA, _VOID, HTML_WHITESPACE
 
 __all__ = ["Unsure", "compiled_tokens"]
 
@@ -61,6 +63,10 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 _NS_ATTR = {"{http://www.w3.org/1999/xlink}": "xlink:", "{http://www.w3.org/XML/1998/namespace}":
             "xml:"}
 _FOREIGN = frozenset(("svg", "math"))
+#: Elements whose content the positioned tokenizer reads as text whatever their namespace, while
+#: an HTML5 tree builder parses markup inside them in SVG and MathML (``<svg><title>`` is an
+#: HTML integration point): inside foreign content the tree and the token stream part ways.
+_TEXT_CONTENT = _RAWTEXT | _RCDATA | {"script", "plaintext"}
 _NO_POS = (1, 0)
 #: The deepest source nesting the fast path parses (the reference page nests 8 deep).
 MAX_DEPTH = 512
@@ -139,6 +145,8 @@ def compiled_tokens(html: str) -> list[dict]:
                         break
         else:
             name = _lower(start)
+            if name in _TEXT_CONTENT and (open_count.get("svg") or open_count.get("math")):
+                raise Unsure(f"<{name}> inside foreign content")
             tags.append((False, name, blob))
             if name not in _VOID:
                 open_names.append(name)
