@@ -22,6 +22,7 @@ Example (what ``make demo`` and ``amp-render invoke`` do)::
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import json
 import os
@@ -324,8 +325,8 @@ class _Partitions:
                                   for key in index.schema if key["KeyType"] == "HASH"})
         self.groups: dict[str, dict[Any, dict[Any, Any]]] = {a: {} for a in self.attributes}
         self.filed: dict[Any, list[tuple[str, Any]]] = {}
-        for hash_key, item in table.items.items():
-            self._file(hash_key, item)
+        for item in table.items.values():
+            self._file(item.hash_key, item)
 
     @classmethod
     def of(cls, table: Any) -> _Partitions | None:
@@ -439,8 +440,17 @@ def _moto_server(port: int) -> Any:
     """moto's ``ThreadedMotoServer`` on 127.0.0.1:``port`` whose ``start()`` returns when the
     socket cannot be bound: moto's own waits for a ready signal its thread never sends when
     binding fails (werkzeug exits that thread), so a port taken between :func:`_check_port`
-    and the bind would hang the caller forever."""
+    and the bind would hang the caller forever.
+
+    moto's dispatcher also lists its own package folder, a ``stat`` per entry, on every
+    request to tell a service name from a host name (some 3 ms a request); the folder does not
+    change while the server runs, so the list is read once."""
+    from moto import backends
     from moto.server import ThreadedMotoServer
+
+    if not hasattr(backends.list_of_moto_modules, "cache_info"):
+        backends.list_of_moto_modules = functools.cache(  # type: ignore[assignment]
+            lambda list_modules=backends.list_of_moto_modules: tuple(list_modules()))
 
     class _Server(ThreadedMotoServer):
         bind_error: BaseException | None = None
