@@ -456,6 +456,14 @@ def _moto_server(port: int) -> Any:
         bind_error: BaseException | None = None
 
         def _server_entry(self) -> None:
+            from moto.moto_server import threaded_moto_server
+
+            class _KeepAlive(threaded_moto_server.MotoRequestHandler):
+                # HTTP/1.1: a client's connection serves its next request, as AWS endpoints
+                # do; moto's HTTP/1.0 default opened a TCP connection per request.
+                protocol_version = "HTTP/1.1"
+
+            threaded_moto_server.MotoRequestHandler = _KeepAlive
             try:
                 super()._server_entry()
             except (OSError, SystemExit) as exc:
@@ -594,6 +602,8 @@ class EmbeddedBackend:
             raise PortInUseError(f"127.0.0.1:{self._port} could not be bound")
         # Before anyone knows the port: werkzeug reads ``server.app`` for every request.
         server._server.app = _SerialisedDynamoDB(server._server.app)
+        # Connections kept alive hold their threads: stopping must not wait for clients.
+        server._server.daemon_threads, server._server.block_on_close = True, False
         self._server = server
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
