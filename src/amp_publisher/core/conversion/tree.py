@@ -483,6 +483,14 @@ def serialize_children(root: etree._Element) -> str:
     return "".join(out)
 
 
+def serialize_element(el: etree._Element) -> str:
+    """Serialize ``el`` itself (without its tail) as HTML, as :func:`serialize_children` writes
+    it among its siblings."""
+    out: list[str] = []
+    _serialize(el, out)
+    return "".join(out)
+
+
 def parse_document(html: str, *, keep_names: bool = False) -> etree._Element:
     """Parse a whole HTML document (a page this package rendered) into its ``<html>`` element,
     with plain tag names for HTML elements as :func:`parse_fragment` gives them.
