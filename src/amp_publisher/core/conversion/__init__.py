@@ -123,7 +123,11 @@ def _converge(root, ctx, *, watch=None) -> tuple[str, object]:
     (serialized, trimmed) and the tree it was serialized from. ``watch(root, converted)`` is
     called before (``converted=False``) and after (``True``) each pass's steps."""
     from amp_publisher.core.conversion.pipeline import run_steps
-    from amp_publisher.core.conversion.tree import parse_fragment, serialize_children
+    from amp_publisher.core.conversion.tree import (
+        parse_fragment,
+        reparses_to_itself,
+        serialize_children,
+    )
 
     for _ in range(MAX_PASSES):
         entries_before = len(ctx.reporter.entries)
@@ -140,8 +144,10 @@ def _converge(root, ctx, *, watch=None) -> tuple[str, object]:
         # converting the output again is a no-op. The parser's error recovery can build trees
         # it would not build again from their serialization (the adoption agency leaves an
         # <h2> directly in an <h2>, which re-parses as two siblings), so the output is parsed
-        # once more to check; if it moves, one more pass runs on it.
-        if (len(ctx.reporter.entries) == entries_before and
+        # once more to check, unless the tree holds nothing that recovery rebuilds; if it
+        # moves, one more pass runs on it.
+        if len(ctx.reporter.entries) == entries_before and (
+                reparses_to_itself(root, html_out) or
                 serialize_children(parse_fragment(html_out)).strip(" \t\n\r\f") == html_out):
             break
         # Convert the output again until nothing changes, so the result is idempotent by
