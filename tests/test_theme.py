@@ -194,3 +194,34 @@ def test_every_variant_passes_the_official_validator(reference_data, site, tmp_p
         run = subprocess.run([str(OFFICIAL), "--head-rules", str(path)], capture_output=True,
                              text=True, timeout=120)
         assert run.returncode == 0 and "PASS" in run.stdout, run.stdout + run.stderr
+
+
+def test_custom_theme_overrides_a_partial_and_its_css_and_inherits_the_rest(
+        reference_data, site, tmp_path, monkeypatch):
+    from amp_publisher.core import rendering
+
+    folder = tmp_path / "themes" / "gazette-override"
+    (folder / "partials").mkdir(parents=True)
+    (folder / "partials" / "site_header.html").write_text(
+        '<header class="site-header gazette"><p class="masthead">{{ site.name }} – '
+        '{{ _("Related") }}</p></header>\n', encoding="utf-8")
+    (folder / "style.css").write_text("/* the gazette's own */\n.masthead { color: #036; }\n",
+                                      encoding="utf-8")
+    monkeypatch.setenv(rendering.THEME_PATH_ENV, str(tmp_path / "themes"))
+    plain = _page(reference_data, site)  # the default theme first, in the same process
+    custom_site = _site(site, theme="gazette-override")
+    custom = _page(dict(reference_data, language="de"), custom_site)
+    same_language = _page(reference_data, custom_site)
+    again = _page(reference_data, site)
+
+    doc = _doc(custom.html)
+    assert doc.xpath("//header/p[@class='masthead']")[0].text == f"{site.name} – Mehr zum Thema"
+    assert doc.xpath("//style[@amp-custom]")[0].text == ".masthead { color: #036; }"
+    # what the theme does not ship comes from the default theme: the article and its footer
+    assert doc.xpath("//h1[@class='headline']")[0].text == reference_data["headline"]
+    assert len(doc.xpath("//amp-social-share")) == 4
+    assert _doc(same_language.html).xpath("//style[@amp-custom]")[0].text == \
+        ".masthead { color: #036; }"
+    # the default theme's pages are not touched by the other theme, before or after it
+    assert again.html == plain.html
+    assert "masthead" not in plain.html and 'class="site-header"' in plain.html

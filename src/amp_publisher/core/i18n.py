@@ -119,6 +119,7 @@ def _compile(source: str, locale: str) -> Any:
     return Translations(fp=buffer)
 
 
+@functools.cache
 def gettext_for(theme: str, language: str) -> Callable[[str], str]:
     """The ``gettext`` of ``theme`` in ``language``, for strings made in Python (``_ =
     gettext_for(...)``; ``_("Page not found")``). Returns the message itself when there is no

@@ -44,7 +44,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from amp_publisher import __version__
-from amp_publisher.core.body import Body, convert_body, convert_hero
+from amp_publisher.core.body import Body, convert_body
 from amp_publisher.core.i18n import N_, gettext_for
 from amp_publisher.core.image_sizes import ImageSizeResolver
 from amp_publisher.core.keys import slug_from_key, stem
@@ -164,9 +164,8 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
 
     # The theme's CSS has priority; the body's gets what is left of AMP's budget.
     body = convert_body(article, site, image_sizes, css_budget=max(
-        _css_budget_bytes() - utf8_bytes(_theme_css(site.theme)), 0))
-    hero = (convert_hero(body, article.image, image_sizes, sizes=_HERO_SIZES)
-            if article.image is not None else None)
+        _css_budget_bytes() - utf8_bytes(_theme_css(site.theme)), 0), hero_sizes=_HERO_SIZES)
+    hero = body.hero
     converted = time.perf_counter()
     canonical = article.canonical_url or site.page_url(slug)
     context = _page_context(article, site, slug, canonical, body, hero, source_key,
@@ -276,6 +275,7 @@ def _human_date(value: dt.date, language: str = "en", timezone: str = "UTC") -> 
     return display_date(value, language=language, timezone=timezone)["text"]
 
 
+@functools.cache
 def _babel_locale(language: str) -> Any:
     """The Babel locale for a BCP 47 tag (``en-GB`` → ``en_GB``); the base language, then
     English, when Babel has no data for it."""
@@ -309,7 +309,7 @@ def display_date(value: dt.date, *, language: str, timezone: str,
     """
     from zoneinfo import ZoneInfo
 
-    from babel.dates import format_date, format_time
+    from babel.dates import format_time
 
     locale = _babel_locale(language)
     zone = ZoneInfo(timezone)
@@ -319,7 +319,7 @@ def display_date(value: dt.date, *, language: str, timezone: str,
 
     shown = local(value)
     day = shown.date() if isinstance(shown, dt.datetime) else shown
-    text = format_date(day, format="long", locale=locale)
+    text = _long_date(day, language)
     if since is not None:
         before = local(since)
         before_day = before.date() if isinstance(before, dt.datetime) else before
@@ -331,6 +331,15 @@ def display_date(value: dt.date, *, language: str, timezone: str,
             return {"iso": _iso_date(value),
                     "text": format_time(shown, format="short", locale=locale), "kind": "time"}
     return {"iso": _iso_date(value), "text": text, "kind": "date"}
+
+
+@functools.lru_cache(maxsize=1024)
+def _long_date(day: dt.date, language: str) -> str:
+    """``day`` (a :class:`datetime.date`, never a date-time: dates compare exactly) in CLDR's
+    ``long`` format for ``language``; cached, since every page of a day shows the same text."""
+    from babel.dates import format_date
+
+    return format_date(day, format="long", locale=_babel_locale(language))
 
 
 def _iso_date(value: dt.date) -> str:
@@ -372,18 +381,9 @@ def page_chrome(site: SiteConfig, *, language: str, extensions: Iterable[str] = 
         ``None``), ``consent`` (``{config, message, accept, reject}`` or ``None``), ``share``
         (the buttons), ``related`` (empty) and ``generator``.
     """
-    names = set(extensions)
-    analytics = site.effective_analytics
-    consent = site.consent if site.consent.required and analytics is not None else None
-    buttons = _share_buttons(site, language) if share else []
-    _ = gettext_for(site.theme, language)
-    if analytics is not None:
-        names.add("amp-analytics")
-    if consent is not None:
-        names.add("amp-consent")
-    if buttons:
-        names.add("amp-social-share")
-    css = _theme_css(site.theme)
+    constant = _site_chrome(site, language, share)
+    names = set(extensions) | constant.extensions
+    css = constant.css
     if body_css:
         from amp_publisher.core.amp.css import utf8_bytes
 
@@ -394,19 +394,80 @@ def page_chrome(site: SiteConfig, *, language: str, extensions: Iterable[str] = 
         "css": Markup(css),
         "extension_scripts": [_extension_script(name) for name in sorted(names)],
         "extensions": frozenset(names),
-        "logo": _header_logo(site),
-        "analytics": None if analytics is None else {
+        "logo": None if constant.logo is None else dict(constant.logo),
+        "analytics": None if constant.analytics is None else dict(constant.analytics),
+        "consent": None if constant.consent is None else dict(constant.consent),
+        "share": [dict(button, params=list(button["params"])) for button in constant.share],
+        "related": [],
+        "generator": _GENERATOR,
+    }
+
+
+_GENERATOR = f"amp-publisher {__version__}"
+
+
+@dataclass(frozen=True)
+class _SiteChrome:
+    """What :func:`page_chrome` gives every page of one site in one language, whatever the page:
+    the theme's CSS, the logo, the analytics and consent settings, the share buttons and the
+    components they need. Made once per (site, language, share) and copied into each page's
+    context (the templates and callers may change their copy)."""
+
+    css: str
+    extensions: frozenset[str]
+    logo: dict[str, Any] | None
+    analytics: dict[str, Any] | None
+    consent: dict[str, Any] | None
+    share: tuple[dict[str, Any], ...]
+
+
+#: :func:`_site_chrome`'s cache: ``(id(site), language, share)`` -> ``(site, chrome)``. Keyed by
+#: identity, not by value: a site with an analytics ``config`` object cannot be hashed. The
+#: entry holds the site, so its id is not reused while the entry lives.
+_CHROME_CACHE: dict[tuple[int, str, bool], tuple[SiteConfig, _SiteChrome]] = {}
+_CHROME_CACHE_SIZE = 64
+
+
+def _site_chrome(site: SiteConfig, language: str, share: bool) -> _SiteChrome:
+    """The per-site part of :func:`page_chrome`, made once per site object, language and page
+    kind (a warm container renders many pages with the same frozen site configuration)."""
+    key = (id(site), language, share)
+    cached = _CHROME_CACHE.get(key)
+    if cached is not None and cached[0] is site:
+        return cached[1]
+    chrome = _make_site_chrome(site, language, share)
+    if len(_CHROME_CACHE) >= _CHROME_CACHE_SIZE:
+        _CHROME_CACHE.clear()
+    _CHROME_CACHE[key] = (site, chrome)
+    return chrome
+
+
+def _make_site_chrome(site: SiteConfig, language: str, share: bool) -> _SiteChrome:
+    analytics = site.effective_analytics
+    consent = site.consent if site.consent.required and analytics is not None else None
+    buttons = _share_buttons(site, language) if share else []
+    _ = gettext_for(site.theme, language)
+    names = set()
+    if analytics is not None:
+        names.add("amp-analytics")
+    if consent is not None:
+        names.add("amp-consent")
+    if buttons:
+        names.add("amp-social-share")
+    return _SiteChrome(
+        css=_theme_css(site.theme),
+        extensions=frozenset(names),
+        logo=_header_logo(site),
+        analytics=None if analytics is None else {
             "vendor": analytics.vendor, "config": _json_for_script(analytics.vendor_config())},
-        "consent": None if consent is None else {
+        consent=None if consent is None else {
             "config": _json_for_script({"consentInstanceId": "site-consent",
                                         "consentRequired": True, "promptUI": "consent-ui"}),
             # the defaults are translated; a site's own texts have no catalog entry and stay
             "message": _(consent.message), "accept": _(consent.accept),
             "reject": _(consent.reject)},
-        "share": buttons,
-        "related": [],
-        "generator": f"amp-publisher {__version__}",
-    }
+        share=tuple(buttons),
+    )
 
 
 #: The networks' names on their buttons (brand names stay as they are; the rest is translated).
@@ -531,6 +592,7 @@ def _budget_body_css(css: str, *, budget: int) -> str:
     return css if utf8_bytes(css) <= budget else ""
 
 
+@functools.cache
 def _extension_script(name: str) -> Markup:
     """The ``<script async custom-element>`` tag for an AMP component; its URL and version come
     from the rules data (:func:`amp_publisher.core.amp.rules.extension_script_src`)."""
