@@ -10,6 +10,12 @@ paragraphs, quotes and lists, code, tables, dividers) are escaped text in plain 
 with nothing to convert; they are not sent through the converter, whose embed step would turn a
 paragraph holding only a URL into a player (a plain-text field is text).
 
+A page's media blocks and its hero image go through the converter together, in one call
+(:func:`amp_publisher.core.conversion.convert_fragments`): a conversion's fixed cost dominates
+for such small fragments, and each fragment still comes out as it would alone, with its own
+report entries in their place. When that cannot be guaranteed (an image to measure, say) each is
+converted on its own, as the other blocks are.
+
 How each media block is written (the converter's rules then apply, as to any CMS body):
 
 * ``image`` → ``<figure class="image"><img … data-amp-layout="responsive">`` and a
@@ -65,8 +71,11 @@ class Body:
         parts: AMP HTML fragments, one per block (or one for an HTML/Markdown body).
         extensions: AMP components the fragments use (``{"amp-carousel"}``).
         css: CSS chunks moved out of the body by the converter, in order.
-        report: the converter's report entries, in the order made, for every block.
+        report: the converter's report entries, in the order made, for every block (and the
+            hero image's last).
         css_budget: UTF-8 bytes of CSS the whole body may add (AMP's budget minus the theme's).
+        hero: the article's lead image, converted (:func:`convert_hero`), or ``None`` (none, or
+            not converted yet).
     """
 
     parts: list[str] = field(default_factory=list)
@@ -74,6 +83,7 @@ class Body:
     css: list[str] = field(default_factory=list)
     report: list[Any] = field(default_factory=list)
     css_budget: int | None = None
+    hero: Markup | None = None
 
     def add_converted(self, result: Any) -> str:
         """Take a :class:`~amp_publisher.core.conversion.ConversionResult` in: its components,
@@ -99,8 +109,8 @@ class Body:
 
 
 def convert_body(article: Article, site: SiteConfig, image_sizes: ImageSizeResolver | None,
-                 *, css_budget: int | None = None) -> Body:
-    """The article's body as AMP markup.
+                 *, css_budget: int | None = None, hero_sizes: str | None = None) -> Body:
+    """The article's body and lead image as AMP markup.
 
     Args:
         article: a validated article; exactly one of ``body``, ``body_html``,
@@ -109,9 +119,11 @@ def convert_body(article: Article, site: SiteConfig, image_sizes: ImageSizeResol
             ``extract_whole_pages`` applies to a whole page given as ``body_html``).
         image_sizes: resolver of image sizes, or ``None`` (fallback size).
         css_budget: UTF-8 bytes of CSS the body may add, or ``None`` for no limit.
+        hero_sizes: AMP's layout ``sizes`` of the lead image (:func:`convert_hero`).
 
     Returns:
-        A :class:`Body`.
+        A :class:`Body`; :attr:`Body.hero` is the lead image (``article.image``) converted,
+        its report entries after the body's.
 
     Raises:
         amp_publisher.core.errors.ConversionError: the body cannot be converted (too many
@@ -132,9 +144,45 @@ def convert_body(article: Article, site: SiteConfig, image_sizes: ImageSizeResol
         body.parts.append(body.convert(markdown_to_html(article.body_markdown),
                                        base_url=site.base_url, image_sizes=image_sizes))
     else:
-        for block in article.body or ():
-            body.parts.append(_BLOCKS[type(block)](body, block, site, image_sizes))
+        _convert_blocks(body, article, site, image_sizes, hero_sizes)
+        return body
+    if article.image is not None:
+        body.hero = convert_hero(body, article.image, image_sizes, sizes=hero_sizes)
     return body
+
+
+def _convert_blocks(body: Body, article: Article, site: SiteConfig,
+                    image_sizes: ImageSizeResolver | None, hero_sizes: str | None) -> None:
+    """The article's blocks into ``body.parts``, then its hero image: the media blocks and the
+    hero in one converter call when it gives what one call each would, else one by one."""
+    from amp_publisher.core.conversion import convert_fragments
+
+    blocks = list(article.body or ())
+    media = {i: _MEDIA[type(block)](block) for i, block in enumerate(blocks)
+             if type(block) in _MEDIA}
+    hero = (image_html(article.image, css_class="hero-image", sizes=hero_sizes, hero=True)
+            if article.image is not None else None)
+    fragments = [*media.values(), *([hero] if hero is not None else [])]
+    together = (convert_fragments(fragments, image_sizes=image_sizes)
+                if len(fragments) > 1 else None)
+    if together is not None:
+        body.extensions.update(together.extensions)
+    converted = iter(range(len(fragments)))
+
+    def take(html: str, measured: bool) -> str:
+        if together is None:
+            return body.convert(html, image_sizes=image_sizes if measured else None)
+        k = next(converted)
+        body.report.extend(together.reports[k])
+        return together.html[k]
+
+    for i, block in enumerate(blocks):
+        if i in media:
+            body.parts.append(take(media[i], type(block) in _MEASURED))
+        else:
+            body.parts.append(_BLOCKS[type(block)](body, block, site, image_sizes))
+    if hero is not None:
+        body.hero = Markup(take(hero, True))
 
 
 def convert_hero(body: Body, image: Image, image_sizes: ImageSizeResolver | None, *,
@@ -143,7 +191,7 @@ def convert_hero(body: Body, image: Image, image_sizes: ImageSizeResolver | None
     ``data-hero`` (the AMP Optimizer's hero marker: a transformed page renders and preloads it
     before the runtime, :mod:`amp_publisher.core.amp.transform.hero`). ``sizes`` is AMP's layout
     ``sizes`` (the width the theme gives the image). Its report entries and components join
-    ``body``'s."""
+    ``body``'s. (:func:`convert_body` converts it with the media blocks when it can.)"""
     html = image_html(image, css_class="hero-image", sizes=sizes, hero=True)
     return Markup(body.convert(html, image_sizes=image_sizes))
 
@@ -199,17 +247,16 @@ def _list(body: Body, block: ListBlock, site: SiteConfig, sizes: Any) -> str:
     return f"<{tag}>{items}</{tag}>"
 
 
-def _image(body: Body, block: ImageBlock, site: SiteConfig, sizes: Any) -> str:
-    return body.convert(image_html(block, css_class="image"), image_sizes=sizes)
+def _image(block: ImageBlock) -> str:
+    return image_html(block, css_class="image")
 
 
-def _gallery(body: Body, block: Gallery, site: SiteConfig, sizes: Any) -> str:
+def _gallery(block: Gallery) -> str:
     items = []
     for image in block.images:
         caption = f"<figcaption>{escape(image.caption)}</figcaption>" if image.caption else ""
         items.append(f"<li><figure>{_img(image)}{caption}</figure></li>")
-    html = f'<ul class="gallery" data-amp-carousel>{"".join(items)}</ul>'
-    return body.convert(html, image_sizes=sizes)
+    return f'<ul class="gallery" data-amp-carousel>{"".join(items)}</ul>'
 
 
 def _embed(body: Body, block: Embed, site: SiteConfig, sizes: Any) -> str:
@@ -226,20 +273,18 @@ def _caption(text: str | None) -> str:
     return f"<figcaption>{escape(text)}</figcaption>" if text else ""
 
 
-def _video(body: Body, block: Video, site: SiteConfig, sizes: Any) -> str:
+def _video(block: Video) -> str:
     size = (f' width="{block.width}" height="{block.height}"'
             if block.width and block.height else "")  # else the converter's 16:9 box
     poster = f' poster="{escape(block.poster)}"' if block.poster else ""
-    html = (f'<figure class="video"><video src="{escape(block.src)}"{size}{poster} controls>'
+    return (f'<figure class="video"><video src="{escape(block.src)}"{size}{poster} controls>'
             f'Your browser does not play this video. <a href="{escape(block.src)}">Download '
             f'it</a>.</video>{_caption(block.caption)}</figure>')
-    return body.convert(html)
 
 
-def _audio(body: Body, block: Audio, site: SiteConfig, sizes: Any) -> str:
-    html = (f'<figure class="audio"><audio src="{escape(block.src)}" controls>'
+def _audio(block: Audio) -> str:
+    return (f'<figure class="audio"><audio src="{escape(block.src)}" controls>'
             f'<a href="{escape(block.src)}">Listen</a></audio>{_caption(block.caption)}</figure>')
-    return body.convert(html)
 
 
 def _code(body: Body, block: Code, site: SiteConfig, sizes: Any) -> str:
@@ -266,7 +311,15 @@ def _html(body: Body, block: HTMLBlock, site: SiteConfig, sizes: Any) -> str:
 
 
 _BLOCKS: dict[type, Callable[..., str]] = {
-    Paragraph: _paragraph, Heading: _heading, Quote: _quote, ListBlock: _list, ImageBlock: _image,
-    Gallery: _gallery, Embed: _embed, Video: _video, Audio: _audio, Code: _code, Table: _table,
-    Divider: _divider, HTMLBlock: _html,
+    Paragraph: _paragraph, Heading: _heading, Quote: _quote, ListBlock: _list, Embed: _embed,
+    Code: _code, Table: _table, Divider: _divider, HTMLBlock: _html,
 }
+"""Blocks other than media: each writes its part (converting what it must on its own)."""
+
+_MEDIA: dict[type, Callable[[Any], str]] = {
+    ImageBlock: _image, Gallery: _gallery, Video: _video, Audio: _audio,
+}
+"""Media blocks: each gives its plain HTML, which the converter turns into AMP."""
+
+_MEASURED = (ImageBlock, Gallery)
+"""Media blocks whose images the image-size resolver measures (a video's poster is not)."""

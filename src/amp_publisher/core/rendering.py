@@ -44,7 +44,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from amp_publisher import __version__
-from amp_publisher.core.body import Body, convert_body, convert_hero
+from amp_publisher.core.body import Body, convert_body
 from amp_publisher.core.i18n import N_, gettext_for
 from amp_publisher.core.image_sizes import ImageSizeResolver
 from amp_publisher.core.keys import slug_from_key, stem
@@ -164,9 +164,8 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
 
     # The theme's CSS has priority; the body's gets what is left of AMP's budget.
     body = convert_body(article, site, image_sizes, css_budget=max(
-        _css_budget_bytes() - utf8_bytes(_theme_css(site.theme)), 0))
-    hero = (convert_hero(body, article.image, image_sizes, sizes=_HERO_SIZES)
-            if article.image is not None else None)
+        _css_budget_bytes() - utf8_bytes(_theme_css(site.theme)), 0), hero_sizes=_HERO_SIZES)
+    hero = body.hero
     converted = time.perf_counter()
     canonical = article.canonical_url or site.page_url(slug)
     context = _page_context(article, site, slug, canonical, body, hero, source_key,

@@ -20,12 +20,14 @@ height="270"></amp-youtube>
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from amp_publisher.core.conversion.images import ImageSizeResolver
-from amp_publisher.core.conversion.report import ReportEntry
+from amp_publisher.core.conversion.report import ReportEntry, Reporter
 
 __all__ = ["ConversionResult", "ReportEntry", "ImageSizeResolver", "convert_html",
+           "convert_fragments", "FragmentsResult",
            "render_embed", "EMBED_PROVIDERS", "EMBED_ID_PATTERNS", "MAX_PASSES"]
 
 MAX_PASSES = 4
@@ -104,26 +106,48 @@ def convert_html(html: str, *, inline: bool = False, base_url: str | None = None
         budget (deep nesting).
     """
     from amp_publisher.core.conversion.context import ConversionContext
-    from amp_publisher.core.conversion.pipeline import run_steps
-    from amp_publisher.core.conversion.tree import ParseNotes, parse_fragment, serialize_children
+    from amp_publisher.core.conversion.tree import ParseNotes, parse_fragment
 
     ctx = ConversionContext(inline=inline, base_url=base_url, image_sizes=image_sizes,
                             css_budget=css_budget)
     notes = ParseNotes()
     root = parse_fragment(html, notes)
     _report_parse_notes(ctx.reporter, notes)
+    html_out, _ = _converge(root, ctx)
+    return ConversionResult(html=html_out, extensions=frozenset(ctx.extensions),
+                            css="".join(ctx.css), report=ctx.reporter.entries)
+
+
+def _converge(root, ctx, *, watch=None) -> tuple[str, object]:
+    """Run the conversion passes over ``root`` until one changes nothing; returns the output
+    (serialized, trimmed) and the tree it was serialized from. ``watch(root, converted)`` is
+    called before (``converted=False``) and after (``True``) each pass's steps."""
+    from amp_publisher.core.conversion.pipeline import run_steps
+    from amp_publisher.core.conversion.tree import (
+        parse_fragment,
+        reparses_to_itself,
+        serialize_children,
+    )
+
     for _ in range(MAX_PASSES):
         entries_before = len(ctx.reporter.entries)
         ctx.extensions.clear()  # recomputed by the generic pass from what is in the tree
+        if watch is not None:
+            watch(root, False)
         run_steps(root, ctx)
+        if watch is not None:
+            watch(root, True)
         # whitespace around the fragment is insignificant; trimming it keeps the page compact
         html_out = serialize_children(root).strip(" \t\n\r\f")
+        converted = root
         # A pass that changed nothing, on a tree the parser rebuilds from its own output:
         # converting the output again is a no-op. The parser's error recovery can build trees
         # it would not build again from their serialization (the adoption agency leaves an
         # <h2> directly in an <h2>, which re-parses as two siblings), so the output is parsed
-        # once more to check; if it moves, one more pass runs on it.
-        if (len(ctx.reporter.entries) == entries_before and
+        # once more to check, unless the tree holds nothing that recovery rebuilds; if it
+        # moves, one more pass runs on it.
+        if len(ctx.reporter.entries) == entries_before and (
+                reparses_to_itself(root, html_out) or
                 serialize_children(parse_fragment(html_out)).strip(" \t\n\r\f") == html_out):
             break
         # Convert the output again until nothing changes, so the result is idempotent by
@@ -133,8 +157,162 @@ def convert_html(html: str, *, inline: bool = False, base_url: str | None = None
         # removing junk can reveal what an earlier step looks for (a paragraph holding only a
         # YouTube URL once the <base> tag beside it is gone).
         root = parse_fragment(html_out)
-    return ConversionResult(html=html_out, extensions=frozenset(ctx.extensions),
-                            css="".join(ctx.css), report=ctx.reporter.entries)
+    return html_out, converted
+
+
+@dataclass(frozen=True)
+class FragmentsResult:
+    """Fragments converted together by :func:`convert_fragments`.
+
+    Attributes:
+        html: each fragment's AMP HTML, in the order given: what :func:`convert_html` returns
+            for it alone.
+        reports: each fragment's report entries, in the order :func:`convert_html` makes them.
+        extensions: the AMP components the fragments use, all together.
+    """
+
+    html: tuple[str, ...]
+    reports: tuple[tuple[ReportEntry, ...], ...]
+    extensions: frozenset[str]
+
+
+class _Apart(Exception):
+    """The fragments cannot be converted together with the results of one by one."""
+
+
+def convert_fragments(fragments: Sequence[str], *,
+                      image_sizes: ImageSizeResolver | None = None) -> FragmentsResult | None:
+    """Convert several fragments in one run of the conversion, each with the result
+    :func:`convert_html` gives it alone (``convert_html(fragment, image_sizes=image_sizes)``).
+
+    This is for the page writer's own markup (:mod:`amp_publisher.core.body`): each fragment is
+    one element with escaped text and attribute values (a ``<figure>`` of an image, video or
+    audio, a gallery's ``<ul>``). A conversion has a fixed cost (the passes of every step, the
+    parses and serializations) that dominates for such small fragments, so a page's media
+    blocks and hero image cost one instead of one each.
+
+    Each fragment is parsed alone (the same tree and parse notes as alone); then one tree holds
+    them side by side and every pass runs over it. An entry belongs to the fragment holding the
+    element it names (:meth:`~amp_publisher.core.conversion.report.Reporter.record`'s ``el``).
+
+    Args:
+        fragments: body HTML fragments, each one element.
+        image_sizes: the resolver :func:`convert_html` would be given.
+
+    Returns:
+        A :class:`FragmentsResult`, or ``None`` when converting together could differ from one
+        by one; then convert each with :func:`convert_html`. That is when a fragment is not one
+        element (or the converted tree stops holding one element per fragment), when a change
+        cannot be told apart by fragment, when the fragments hold CSS, when the combined tree
+        exceeds the element budget, and when an image needs measuring: the resolver would be
+        asked once for all, where one by one it is asked per fragment in turn (its probe budget
+        is the article's), so nothing is measured here. Nothing raised.
+    """
+    from amp_publisher.core.conversion.context import ConversionContext
+    from amp_publisher.core.conversion.tree import ParseNotes, parse_fragment, serialize_element
+    from amp_publisher.core.errors import ConversionError
+
+    count = len(fragments)
+    reporter = _FragmentReporter(count)
+    ctx = ConversionContext(image_sizes=_NoMeasuring.like(image_sizes), reporter=reporter)
+    try:
+        root = None
+        for i, fragment in enumerate(fragments):
+            notes = ParseNotes()
+            tree = parse_fragment(fragment, notes)
+            _report_parse_notes(reporter.fragment(i), notes)
+            if len(tree) != 1 or not _is_element(tree[0]) or _text(tree.text) or \
+                    _text(tree[0].tail):
+                return None
+            if root is None:
+                root = tree
+            else:
+                root.append(tree[0])
+        if root is None:
+            return FragmentsResult((), (), frozenset())
+        _, converted = _converge(root, ctx, watch=reporter.watch)
+    except (_Apart, _Measuring, ConversionError):
+        return None
+    if ctx.css:
+        return None
+    return FragmentsResult(html=tuple(serialize_element(el) for el in converted),
+                           reports=reporter.by_fragment(), extensions=frozenset(ctx.extensions))
+
+
+def _is_element(node) -> bool:
+    return isinstance(node.tag, str)
+
+
+def _text(text: str | None) -> bool:
+    """Whether ``text`` holds more than HTML whitespace."""
+    return bool(text and text.strip(" \t\n\r\f"))
+
+
+class _FragmentReporter(Reporter):
+    """The reporter of :func:`convert_fragments`: each entry also goes to the fragment whose
+    element (a child of the tree's root) holds the element it names."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self._count = count
+        self._lists: list[list[ReportEntry]] = [[] for _ in range(count)]
+        self._root = None
+
+    def fragment(self, index: int) -> Reporter:
+        """A reporter whose entries go to fragment ``index`` (its parse notes)."""
+        outer = self
+
+        class _One(Reporter):
+            def record(self, *args, **kwargs) -> None:
+                super().record(*args, **kwargs)
+                outer._lists[index].append(self._entries[-1])
+                outer._entries.append(self._entries[-1])
+
+        return _One()
+
+    def watch(self, root, converted: bool) -> None:
+        """Follow the tree of each pass; after its steps, it must still hold one element per
+        fragment and no text between them (else entries could be misattributed)."""
+        self._root = root
+        if len(root) != self._count or _text(root.text) or \
+                any(not _is_element(el) or _text(el.tail) for el in root):
+            raise _Apart
+
+    def record(self, *args, el=None, **kwargs) -> None:
+        """:meth:`Reporter.record`, attributed by ``el`` (raises :class:`_Apart` without)."""
+        top = el
+        while top is not None and top.getparent() is not self._root:
+            top = top.getparent()
+        if top is None:
+            raise _Apart
+        super().record(*args, el=el, **kwargs)
+        self._lists[self._root.index(top)].append(self._entries[-1])
+
+    def by_fragment(self) -> tuple[tuple[ReportEntry, ...], ...]:
+        return tuple(tuple(entries) for entries in self._lists)
+
+
+class _Measuring(Exception):
+    """An image would be measured (:func:`convert_fragments` then gives up)."""
+
+
+class _NoMeasuring:
+    """Stands in for an image-size resolver: asking it anything ends the conversion."""
+
+    @staticmethod
+    def like(resolver):
+        if resolver is None:
+            return None
+        return _NoBatchMeasuring() if callable(getattr(resolver, "sizes", None)) else \
+            _NoMeasuring()
+
+    def size(self, src: str):
+        raise _Measuring
+
+
+class _NoBatchMeasuring(_NoMeasuring):
+    def sizes(self, srcs):
+        raise _Measuring
 
 
 def _report_parse_notes(reporter, notes) -> None:

@@ -324,7 +324,7 @@ class GenericStep:
             saved = el.get("layout")
             del el.attrib["layout"]
             if not errors():
-                ctx.reporter.record(problems[0][0], "removed", tag, attribute="layout",
+                ctx.reporter.record(problems[0][0], "removed", tag, attribute="layout", el=el,
                                     detail=f"invalid layout {saved!r} removed; the size "
                                     "attributes define the layout", rule=rule_url)
                 return True
@@ -333,7 +333,7 @@ class GenericStep:
             width, height = parse_dimension(el.get("width")), parse_dimension(el.get("height"))
             if not (width and height):
                 width, height = FALLBACK_SIZE
-            ctx.reporter.record(problems[0][0], "rewritten", tag, attribute="layout",
+            ctx.reporter.record(problems[0][0], "rewritten", tag, attribute="layout", el=el,
                                 detail=f"invalid layout {dict(el.attrib).get('layout', '')!r} "
                                 f"replaced by responsive {width}x{height}", rule=rule_url)
             for name in ("layout", "width", "height", "sizes", "heights"):

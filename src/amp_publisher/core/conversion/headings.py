@@ -38,6 +38,6 @@ class HeadingStep:
         for el in iter_elements(root):
             if tag_of(el) == "h1":
                 el.tag = "h2"
-                ctx.reporter.record("DEMOTED_HEADING", "rewritten", "h1",
+                ctx.reporter.record("DEMOTED_HEADING", "rewritten", "h1", el=el,
                                     detail="<h1> in the body became <h2>: the headline is the "
                                     "page's only h1", rule=_RULE)

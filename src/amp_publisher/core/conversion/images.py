@@ -442,6 +442,7 @@ class ImageStep:
         if layout in LAYOUTS and layout.replace("-", "_").upper() in supported_layouts("amp-img"):
             return layout
         ctx.reporter.record("INVALID_ATTR_VALUE", "removed", "img", attribute="data-amp-layout",
+                            el=img,
                             detail=f"data-amp-layout {value[:40]!r} ignored: not a layout "
                             "amp-img supports", rule=_RULE_LAYOUT)
         return None

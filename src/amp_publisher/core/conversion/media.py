@@ -69,10 +69,10 @@ class MediaStep:
             return url
         if protocol == "http":
             ctx.reporter.record("INVALID_URL_PROTOCOL", "rewritten", tag_of(el), attribute=what,
-                                detail="http media URL upgraded to https (AMP loads media only "
-                                "over https)", rule=_RULES["amp-video"])
+                                el=el, detail="http media URL upgraded to https (AMP loads media "
+                                "only over https)", rule=_RULES["amp-video"])
             return "https" + url[4:] if url[:4].lower() == "http" else url
-        ctx.reporter.record("INVALID_URL_PROTOCOL", "removed", tag_of(el), attribute=what,
+        ctx.reporter.record("INVALID_URL_PROTOCOL", "removed", tag_of(el), attribute=what, el=el,
                             detail=f"{protocol or 'empty'} media URL dropped: it can never load "
                             "for a reader", rule=_RULES["amp-video"])
         return None

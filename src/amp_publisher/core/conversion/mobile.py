@@ -200,6 +200,7 @@ class WideContentStep:
             parent.replace(el, wrapper)
             wrapper.append(el)  # lxml moves the tail with the element: give it back
             wrapper.tail, el.tail = el.tail, None
-            ctx.reporter.record("MOBILE_FIT", "rewritten", "table", detail="table wrapped in "
+            ctx.reporter.record("MOBILE_FIT", "rewritten", "table", el=el,
+                                detail="table wrapped in "
                                 f'<div class="{TABLE_WRAPPER_CLASS}">, which scrolls sideways '
                                 "on a narrow screen", rule=MOBILE_RULE)

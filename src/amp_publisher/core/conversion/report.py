@@ -97,8 +97,15 @@ class Reporter:
         self._entries: list[ReportEntry] = []
 
     def record(self, code: str, action: Action, element: str, *, detail: str, rule: str,
-               attribute: str | None = None, removed_text: str = "") -> None:
-        """Record one change: the single reporting function every edit goes through."""
+               attribute: str | None = None, removed_text: str = "",
+               el: etree._Element | None = None) -> None:
+        """Record one change: the single reporting function every edit goes through.
+
+        ``el`` is the element changed, still in the tree (``None`` for a change of the whole
+        fragment, such as a dropped stylesheet or the image-size budget); it is not stored. A
+        conversion of several fragments in one tree
+        (:func:`~amp_publisher.core.conversion.convert_fragments`) reads it to tell whose entry
+        it is."""
         self._entries.append(ReportEntry(code, action, element, attribute, detail,
                                          removed_text, rule))
 
@@ -113,14 +120,15 @@ def remove_element(reporter: Reporter, el: etree._Element, *, code: str, detail:
     """Remove ``el`` with its content (its tail text stays) and report the text lost (visible
     text, or an iframe's/noembed's/template's fallback text: :func:`~.tree.removed_text`)."""
     lost = removed_text(el)
-    reporter.record(code, "removed", tag_of(el), detail=detail, rule=rule, removed_text=lost)
+    reporter.record(code, "removed", tag_of(el), detail=detail, rule=rule, removed_text=lost,
+                    el=el)
     detach(el)
 
 
 def unwrap_element(reporter: Reporter, el: etree._Element, *, code: str, detail: str,
                    rule: str) -> None:
     """Replace ``el`` by its content (no text is lost) and report it."""
-    reporter.record(code, "unwrapped", tag_of(el), detail=detail, rule=rule)
+    reporter.record(code, "unwrapped", tag_of(el), detail=detail, rule=rule, el=el)
     unwrap(el)
 
 
@@ -132,7 +140,7 @@ def replace_element(reporter: Reporter, old: etree._Element, new: etree._Element
     knows what it moved into ``new``).
     """
     reporter.record(code, "converted", tag_of(old), detail=detail, rule=rule,
-                    removed_text=removed_text)
+                    removed_text=removed_text, el=old)
     replace(old, new)
 
 
@@ -141,7 +149,8 @@ def remove_attribute(reporter: Reporter, el: etree._Element, name: str, *, code:
     """Remove attribute ``name`` from ``el`` (no-op if absent) and report it."""
     if name not in el.attrib:
         return
-    reporter.record(code, "removed", tag_of(el), attribute=name, detail=detail, rule=rule)
+    reporter.record(code, "removed", tag_of(el), attribute=name, detail=detail, rule=rule,
+                    el=el)
     del el.attrib[name]
 
 
@@ -150,5 +159,6 @@ def set_attribute(reporter: Reporter, el: etree._Element, name: str, value: str,
     """Set attribute ``name`` to ``value`` and report it as a rewrite (no-op if unchanged)."""
     if el.get(name) == value:
         return
-    reporter.record(code, "rewritten", tag_of(el), attribute=name, detail=detail, rule=rule)
+    reporter.record(code, "rewritten", tag_of(el), attribute=name, detail=detail, rule=rule,
+                    el=el)
     el.set(name, value)

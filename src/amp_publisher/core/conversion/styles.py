@@ -328,7 +328,7 @@ def _report_dropped(ctx: ConversionContext, el: etree._Element, dropped: list[Dr
     for code, what in dropped:
         by_code.setdefault(code, []).append(what)
     for code, group in by_code.items():
-        ctx.reporter.record(code, "removed", tag_of(el), attribute=attribute,
+        ctx.reporter.record(code, "removed", tag_of(el), attribute=attribute, el=el,
                             detail="CSS " + "; ".join(group), rule=_RULE)
 
 
@@ -343,7 +343,7 @@ def _checked(ctx: ConversionContext, el: etree._Element, css: str,
     if not issues:
         return css
     code, message = _validator_problem(issues)
-    ctx.reporter.record(code, "removed", tag_of(el), attribute=attribute,
+    ctx.reporter.record(code, "removed", tag_of(el), attribute=attribute, el=el,
                         detail=f"CSS {css[:60]!r} removed: {message}", rule=_RULE)
     return ""
 
@@ -353,7 +353,7 @@ def _report_fitted(ctx: ConversionContext, el: etree._Element, notes: list[str],
     """One ``MOBILE_FIT`` entry per element for the mobile-fit and theme rewrites
     (:mod:`~amp_publisher.core.conversion.mobile`)."""
     if notes:
-        ctx.reporter.record("MOBILE_FIT", "rewritten", tag_of(el), attribute=attribute,
+        ctx.reporter.record("MOBILE_FIT", "rewritten", tag_of(el), attribute=attribute, el=el,
                             detail="CSS " + "; ".join(notes), rule=MOBILE_RULE)
 
 
@@ -393,7 +393,7 @@ class StyleStep:
             decls, fitted = fit_declarations(decls) if decls else (decls, [])
             _report_fitted(ctx, el, fitted, "style")
             if not decls:
-                ctx.reporter.record("MOVED_CSS", "removed", tag_of(el), attribute="style",
+                ctx.reporter.record("MOVED_CSS", "removed", tag_of(el), attribute="style", el=el,
                                     detail="empty style attribute removed", rule=_RULE)
                 del el.attrib["style"]
                 continue
@@ -405,7 +405,7 @@ class StyleStep:
                     continue
                 classes[name] = rule
             users.setdefault(name, []).append(el)
-            ctx.reporter.record("MOVED_CSS", "rewritten", tag_of(el), attribute="style",
+            ctx.reporter.record("MOVED_CSS", "rewritten", tag_of(el), attribute="style", el=el,
                                 detail=f"style attribute moved into <style amp-custom> as class "
                                 f"{name}", rule=_RULE)
             del el.attrib["style"]
@@ -438,7 +438,8 @@ class StyleStep:
             size -= utf8_bytes(rule)
             for el in users.pop(name, []):
                 ctx.reporter.record("STYLESHEET_TOO_LONG", "removed", tag_of(el),
-                                    attribute="style", detail=f"inline style {rule!r} dropped: "
+                                    attribute="style", el=el,
+                                    detail=f"inline style {rule!r} dropped: "
                                     f"over the {budget}-byte CSS budget", rule=_RULE)
                 remaining = [c for c in el.get("class", "").split() if c != name]
                 if remaining:

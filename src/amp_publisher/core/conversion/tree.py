@@ -47,6 +47,7 @@ __all__ = [
     "ParseNotes",
     "NON_RENDERED_ELEMENTS",
     "parse_fragment",
+    "reparses_to_itself",
     "serialize_children",
     "serialize_document",
     "tag_of",
@@ -480,6 +481,124 @@ def serialize_children(root: etree._Element) -> str:
         _serialize(child, out)
         if child.tail:
             out.append(_escape_text(child.tail))
+    return "".join(out)
+
+
+# --- trees the parser builds again from their serialization -----------------------------------
+
+_CLOSES_P = frozenset([
+    "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl",
+    "fieldset", "figcaption", "figure", "footer", "header", "hgroup", "main", "menu", "nav", "ol",
+    "p", "search", "section", "summary", "ul", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
+    "listing", "li", "dd", "dt", "table", "hr",
+])
+"""Start tags that close an open ``<p>`` (WHATWG HTML §13.2.6.4.7, "in body": the "close a p
+element" start tags, ``li``/``dd``/``dt``, and ``table`` in no-quirks mode)."""
+
+_HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+
+_PLAIN = frozenset([
+    # ordinary elements ("any other start tag") and the formatting ones
+    "span", "abbr", "cite", "q", "sub", "sup", "mark", "time", "data", "dfn", "kbd", "samp",
+    "var", "bdi", "bdo", "ins", "del", "label", "legend", "audio", "video", "picture", "a", "b",
+    "big", "code", "em", "font", "i", "s", "small", "strike", "strong", "tt", "u",
+    # void elements the serializer writes without content
+    "img", "br", "wbr",
+    # tables, under the parent the table modes require
+    "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "td", "th",
+]) | _CLOSES_P
+"""HTML elements whose placement :func:`reparses_to_itself` knows; any other (``form``,
+``select``, ``button``, ``textarea``, ``template``, ``noscript``, raw-text elements, ruby, SVG
+and MathML...) makes it answer no."""
+
+_PARENTS = {
+    "li": ("ul", "ol"), "dd": ("dl",), "dt": ("dl",), "caption": ("table",),
+    "colgroup": ("table",), "thead": ("table",), "tbody": ("table",), "tfoot": ("table",),
+    "col": ("colgroup",), "tr": ("thead", "tbody", "tfoot"), "td": ("tr",), "th": ("tr",),
+}
+"""The parent an element must have to stay where it is: a list item outside a list closes an
+open one (§13.2.6.4.7), table parts outside their part are ignored or get one made (§13.2.6.4.9
+to .15)."""
+
+_TABLE_CHILDREN = {
+    "table": ("caption", "colgroup", "thead", "tbody", "tfoot"),
+    "colgroup": ("col",), "thead": ("tr",), "tbody": ("tr",), "tfoot": ("tr",),
+    "tr": ("td", "th"),
+}
+"""What a table part may hold: anything else, and text other than whitespace, is foster-parented
+out of the table (§13.2.6.1, "in table")."""
+
+_CUSTOM_ELEMENT = re.compile(r"[a-z][a-z0-9_.]*-[a-z0-9_.-]*\Z")
+"""A custom element name as the parser writes it (lowercase, with a hyphen): ``amp-img``. The
+parser treats any such tag as an ordinary element ("any other start tag")."""
+
+_ATTRIBUTE_NAME = re.compile(r"[a-z_][a-z0-9_.:-]*\Z")
+_WHITESPACE = " \t\n\f"
+
+
+def reparses_to_itself(root: etree._Element, html: str) -> bool:
+    """Whether :func:`parse_fragment` of ``html``, the serialization of ``root``'s content
+    (:func:`serialize_children`, trimmed), certainly gives a tree that serializes to ``html``
+    again, without parsing it. ``False`` means "not known" (the caller parses to see).
+
+    ``True`` only for trees of elements whose place the HTML tree builder keeps as it is when
+    each element's end tag follows its content (WHATWG HTML §13.2.6.4.7, "in body", and the
+    table modes): plain HTML and custom elements of :data:`_PLAIN`'s kinds with lowercase
+    attribute names; no element that closes a ``<p>`` inside one (a ``<div>``, a heading or a
+    list in a paragraph), no link in a link, no heading directly in a heading, list items,
+    definitions and table parts under the parent they need and tables holding only their parts
+    and whitespace; void elements empty; no comment; no carriage return or form feed (the input
+    stream turns them into other characters); and nothing :func:`parse_fragment`'s own bounds
+    would change (:data:`MAX_ELEMENTS`, :data:`MAX_ATTRIBUTES_PER_ELEMENT`,
+    :data:`MAX_ELEMENT_DEPTH`). The error recovery the parser applies to anything else (the
+    adoption agency, foster parenting, implied end tags) is what the re-parse is for.
+    """
+    if "\r" in html or "\f" in html or "<!--" in html:  # text's "<" is written "&lt;"
+        return False
+    count = 0
+    in_p = in_a = 0
+    stack: list[str] = ["div"]  # the fragment's context element
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        if el is root:
+            continue
+        tag = el.tag
+        if event == "end":
+            stack.pop()
+            if tag == "p":
+                in_p -= 1
+            elif tag == "a":
+                in_a -= 1
+            continue
+        if not isinstance(tag, str) or not (tag in _PLAIN or _CUSTOM_ELEMENT.match(tag)):
+            return False
+        count += 1
+        parent = stack[-1]
+        if (count > MAX_ELEMENTS or len(stack) > MAX_ELEMENT_DEPTH
+                or (in_p and tag in _CLOSES_P) or (in_a and tag == "a")
+                or (tag in _HEADINGS and parent in _HEADINGS)
+                or (tag in _PARENTS and parent not in _PARENTS[tag])
+                or (parent in _TABLE_CHILDREN and (tag not in _TABLE_CHILDREN[parent]
+                                                   or (el.tail or "").strip(_WHITESPACE)))
+                or (tag in _TABLE_CHILDREN and (el.text or "").strip(_WHITESPACE))
+                or (tag in VOID_ELEMENTS and (len(el) or el.text))):
+            return False
+        attrib = el.attrib
+        if len(attrib) > MAX_ATTRIBUTES_PER_ELEMENT or not all(
+                _ATTRIBUTE_NAME.match(name) for name in attrib):
+            return False
+        stack.append(tag)
+        if tag == "p":
+            in_p += 1
+        elif tag == "a":
+            in_a += 1
+    return True
+
+
+def serialize_element(el: etree._Element) -> str:
+    """Serialize ``el`` itself (without its tail) as HTML, as :func:`serialize_children` writes
+    it among its siblings."""
+    out: list[str] = []
+    _serialize(el, out)
     return "".join(out)
 
 
