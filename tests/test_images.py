@@ -352,3 +352,35 @@ def test_conversion_uses_discovered_sizes_instead_of_the_fallback(server):
     img = lxml.html.fragment_fromstring(result.html, create_parent="div").find(".//amp-img")
     assert (img.get("width"), img.get("height")) == tuple(str(n) for n in JPEG_SIZE)
     assert "amp-unknown-size" not in (img.get("class") or "")  # not the fallback
+
+
+def test_https_probe_refuses_an_untrusted_certificate_on_every_fetch(tmp_path, monkeypatch):
+    """The fetcher's one TLS context, kept for all its probes, still verifies the server's
+    certificate: a self-signed one is refused, on the first fetch and on the next, and read
+    once the system trusts it."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("needs the openssl command to make a self-signed certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    srv = _Server({"/photo.jpg": (200, JPEG)})
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    srv.httpd.socket = context.wrap_socket(srv.httpd.socket, server_side=True)
+    url = srv.url.replace("http://", "https://") + "/photo.jpg"
+    try:
+        untrusted = HttpRangeFetcher(allow_private=True, timeout=2.0)
+        assert untrusted.fetch(url, 1024) is None
+        assert untrusted.fetch(url, 1024) is None
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the system trusts it now
+        trusted = HttpRangeFetcher(allow_private=True, timeout=2.0)
+        assert trusted.fetch(url, 1024) == JPEG[:1024]
+        assert trusted.fetch(url, 1024) == JPEG[:1024]
+        assert untrusted.fetch(url, 1024) is None  # its context was made before
+    finally:
+        srv.close()

@@ -10,7 +10,6 @@ import random
 import boto3
 import pytest
 from moto import mock_aws
-from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 from amp_publisher.local.backend import index_moto_dynamodb
@@ -109,14 +108,12 @@ def _pages(call, kwargs: dict) -> list[dict]:
 def moto_own(monkeypatch):
     """A function that runs a callable with moto's own Query and Scan restored."""
     index_moto_dynamodb()
-    own_all_items, own_query, own_scan, own_cast_value = Table.all_items.moto
+    own = Table.all_items.moto
 
     def run(call):
         with monkeypatch.context() as patch:
-            patch.setattr(Table, "all_items", own_all_items)
-            patch.setattr(Table, "query", own_query)
-            patch.setattr(Table, "scan", own_scan)
-            patch.setattr(DynamoType, "cast_value", own_cast_value)
+            for owner, name, original in own:
+                patch.setattr(owner, name, original)
             return call()
 
     return run
@@ -140,6 +137,60 @@ def test_narrowed_query_and_scan_answer_what_moto_answers(seed, moto_own):
             assert ours == moto_own(lambda: _pages(call, kwargs)), kwargs  # noqa: B023
             compared += sum(len(p["Items"] or []) for p in ours)
         assert compared > 200  # the cases did return items, across many pages
+
+
+def _mutate(dynamodb, rng: random.Random) -> None:
+    """Writes of every kind moto makes, after the partitions were built: an item put over
+    another, updates that move an item to another listing, drop its key or fail a condition,
+    deletes, and batch writes."""
+    keys = [i["source_key"]["S"] for i in dynamodb.scan(TableName=TABLE)["Items"]]
+    for step in range(80):
+        key = {"source_key": {"S": rng.choice(keys)}}
+        roll = rng.random()
+        if roll < 0.2:
+            dynamodb.put_item(TableName=TABLE, Item={
+                **key, "listing": {"S": rng.choice(LISTINGS)},
+                "listing_sort": {"S": f"2026-0{rng.randrange(1, 4)}-{step}"}})
+        elif roll < 0.4:
+            dynamodb.update_item(TableName=TABLE, Key=key, UpdateExpression="SET listing = :l",
+                                 ExpressionAttributeValues={":l": {"S": rng.choice(LISTINGS)}})
+        elif roll < 0.5:
+            dynamodb.update_item(TableName=TABLE, Key=key, UpdateExpression="REMOVE listing")
+        elif roll < 0.6:
+            with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException):
+                dynamodb.update_item(TableName=TABLE, Key=key,
+                                     UpdateExpression="SET listing = :l",
+                                     ConditionExpression="attribute_not_exists(source_key)",
+                                     ExpressionAttributeValues={":l": {"S": "tag/a"}})
+        elif roll < 0.7:  # an update that creates the item
+            dynamodb.update_item(TableName=TABLE, Key={"source_key": {"S": f"new-{step}"}},
+                                 UpdateExpression="SET listing = :l, listing_sort = :s",
+                                 ExpressionAttributeValues={":l": {"S": "tag/a"},
+                                                            ":s": {"S": f"2026-02-{step}"}})
+        elif roll < 0.85:
+            dynamodb.delete_item(TableName=TABLE, Key=key)
+        else:
+            dynamodb.batch_write_item(RequestItems={TABLE: [
+                {"PutRequest": {"Item": {"source_key": {"S": f"batch-{step}-{n}"},
+                                         "listing": {"S": rng.choice(LISTINGS)},
+                                         "listing_sort": {"S": f"2026-03-{n}"}}}}
+                for n in range(3)] + [{"DeleteRequest": {"Key": key}}]})
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_partitions_follow_every_write(seed, moto_own):
+    """The partitions built by the first Query stay what a pass over the table finds, whatever
+    moto writes afterwards."""
+    rng = random.Random(seed)
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        _table(dynamodb, rng)
+        queries = _queries(rng)
+        _pages(dynamodb.query, queries[0])  # the partitions are built
+        _mutate(dynamodb, rng)
+        for kwargs in queries:
+            ours = _pages(dynamodb.query, kwargs)
+            assert ours == moto_own(lambda: _pages(dynamodb.query, kwargs)), kwargs  # noqa: B023
 
 
 def test_moto_query_walks_a_partition_not_the_table(moto_own):

@@ -116,6 +116,8 @@ class RebuildReport:
 
     Attributes:
         messages: messages in the batch; listings: distinct stale listings.
+        named: listing names the messages named, counted once per message (what rebuilding
+            per message, without de-duplication, would have rebuilt).
         written / deleted: keys of the site bucket written and deleted (their bytes changed).
         unchanged: outputs rebuilt whose stored object already held the same bytes (not
             written, not invalidated).
@@ -129,6 +131,7 @@ class RebuildReport:
     """
 
     messages: int = 0
+    named: int = 0
     listings: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
@@ -257,6 +260,7 @@ class SiteIndexer:
                 names.update(dict.fromkeys(self._every_listing(), ""))
             if body.get("news"):
                 names[NEWS] = ""
+            report.named += len(names)
             for name, since in names.items():
                 dirty[name] = min(dirty.get(name, since), str(since))
                 named_by.setdefault(name, set()).add(message_id)

@@ -22,6 +22,7 @@ Example (what ``make demo`` and ``amp-render invoke`` do)::
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import json
 import os
@@ -143,6 +144,16 @@ def index_moto_dynamodb() -> None:
     as before (key conditions, sort order, ``Limit``, the 1 MB page, ``LastEvaluatedKey``,
     filters, projection), so a result can only differ if moto's own would.
     ``tests/test_moto_index.py`` compares both on random data.
+
+    At a site's scale (10,000 articles are some 70,000 items) one pass over the table per Query
+    still costs more than the publisher's own work, so a hash-key-only table keeps, from its
+    first Query of a secondary index, its items grouped by the value of each index's hash key
+    (:class:`_Partitions`), kept current by every write moto makes (``Table.put_item``,
+    ``Table.delete_item``, and ``update_item``, which changes an item in place), and hands
+    moto a partition's items already in index order, so moto's sort of them is one pass.
+    Two of moto's costs per item read go too: an item's size (for the 1 MB page) is remembered
+    until the item is written again, and a ``Select=COUNT`` Query, which answers only a number,
+    counts moto's items without first deep-copying them.
     """
     from moto.dynamodb.models.table import Table
 
@@ -169,7 +180,9 @@ def index_moto_dynamodb() -> None:
 
         def partition(table: Any) -> list[Any]:
             found = []
-            for item in _every_item(table):
+            grouped = _Partitions.of(table)
+            candidates = grouped.candidates(conditions) if grouped else None
+            for item in (_every_item(table) if candidates is None else candidates):
                 for name, kind, plain, value in wanted:
                     attr = item.attrs.get(name)
                     if (attr is None or attr.type != kind
@@ -178,7 +191,7 @@ def index_moto_dynamodb() -> None:
                         break
                 else:
                     found.append(item)
-            return found
+            return _index_order(table, index_name, found)
 
         return _narrowed(partition, moto_query, self, *args, **kwargs)
 
@@ -214,12 +227,179 @@ def index_moto_dynamodb() -> None:
             return self.value
         return moto_cast_value.fget(self)
 
+    from moto.dynamodb.models import DynamoDBBackend
+
+    moto_put_item, moto_delete_item = Table.put_item, Table.delete_item
+    moto_update_item = DynamoDBBackend.update_item
+
+    def put_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        item = moto_put_item(self, *args, **kwargs)
+        _Partitions.changed(self, item.hash_key)
+        return item
+
+    def delete_item(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return moto_delete_item(self, hash_key, *args, **kwargs)
+        finally:
+            _Partitions.changed(self, hash_key)
+
+    def update_item(self: Any, table_name: str, key: Any, *args: Any, **kwargs: Any) -> Any:
+        table = self.tables.get(table_name)
+        hash_key = (DynamoType(key[table.hash_key_attr]) if table is not None
+                    and isinstance(key, dict) and table.hash_key_attr in key else None)
+        if hash_key is not None and not table.range_key_attr:
+            old = table.items.get(hash_key)
+            if old is not None:  # changed in place: its remembered size goes
+                old.__dict__.pop("_amp_size", None)
+        try:
+            return moto_update_item(self, table_name, key, *args, **kwargs)
+        finally:  # in place, or not at all if a condition failed: look at the item again
+            if hash_key is not None:
+                _Partitions.changed(table, hash_key)
+
+    from moto.dynamodb.models.dynamo_type import Item
+
+    moto_size = Item.size
+
+    def size(self: Any) -> int:
+        remembered = self.__dict__.get("_amp_size")
+        if remembered is None:
+            remembered = self.__dict__["_amp_size"] = moto_size(self)
+        return remembered
+
+    from moto.dynamodb import responses as moto_responses
+    from moto.dynamodb.models import table as moto_table
+
+    moto_handler_query = moto_responses.DynamoHandler.query
+
+    def handler_query(self: Any) -> Any:
+        _CANDIDATES.count_only = self.body.get("Select") == "COUNT"
+        try:
+            return moto_handler_query(self)
+        finally:
+            _CANDIDATES.count_only = False
+
+
     all_items._amp_publisher = True  # type: ignore[attr-defined]
     #: moto's own methods, for the test that compares the two
-    all_items.moto = (moto_all_items, moto_query, moto_scan,  # type: ignore[attr-defined]
-                      moto_cast_value)
-    Table.all_items, Table.query, Table.scan = all_items, query, scan
-    DynamoType.cast_value = property(cast_value)
+    patches = [(Table, "all_items", all_items), (Table, "query", query), (Table, "scan", scan),
+               (Table, "put_item", put_item), (Table, "delete_item", delete_item),
+               (DynamoDBBackend, "update_item", update_item),
+               (DynamoType, "cast_value", property(cast_value)), (Item, "size", size),
+               (moto_responses.DynamoHandler, "query", handler_query),
+               (moto_table, "copy", _CountOnlyCopy(moto_table.copy))]
+    #: (owner, name, moto's own): for the test that compares the two
+    all_items.moto = [(owner, name, owner.__dict__[name])  # type: ignore[attr-defined]
+                      for owner, name, _ in patches]
+    for owner, name, patched in patches:
+        setattr(owner, name, patched)
+
+
+class _CountOnlyCopy:
+    """moto's table module's ``copy``, except that ``deepcopy`` hands a ``Select=COUNT``
+    Query's results back as they are: moto copies them only to return their attributes, and
+    the handler then takes only their number."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        if getattr(_CANDIDATES, "count_only", False) and isinstance(value, list):
+            return list(value)
+        return self._module.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
+class _Partitions:
+    """A hash-key-only moto table's items grouped by the value of each secondary index's hash
+    key: ``{attribute: {DynamoType value: {table hash key: Item}}}``, and what each item was
+    filed under. Built by one pass over the table on its first Query, then kept current by
+    :meth:`changed` after every write; rebuilt if moto replaced the table's storage."""
+
+    def __init__(self, table: Any) -> None:
+        self.storage = table.items
+        self.attributes = sorted({key["AttributeName"]
+                                  for index in table.indexes + table.global_indexes
+                                  for key in index.schema if key["KeyType"] == "HASH"})
+        self.groups: dict[str, dict[Any, dict[Any, Any]]] = {a: {} for a in self.attributes}
+        self.filed: dict[Any, list[tuple[str, Any]]] = {}
+        for item in table.items.values():
+            self._file(item.hash_key, item)
+
+    @classmethod
+    def of(cls, table: Any) -> _Partitions | None:
+        """The table's partitions (built now if need be); ``None`` for a table with a range key
+        (the embedded backend's tables have none; moto's own pass serves them)."""
+        if table.range_key_attr:
+            return None
+        grouped = table.__dict__.get("_amp_partitions")
+        if grouped is None or grouped.storage is not table.items:
+            grouped = table.__dict__["_amp_partitions"] = cls(table)
+        return grouped
+
+    @classmethod
+    def changed(cls, table: Any, hash_key: Any) -> None:
+        """The item under ``hash_key`` was written, updated or deleted: file it again."""
+        grouped = table.__dict__.get("_amp_partitions")
+        if grouped is None or grouped.storage is not table.items:
+            return  # not built yet, or stale: built afresh on the next Query
+        for attribute, value in grouped.filed.pop(hash_key, ()):
+            group = grouped.groups[attribute].get(value)
+            if group is not None:
+                group.pop(hash_key, None)
+                if not group:
+                    del grouped.groups[attribute][value]
+        item = table.items.get(hash_key)
+        if item is not None:
+            grouped._file(hash_key, item)
+
+    def _file(self, hash_key: Any, item: Any) -> None:
+        filed = []
+        for attribute in self.attributes:
+            value = item.attrs.get(attribute)
+            if value is None:
+                continue
+            try:
+                self.groups[attribute].setdefault(value, {})[hash_key] = item
+            except TypeError:  # a list, map or set: equal to no index key; never a candidate
+                continue
+            filed.append((attribute, value))
+        if filed:
+            self.filed[hash_key] = filed
+
+    def candidates(self, conditions: Any) -> list[Any] | None:
+        """The items that may meet hash-key ``conditions`` (``[(attribute, DynamoType)]``): the
+        smallest group among the conditions' attributes; ``None`` if no condition is on an
+        attribute grouped here (every item is a candidate then)."""
+        found = None
+        for name, value in conditions:
+            if name in self.groups:
+                try:
+                    group = self.groups[name].get(value, {})
+                except TypeError:
+                    group = {}
+                if found is None or len(group) < len(found):
+                    found = group
+        return None if found is None else list(found.values())
+
+
+def _index_order(table: Any, index_name: str, items: list[Any]) -> list[Any]:
+    """``items`` in the order moto sorts a Query of ``index_name`` by (the index's keys, then
+    the table's, compared as moto's ``DynamoType`` compares: by ``cast_value``), so that its own
+    sort finds them in order. Unchanged if a key is missing or its values do not compare."""
+    index = next((i for i in table.indexes + table.global_indexes if i.name == index_name), None)
+    if index is None:
+        return items
+    hash_attrs = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+    range_attrs = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+    names = table._generate_attr_to_sort_by([*hash_attrs, table.hash_key_attr],
+                                            [*(range_attrs or [None]), table.range_key_attr])
+    try:
+        return sorted(items, key=lambda item: tuple(item.attrs[n].cast_value for n in names))
+    except (KeyError, TypeError):
+        return items
 
 
 def _every_item(table: Any) -> list[Any]:
@@ -260,13 +440,30 @@ def _moto_server(port: int) -> Any:
     """moto's ``ThreadedMotoServer`` on 127.0.0.1:``port`` whose ``start()`` returns when the
     socket cannot be bound: moto's own waits for a ready signal its thread never sends when
     binding fails (werkzeug exits that thread), so a port taken between :func:`_check_port`
-    and the bind would hang the caller forever."""
+    and the bind would hang the caller forever.
+
+    moto's dispatcher also lists its own package folder, a ``stat`` per entry, on every
+    request to tell a service name from a host name (some 3 ms a request); the folder does not
+    change while the server runs, so the list is read once."""
+    from moto import backends
     from moto.server import ThreadedMotoServer
+
+    if not hasattr(backends.list_of_moto_modules, "cache_info"):
+        backends.list_of_moto_modules = functools.cache(  # type: ignore[assignment]
+            lambda list_modules=backends.list_of_moto_modules: tuple(list_modules()))
 
     class _Server(ThreadedMotoServer):
         bind_error: BaseException | None = None
 
         def _server_entry(self) -> None:
+            from moto.moto_server import threaded_moto_server
+
+            class _KeepAlive(threaded_moto_server.MotoRequestHandler):
+                # HTTP/1.1: a client's connection serves its next request, as AWS endpoints
+                # do; moto's HTTP/1.0 default opened a TCP connection per request.
+                protocol_version = "HTTP/1.1"
+
+            threaded_moto_server.MotoRequestHandler = _KeepAlive
             try:
                 super()._server_entry()
             except (OSError, SystemExit) as exc:
@@ -405,6 +602,8 @@ class EmbeddedBackend:
             raise PortInUseError(f"127.0.0.1:{self._port} could not be bound")
         # Before anyone knows the port: werkzeug reads ``server.app`` for every request.
         server._server.app = _SerialisedDynamoDB(server._server.app)
+        # Connections kept alive hold their threads: stopping must not wait for clients.
+        server._server.daemon_threads, server._server.block_on_close = True, False
         self._server = server
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
