@@ -86,3 +86,25 @@ def test_legacy_extension_rules_are_loaded():
     gist = rules.extension_spec("amp-gist")
     assert gist is not None and gist.versions == ("0.1", "latest")
     assert rules.is_tag_allowed("amp-anim")
+
+
+def test_cdata_denylists_give_the_regexes_verdict_on_texts_with_and_without_their_literal():
+    """``denylist_issue`` skips a denylist regex when the text lacks the literal the regex
+    needs; over the packaged rules' own patterns it still reports exactly what the regex finds."""
+    import re
+
+    from amp_publisher.core.amp.css import denylist_issue
+
+    texts = ["", ".a{color:red}", "i-amphtml-x{}", ".i-amphtml-x{}", "ai-amphtml-x{}",
+             "_i-amphtml-", "é i-amphtml-", "éi-amphtml-", "x\ni-amphtml-", "i-amphtml",
+             "<!-- x", "<!-", "a<!--b", "-->", "\n"]
+    checked = set()
+    for spec in rules.load(frozenset({"amp"})).by_spec_name.values():
+        for rule in (spec.cdata or {}).get("disallowed_cdata_regex", ()):
+            cdata = {"disallowed_cdata_regex": [rule]}
+            for text in texts:
+                expected = re.search(rule["regex"], text) is not None
+                assert (denylist_issue(text, cdata, "t") is not None) == expected, \
+                    (rule["regex"], text)
+            checked.add(rule["regex"])
+    assert {r"(^|\W)i-amphtml-", "<!--"} <= checked

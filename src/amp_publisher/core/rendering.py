@@ -229,6 +229,10 @@ def _environment(theme: str) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         auto_reload=False,
+        # A theme has a dozen templates: keep them all in a plain dict, without the bounded
+        # cache's least-recently-used bookkeeping on each lookup (every page looks up its
+        # template and the partials it includes).
+        cache_size=-1,
     )
     env.filters["human_date"] = _human_date  # kept for custom themes; see display_date
     env.filters["iso_date"] = _iso_date

@@ -191,9 +191,19 @@ def denylist_issue(text: str, cdata: dict, tag: str) -> tuple[str, list[str]] | 
     ('CDATA_VIOLATES_DENYLIST', ['style amp-custom', 'CSS i-amphtml- name prefix'])
     """
     for rule in cdata.get("disallowed_cdata_regex", ()):
+        literal = _DENYLIST_LITERALS.get(rule["regex"])
+        if literal is not None and literal not in text:
+            continue  # the regex cannot match: the literal it needs is not there
         if _compiled(rule["regex"]).search(text):
             return "CDATA_VIOLATES_DENYLIST", [tag, rule["error_message"]]
     return None
+
+
+#: The text each of the rules' ``disallowed_cdata_regex`` patterns cannot match without. The
+#: regex runs only when the text holds it: ``(^|\W)i-amphtml-`` makes Python's ``re`` try the
+#: group at every position of a stylesheet (about 0.1 ms on the reference page's 6 KB), while
+#: ``in`` scans it in microseconds. A pattern not listed is always searched with its regex.
+_DENYLIST_LITERALS = {r"(^|\W)i-amphtml-": "i-amphtml-", "<!--": "<!--"}
 
 
 def at_rule_allowed(name: str, css_spec: dict) -> bool:

@@ -124,6 +124,7 @@ def _converge(root, ctx, *, watch=None) -> tuple[str, object]:
     called before (``converted=False``) and after (``True``) each pass's steps."""
     from amp_publisher.core.conversion.pipeline import run_steps
     from amp_publisher.core.conversion.tree import (
+        parse_again,
         parse_fragment,
         reparses_to_itself,
         serialize_children,
@@ -155,8 +156,9 @@ def _converge(root, ctx, *, watch=None) -> tuple[str, object]:
         # parser would not build (<li><noscript><li> unwrapped is <li><li>; an http iframe in a
         # link becomes a link in a link), which the re-parse turns into the browser's tree; and
         # removing junk can reveal what an earlier step looks for (a paragraph holding only a
-        # YouTube URL once the <base> tag beside it is gone).
-        root = parse_fragment(html_out)
+        # YouTube URL once the <base> tag beside it is gone). A tree the parser would build
+        # again as it is is kept, not parsed again (parse_again).
+        root = parse_again(root, html_out)
     return html_out, converted
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "ParseNotes",
     "NON_RENDERED_ELEMENTS",
     "parse_fragment",
+    "parse_again",
     "reparses_to_itself",
     "serialize_children",
     "serialize_document",
@@ -555,6 +556,8 @@ def reparses_to_itself(root: etree._Element, html: str) -> bool:
     """
     if "\r" in html or "\f" in html or "<!--" in html:  # text's "<" is written "&lt;"
         return False
+    if next(root.iter(etree.ProcessingInstruction, etree.Entity), None) is not None:
+        return False  # not serialized: the parse would not have them
     count = 0
     in_p = in_a = 0
     stack: list[str] = ["div"]  # the fragment's context element
@@ -592,6 +595,32 @@ def reparses_to_itself(root: etree._Element, html: str) -> bool:
         elif tag == "a":
             in_a += 1
     return True
+
+
+def parse_again(root: etree._Element, html: str) -> etree._Element:
+    """``parse_fragment(html)``, for ``html`` the trimmed serialization of ``root``'s content;
+    when :func:`reparses_to_itself` is sure of the result, ``root`` itself made into that tree
+    (the whitespace around the fragment trimmed as in ``html``, empty texts ``None``, as the
+    parser leaves them) instead of a parse.
+
+    Raises:
+        ConversionError: as :func:`parse_fragment`.
+    """
+    if not reparses_to_itself(root, html):
+        return parse_fragment(html)
+    for el in root.iter():
+        if el.text == "":
+            el.text = None
+        if el.tail == "":
+            el.tail = None
+    root.text = (root.text or "").lstrip(" \t\n\r\f") or None
+    last = root[-1] if len(root) else None
+    if last is None:
+        root.text = (root.text or "").rstrip(" \t\n\r\f") or None
+    else:
+        last.tail = (last.tail or "").rstrip(" \t\n\r\f") or None
+    root.tail = None
+    return root
 
 
 def serialize_element(el: etree._Element) -> str:
