@@ -438,6 +438,50 @@ def test_rebuild_finishes_without_records_nothing_will_render(
     assert len(_take_all(d, publisher.settings.site_index_queue_url)) == 1
 
 
+def test_finish_does_not_read_the_manifest_while_key_batches_wait(
+        deployment, quiet, prompt_finish):  # noqa: F811
+    """The finish order looks for stale records every few seconds for as long as the rebuild
+    runs; while RenderQueue still holds key batches nobody has taken, the rebuild cannot be
+    done, so it looks again later without reading a page of the manifest."""
+    from amp_publisher.aws import rebuild
+
+    d = deployment
+    publisher = _site_publisher(d)
+    for name in ("q1", "q2"):
+        handler.handle_event(d.put_source(f"articles/{name}.json", small_article(name)),
+                             publisher)
+    _take_all(d, publisher.settings.site_index_queue_url)
+    handler.handle_event(_put_config(d, name="Queued Times"), publisher)
+    url = publisher.settings.render_queue_url
+    (start,) = _take_all(d, url)
+    handler.handle_event(start, publisher)  # the enumeration: key batches and the finish order
+    bodies = _take_all(d, url)
+    (finish,) = [b for b in bodies if "finish" in b["rebuild"]]
+    keys = [b for b in bodies if "keys" in b["rebuild"]]
+    assert keys
+    for body in keys:  # waiting in RenderQueue, as when the workers are busy
+        d.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+    scans = []
+    original = rebuild.scan_records
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(rebuild, "scan_records",
+                        lambda *a, **k: scans.append(1) or original(*a, **k))
+    try:
+        look = rebuild.finish_step(publisher, finish, publisher.invalidation_batch())
+        assert look == {"finished": False, "continued": True, "idle": 0, "queued": True}
+        assert scans == []
+        again = [b for b in _take_all(d, url) if "finish" in b["rebuild"]]
+        assert len(again) == 1  # the order comes back later
+        # Once the batches are rendered, the next look reads the manifest and finishes.
+        for body in keys:
+            handler.handle_event({"Records": [{"eventSource": "aws:sqs", "messageId": "m",
+                                               "body": json.dumps(body)}]}, publisher)
+        look = rebuild.finish_step(publisher, again[0], publisher.invalidation_batch())
+        assert look["finished"] is True and scans
+    finally:
+        monkeypatch.undo()
+
+
 # -- the embedded backend, local worker processes, the CLI ----------------------------------
 
 

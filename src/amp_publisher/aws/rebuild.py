@@ -22,8 +22,10 @@ A rebuild renders the stale pages again on the existing engine, never a home-mad
 4. **Finish** (:func:`finish_step`): when the first pass reaches the end of the table it also
    queues a *finish* message, which looks through the manifest for a stale record (from where
    the last look found one, so each look reads little) and, while there is one, looks again
-   :data:`FINISH_RECHECK_S` later. When none is left it renders the theme's 404 page again
-   and sends **one** message to ``SiteIndexQueue`` naming every index output (``"all"``), so
+   :data:`FINISH_RECHECK_S` later. While RenderQueue still has key batches waiting, the look
+   is not made at all (one ``GetQueueAttributes`` instead of a page of the table). When no
+   stale record is left it renders the theme's 404 page again and sends **one** message to
+   ``SiteIndexQueue`` naming every index output (``"all"``), so
    index pages, sitemaps and feeds are rebuilt after the articles, once, not once per article
    (the rebuild's own renders send no listing names of their own unless the article itself
    changed). Records that stay stale while RenderQueue holds nothing that could render them
@@ -429,6 +431,14 @@ def sweep_delay(publisher: Publisher) -> int:
     return min(900, math.ceil(publisher.SITE_CONFIG_TTL_S + publisher.lease_seconds))
 
 
+def _render_queue_waiting(sqs: Any, queue_url: str) -> bool:
+    """RenderQueue has messages waiting to be received (approximate count of visible ones):
+    key batches not yet rendered."""
+    counts = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
+        "ApproximateNumberOfMessages"])["Attributes"]
+    return int(counts.get("ApproximateNumberOfMessages", 0)) > 0
+
+
 def _render_queue_idle(sqs: Any, queue_url: str) -> bool:
     """RenderQueue holds nothing but the message being processed (approximate counts: visible,
     delayed, and in flight besides this one)."""
@@ -445,8 +455,11 @@ def finish_step(publisher: Publisher, message: dict[str, Any], invalidations: An
                 ) -> dict[str, Any]:
     """Run the finish order of ``message`` (a rebuild message with ``finish``).
 
-    Pages through the manifest from the message's position until the first stale record. One
-    found: the order is sent again, :data:`FINISH_RECHECK_S` later, from the page that held it
+    While RenderQueue has messages waiting (visible: key batches not yet taken), the rebuild
+    is not done: the order is sent again :data:`FINISH_RECHECK_S` later without reading the
+    manifest. Otherwise it pages through the manifest from the message's position until the
+    first stale record. One found: the order is sent again, :data:`FINISH_RECHECK_S` later,
+    from the page that held it
     (records before it are done). None left (or only records nothing in RenderQueue will
     render, after :data:`FINISH_IDLE_CHECKS` looks): the theme's 404 page is rendered again
     (added to ``invalidations``, the invocation's batch), one ``{"all": true}`` message goes to
@@ -474,6 +487,12 @@ def finish_step(publisher: Publisher, message: dict[str, Any], invalidations: An
     queue_url = _queue_url(publisher)
     order = body.get("finish") or {}
     position, idle = order.get("start"), int(order.get("idle") or 0)
+    if _render_queue_waiting(sqs, queue_url):
+        sqs.send_message(QueueUrl=queue_url, DelaySeconds=FINISH_RECHECK_S,
+                         MessageBody=json.dumps(rebuild_message(
+                             rebuild_id, bucket, fingerprint, start=position, finish=True,
+                             idle=0)))
+        return {"finished": False, "continued": True, "idle": 0, "queued": True}
     stale_left = 0
     for records, after in scan_records(manifest, start=position):
         stale = sum(classify(r, fingerprint) == "stale" for r in records)
