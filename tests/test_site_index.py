@@ -167,6 +167,48 @@ def test_stable_pagination_rewrites_only_what_changed(backend, monkeypatch):
     _assert_site_is_what_the_manifest_implies(backend, size)
 
 
+def test_a_long_listing_is_written_in_steps_oldest_pages_first(backend, monkeypatch):
+    """A listing with more numbered pages to write than one invocation may write (the home
+    page of a big site after a site rebuild) is written a step at a time: each step writes at
+    most PAGES_PER_STEP pages and sends the rest on; the root comes last, and the site ends as
+    the manifest implies, every link resolving."""
+    from amp_publisher.aws import site_index
+    from amp_publisher.core.siteoutputs import pages
+
+    size, step = 3, 2
+    monkeypatch.setattr(pages, "PAGE_SIZE", size)
+    monkeypatch.setattr(site_index, "PAGES_PER_STEP", step)
+    for i in range(20):  # 20 entries of 3: 5 numbered pages and a root of 5
+        _publish(backend, f"articles/l{i:02d}.json", _article(i, section="Long", tags=()))
+    backend.drain_site_index()
+    _assert_site_is_what_the_manifest_implies(backend, size)
+    # A site rebuild names every listing from its start; the section's pages are gone, so
+    # each must be written again (unchanged pages are not rewritten).
+    s3, bucket = backend.client("s3"), backend.names.site_bucket
+    gone = sorted(k for k in _site_objects(backend) if k.startswith("section/long/"))
+    assert len([k for k in gone if "/page/" in k]) == 5
+    for key in gone:
+        s3.delete_object(Bucket=bucket, Key=key)
+    backend.client("sqs").send_message(QueueUrl=backend.site_index_queue_url,
+                                       MessageBody=json.dumps({"all": True, "news": True}))
+    reports = backend.drain_site_index()
+    written = [[k for k in r.written if k.startswith("section/long/")] for r in reports]
+    assert [len([k for k in w if "/page/" in k]) for w in written if w] == [2, 2, 1]
+    assert "section/long/index.html" in written[-1] or "section/long/index.html" in sum(
+        written[2:], [])
+    assert not any("section/long/index.html" in w for w in written[:2]), written
+    assert reports[0].continued and not reports[-1].continued
+    assert not any(r.failed_messages for r in reports)
+    objects = _assert_site_is_what_the_manifest_implies(backend, size)
+    assert sorted(k for k in objects if k.startswith("section/long/")) == gone
+    # Deleting the oldest article shifts every page: written in steps again.
+    _publish(backend, "articles/l00.json", None)
+    reports = backend.drain_site_index()
+    assert len(reports) >= 3
+    _assert_site_is_what_the_manifest_implies(backend, size)
+    site_index._indexer.cache_clear()
+
+
 def test_a_failing_listing_fails_only_the_messages_that_named_it(backend, monkeypatch):
     from amp_publisher.aws import site_index
     from amp_publisher.aws.manifest import ManifestTable

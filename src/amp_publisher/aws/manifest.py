@@ -659,6 +659,37 @@ class ManifestTable:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return items
 
+    def listing_around(self, listing: str, key: str, *, older: int, newer: int
+                       ) -> list[dict[str, Any]]:
+        """The ``older`` items of ``listing`` just before order key ``key`` and the ``newer``
+        from ``key`` on, oldest first (fewer where the listing ends): two paginated queries
+        of ``listing-index`` in key order, reading only those items. ``key`` ``""``: from the
+        oldest (a key attribute cannot be compared with an empty string)."""
+
+        def read(condition: str, forward: bool, limit: int) -> list[dict[str, Any]]:
+            bounded = ":k" in condition
+            items: list[dict[str, Any]] = []
+            kwargs: dict[str, Any] = {
+                "TableName": self.name, "IndexName": LISTING_INDEX, "ScanIndexForward": forward,
+                "KeyConditionExpression": condition,
+                "ExpressionAttributeNames": {"#l": "listing",
+                                             **({"#s": "listing_sort"} if bounded else {})},
+                "ExpressionAttributeValues": self._values(
+                    {":l": listing, **({":k": key} if bounded else {})})}
+            while len(items) < limit:
+                kwargs["Limit"] = min(limit - len(items), 1000)
+                response = self._client.query(**kwargs)
+                items.extend(self._from_item(i) for i in response.get("Items", []))
+                if "LastEvaluatedKey" not in response:
+                    break
+                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            return items
+
+        before = read("#l = :l AND #s < :k", False, older) if older > 0 and key else []
+        after = (read("#l = :l AND #s >= :k" if key else "#l = :l", True, newer)
+                 if newer > 0 else [])
+        return before[::-1] + after
+
     def related_in_listing(self, listing: str, *, exclude: str, limit: int
                            ) -> list[dict[str, Any]]:
         """At most ``limit`` items of ``listing``, newest first, without the article whose

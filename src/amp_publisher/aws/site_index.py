@@ -22,7 +22,11 @@ Per stale listing (see :mod:`amp_publisher.core.siteoutputs.pages` for the stabl
 
 * index pages: the root, the numbered pages from the one holding the first changed position on,
   pages that came into being; pages that no longer exist are deleted. A listing left empty is
-  removed (the home page stays, saying there are no articles);
+  removed (the home page stays, saying there are no articles). A listing with more than
+  :data:`PAGES_PER_STEP` numbered pages to write (every page of a long listing after a site
+  rebuild) is written in steps, oldest pages first: each step writes that many and sends the
+  rest on as a continuation (the first key it did not reach as the listing's changed key); the
+  last step writes the root, the feeds and the listing's state;
 * feeds (home and sections), when the change is among the newest :data:`FEED_SIZE`;
 * ``month/<M>``: the monthly sitemap (deleted when the month is empty), then the sitemap index
   and ``robots.txt``;
@@ -97,6 +101,11 @@ INVALIDATION_STATE = "index-invalidation"
 #: ``SiteIndexQueue`` as one continuation message, so a rebuild of every listing (the end of a
 #: site rebuild, thousands of tags) never runs into the function's timeout and starts over.
 CONTINUE_MARGIN_MS = 10_000
+#: Numbered index pages one invocation writes for one listing (5,000 entries at 20 a page):
+#: some 10 s of rendering, gating and writing. A listing with more pages to write continues in
+#: a continuation message (see :meth:`SiteIndexer._listing_step`), so the home page of a
+#: 100,000-article site (5,000 pages) is rebuilt within the function's timeout, in 20 steps.
+PAGES_PER_STEP = 250
 
 
 def output_digest(body: bytes, content_type: str, cache_control: str) -> str:
@@ -280,11 +289,14 @@ class SiteIndexer:
         report.listings = order
         site = self._batch_site = self.site  # read once per batch
         slowest_ms = 0.0
+        carried: dict[str, str] = {}  # listings written in part: the key the next step starts at
         for position, name in enumerate(order):
             if (remaining_ms is not None and position and self.queue_url
                     and remaining_ms() < CONTINUE_MARGIN_MS + 2 * slowest_ms):
                 report.listings = order[:position]
-                self._continue(order[position:], dirty, named_by, report)
+                self._continue([*carried, *order[position:]], {**dirty, **carried}, named_by,
+                               report)
+                carried = {}
                 break
             started = time.monotonic()
             try:
@@ -295,7 +307,9 @@ class SiteIndexer:
                 elif name.startswith("month/"):
                     self._month(name, site, report)
                 else:
-                    self._listing(name, dirty[name], site, report)
+                    left_at = self._listing(name, dirty[name], site, report)
+                    if left_at is not None:
+                        carried[name] = left_at
             except Exception as exc:  # noqa: BLE001 - one listing's fault fails its messages
                 logger.warning("index rebuild failed; its messages will be retried",
                                extra={"listing": name, "error_type": type(exc).__name__,
@@ -304,6 +318,8 @@ class SiteIndexer:
                 failed = named_by.get(name, set()) - set(report.failed_messages)
                 report.failed_messages.extend(sorted(failed))
             slowest_ms = max(slowest_ms, (time.monotonic() - started) * 1000)
+        if carried:
+            self._continue(list(carried), carried, named_by, report)
         self._flush_invalidations(report, ids)
         return report
 
@@ -323,8 +339,8 @@ class SiteIndexer:
             failed = {i for name in left for i in named_by.get(name, ())}
             report.failed_messages = sorted(set(report.failed_messages) | failed)
             return
-        logger.info("time running out; listings left sent back to the queue",
-                    extra={"listings": len(left), "first": left[0]})
+        logger.info("listings left (time running out, or long listings written in part) "
+                    "sent back to the queue", extra={"listings": len(left), "first": left[0]})
         metrics.add_metric(name="IndexRebuildContinued", unit=MetricUnit.Count, value=1)
         report.continued = list(left)
 
@@ -384,7 +400,14 @@ class SiteIndexer:
 
     # -- outputs -----------------------------------------------------------------------------
 
-    def _listing(self, name: str, since: str, site: Any, report: RebuildReport) -> None:
+    def _listing(self, name: str, since: str, site: Any, report: RebuildReport) -> str | None:
+        """Rebuild listing ``name`` from its entries at or after order key ``since`` on (``""``:
+        all of it). Returns ``None`` when done, or the order key a continuation starts at when
+        only :data:`PAGES_PER_STEP` of its numbered pages were written (:meth:`_listing_step`).
+
+        Raises:
+            _Retry: the listing changed while it was read (its messages are retried).
+        """
         from amp_publisher.core.siteoutputs.build import has_feeds
         from amp_publisher.core.siteoutputs.entries import IndexEntry
         from amp_publisher.core.siteoutputs.feeds import FEED_SIZE, feeds
@@ -401,7 +424,7 @@ class SiteIndexer:
                 for output in feeds(name, "", [], site=site):
                     self._delete(output.key, report)
             self.manifest.delete_state(f"pages#{name}")
-            return
+            return None
         # The entries older than the change: the total less those at or after it, counted
         # over the newest part only (DynamoDB reads the key range asked for, so a change near
         # the top of a long listing does not read the whole listing a second time). A count
@@ -412,6 +435,11 @@ class SiteIndexer:
         first = before // PAGE_SIZE + 1
         wanted: set[int | None] = {None}
         wanted.update(k for k in range(1, pages + 1) if k >= first or k > old_pages)
+        numbered = sorted(k for k in wanted if k is not None)  # contiguous, up to ``pages``
+        if len(numbered) > PAGES_PER_STEP:
+            return self._listing_step(name, since, before, total, old_pages,
+                                      range(numbered[0], numbered[0] + PAGES_PER_STEP),
+                                      site, report)
         slots = [s for s in page_plan(total, PAGE_SIZE) if s.number in wanted]
         need = max([total - s.start for s in slots] +
                    [min(FEED_SIZE, total) if has_feeds(name) else 0])
@@ -436,6 +464,43 @@ class SiteIndexer:
         if pages != old_pages or state.get("listing") != LISTINGS:
             self.manifest.put_state(f"pages#{name}", {"pages": pages, "listing": LISTINGS,
                                                       "listing_sort": name})
+        return None
+
+    def _listing_step(self, name: str, since: str, before: int, total: int, old_pages: int,
+                      numbers: range, site: Any, report: RebuildReport) -> str:
+        """Write numbered pages ``numbers`` (the oldest of those to write) of listing ``name``
+        of ``total`` entries, of which ``before`` sort before order key ``since``; return the
+        order key of the first entry of the next page, where the continuation starts.
+
+        Reads only the entries those pages show (ascending positions ``[start, stop)``), plus
+        the next one: the ``before - start`` just before ``since`` and the rest from ``since``
+        on (two queries of ``listing-index`` in key order), not the whole listing. The root,
+        the feeds and the listing's state item wait for the last step, so the pages already
+        served keep linking to pages that exist. The state item's page count (``old_pages``)
+        rises to the last page written, so the next step starts after it.
+
+        Raises:
+            _Retry: the listing changed while it was read.
+        """
+        from amp_publisher.core.siteoutputs.build import listing_pages
+        from amp_publisher.core.siteoutputs.entries import IndexEntry
+        from amp_publisher.core.siteoutputs.pages import PAGE_SIZE
+
+        start, stop = (numbers[0] - 1) * PAGE_SIZE, numbers[-1] * PAGE_SIZE
+        items = self.manifest.listing_around(name, since, older=max(0, before - start),
+                                             newer=stop + 1 - before)
+        if len(items) != stop + 1 - start or self.manifest.count_listing(name) != total:
+            raise _Retry(f"{name}: the listing changed while it was read")
+        entries = [IndexEntry.from_item({**item, "source_key": item["article_key"]})
+                   for item in items[:-1]]
+        term = "" if name == "home" else str(items[0].get("term", ""))
+        for output in listing_pages(name, term, entries[::-1], total, site=site,
+                                    numbers=set(numbers), size=PAGE_SIZE, skip=total - stop):
+            self._write_page(output, report)
+        if numbers[-1] > old_pages:
+            self.manifest.put_state(f"pages#{name}", {"pages": numbers[-1],
+                                                      "listing": LISTINGS, "listing_sort": name})
+        return str(items[-1]["listing_sort"])
 
     def _month(self, name: str, site: Any, report: RebuildReport) -> None:
         from amp_publisher.core.siteoutputs.entries import IndexEntry

@@ -43,22 +43,24 @@ def has_feeds(listing: str) -> bool:
 
 def listing_pages(listing: str, term: str, newest: Sequence[IndexEntry], total: int, *,
                   site: Any, numbers: Collection[int | None] | None = None,
-                  size: int = PAGE_SIZE) -> list[Output]:
+                  size: int = PAGE_SIZE, skip: int = 0) -> list[Output]:
     """Index pages of ``listing`` (``numbers``: which ones, ``None`` in it is the root; default
-    all), from ``newest``, its newest entries newest first: at least as many as the oldest
-    requested page needs (``total`` minus that page's start).
+    all), from ``newest``, its entries newest first after the newest ``skip`` (``newest[0]``
+    is the entry at newest-first position ``skip``): enough of them for every requested page
+    (down to ``total`` minus the oldest requested page's start).
 
     Raises:
-        ValueError: ``newest`` is too short for a requested page.
+        ValueError: ``newest`` does not cover a requested page.
     """
     outputs = []
     for slot in page_plan(total, size):
         if numbers is not None and slot.number not in numbers:
             continue
-        if len(newest) < total - slot.start:
-            raise ValueError(f"{listing}: page {slot.number} needs the newest "
-                             f"{total - slot.start} entries, got {len(newest)}")
-        chunk = newest[total - slot.stop: total - slot.start]
+        if skip + len(newest) < total - slot.start or total - slot.stop < skip:
+            raise ValueError(f"{listing}: page {slot.number} needs the entries at newest-first "
+                             f"positions [{total - slot.stop}, {total - slot.start}), got "
+                             f"[{skip}, {skip + len(newest)})")
+        chunk = newest[total - slot.stop - skip: total - slot.start - skip]
         outputs.append(render_listing_page(listing, term, slot, chunk, total=total, site=site,
                                            size=size))
     return outputs
