@@ -162,12 +162,13 @@ def probe_warm(args: argparse.Namespace) -> None:
         verdict = validate(page.html)
         for _ in range(5):
             validate(render(article, site, source_key=key).html)
-        render_ms, both_ms, validate_ms, cpu_ms = [], [], [], []
+        render_ms, both_ms, validate_ms, cpu_ms, render_cpu_ms = [], [], [], [], []
         for _ in range(args.iterations):
             c0 = time.process_time()
             t0 = time.perf_counter()
             page = render(article, site, source_key=key)
             t1 = time.perf_counter()
+            render_cpu_ms.append(_ms(time.process_time() - c0))
             validate(page.html)
             t2 = time.perf_counter()
             cpu_ms.append(_ms(time.process_time() - c0))
@@ -177,7 +178,7 @@ def probe_warm(args: argparse.Namespace) -> None:
         results[name] = {
             "render_ms": _summary(render_ms), "validate_ms": _summary(validate_ms),
             "render_validate_ms": _summary(both_ms), "render_validate_cpu_ms": _summary(cpu_ms),
-            "page_bytes": page.size_bytes,
+            "render_cpu_ms": _summary(render_cpu_ms), "page_bytes": page.size_bytes,
             "valid": bool(verdict.passed), "report_entries": len(page.report),
             "timings_ms": page.timings_ms,
         }

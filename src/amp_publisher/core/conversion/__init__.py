@@ -122,7 +122,7 @@ def _converge(root, ctx, *, watch=None) -> tuple[str, object]:
     """Run the conversion passes over ``root`` until one changes nothing; returns the output
     (serialized, trimmed) and the tree it was serialized from. ``watch(root, converted)`` is
     called before (``converted=False``) and after (``True``) each pass's steps."""
-    from amp_publisher.core.conversion.pipeline import run_steps
+    from amp_publisher.core.conversion.pipeline import STEPS
     from amp_publisher.core.conversion.tree import (
         parse_again,
         parse_fragment,
@@ -130,12 +130,29 @@ def _converge(root, ctx, *, watch=None) -> tuple[str, object]:
         serialize_children,
     )
 
+    added: list[set[str]] = [set() for _ in STEPS]  # the components each step named, last run
+    last_editor = None  # the last step that changed the tree the pass now runs on, if known
     for _ in range(MAX_PASSES):
         entries_before = len(ctx.reporter.entries)
-        ctx.extensions.clear()  # recomputed by the generic pass from what is in the tree
         if watch is not None:
             watch(root, False)
-        run_steps(root, ctx)
+        editor = None
+        for index, step in enumerate(STEPS):
+            if (last_editor is not None and index > last_editor and not ctx.css
+                    and len(ctx.reporter.entries) == entries_before):
+                # The steps from here on saw this very tree last pass (no step before them has
+                # changed it since) and changed nothing: they would change nothing again. Steps
+                # are deterministic and report every edit (report.py); the CSS budget they read
+                # is the only other state that moves, hence the ``ctx.css`` condition.
+                break
+            ctx.extensions = set()  # what this step names; the pass's are recomputed below
+            before = len(ctx.reporter.entries)
+            step.run(root, ctx)
+            added[index] = ctx.extensions
+            if len(ctx.reporter.entries) > before:
+                editor = index
+        # the components the tree uses: each step's, from its last run on this tree
+        ctx.extensions = set().union(*added)
         if watch is not None:
             watch(root, True)
         # whitespace around the fragment is insignificant; trimming it keeps the page compact
@@ -157,8 +174,10 @@ def _converge(root, ctx, *, watch=None) -> tuple[str, object]:
         # link becomes a link in a link), which the re-parse turns into the browser's tree; and
         # removing junk can reveal what an earlier step looks for (a paragraph holding only a
         # YouTube URL once the <base> tag beside it is gone). A tree the parser would build
-        # again as it is is kept, not parsed again (parse_again).
-        root = parse_again(root, html_out)
+        # again as it is is kept, not parsed again (parse_again); then the next pass needs to
+        # run only up to the last step that changed it.
+        root, kept = parse_again(root, html_out)
+        last_editor = editor if kept else None
     return html_out, converted
 
 

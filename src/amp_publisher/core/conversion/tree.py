@@ -597,30 +597,38 @@ def reparses_to_itself(root: etree._Element, html: str) -> bool:
     return True
 
 
-def parse_again(root: etree._Element, html: str) -> etree._Element:
+def parse_again(root: etree._Element, html: str) -> tuple[etree._Element, bool]:
     """``parse_fragment(html)``, for ``html`` the trimmed serialization of ``root``'s content;
     when :func:`reparses_to_itself` is sure of the result, ``root`` itself made into that tree
     (the whitespace around the fragment trimmed as in ``html``, empty texts ``None``, as the
     parser leaves them) instead of a parse.
 
+    Returns:
+        ``(tree, kept)``: ``kept`` is true when ``tree`` is ``root`` and nothing in it had to
+        change.
+
     Raises:
         ConversionError: as :func:`parse_fragment`.
     """
     if not reparses_to_itself(root, html):
-        return parse_fragment(html)
+        return parse_fragment(html), False
+    kept = True
     for el in root.iter():
         if el.text == "":
-            el.text = None
+            el.text, kept = None, False
         if el.tail == "":
-            el.tail = None
-    root.text = (root.text or "").lstrip(" \t\n\r\f") or None
+            el.tail, kept = None, False
+    space = " \t\n\r\f"
     last = root[-1] if len(root) else None
+    text = (root.text or "").lstrip(space)
     if last is None:
-        root.text = (root.text or "").rstrip(" \t\n\r\f") or None
-    else:
-        last.tail = (last.tail or "").rstrip(" \t\n\r\f") or None
+        text = text.rstrip(space)
+    elif last.tail and last.tail != last.tail.rstrip(space):
+        last.tail, kept = last.tail.rstrip(space) or None, False
+    if (root.text or "") != text:
+        root.text, kept = text or None, False
     root.tail = None
-    return root
+    return root, kept
 
 
 def serialize_element(el: etree._Element) -> str:
