@@ -125,9 +125,11 @@ def demo_run(tmp_path_factory):
     the reference article's ``body_html`` twin deleted at the end.
 
     Returns ``(rows, text, out)``: the summary rows, everything the demo printed, and the folder
-    the site bucket was mirrored into. A demo run takes long (it starts the embedded backend and
-    two worker processes for its rebuild), so it is made once per test process; its tests are one
-    of the :data:`ONE_WORKER` groups, so that ``make test`` runs them in the same process.
+    the site bucket was mirrored into. It runs with ``AMP_TRANSFORM`` unset, as ``make demo``
+    does in a fresh shell: the default applies. A demo run takes long (it starts the embedded
+    backend and two worker processes for its rebuild), so it is made once per test process; its
+    tests are one of the :data:`ONE_WORKER` groups, so that ``make test`` runs them in the same
+    process.
     """
     import io
     import shutil
@@ -139,8 +141,10 @@ def demo_run(tmp_path_factory):
     shutil.copytree(EVENTS / "static", events / "static")
     out = events.parent / "site"
     stream = io.StringIO()
-    rows = run_demo(events / "articles", EVENTS / "site.json", out,
-                    delete="met-palantir-extension.body-html.json", stream=stream)
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("AMP_TRANSFORM", raising=False)
+        rows = run_demo(events / "articles", EVENTS / "site.json", out,
+                        delete="met-palantir-extension.body-html.json", stream=stream)
     return rows, stream.getvalue(), out
 
 

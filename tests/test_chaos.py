@@ -181,7 +181,11 @@ def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(
                         failed_events_queue_url=queue_url, distribution_id=distribution_id,
                         invalidation_max_paths=MAX_PATHS, site_index_queue_url=index_url,
                         render_queue_url=render_url, source_bucket=SOURCE_BUCKET,
-                        site=SiteConfig(page_mode=page_mode))
+                        site=SiteConfig(page_mode=page_mode),
+                        # plain pages on purpose: the site is compared below with fresh renders
+                        # of the final sources by the core renderer (transformed pages under
+                        # faults: tests/test_rebuild_chaos.py)
+                        amp_transform=False)
     too_many_calls: list[int] = []
 
     def invoke(event: dict, publisher: Publisher) -> dict:
@@ -240,7 +244,8 @@ def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(
     indexer = site_index.SiteIndexer(SITE_BUCKET, ManifestTable(TABLE, index_clients["dynamodb"]),
                                      site, s3=index_clients["s3"], validate=gate,
                                      distribution_id=distribution_id,
-                                     cloudfront=index_clients["cloudfront"], max_paths=MAX_PATHS)
+                                     cloudfront=index_clients["cloudfront"], max_paths=MAX_PATHS,
+                                     amp_transform=settings.amp_transform)
     index_rng = random.Random(rng.random())
     index_stats = {"batches": 0, "messages": 0, "duplicates": 0, "failed": 0, "rebuilds": 0}
     index_errors: list[BaseException] = []

@@ -80,6 +80,10 @@ def test_demo_publishes_the_samples_then_unpublishes_one(demo_run):
     assert "0 broken link(s)" in text
     assert (out / REFERENCE_SLUG / "index.html").exists()
     assert not (out / f"{REFERENCE_SLUG}-html" / "index.html").exists()
+    # transformed AMP by default (the demo runs with AMP_TRANSFORM unset), and the demo says so
+    assert "AMP_TRANSFORM=on: transformed AMP" in text
+    for page in (REFERENCE_SLUG + "/index.html", "index.html", "404.html"):
+        assert 'transformed="self;v=1"' in (out / page).read_text(encoding="utf-8"), page
     assert "unpublished" in text and "status deleted" in text
     assert "source key" in text and "render ms" in text
     # The rename at the end reaches every page, the 404 page included.

@@ -55,8 +55,14 @@ def _site_objects(backend) -> dict[str, dict]:
 
 
 def _implied(backend, size: int = PAGE_SIZE) -> dict:
-    """Every site output the manifest's published records imply (a full build)."""
+    """Every site output the manifest's published records imply (a full build), its HTML pages
+    transformed when the deployment publishes transformed AMP (``AMP_TRANSFORM``, on unless
+    the backend's environment says off)."""
+    import dataclasses
+
+    from amp_publisher.aws.config import amp_transform_from_env
     from amp_publisher.aws.manifest import ManifestTable
+    from amp_publisher.core.amp.transform import transform
     from amp_publisher.core.site import SiteConfig
     from amp_publisher.core.siteoutputs.build import build_site
     from amp_publisher.core.siteoutputs.entries import IndexEntry
@@ -65,7 +71,11 @@ def _implied(backend, size: int = PAGE_SIZE) -> dict:
     records = ManifestTable(backend.names.manifest_table, backend.client("dynamodb")).scan()
     entries = [IndexEntry.from_item(r) for r in records if r.get("status") == "published"]
     pages = {r["page_key"] for r in records if r.get("status") == "published"}
-    return build_site(entries, site, now=dt.datetime.now(dt.UTC), size=size), pages
+    built = build_site(entries, site, now=dt.datetime.now(dt.UTC), size=size)
+    if amp_transform_from_env():
+        built = {key: dataclasses.replace(output, body=transform(output.body.decode()).encode())
+                 if output.content_type == HTML else output for key, output in built.items()}
+    return built, pages
 
 
 def _assert_site_is_what_the_manifest_implies(backend, size: int = PAGE_SIZE) -> dict:
@@ -79,7 +89,14 @@ def _assert_site_is_what_the_manifest_implies(backend, size: int = PAGE_SIZE) ->
     return objects
 
 
-def test_publishing_the_samples_builds_the_site_and_every_link_resolves(backend, tmp_path):
+@pytest.mark.parametrize("amp_transform", [None, "off"], ids=["default", "off"])
+def test_publishing_the_samples_builds_the_site_and_every_link_resolves(backend, tmp_path,
+                                                                        monkeypatch,
+                                                                        amp_transform):
+    if amp_transform is None:
+        monkeypatch.delenv("AMP_TRANSFORM", raising=False)
+    else:
+        monkeypatch.setenv("AMP_TRANSFORM", amp_transform)
     for path in sorted(ARTICLES.glob("*.json")):
         assert _publish(backend, f"articles/{path.name}", path.read_bytes())["action"] == \
             "published"
@@ -87,6 +104,7 @@ def test_publishing_the_samples_builds_the_site_and_every_link_resolves(backend,
     assert sum(r.messages for r in reports) == 3
     objects = _assert_site_is_what_the_manifest_implies(backend)
     assert objects["index.html"]["type"] == HTML
+    assert (b'transformed="self;v=1"' in objects["index.html"]["body"]) is (amp_transform is None)
     assert objects["feed.xml"]["type"] == RSS
     # the site's Cache-Control, as on article pages
     assert objects["index.html"]["cache"] == \

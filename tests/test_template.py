@@ -242,6 +242,22 @@ def test_snapstart_is_opt_in_for_the_published_versions_every_event_invokes(temp
     assert props["Runtime"] == "python3.12"  # SnapStart for Python starts at 3.12
 
 
+def test_amp_transform_is_on_by_default_for_both_functions(template, resources):
+    """Transformed AMP is published unless the stack says ``AmpTransform=off``: the parameter's
+    default, the same setting on the article and the index pages, and the code's own default
+    when the variable is missing agree."""
+    from amp_publisher.aws.config import Settings
+
+    parameter = template["Parameters"]["AmpTransform"]
+    assert (parameter["Default"], parameter["AllowedValues"]) == ("on", ["on", "off"])
+    for name in ("RenderFunction", "SiteIndexFunction"):
+        env = resources[name]["Properties"]["Environment"]["Variables"]
+        assert env["AMP_TRANSFORM"] == {"Ref": "AmpTransform"}, name
+    base = {"SITE_BUCKET": "site", "MANIFEST_TABLE": "manifest"}
+    assert Settings.from_env(base).amp_transform is True
+    assert Settings.from_env({**base, "AMP_TRANSFORM": parameter["Default"]}).amp_transform
+
+
 def test_failed_invocations_retry_twice_then_land_in_the_failed_events_queue(resources):
     config = resources["RenderFunction"]["Properties"]["EventInvokeConfig"]
     assert config["MaximumRetryAttempts"] == 2

@@ -1,9 +1,12 @@
-"""Transformed AMP output (``AMP_TRANSFORM=on``): our real pages, transformed, as readers get them.
+"""Transformed AMP output (``AMP_TRANSFORM``, on by default): our real pages, transformed, as
+readers get them.
 
 Every page the sample articles and the acceptance corpus render is transformed and must pass our
 validator's transformed rules, and the official engine when it is available
 (``../shared/amp-validator-official``, ``AMP_SHARED`` overrides; skipped with a message without
-it). The function publishes transformed pages on the embedded backend when the setting is on.
+it). The function publishes transformed pages on the embedded backend unless the setting is
+``off``, which publishes the pages as the theme writes them; a site published before the default
+changed is stale, and rendered again transformed.
 """
 
 from __future__ import annotations
@@ -151,15 +154,27 @@ def test_every_sample_and_corpus_page_transformed_is_valid_amp(site, tmp_path):
     assert run.returncode == 0 and not failures, "\n".join(failures[:20])
 
 
-def test_the_setting_reads_on_and_off():
+def test_the_setting_is_on_unless_it_says_off():
     from amp_publisher.aws.config import Settings
 
     base = {"SITE_BUCKET": "site", "MANIFEST_TABLE": "manifest"}
-    assert Settings.from_env(base).amp_transform is False
+    assert Settings.from_env(base).amp_transform is True  # unset: the default
+    assert Settings.from_env({**base, "AMP_TRANSFORM": ""}).amp_transform is True
+    assert Settings(site_bucket="site", manifest_table="manifest").amp_transform is True
     assert Settings.from_env({**base, "AMP_TRANSFORM": "on"}).amp_transform is True
     assert Settings.from_env({**base, "AMP_TRANSFORM": "off"}).amp_transform is False
+    assert Settings.from_env({**base, "AMP_TRANSFORM": " OFF "}).amp_transform is False
+    assert Settings.from_env({**base, "AMP_TRANSFORM": "false"}).amp_transform is False
     with pytest.raises(ValueError, match="AMP_TRANSFORM"):
         Settings.from_env({**base, "AMP_TRANSFORM": "sometimes"})
+
+
+def test_the_embedded_backend_states_the_templates_default_and_passes_off_on():
+    from amp_publisher.local.backend import EmbeddedBackend
+
+    assert EmbeddedBackend(environ={}).function_environment()["AMP_TRANSFORM"] == "on"
+    off = EmbeddedBackend(environ={"AMP_TRANSFORM": "off"}).function_environment()
+    assert off["AMP_TRANSFORM"] == "off"
 
 
 def test_transformed_pages_have_their_own_fingerprint(site):
@@ -169,9 +184,14 @@ def test_transformed_pages_have_their_own_fingerprint(site):
     assert render_fingerprint(site, amp_transform=False) == render_fingerprint(site)
 
 
-def test_the_function_publishes_transformed_pages_when_the_setting_is_on(backend, monkeypatch):
+def test_a_site_published_plain_is_stale_under_the_default_and_rendered_again_transformed(
+        backend, monkeypatch, capsys):
+    """The upgrade path: pages published with ``AMP_TRANSFORM=off`` (the default before it
+    changed) are counted stale by ``amp-render status`` once the setting is back to its
+    default, and the same source is then rendered again, transformed."""
     from amp_publisher.aws import handler
     from amp_publisher.local.backend import LocalContext
+    from amp_publisher.local.cli import main
 
     key = "articles/met-palantir-extension.json"
     s3 = backend.client("s3")
@@ -182,18 +202,29 @@ def test_the_function_publishes_transformed_pages_when_the_setting_is_on(backend
                                  "object": {"key": key}}}]}
 
     def publish() -> str:
-        # the same source twice: the second render happens only because turning the setting
-        # on changed the render fingerprint (the page was current under the old one)
+        # the same source twice: the second render happens only because the setting's
+        # default changed the render fingerprint (the page was current under the old one)
         handler._publisher.cache_clear()
         [outcome] = handler.lambda_handler(event, LocalContext())["outcomes"]
         assert outcome["action"] == "published", outcome
         page = s3.get_object(Bucket=backend.names.site_bucket, Key=outcome["page_key"])
         return page["Body"].read().decode("utf-8")
 
+    def stale() -> list[str]:
+        handler._publisher.cache_clear()  # a new process: the settings read afresh
+        capsys.readouterr()
+        assert main(["status", "--stale"]) == 0
+        return capsys.readouterr().out.split()
+
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "ERROR")
     try:
+        monkeypatch.setenv("AMP_TRANSFORM", "off")
         plain = publish()
-        monkeypatch.setenv("AMP_TRANSFORM", "on")
+        assert stale() == []
+        monkeypatch.delenv("AMP_TRANSFORM")  # the upgrade: the setting left to its default
+        assert stale() == [key]
         transformed = publish()
+        assert stale() == []
     finally:
         handler._publisher.cache_clear()
     assert "transformed=" not in plain and "amp-boilerplate" in plain
@@ -203,14 +234,20 @@ def test_the_function_publishes_transformed_pages_when_the_setting_is_on(backend
         etree.tostring(_tree(plain).xpath("//h1")[0], method="text", encoding="unicode")
 
 
-def test_with_the_setting_on_every_page_of_the_site_is_transformed_and_valid(backend, monkeypatch,
-                                                                             tmp_path):
-    """Article pages, index pages and the 404 page: all transformed, all valid, links intact."""
+@pytest.mark.parametrize("setting", [None, "off"], ids=["default", "off"])
+def test_every_page_of_the_site_is_published_as_the_setting_says_and_valid(
+        backend, monkeypatch, tmp_path, setting):
+    """Article pages, index pages and the 404 page: with the default all transformed, with
+    ``AMP_TRANSFORM=off`` all as the theme writes them (the boilerplate kept); all valid, links
+    intact."""
     from amp_publisher.aws import handler, site_index
     from amp_publisher.core.amp.validator import validate
     from amp_publisher.local.sitecheck import crawl
 
-    monkeypatch.setenv("AMP_TRANSFORM", "on")
+    if setting is None:
+        monkeypatch.delenv("AMP_TRANSFORM", raising=False)
+    else:
+        monkeypatch.setenv("AMP_TRANSFORM", setting)
     handler._publisher.cache_clear()
     site_index._indexer.cache_clear()
     try:
@@ -228,7 +265,10 @@ def test_with_the_setting_on_every_page_of_the_site_is_transformed_and_valid(bac
     assert "404.html" in keys and "index.html" in keys and len(keys) >= 10
     for key in keys:
         page = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-        assert 'transformed="self;v=1"' in page and "amp-boilerplate" not in page, key
+        if setting == "off":
+            assert "transformed=" not in page and "<style amp-boilerplate>" in page, key
+        else:
+            assert 'transformed="self;v=1"' in page and "amp-boilerplate" not in page, key
         assert validate(page).passed, key
     backend.mirror_site(tmp_path)
     assert not crawl(tmp_path, "https://www.wanderstayfinder.example").broken
@@ -239,17 +279,56 @@ def test_with_the_setting_on_every_page_of_the_site_is_transformed_and_valid(bac
         assert run.returncode == 0, run.stdout[-2000:]
 
 
-def test_amp_render_render_transform_writes_the_transformed_page(tmp_path):
+@pytest.mark.parametrize("flags, setting", [([], None), (["--transform"], "off"),
+                                            ([], "on")],
+                         ids=["default", "flag-over-off", "setting-on"])
+def test_amp_render_render_writes_the_transformed_page_as_the_function_does(
+        tmp_path, monkeypatch, flags, setting):
     from amp_publisher.local.cli import main
 
+    if setting is None:
+        monkeypatch.delenv("AMP_TRANSFORM", raising=False)
+    else:
+        monkeypatch.setenv("AMP_TRANSFORM", setting)
     code = main(["render", str(ARTICLES / "river-festival-every-block.json"), "--site",
-                 str(ROOT / "events/site.json"), "--no-image-probe", "--transform",
+                 str(ROOT / "events/site.json"), "--no-image-probe", *flags,
                  "-o", f"{tmp_path}/"])
     assert code == 0
     [page] = tmp_path.glob("*/index.html")
     root = _tree(page.read_text(encoding="utf-8"))
     assert root.get("transformed") == "self;v=1"
     assert root.xpath("//amp-img[@data-hero]/img")
+
+
+@pytest.mark.parametrize("flags, setting", [(["--no-transform"], None),
+                                            (["--no-transform"], "on"), ([], "off")],
+                         ids=["flag", "flag-over-on", "setting-off"])
+def test_amp_render_render_no_transform_writes_the_page_as_the_theme_does(
+        tmp_path, monkeypatch, flags, setting):
+    from amp_publisher.local.cli import main
+
+    if setting is None:
+        monkeypatch.delenv("AMP_TRANSFORM", raising=False)
+    else:
+        monkeypatch.setenv("AMP_TRANSFORM", setting)
+    code = main(["render", str(ARTICLES / "river-festival-every-block.json"), "--site",
+                 str(ROOT / "events/site.json"), "--no-image-probe", *flags,
+                 "-o", f"{tmp_path}/"])
+    assert code == 0
+    [page] = tmp_path.glob("*/index.html")
+    html = page.read_text(encoding="utf-8")
+    root = _tree(html)
+    assert root.get("transformed") is None and "<style amp-boilerplate>" in html
+    assert root.xpath("//amp-img[@data-hero]") and not root.xpath("//amp-img/img")
+
+
+def test_amp_render_render_names_a_bad_setting(monkeypatch, capsys):
+    from amp_publisher.local.cli import main
+
+    monkeypatch.setenv("AMP_TRANSFORM", "sometimes")
+    assert main(["render", str(ARTICLES / "met-palantir-extension.json"),
+                 "--no-image-probe"]) == 2
+    assert "AMP_TRANSFORM must be on or off, not 'sometimes'" in capsys.readouterr().err
 
 
 def test_a_guessed_hero_is_rendered_lazily_and_not_preloaded():

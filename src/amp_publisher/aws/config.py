@@ -17,10 +17,17 @@ from dataclasses import dataclass
 
 from amp_publisher.core.site import SiteConfig
 
-__all__ = ["Settings", "DEFAULT_MAX_SOURCE_BYTES"]
+__all__ = ["Settings", "DEFAULT_AMP_TRANSFORM", "DEFAULT_MAX_SOURCE_BYTES",
+           "amp_transform_from_env"]
 
 #: DESIGN §3: an article object is at most 2 MiB unless configured otherwise.
 DEFAULT_MAX_SOURCE_BYTES = 2 * 1024 * 1024
+
+#: ``AMP_TRANSFORM`` when it is unset or empty: pages are published transformed. Measured by
+#: ``bench/reader.py`` (README, "What the reader gets"): transformed pages paint 3 to 8 times
+#: sooner than the pages as published, whatever the AMP CDN does. The template's ``AmpTransform``
+#: parameter, the embedded backend and ``amp-render render`` state the same default.
+DEFAULT_AMP_TRANSFORM = True
 
 
 @dataclass(frozen=True)
@@ -62,9 +69,10 @@ class Settings:
             is kept current in the site bucket; empty: not written.
         accept_html_pages: ``ACCEPT_HTML_PAGES`` (``false``): also read whole HTML pages,
             ``.html``/``.htm`` objects under the source prefix (``docs/input-formats.md``).
-        amp_transform: ``AMP_TRANSFORM`` (``off``): publish transformed AMP, the pages
-            rendered server-side as the AMP Optimizer does (:mod:`amp_publisher.core.amp.transform`,
-            ``docs/transformed-amp.md``); ``on`` or ``off``.
+        amp_transform: ``AMP_TRANSFORM`` (``on``, :data:`DEFAULT_AMP_TRANSFORM`): publish
+            transformed AMP, the pages rendered server-side as the AMP Optimizer does
+            (:mod:`amp_publisher.core.amp.transform`, ``docs/transformed-amp.md``); ``on`` or
+            ``off`` (the pages as the theme writes them, with the AMP boilerplate).
     """
 
     site_bucket: str
@@ -90,7 +98,7 @@ class Settings:
     amp_cache_suffixes: tuple[str, ...] = ("cdn.ampproject.org",)
     amp_cache_endpoint: str | None = None
     accept_html_pages: bool = False
-    amp_transform: bool = False
+    amp_transform: bool = DEFAULT_AMP_TRANSFORM
 
     def is_source(self, key: str) -> bool:
         """Whether ``key`` is a source object: under the prefix with the source suffix, or
@@ -149,7 +157,7 @@ class Settings:
                 env.get("AMP_CACHE_SUFFIXES") or "cdn.ampproject.org").split(",") if s.strip()),
             amp_cache_endpoint=env.get("AMP_CACHE_ENDPOINT") or None,
             accept_html_pages=_flag(env, "ACCEPT_HTML_PAGES"),
-            amp_transform=_on_off(env, "AMP_TRANSFORM"),
+            amp_transform=amp_transform_from_env(env),
         )
 
 
@@ -165,14 +173,26 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     return value in ("true", "1", "yes")
 
 
-def _on_off(env: Mapping[str, str], name: str) -> bool:
-    """An ``on``/``off`` environment variable (unset or empty: off; ``true``/``false`` are
-    read too).
+def amp_transform_from_env(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether pages are published transformed: ``AMP_TRANSFORM`` in ``environ`` (default
+    ``os.environ``), :data:`DEFAULT_AMP_TRANSFORM` when it is unset or empty.
+
+    Raises:
+        ValueError: a value other than ``on``/``off`` (or ``true``/``false``), naming the
+            variable.
+    """
+    env = os.environ if environ is None else environ
+    return _on_off(env, "AMP_TRANSFORM", default=DEFAULT_AMP_TRANSFORM)
+
+
+def _on_off(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    """An ``on``/``off`` environment variable (unset or empty: ``default``; ``true``/``false``
+    are read too).
 
     Raises:
         ValueError: any other value, naming the variable.
     """
-    value = (env.get(name) or "off").strip().lower()
+    value = (env.get(name) or ("on" if default else "off")).strip().lower()
     if value not in ("on", "off", "true", "false"):
         raise ValueError(f"{name} must be on or off, not {value!r}")
     return value in ("on", "true")

@@ -103,7 +103,9 @@ def prime() -> None:
     """Build everything the first event would otherwise build, without I/O: settings, the
     publisher and its boto3 clients (:func:`_create_clients`), the
     Tracer when tracing is on, and, by rendering and validating a small built-in article
-    offline, the models, the Jinja environment, the converter and the AMP rules.
+    offline, the models, the Jinja environment, the converter and the AMP rules; with
+    ``AMP_TRANSFORM`` on (the default) the page is transformed before it is validated, so the
+    transformation and its packaged runtime CSS are loaded too.
 
     Run at import in Lambda (the init phase) and as SnapStart's before-snapshot hook.
 
@@ -119,8 +121,12 @@ def prime() -> None:
     _create_clients(publisher)
     if _tracing_enabled():
         _tracer()
-    page = render(parse_article(dict(_PRIME_ARTICLE)), publisher.settings.site)
-    validate(page.html)
+    html = render(parse_article(dict(_PRIME_ARTICLE)), publisher.settings.site).html
+    if publisher.settings.amp_transform:
+        from amp_publisher.core.amp.transform import transform
+
+        html = transform(html)
+    validate(html)
 
 
 def after_restore() -> None:

@@ -73,7 +73,7 @@ from urllib.parse import quote
 from amp_publisher import __version__
 from amp_publisher.aws import storage
 from amp_publisher.aws.cdn import Invalidation, InvalidationBatch, pending_entry
-from amp_publisher.aws.config import Settings
+from amp_publisher.aws.config import DEFAULT_AMP_TRANSFORM, Settings
 from amp_publisher.aws.events import SourceRecord
 from amp_publisher.aws.manifest import (
     CLAIM_PREFIX,
@@ -170,11 +170,12 @@ def _url_safe(value: str) -> str:
     return quote(value, safe="/-_.~ ")
 
 
-def site_fingerprint(site: SiteConfig, *, amp_transform: bool = False) -> str:
+def site_fingerprint(site: SiteConfig, *, amp_transform: bool = DEFAULT_AMP_TRANSFORM) -> str:
     """The render fingerprint of pages published with ``site`` (16 hex chars): site
     configuration, theme files, renderer version and rules revision, and whether pages are
-    transformed (:func:`amp_publisher.core.fingerprint.render_fingerprint`). Pages rendered with
-    another fingerprint are stale: rendered again even when their source did not change."""
+    transformed (``amp_transform``, default ``AMP_TRANSFORM``'s;
+    :func:`amp_publisher.core.fingerprint.render_fingerprint`). Pages rendered with another
+    fingerprint are stale: rendered again even when their source did not change."""
     from amp_publisher.core.fingerprint import render_fingerprint
 
     return render_fingerprint(site, amp_transform=amp_transform)

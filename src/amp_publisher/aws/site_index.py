@@ -73,6 +73,7 @@ from amp_publisher.aws.cdn import (
     InvalidationBatch,
     InvalidationFailedError,
 )
+from amp_publisher.aws.config import DEFAULT_AMP_TRANSFORM
 from amp_publisher.aws.manifest import MONTHS_LISTING, ManifestTable
 
 __all__ = ["SiteIndexer", "RebuildReport", "lambda_handler", "handle_batch", "NEWS",
@@ -169,7 +170,8 @@ class SiteIndexer:
         cloudfront: boto3 CloudFront client (default: the process-wide lazy one).
         max_paths: paths per invalidation before it becomes a wildcard
             (``INVALIDATION_MAX_PATHS``).
-        amp_transform: publish the index pages transformed (``AMP_TRANSFORM=on``,
+        amp_transform: publish the index pages transformed (``AMP_TRANSFORM``, default
+            :data:`amp_publisher.aws.config.DEFAULT_AMP_TRANSFORM`;
             :mod:`amp_publisher.core.amp.transform`); the gate checks the transformed page.
         queue_url: ``SiteIndexQueue`` (``SITE_INDEX_QUEUE_URL``), where a batch that runs out
             of time sends the listings it has not reached; ``None``: no continuation (the
@@ -181,7 +183,7 @@ class SiteIndexer:
                  validate: Callable[[str], Any] | None = None,
                  clock: Callable[[], float] = time.time, distribution_id: str | None = None,
                  cloudfront: Any = None, max_paths: int = DEFAULT_MAX_PATHS,
-                 amp_transform: bool = False, queue_url: str | None = None,
+                 amp_transform: bool = DEFAULT_AMP_TRANSFORM, queue_url: str | None = None,
                  sqs: Any = None) -> None:
         self.site_bucket = site_bucket
         self.queue_url = queue_url or None

@@ -78,8 +78,11 @@ def render_fingerprint(site: SiteConfig, *, amp_transform: bool = False) -> str:
 
     Args:
         site: the effective site configuration.
-        amp_transform: the pages are published transformed (``AMP_TRANSFORM=on``); it joins
-            the material only when on, so plain pages keep the fingerprint they had.
+        amp_transform: the pages are published transformed (``AMP_TRANSFORM``, on by
+            default in a deployment, which passes it explicitly); it joins the material only
+            when true, so plain pages keep the fingerprint they had and a deployment whose
+            setting changes, or that upgrades to the transformed default, sees every page
+            stale.
 
     Returns:
         ``sha256(canonical JSON of {site, theme digest, renderer version, rules revision})``,

@@ -671,6 +671,8 @@ class EmbeddedBackend:
 
     def function_environment(self) -> dict[str, str]:
         """The function's environment variables as template.yaml sets them, for this backend."""
+        from amp_publisher.aws.config import DEFAULT_AMP_TRANSFORM
+
         return {
             "SITE_BUCKET": self.names.site_bucket,
             "MANIFEST_TABLE": self.names.manifest_table,
@@ -687,7 +689,8 @@ class EmbeddedBackend:
             "SOURCE_SUFFIX": ".json",
             "ACCEPT_HTML_PAGES": "false",
             # the template's AmpTransform parameter: the caller's AMP_TRANSFORM, else its default
-            "AMP_TRANSFORM": self._environ.get("AMP_TRANSFORM") or "off",
+            "AMP_TRANSFORM": (self._environ.get("AMP_TRANSFORM")
+                              or ("on" if DEFAULT_AMP_TRANSFORM else "off")),
             "SITE_CONFIG_KEY": "config/site.json",
             "PAGE_MODE": self.page_mode,
             "POWERTOOLS_SERVICE_NAME": "amp-publisher",

@@ -2,8 +2,9 @@
 
 Subcommands:
 
-* ``render ARTICLE.json [--site SITE.json] [-o OUT] [--report]`` — render one file, no AWS at
-  all; validates the page and exits 1 when it is not valid AMP.
+* ``render ARTICLE.json [--site SITE.json] [-o OUT] [--report] [--no-transform]`` — render one
+  file, no AWS at all, transformed as the function publishes it unless ``--no-transform`` (or
+  ``AMP_TRANSFORM=off``); validates the page and exits 1 when it is not valid AMP.
 * ``validate FILE...`` — the AMP validator (``FILE: PASS`` or ``FILE:LINE:COL message``).
 * ``schema`` — print the JSON Schema of the article contract.
 * ``invoke -e EVENT.json`` — run one Lambda event against the embedded backend (our stand-in for
@@ -128,6 +129,7 @@ def _explain(adapted, path: Path, stream) -> None:
 def _cmd_render(args: argparse.Namespace) -> int:
     import datetime as dt
 
+    from amp_publisher.aws.config import amp_transform_from_env
     from amp_publisher.core.amp.validator import validate
     from amp_publisher.core.errors import ArticleError
     from amp_publisher.core.models import parse_article
@@ -137,6 +139,11 @@ def _cmd_render(args: argparse.Namespace) -> int:
     path: Path = args.article
     key = path.as_posix()
     site = _load_site(args.site)
+    try:
+        transformed = amp_transform_from_env() if args.transform is None else args.transform
+    except ValueError as exc:
+        print(f"amp-render render: {exc}", file=sys.stderr)
+        return 2
     try:
         raw = path.read_bytes()
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
@@ -181,7 +188,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
             print(f"{path}: {item_path}: {exc.code}: {_printable(str(exc))}", file=sys.stderr)
             status = 2
             continue
-        if args.transform:
+        if transformed:
             import dataclasses
 
             from amp_publisher.core.amp.transform import transform
@@ -457,9 +464,10 @@ def _run(argv: list[str]) -> int:
     p.add_argument("--no-image-probe", action="store_true",
                    help="do not read images' first bytes over HTTP(S) to learn missing sizes; "
                         "use the fallback aspect ratio")
-    p.add_argument("--transform", action="store_true",
-                   help="write transformed AMP, as the function does with AMP_TRANSFORM=on "
-                        "(docs/transformed-amp.md)")
+    p.add_argument("--transform", action=argparse.BooleanOptionalAction, default=None,
+                   help="write transformed AMP (docs/transformed-amp.md), or with "
+                        "--no-transform the page as the theme writes it; default: as the "
+                        "function does, AMP_TRANSFORM from the environment, else on")
     p.set_defaults(func=_cmd_render)
 
     sub.add_parser("validate", help="validate AMP HTML files (see amp-render validate -h)")

@@ -98,6 +98,13 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
         if mode == "paired":
             print("  PAGE_MODE=paired: canonical HTML pages at <slug>/index.html, their AMP "
                   "pages at <slug>/amp/index.html", file=stream)
+        if backend.function_environment()["AMP_TRANSFORM"] == "off":
+            print("  AMP_TRANSFORM=off: the pages as the templates write them, with the AMP "
+                  "boilerplate", file=stream)
+        else:
+            print("  AMP_TRANSFORM=on: transformed AMP, rendered server-side "
+                  "(docs/transformed-amp.md; AMP_TRANSFORM=off make demo for the plain pages)",
+                  file=stream)
         print(f"  buckets {backend.names.source_bucket}, {backend.names.site_bucket}; "
               f"table {backend.names.manifest_table}; queue {backend.names.failed_events_queue}",
               file=stream)

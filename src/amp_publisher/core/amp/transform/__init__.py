@@ -11,8 +11,9 @@ publishing what the runtime would do on the reader's phone, in the AMP Optimizer
 4. the runtime CSS inlined (:mod:`.runtime`);
 5. the head reordered (:mod:`.head`).
 
-The setting ``AMP_TRANSFORM`` turns it on for the function's pages (the pipeline calls it
-between rendering and the validation gate, which then checks the transformed rules). Pure:
+The function's pages go through it unless the setting ``AMP_TRANSFORM`` is ``off`` (the
+pipeline calls it between rendering and the validation gate, which then checks the transformed
+rules). Pure:
 no I/O besides reading the packaged runtime CSS once.
 
 Example:
