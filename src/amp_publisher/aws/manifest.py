@@ -639,16 +639,36 @@ class ManifestTable:
                           since: str | None = None) -> list[dict[str, Any]]:
         """The items of ``listing``, newest first: at most ``limit``, and with ``since`` only
         those whose order key is at least ``since``. Paginated queries of ``listing-index``."""
-        condition = "#l = :l" + (" AND #s >= :since" if since is not None else "")
-        values = {":l": listing, **({":since": since} if since is not None else {})}
-        items: list[dict[str, Any]] = []
+        return self._in_order(listing, ">=" if since is not None else None, since,
+                              forward=False, limit=limit)
+
+    def listing_around(self, listing: str, key: str, *, older: int, newer: int
+                       ) -> list[dict[str, Any]]:
+        """The ``older`` items of ``listing`` just before order key ``key`` and the ``newer``
+        from ``key`` on, oldest first (fewer where the listing ends): two paginated queries
+        of ``listing-index`` in key order, reading only those items. ``key`` ``""``: from the
+        oldest (a key attribute cannot be compared with an empty string)."""
+        before = (self._in_order(listing, "<", key, forward=False, limit=older)
+                  if older > 0 and key else [])
+        after = (self._in_order(listing, ">=" if key else None, key, forward=True, limit=newer)
+                 if newer > 0 else [])
+        return before[::-1] + after
+
+    def _in_order(self, listing: str, compare: str | None, key: str | None, *, forward: bool,
+                  limit: int | None) -> list[dict[str, Any]]:
+        """Items of ``listing`` in order key order (``forward``: oldest first), only those
+        whose order key ``compare``s (``"<"``, ``">="``) to ``key`` when ``compare`` is given;
+        at most ``limit`` (``None``: all). Paginated queries of ``listing-index``, each asking
+        for no more than is still wanted."""
+        bounded = compare is not None
         kwargs: dict[str, Any] = {
-            "TableName": self.name, "IndexName": LISTING_INDEX, "ScanIndexForward": False,
-            "KeyConditionExpression": condition,
+            "TableName": self.name, "IndexName": LISTING_INDEX, "ScanIndexForward": forward,
+            "KeyConditionExpression": "#l = :l" + (f" AND #s {compare} :k" if bounded else ""),
             "ExpressionAttributeNames": {"#l": "listing",
-                                         **({"#s": "listing_sort"} if since is not None
-                                            else {})},
-            "ExpressionAttributeValues": self._values(values)}
+                                         **({"#s": "listing_sort"} if bounded else {})},
+            "ExpressionAttributeValues": self._values(
+                {":l": listing, **({":k": key} if bounded else {})})}
+        items: list[dict[str, Any]] = []
         while limit is None or len(items) < limit:
             if limit is not None:
                 kwargs["Limit"] = min(limit - len(items), 1000)
@@ -658,37 +678,6 @@ class ManifestTable:
                 break
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return items
-
-    def listing_around(self, listing: str, key: str, *, older: int, newer: int
-                       ) -> list[dict[str, Any]]:
-        """The ``older`` items of ``listing`` just before order key ``key`` and the ``newer``
-        from ``key`` on, oldest first (fewer where the listing ends): two paginated queries
-        of ``listing-index`` in key order, reading only those items. ``key`` ``""``: from the
-        oldest (a key attribute cannot be compared with an empty string)."""
-
-        def read(condition: str, forward: bool, limit: int) -> list[dict[str, Any]]:
-            bounded = ":k" in condition
-            items: list[dict[str, Any]] = []
-            kwargs: dict[str, Any] = {
-                "TableName": self.name, "IndexName": LISTING_INDEX, "ScanIndexForward": forward,
-                "KeyConditionExpression": condition,
-                "ExpressionAttributeNames": {"#l": "listing",
-                                             **({"#s": "listing_sort"} if bounded else {})},
-                "ExpressionAttributeValues": self._values(
-                    {":l": listing, **({":k": key} if bounded else {})})}
-            while len(items) < limit:
-                kwargs["Limit"] = min(limit - len(items), 1000)
-                response = self._client.query(**kwargs)
-                items.extend(self._from_item(i) for i in response.get("Items", []))
-                if "LastEvaluatedKey" not in response:
-                    break
-                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-            return items
-
-        before = read("#l = :l AND #s < :k", False, older) if older > 0 and key else []
-        after = (read("#l = :l AND #s >= :k" if key else "#l = :l", True, newer)
-                 if newer > 0 else [])
-        return before[::-1] + after
 
     def related_in_listing(self, listing: str, *, exclude: str, limit: int
                            ) -> list[dict[str, Any]]:
