@@ -398,21 +398,29 @@ def test_rebuild_renders_the_404_page_again_even_with_no_article_to_render(
     assert "/404.html" in _invalidated_paths(d)[before:]
 
 
+def _enumerated(d, publisher, names: tuple[str, ...], site_name: str) -> list[dict]:
+    """Publish ``names``, change the site's name, run the rebuild's enumeration: the
+    RenderQueue bodies it sent (key batches, the finish order, the sweep), taken off the
+    queue."""
+    for name in names:
+        handler.handle_event(d.put_source(f"articles/{name}.json", small_article(name)),
+                             publisher)
+    _take_all(d, publisher.settings.site_index_queue_url)
+    handler.handle_event(_put_config(d, name=site_name), publisher)
+    url = publisher.settings.render_queue_url
+    (start,) = _take_all(d, url)
+    handler.handle_event(start, publisher)  # the enumeration
+    return _take_all(d, url)
+
+
 def test_rebuild_finishes_without_records_nothing_will_render(
         deployment, quiet, prompt_finish):  # noqa: F811
     from amp_publisher.aws import rebuild
 
     d = deployment
     publisher = _site_publisher(d)
-    for name in ("k1", "k2"):
-        handler.handle_event(d.put_source(f"articles/{name}.json", small_article(name)),
-                             publisher)
-    _take_all(d, publisher.settings.site_index_queue_url)
-    handler.handle_event(_put_config(d, name="Stuck Times"), publisher)
+    bodies = _enumerated(d, publisher, ("k1", "k2"), "Stuck Times")
     url = publisher.settings.render_queue_url
-    (start,) = _take_all(d, url)
-    handler.handle_event(start, publisher)  # the enumeration
-    bodies = _take_all(d, url)
     # The key batches are lost (in the failed-events queue after their receives), and the sweep
     # has run: only the finish order is left.
     d.sqs.purge_queue(QueueUrl=url)
@@ -447,15 +455,8 @@ def test_finish_does_not_read_the_manifest_while_key_batches_wait(
 
     d = deployment
     publisher = _site_publisher(d)
-    for name in ("q1", "q2"):
-        handler.handle_event(d.put_source(f"articles/{name}.json", small_article(name)),
-                             publisher)
-    _take_all(d, publisher.settings.site_index_queue_url)
-    handler.handle_event(_put_config(d, name="Queued Times"), publisher)
+    bodies = _enumerated(d, publisher, ("q1", "q2"), "Queued Times")
     url = publisher.settings.render_queue_url
-    (start,) = _take_all(d, url)
-    handler.handle_event(start, publisher)  # the enumeration: key batches and the finish order
-    bodies = _take_all(d, url)
     (finish,) = [b for b in bodies if "finish" in b["rebuild"]]
     keys = [b for b in bodies if "keys" in b["rebuild"]]
     assert keys
