@@ -279,32 +279,14 @@ def test_every_page_of_the_site_is_published_as_the_setting_says_and_valid(
         assert run.returncode == 0, run.stdout[-2000:]
 
 
-@pytest.mark.parametrize("flags, setting", [([], None), (["--transform"], "off"),
-                                            ([], "on")],
-                         ids=["default", "flag-over-off", "setting-on"])
-def test_amp_render_render_writes_the_transformed_page_as_the_function_does(
-        tmp_path, monkeypatch, flags, setting):
-    from amp_publisher.local.cli import main
-
-    if setting is None:
-        monkeypatch.delenv("AMP_TRANSFORM", raising=False)
-    else:
-        monkeypatch.setenv("AMP_TRANSFORM", setting)
-    code = main(["render", str(ARTICLES / "river-festival-every-block.json"), "--site",
-                 str(ROOT / "events/site.json"), "--no-image-probe", *flags,
-                 "-o", f"{tmp_path}/"])
-    assert code == 0
-    [page] = tmp_path.glob("*/index.html")
-    root = _tree(page.read_text(encoding="utf-8"))
-    assert root.get("transformed") == "self;v=1"
-    assert root.xpath("//amp-img[@data-hero]/img")
-
-
-@pytest.mark.parametrize("flags, setting", [(["--no-transform"], None),
-                                            (["--no-transform"], "on"), ([], "off")],
-                         ids=["flag", "flag-over-on", "setting-off"])
-def test_amp_render_render_no_transform_writes_the_page_as_the_theme_does(
-        tmp_path, monkeypatch, flags, setting):
+@pytest.mark.parametrize("flags, setting, transformed", [
+    ([], None, True), (["--transform"], "off", True), ([], "on", True),
+    (["--no-transform"], None, False), (["--no-transform"], "on", False), ([], "off", False)],
+    ids=["default", "flag-over-off", "setting-on", "no-flag", "no-flag-over-on", "setting-off"])
+def test_amp_render_render_follows_the_function_s_transform_setting(
+        tmp_path, monkeypatch, flags, setting, transformed):
+    """``amp-render render`` writes what the function would: transformed AMP unless
+    ``--no-transform`` or ``AMP_TRANSFORM=off`` (``--transform`` wins over the setting)."""
     from amp_publisher.local.cli import main
 
     if setting is None:
@@ -318,8 +300,12 @@ def test_amp_render_render_no_transform_writes_the_page_as_the_theme_does(
     [page] = tmp_path.glob("*/index.html")
     html = page.read_text(encoding="utf-8")
     root = _tree(html)
-    assert root.get("transformed") is None and "<style amp-boilerplate>" in html
-    assert root.xpath("//amp-img[@data-hero]") and not root.xpath("//amp-img/img")
+    if transformed:
+        assert root.get("transformed") == "self;v=1"
+        assert root.xpath("//amp-img[@data-hero]/img")
+    else:
+        assert root.get("transformed") is None and "<style amp-boilerplate>" in html
+        assert root.xpath("//amp-img[@data-hero]") and not root.xpath("//amp-img/img")
 
 
 def test_amp_render_render_names_a_bad_setting(monkeypatch, capsys):
