@@ -177,3 +177,32 @@ def test_a_page_that_read_its_list_just_before_an_article_left_renders_again(bac
     # It saw news-2 gone from the section after writing its own listing items: rendered again.
     assert backend.drain_render_queue() == 1
     assert _related_links(backend, "news-3") == [("/news-1/", "Headline of news-1")]
+
+
+def test_collection_pages_keep_no_link_to_an_article_that_left(backend, tmp_path):
+    """Pages of a collection source (several posts in one object) carry no related list: its
+    links could not be refreshed when a listed article leaves, and no page may keep a link to a
+    page that is gone. The crawl from / finds nothing broken after the article is deleted."""
+    from pathlib import Path
+
+    from amp_publisher.local.sitecheck import crawl
+
+    export = json.loads((Path(__file__).parent / "corpus/raw/ghost"
+                         / "ghost-content-api-posts-welcome.json").read_text())
+    (post,) = export["posts"]
+    section = post["primary_tag"]["name"]
+    second = {**post, "id": post["id"] + "2", "uuid": post["uuid"][:-1] + "2",
+              "slug": "welcome-again", "title": "Welcome again"}
+    export["posts"] = [post, second]
+    _publish(backend, "articles/lead.json", _story("lead", 3, section))
+    outcome = _publish(backend, "articles/ghost-export.json", json.dumps(export).encode())
+    assert len(outcome["pages"]) == 2
+    assert _related_links(backend, "welcome-again") == []
+    # A single article of the section still lists the others of its section.
+    _publish(backend, "articles/next.json", _story("next", 4, section))
+    assert ("/lead/", "Headline of lead") in _related_links(backend, "next")
+    backend.invoke(backend.delete_source("articles/lead.json"))
+    backend.drain_render_queue()
+    backend.drain_site_index()
+    backend.mirror_site(tmp_path)
+    assert not crawl(tmp_path, "https://www.wanderstayfinder.example").broken

@@ -678,10 +678,11 @@ class Publisher:
             return (), f"{type(exc).__name__}: {str(exc)[:300]}", {}
         return related, None, {i["article_key"]: i["path"] for i in items if i.get("article_key")}
 
-    def _render_checked(self, article: Any, site: SiteConfig, key: str
+    def _render_checked(self, article: Any, site: SiteConfig, key: str, *,
+                        with_related: bool = True
                         ) -> tuple[Any, dict, str | None, dict[str, str]]:
         """Render and gate one article: ``(page, timings, related_error, related_links)`` (see
-        :meth:`_related`).
+        :meth:`_related`); ``with_related`` false: no related list.
 
         Raises:
             AmpValidationError: the page is not valid AMP; ArticleError: rendering refused it.
@@ -690,7 +691,8 @@ class Publisher:
 
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        related, related_error, related_links = self._related(article, site, key)
+        related, related_error, related_links = (self._related(article, site, key)
+                                                 if with_related else ((), None, {}))
         timings["related"] = _ms(t0)
         t0 = time.perf_counter()
         with _core_faults_are_permanent(key):
@@ -742,7 +744,12 @@ class Publisher:
             try:
                 with _core_faults_are_permanent(key):
                     article = parse_article(item.article)
-                page, _, related_error, _ = self._render_checked(article, site, key)
+                # No related list on a collection item's page: its links would not be
+                # refreshed when a listed article leaves (only single-article pages record
+                # ``related_keys`` in listing items, where the departure's search finds
+                # them), and no page may keep a link to a page that is gone.
+                page, _, related_error, _ = self._render_checked(article, site, key,
+                                                                 with_related=False)
                 related_errors.append(related_error)
                 ready.append((item.path, article, page))
             except ArticleError as exc:
