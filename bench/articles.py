@@ -241,7 +241,9 @@ def _blocks_to_html(blocks: list[dict[str, Any]], w: _Writer) -> str:
 def _article(index: int, w: _Writer) -> dict[str, Any]:
     rng = w.rng
     day = 1 + index % 28
-    published = f"2026-{1 + index % 12:02d}-{day:02d}"
+    # A past year: an article dated after the day of the run is scheduled, not published, and
+    # a rebuild or a site would leave it for its time (2026's December did so from the 1st on).
+    published = f"2025-{1 + index % 12:02d}-{day:02d}"
     if rng.random() < 0.5:
         published += f"T{rng.randint(6, 22):02d}:{rng.randint(0, 59):02d}:00+01:00"
     headline = w.title(6, 14)

@@ -27,6 +27,16 @@ def test_same_seed_gives_the_same_articles_and_article_i_does_not_depend_on_coun
     assert articles.generate(3, seed=1) != first[:3]
 
 
+def test_every_generated_article_is_already_published_on_the_day_of_the_run():
+    # one dated later is scheduled: a rebuild bench would count it as nothing to render
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    for data in articles.generate(400):
+        published = datetime.fromisoformat(data["published"])
+        assert (published if published.tzinfo else published.replace(tzinfo=UTC)) < now
+
+
 def test_generated_articles_follow_the_contract_with_realistic_bodies():
     from amp_publisher.core.models import parse_article
 
