@@ -51,17 +51,23 @@ def _render(article, site, monkeypatch, *, together: bool, resolver=None):
     return page.html, [e.to_dict() for e in page.report], sorted(page.extensions)
 
 
-@pytest.mark.parametrize("path", ARTICLES, ids=lambda p: p.name)
-@pytest.mark.parametrize("with_resolver", [False, True])
-def test_sample_articles_render_the_same_with_media_converted_together(path, with_resolver,
-                                                                      site, monkeypatch):
-    article = parse_article(json.loads(path.read_text(encoding="utf-8")))
+def _assert_same_together_and_one_by_one(article, site, monkeypatch, with_resolver):
+    """The page, its report and its extensions, and the image sizes asked for, are the same
+    whether the media blocks are converted in one call or one by one."""
     resolvers = (CountingResolver(), CountingResolver()) if with_resolver else (None, None)
     one_by_one = _render(article, site, monkeypatch, together=False, resolver=resolvers[0])
     together = _render(article, site, monkeypatch, together=True, resolver=resolvers[1])
     assert together == one_by_one
     if with_resolver:
         assert resolvers[1].asked == resolvers[0].asked
+
+
+@pytest.mark.parametrize("path", ARTICLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("with_resolver", [False, True])
+def test_sample_articles_render_the_same_with_media_converted_together(path, with_resolver,
+                                                                      site, monkeypatch):
+    article = parse_article(json.loads(path.read_text(encoding="utf-8")))
+    _assert_same_together_and_one_by_one(article, site, monkeypatch, with_resolver)
 
 
 def test_the_every_block_page_converts_its_media_in_one_call(site, monkeypatch):
@@ -130,12 +136,7 @@ def test_media_converted_together_give_the_page_one_by_one_gives(site, monkeypat
         article = parse_article(data)
     except Exception:  # a generated URL the article contract refuses: nothing to render
         return
-    resolvers = (CountingResolver(), CountingResolver()) if with_resolver else (None, None)
-    one_by_one = _render(article, site, monkeypatch, together=False, resolver=resolvers[0])
-    together = _render(article, site, monkeypatch, together=True, resolver=resolvers[1])
-    assert together == one_by_one
-    if with_resolver:
-        assert resolvers[1].asked == resolvers[0].asked
+    _assert_same_together_and_one_by_one(article, site, monkeypatch, with_resolver)
 
 
 def test_fragments_that_are_not_single_elements_are_left_to_one_by_one():
