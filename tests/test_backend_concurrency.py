@@ -112,3 +112,32 @@ def test_a_put_item_during_a_query_of_the_listing_index_leaves_both_whole(backen
                            ExpressionAttributeNames={"#l": "listing"},
                            ExpressionAttributeValues={":l": {"S": "home"}})
     assert after["Count"] == 4
+
+
+def test_draining_render_queue_keeps_a_message_whose_delay_ends_between_two_looks(backend,
+                                                                                  monkeypatch):
+    """A rerender message is sent with a delay. On a loaded machine the delay can end after the
+    drain's receive found nothing and before it asked whether anything is still delayed: the
+    message is then visible, not delayed, and the drain must take it instead of stopping."""
+    import json
+    import time
+
+    from amp_publisher.aws import storage
+
+    sqs = backend.client("sqs")
+    sqs.send_message(QueueUrl=backend.render_queue_url, DelaySeconds=1, MessageBody=json.dumps(
+        {"rerender": {"bucket": backend.names.source_bucket, "keys": [], "reason": "test"}}))
+    real_receive = sqs.receive_message
+    slow = [True]
+
+    def receive_then_stall(**kwargs):
+        got = real_receive(**kwargs)
+        if slow and not got.get("Messages"):
+            slow.clear()
+            time.sleep(1.5)  # the machine is busy: the delay ends meanwhile
+        return got
+
+    # the drain uses the process-wide client, this one
+    assert storage.client("sqs") is sqs
+    monkeypatch.setattr(sqs, "receive_message", receive_then_stall)
+    assert backend.drain_render_queue() == 1

@@ -921,7 +921,7 @@ class EmbeddedBackend:
             got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60,
                                       WaitTimeSeconds=0, AttributeNames=["All"]
                                       ).get("Messages", [])
-            if not got and not self._render_queue_delayed(sqs, url):
+            if not got and not self._render_queue_waiting(sqs, url):
                 return handled
             if not got:
                 import time
@@ -943,10 +943,12 @@ class EmbeddedBackend:
         raise RuntimeError("RenderQueue did not empty: messages keep failing")
 
     @staticmethod
-    def _render_queue_delayed(sqs: Any, url: str) -> bool:
-        attributes = sqs.get_queue_attributes(
-            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesDelayed"])["Attributes"]
-        return int(attributes.get("ApproximateNumberOfMessagesDelayed", 0)) > 0
+    def _render_queue_waiting(sqs: Any, url: str) -> bool:
+        """Messages still delayed, or visible: a message whose delay ends between an empty
+        receive and this look is counted visible, not delayed, and must not be left behind."""
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+        return any(int(v) > 0 for v in attributes.values())
 
     def upload_static(self, folder: Path) -> list[str]:
         """Put every file under ``folder`` into the site bucket at the same relative key (the
