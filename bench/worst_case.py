@@ -17,10 +17,10 @@ Cases (all built here, seeded, nothing downloaded):
   just under its size cap).
 
 Each case renders one article with the default site and the real image-size resolver, then
-validates the page; CPU seconds are the process's own (user + system), peak RSS is
-``ru_maxrss`` of the process, wall seconds include waiting for image hosts. An input the
-renderer refuses with a typed error counts as bounded when the refusal itself is within the
-budget (its outcome names the error).
+validates the page; CPU seconds are the process's own (user + system), peak RSS is the
+process's own (``VmHWM``, :func:`probes.peak_rss_mb`), wall seconds include waiting for image
+hosts. An input the renderer refuses with a typed error counts as bounded when the refusal
+itself is within the budget (its outcome names the error).
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ import argparse
 import http.server
 import json
 import random
-import resource
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from probes import peak_rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
 SITE_JSON = REPO / "events" / "site.json"
@@ -133,7 +134,7 @@ def run_case(case: str) -> dict[str, Any]:
     wall_s = time.perf_counter() - wall
     if server is not None:
         server.shutdown()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     return {"case": case, "input_bytes": len(body.encode()), "cpu_s": round(cpu_s, 2),
             "wall_s": round(wall_s, 2), "peak_rss_mb": round(peak_mb, 1), "outcome": outcome,
             "page_bytes": page_bytes, "before": BEFORE.get(case, ""),
