@@ -50,7 +50,7 @@ import pytest
 from amp_publisher.aws.config import Settings
 from amp_publisher.core.keys import amp_page_key, page_key
 from amp_publisher.core.site import SiteConfig
-from amp_publisher.local.backend import EmbeddedBackend
+from amp_publisher.local.backend import EmbeddedBackend, messages_to_come
 from amp_publisher.local.sitecheck import crawl
 from chaos import (  # noqa: F401 - aws is a fixture
     LEASE,
@@ -363,10 +363,7 @@ def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(
         got = healthy["sqs"].receive_message(QueueUrl=render_url, MaxNumberOfMessages=10,
                                              VisibilityTimeout=60).get("Messages", [])
         if not got:
-            # visible too: a delay may end between the empty receive and this look
-            waiting = healthy["sqs"].get_queue_attributes(QueueUrl=render_url, AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"])
-            if not any(int(v) for v in waiting["Attributes"].values()):
+            if not messages_to_come(healthy["sqs"], render_url):
                 break
             time.sleep(0.5)
             continue

@@ -37,7 +37,7 @@ from urllib.parse import quote_plus
 from amp_publisher.local.resources import DEFAULT_ACCOUNT, ResourceNames, resource_names
 
 __all__ = ["EmbeddedBackend", "LocalContext", "REGION", "create_resources", "create_distribution",
-           "PortInUseError", "index_moto_dynamodb"]
+           "PortInUseError", "index_moto_dynamodb", "messages_to_come"]
 
 #: The region the local backend pretends to be in (the sample events say the same).
 REGION = "us-east-1"
@@ -548,6 +548,16 @@ def deliver_due_schedules(embargo_scheduler: Any, now: str,
     return delivered
 
 
+def messages_to_come(sqs: Any, queue_url: str) -> bool:
+    """Whether an SQS queue that a receive just found empty still has messages to deliver:
+    visible ones or ones still delayed (``DelaySeconds``), by the approximate counts. Visible
+    ones count too: a message whose delay ends between the empty receive and this look is
+    counted visible, not delayed, and a drain that stopped then would leave it behind."""
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+    return any(int(v) > 0 for v in attributes.values())
+
+
 class EmbeddedBackend:
     """moto's server on loopback plus the template's resources.
 
@@ -921,7 +931,7 @@ class EmbeddedBackend:
             got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60,
                                       WaitTimeSeconds=0, AttributeNames=["All"]
                                       ).get("Messages", [])
-            if not got and not self._render_queue_waiting(sqs, url):
+            if not got and not messages_to_come(sqs, url):
                 return handled
             if not got:
                 import time
@@ -941,14 +951,6 @@ class EmbeddedBackend:
                                                   VisibilityTimeout=0)
             handled += len(done)
         raise RuntimeError("RenderQueue did not empty: messages keep failing")
-
-    @staticmethod
-    def _render_queue_waiting(sqs: Any, url: str) -> bool:
-        """Messages still delayed, or visible: a message whose delay ends between an empty
-        receive and this look is counted visible, not delayed, and must not be left behind."""
-        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"])["Attributes"]
-        return any(int(v) > 0 for v in attributes.values())
 
     def upload_static(self, folder: Path) -> list[str]:
         """Put every file under ``folder`` into the site bucket at the same relative key (the
