@@ -71,20 +71,33 @@ def _words(html: str) -> list[str]:
 
 
 DIFF_MAX_WORDS = 20_000
-"""Pages up to this many words get an exact word diff (``difflib``, the algorithm of ``diff``);
-larger ones a linear in-order match, since the diff's cost grows with the square of the size."""
+"""Pages up to this many words get an exact word diff (a longest common subsequence, the measure
+of ``diff``); larger ones a linear in-order match, since the diff's time and memory grow with the
+product of the two lengths (about 85 ms and 40 MB at 20,000 words, seconds and a gigabyte at
+100,000)."""
 
 
 def _left_out(page_words: list[str], kept_words: list[str]) -> list[list[str]]:
     """The runs of ``page_words`` that are not in ``kept_words``, in page order: a word diff up
     to :data:`DIFF_MAX_WORDS`, else a greedy in-order match (the extractor keeps the article's
-    words in page order, so each page word is either the next kept word or left out)."""
-    if max(len(page_words), len(kept_words)) <= DIFF_MAX_WORDS:
-        from difflib import SequenceMatcher
+    words in page order, so each page word is either the next kept word or left out).
 
-        matcher = SequenceMatcher(None, page_words, kept_words, autojunk=False)
-        return [page_words[i1:i2] for tag, i1, i2, _, _ in matcher.get_opcodes()
-                if tag in ("delete", "replace")]
+    The diff is rapidfuzz's longest common subsequence (compiled, bit-parallel: about 3 ms for a
+    4,000-word page where :mod:`difflib` took 43 ms). A run is a stretch of the page with no kept
+    word in it: deletions separated only by insertions (words the extractor's text has and the
+    page's does not, such as a split at a tag) are one run."""
+    if max(len(page_words), len(kept_words)) <= DIFF_MAX_WORDS:
+        from rapidfuzz.distance import LCSseq
+
+        spans: list[list[int]] = []
+        for op in LCSseq.opcodes(page_words, kept_words):
+            if op.tag not in ("delete", "replace") or op.src_start == op.src_end:
+                continue
+            if spans and spans[-1][1] == op.src_start:
+                spans[-1][1] = op.src_end
+            else:
+                spans.append([op.src_start, op.src_end])
+        return [page_words[start:end] for start, end in spans]
     runs: list[list[str]] = []
     current: list[str] = []
     j = 0
@@ -134,7 +147,7 @@ def extract_article(html: str, *, key: str | None = None,
             _RULE),)
     document = html if is_whole_document(html) else f"<html><body>{html}</body></html>"
     try:
-        extracted = extract_page(document, url=url, key=key)
+        extracted = extract_page(document, url=url, key=key, metadata_fallbacks=False)
     except ArticleError:
         return html, (ReportEntry(
             "EXTRACTED_ARTICLE", "rewritten", "#page", None,
