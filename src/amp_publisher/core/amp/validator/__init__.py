@@ -10,7 +10,8 @@ loaded and used, CSS bytes) and checked at the end of the document.
 The engine's parts, named as in the official validator engine:
 
 * :mod:`~amp_publisher.core.amp.validator.tree` - the document tree and positions;
-* :mod:`~amp_publisher.core.amp.validator.compiled` - the fast token stream (no positions);
+* :mod:`~amp_publisher.core.amp.validator.compiled` - the fast token stream (a compiled scan, no
+  positions);
 * :mod:`~amp_publisher.core.amp.validator.dispatch` - tag-spec dispatch;
 * :mod:`~amp_publisher.core.amp.validator.attributes` - attribute checks;
 * :mod:`~amp_publisher.core.amp.validator.document` - document-level checks;
@@ -102,12 +103,12 @@ class _Validator(DocumentTree, TagSpecDispatch, AttributeChecks, DocumentChecks)
 def validate(html: str) -> ValidationResult:
     """Validate one document as AMP (``html_format: AMP``) against the packaged rules.
 
-    Fast verdict, slow diagnosis: the document is first checked on html5-parser's compiled
-    parse (:func:`fast_verdict`); only when that finds anything to report (or cannot vouch for
-    the parse) is it validated again on html5lib's positioned tokens, which give each error its
-    line and column. Both walks run the same engine, so they agree (``tests/
-    test_validator_fast.py`` checks it on the official test pairs, the corpus and generated
-    documents).
+    Fast verdict, slow diagnosis: the document is first checked on the tokens of a scan of
+    compiled regular expressions (:func:`fast_verdict`); only when that finds anything to report
+    (or the scan declines the document) is it validated again on html5lib's positioned tokens,
+    which give each error its line and column. Both walks run the same engine, so they agree
+    (``tests/test_validator_fast.py`` checks it on the official test pairs, the corpus and
+    generated documents).
 
     Args:
         html: the whole document as text (decoded from UTF-8).
@@ -127,18 +128,19 @@ def validate(html: str) -> ValidationResult:
 
 
 def fast_verdict(html: str) -> ValidationResult | None:
-    """The verdict from html5-parser's compiled parse, when it is a clean PASS.
+    """The verdict from the compiled scan's tokens, when it is a clean PASS.
 
     Args:
         html: the whole document (without a byte order mark).
     Returns:
         ``ValidationResult("PASS", ())`` when the engine, walking the tokens
-        :func:`~amp_publisher.core.amp.validator.compiled.compiled_tokens` rebuilt from the
-        parse, found nothing to report (no error, no warning); None when it found something
-        (the report needs positions) or when the parse may not show the source's tokens
+        :func:`~amp_publisher.core.amp.validator.compiled.compiled_tokens` read, found
+        nothing to report (no error, no warning); None when it found something (the report
+        needs positions) or when the scan does not read the document as a tokenizer would
         (:class:`~amp_publisher.core.amp.validator.compiled.Unsure`).
     Raises:
-        Nothing: a parser failure on hostile input also gives None.
+        Nothing: a scan failure on hostile input (a regular expression's MemoryError) also
+        gives None.
     """
     try:
         tokens = compiled_tokens(html)

@@ -1,253 +1,222 @@
-"""The fast token stream: the same tokens :func:`~amp_publisher.core.amp.validator.tree._tokens`
-gives (start tags with every attribute, end tags, text, the doctype), from html5-parser's
-compiled HTML5 parse instead of html5lib's pure-Python tokenizer, without positions.
+"""The fast token stream: the tokens :func:`~amp_publisher.core.amp.validator.tree._tokens`
+gives (the doctype, start tags with every attribute, end tags, text), read by a scan of compiled
+regular expressions instead of html5lib's pure-Python tokenizer, without positions.
 
-A tree is not a token stream: the official validator (and our engine) reads the tokens as they
-stand in the source, while an HTML5 tree builder repairs them (implied ``html``/``head``/``body``,
-``tbody``; misnested formatting tags cloned; table content moved out of the table; text before
-``<body>`` moved into it; a second ``<html>``/``<body>`` merged into the first; duplicate
-attributes dropped; attributes of end tags dropped). So the tree is only trusted where the
-source shows that it changed nothing the engine reads. :func:`compiled_tokens` checks, against
-the source text:
+Why a scan of our own and not a parser: the engine reads the token stream as it stands in the
+source (as the official validator's parser does), not a tree. An HTML5 tree builder repairs what
+the rules must see (implied ``tbody``, misnested formatting tags cloned, table content moved, a
+second ``<html>`` merged, duplicate attributes and end-tag attributes dropped), so a compiled
+parser's tree (html5-parser, which this module used before) could only be trusted after a scan of
+the source had checked, tag by tag, that the tree repaired nothing: the scan plus the parse plus
+the walk of the tree cost about 1.1 ms of a reference page's 2 ms budget. The scan alone gives
+the tokens, at a third of that.
 
-* every ``<`` + letter in the source opens a tag matched by one scan (``_TAG``) that reads
-  quoted attribute values (none hides in a value, in text or in an unterminated construct);
-* the start tags are, in order and one to one, the tree's elements (same name, the same
-  attribute names in the same order: no duplicate was dropped, nothing was merged, cloned,
-  implied or moved);
-* no end tag carries attributes, no bogus comment or second doctype hides anything
-  (``</3``, ``<!x>``, ``<?x>``), the document starts with ``<!doctype html>``;
-* no element whose content the token stream reads as text (``title``, ``textarea``, ``style``,
-  ``script``…) opens inside ``svg`` or ``math``, where a tree builder parses markup in it;
-* each stretch of source between two tags holds non-whitespace text exactly when the tree puts
-  non-whitespace text between the same two tags (text was not moved across a tag).
+It is not a general HTML tokenizer: it reads exactly the HTML our pages are made of and raises
+:class:`Unsure` on anything else, and the caller then validates on html5lib's conformant
+tokenizer. What it reads, each as the HTML standard's tokenizer (section 13.2.5) reads it:
 
-End tags are taken from the source, in source order, so the engine's own tree construction
-(the simplified one the official validator's parser makes) sees what the slow path sees; the
-tree supplies the decoded attribute values and text. When any check fails, :class:`Unsure` is
-raised and the caller uses the positioned path.
+* the document starts with ``<!doctype html>`` (any ASCII case, after whitespace);
+* start tags: a name (ASCII lower-cased), attributes whose names hold none of ``"'<=`` and
+  whose values are double-quoted, single-quoted, or unquoted without ``"'<=`` and backtick
+  (the cases the standard calls parse errors are refused), and a ``/`` before ``>``;
+* end tags without attributes;
+* comments ``<!-- ... -->`` that do not open with ``>`` or ``->`` and hold no ``--!>``;
+* after a start tag of ``style``, ``xmp``, ``iframe``, ``noembed`` or ``noframes`` the raw
+  text up to its end tag, after ``title`` or ``textarea`` the same with character references,
+  after ``script`` the same without them, refused when it holds ``<!--`` (the script data
+  escape states), as the positioned path switches html5lib's tokenizer;
+* character references that end with ``;`` and that every HTML5 tokenizer decodes alike: named
+  ones of the standard's table, and numeric ones of ordinary characters; a ``&`` before
+  whitespace, ``<``, ``&`` or the end is text;
+* newlines normalised (``CR LF`` and ``CR`` to ``LF``), as the standard's input stream does.
+
+Anything else (``<!`` or ``<?`` other than a comment, ``</`` not followed by a letter, a tag the
+scan cannot close, NUL, ``<plaintext>``, other character references) raises :class:`Unsure`.
+``tests/test_validator_fast.py`` checks that both paths give the same verdict on the official
+test pairs, the corpus, and documents generated around those edges.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from html import unescape
+from html.entities import html5 as _NAMED_REFERENCES
 
-from amp_publisher.core.amp.validator.tree import _RAWTEXT, _RCDATA, _VOID, HTML_WHITESPACE
+from amp_publisher.core.amp.validator.tree import _RAWTEXT, _RCDATA, HTML_WHITESPACE
 
 __all__ = ["Unsure", "compiled_tokens"]
 
 
 class Unsure(Exception):
-    """The compiled parse may differ from the source's token stream here: use the slow path."""
+    """The scan does not read this document as an HTML5 tokenizer would: use the slow path."""
 
 
-#: ``<`` then an ASCII letter: where the HTML tokenizer opens a tag in the data state.
-_TAG_OPEN = re.compile(r"</?[A-Za-z]")
-#: A whole tag: an end tag (name, then anything to ``>``), or a start tag (name, then its
-#: attributes, double- or single-quoted values read as a whole, to the ``>``). Tag names end at
-#: HTML whitespace, ``/`` or ``>`` (HTML "tag name state").
-_TAG = re.compile(
-    r"<(?:/([A-Za-z][^\t\n\f\r />]*)([^>]*)>"
-    r"|([A-Za-z][^\t\n\f\r />]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>)"
-)
-#: One attribute in a start tag's attribute text: its name, then optionally ``=`` and a value
-#: (HTML "attribute name state" and the three value states).
+_WS = "[\t\n\f\r ]"
+#: The next place the tokenizer's data state leaves text: ``<`` then a letter, ``/``, ``!``
+#: or ``?`` (``<`` before anything else is text).
+_MARKUP = re.compile(r"<[A-Za-z/!?]")
+#: A start tag: its name (HTML "tag name state": up to whitespace, ``/`` or ``>``), then its
+#: attribute text, quoted values read whole, to the ``>``.
+_START_TAG = re.compile(
+    r"<([A-Za-z][^\t\n\f\r />\x00]*+)((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>")
+#: An end tag, read the same way (the tokenizer reads attributes on end tags, then drops them).
+_END_TAG = re.compile(
+    r"</([A-Za-z][^\t\n\f\r />\x00]*+)((?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)>")
+# Possessive quantifiers (Python 3.11): no backtracking, so a tag's scan is linear in its length
+# whatever it holds (a name run split every way between repetitions would be exponential).
+_NAME = "[^\t\n\f\r />\"'<=]++"
+_UNQUOTED = "[^\t\n\f\r >\"'<=`]++"
+#: One attribute: name, then optionally ``=`` and a double-quoted, single-quoted or unquoted
+#: value (groups: name, double, single, unquoted).
 _ATTR = re.compile(
-    r"([^\t\n\f\r />\"'=][^\t\n\f\r />=]*)"
-    r"(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*))?"
-)
+    rf"({_NAME})(?:{_WS}*+={_WS}*+(?:\"([^\"]*+)\"|'([^']*+)'|({_UNQUOTED})))?+")
+#: A start tag's attribute text made only of such attributes, separated by whitespace or ``/``
+#: (the tokenizer skips a ``/`` that is not right before ``>``).
+_ATTRS = re.compile(
+    rf"(?:[\t\n\f\r /]*+{_NAME}(?:{_WS}*+={_WS}*+(?:\"[^\"]*+\"|'[^']*+'|{_UNQUOTED}))?+)*+"
+    r"[\t\n\f\r /]*+")
 _DOCTYPE = re.compile(r"[\t\n\f\r ]*<!doctype html>", re.IGNORECASE)
-_COMMENT = re.compile(r"<!--(?!-?>).*?-->", re.DOTALL)
+#: A ``&`` and what follows it: a named or numeric reference ending with ``;``, or a ``&`` that
+#: starts no reference (before whitespace, ``<``, ``&`` or the end of the text).
+_REFERENCE = re.compile(
+    r"&(?:([A-Za-z][A-Za-z0-9]*;)|#([0-9]{1,7});|#[xX]([0-9A-Fa-f]{1,6});|(?=[\t\n\f\r <&]|$))")
+_NEWLINES = re.compile(r"\r\n?")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-#: Namespaced attribute names as lxml holds them in foreign content -> as the source spells them.
-_NS_ATTR = {"{http://www.w3.org/1999/xlink}": "xlink:", "{http://www.w3.org/XML/1998/namespace}":
-            "xml:"}
-_FOREIGN = frozenset(("svg", "math"))
-#: Elements whose content the positioned tokenizer reads as text whatever their namespace, while
-#: an HTML5 tree builder parses markup inside them in SVG and MathML (``<svg><title>`` is an
-#: HTML integration point): inside foreign content the tree and the token stream part ways.
-_TEXT_CONTENT = _RAWTEXT | _RCDATA | {"script", "plaintext"}
 _NO_POS = (1, 0)
-#: The deepest source nesting the fast path parses (the reference page nests 8 deep).
-MAX_DEPTH = 512
 
 
-def _gap_has_text(gap: str) -> bool:
-    """Whether a stretch of source between two tags holds non-whitespace text (comments left
-    out). Raises :class:`Unsure` on a construct the tag scan does not follow (a bogus comment,
-    ``</`` + non-letter, a doctype, a processing instruction)."""
-    if "<!" in gap or "<?" in gap or "</" in gap:
-        gap = _COMMENT.sub("", gap)
-        if "<!" in gap or "<?" in gap or "</" in gap:
-            raise Unsure("bogus comment or doctype between tags")
-    return bool(gap.strip(HTML_WHITESPACE))
+def _ordinary(code: int) -> bool:
+    """Whether a numeric character reference to ``code`` decodes to that character in every
+    HTML5 tokenizer: not NUL, a C0/C1 control (which the standard maps or keeps with a parse
+    error, where tokenizers differ), a surrogate, a noncharacter, or beyond U+10FFFF."""
+    return (code in (0x09, 0x0A, 0x0C) or 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF
+            or 0xE000 <= code <= 0xFDCF or (0xFDF0 <= code <= 0x10FFFF
+                                             and code & 0xFFFE != 0xFFFE))
+
+
+def _decoded(text: str) -> str:
+    """``text`` with its character references decoded (HTML "character reference state"),
+    or :class:`Unsure` when one of them is not of the forms every tokenizer reads alike."""
+    if "&" not in text:
+        return text
+    found = 0
+    for ref in _REFERENCE.finditer(text):
+        found += 1
+        name, decimal, hexadecimal = ref.groups()
+        if name is not None:
+            if name not in _NAMED_REFERENCES:
+                raise Unsure(f"character reference &{name}")
+        elif decimal is not None or hexadecimal is not None:
+            code = int(decimal) if decimal is not None else int(hexadecimal, 16)
+            if not _ordinary(code):
+                raise Unsure(f"numeric character reference to U+{code:04X}")
+    if found != text.count("&"):
+        raise Unsure("a character reference without its ';'")
+    return unescape(text)
 
 
 def _lower(name: str) -> str:
-    """ASCII lower case, as HTML lower-cases tag and attribute names (``str.lower`` on ASCII
-    names, which is far cheaper than ``translate``)."""
+    """ASCII lower case, as HTML lower-cases tag names (``str.lower`` on ASCII names, which is
+    far cheaper than ``translate``)."""
     return name.lower() if name.isascii() else name.translate(_ASCII_LOWER)
 
 
-def _tree_attr_name(name: str) -> str:
-    if name[0] == "{":
-        for ns, prefix in _NS_ATTR.items():
-            if name.startswith(ns):
-                return prefix + name[len(ns):]
-    return name
+@cache
+def _text_end(name: str) -> re.Pattern[str]:
+    """Where the raw text after a ``name`` start tag ends: its "appropriate end tag"."""
+    return re.compile(rf"</{re.escape(name)}[\t\n\f\r />]", re.IGNORECASE)
+
+
+def _start_tag(name: str, blob: str) -> dict:
+    """The start tag token of a tag named ``name`` with attribute text ``blob``."""
+    raw_attrs: list[tuple[str, str]] = []
+    self_closing = False
+    if blob:
+        if _ATTRS.fullmatch(blob) is None:
+            raise Unsure(f"attributes of <{name}> the scan does not read")
+        last = None
+        for last in _ATTR.finditer(blob):
+            attr, double, single, unquoted = last.groups()
+            value = double if double is not None else single if single is not None else (
+                unquoted or "")
+            raw_attrs.append((attr, _decoded(value) if "&" in value else value))
+        # "/" right before ">" makes the tag self-closing (HTML "self-closing start tag
+        # state"), unless it ends an unquoted value.
+        self_closing = blob.endswith("/") and not (
+            last is not None and last.group(4) is not None and last.end() == len(blob))
+    return {"type": 3, "name": name, "data": raw_attrs, "raw_attrs": raw_attrs,
+            "selfClosing": self_closing, "start": _NO_POS, "end": _NO_POS}
 
 
 def compiled_tokens(html: str) -> list[dict]:
     """The document's tokens in the format of the positioned tokenizer (html5lib token dicts:
-    ``type`` 0 doctype, 1 text, 3 start tag with ``raw_attrs`` and ``selfClosing``, 4 end tag),
-    built from html5-parser's tree; every position is ``(1, 0)``.
+    ``type`` 0 doctype, 1 text, 3 start tag with ``raw_attrs`` and ``selfClosing``, 4 end tag;
+    comments left out, as the engine skips them); every position is ``(1, 0)``.
 
     Args:
         html: the whole document (a byte order mark already removed).
     Returns:
-        The token list, equal to the positioned tokenizer's up to positions and the splitting
-        of text.
+        The token list, equal to the positioned tokenizer's up to positions, comments and the
+        splitting of text.
     Raises:
-        Unsure: where the tree may not show the source's tokens (see the module docstring).
+        Unsure: where the document leaves what the scan reads (see the module docstring).
     """
-    import html5_parser
-
+    if "\x00" in html:
+        raise Unsure("NUL")
+    if "\r" in html:
+        html = _NEWLINES.sub("\n", html)
     doctype = _DOCTYPE.match(html)
     if doctype is None:
         raise Unsure("no <!doctype html> first")
-    # One C call cuts the document into [gap, end name, end tag rest, start name, start tag
-    # attributes, gap, ...].
-    pieces = _TAG.split(html[doctype.end():])
-    n_tags = (len(pieces) - 1) // 5
-    if len(_TAG_OPEN.findall(html)) != n_tags:
-        raise Unsure("a '<' + letter outside a tag the scan read")
-    # Which stretches of source between tags hold text: gap k lies before tag k.
-    gaps = [_gap_has_text(g) for g in pieces[0::5]]
-    #: (end tag?, name lower-cased, start tag attributes) per source tag.
-    tags: list[tuple[bool, str, str]] = []
-    # The source's nesting, closing at an end tag as the engine does: html5-parser's time
-    # grows faster than linearly with the depth (0.23 s at 10,000 nested <div>, minutes at
-    # 100,000), while the positioned path stays linear, so deep documents go there.
-    open_names: list[str] = []
-    open_count: dict[str, int] = {}
-    for end, end_rest, start, blob in zip(pieces[1::5], pieces[2::5], pieces[3::5],
-                                          pieces[4::5], strict=True):
-        if end is not None:
-            if end_rest and end_rest.strip(HTML_WHITESPACE):
-                raise Unsure("attributes on an end tag")
-            name = _lower(end)
-            tags.append((True, name, ""))
-            if open_count.get(name):
-                while True:
-                    closed = open_names.pop()
-                    open_count[closed] -= 1
-                    if closed == name:
-                        break
-        else:
-            name = _lower(start)
-            if name in _TEXT_CONTENT and (open_count.get("svg") or open_count.get("math")):
-                raise Unsure(f"<{name}> inside foreign content")
-            tags.append((False, name, blob))
-            if name not in _VOID:
-                open_names.append(name)
-                open_count[name] = open_count.get(name, 0) + 1
-                if len(open_names) > MAX_DEPTH:
-                    raise Unsure("nesting deeper than MAX_DEPTH")
-
-    root = html5_parser.parse(html, keep_doctype=False, sanitize_names=False)
     tokens: list[dict] = [{"type": 0, "name": "html", "start": _NO_POS, "end": _NO_POS}]
-    text_in_gap = [False] * len(gaps)
-    n_tags = len(tags)
-    at = 0  # the next source tag
-    implied: set = set()  # tree elements without a start tag in the source (tbody)
-
-    def text(data: str | None) -> None:
-        if data:
-            tokens.append({"type": 1, "data": data})
-            if not text_in_gap[at] and data.strip(HTML_WHITESPACE):
-                text_in_gap[at] = True
-
-    def end_tags(name: str | None) -> None:
-        """Emit the source's end tags up to the next start tag, or only ``name``'s."""
-        nonlocal at
-        while at < n_tags:
-            is_end, end, _ = tags[at]
-            if not is_end or (name is not None and end != name):
-                return
-            tokens.append({"type": 4, "name": end, "start": _NO_POS, "end": _NO_POS})
-            at += 1
-            if name is not None:
-                return
-
-    def open_element(el, foreign: bool) -> bool:
-        """Match ``el``'s start tag with the next source start tag and emit it; returns
-        whether its children are foreign content (svg, MathML)."""
-        nonlocal at
-        end_tags(None)
-        if at >= n_tags:
-            raise Unsure("an element without a start tag in the source")
-        is_end, name, blob = tags[at]
-        tag = el.tag
-        if is_end or (name != tag and name != _lower(tag)):
-            if tag == "tbody":
-                # The one element a tree builder adds that the engine needs not see: the
-                # token stream (and the official parser) has no tbody where the source has
-                # none, so it is left out (its rows are matched with the source as usual).
-                implied.add(el)
-                text(el.text)
-                return foreign
-            raise Unsure("tree and source start tags differ")
-        names = _ATTR.findall(blob) if blob else ()
-        tree_attrs = el.items()
-        if len(names) != len(tree_attrs):
-            raise Unsure("duplicate or unreadable attributes")
-        raw_attrs = []
-        for sname, (tname, value) in zip(names, tree_attrs, strict=True):
-            if sname != tname:
-                sname = _lower(sname)
-                tname = _lower(_tree_attr_name(tname))
-                if tname != sname and not (sname.startswith("xmlns:")
-                                           and tname == "xmlns_" + sname[6:]):
-                    raise Unsure("attribute names differ")
-            raw_attrs.append((sname, value))
-        self_closing = False
-        if blob.endswith("/"):
-            # "/" right before ">" (HTML "self-closing start tag state") unless an unquoted
-            # value ends with it; a "/" elsewhere between attributes is skipped, by the
-            # tokenizer as by the attribute scan.
-            ends = [a.end() for a in _ATTR.finditer(blob)]
-            rest = blob[ends[-1]:] if ends else blob
-            self_closing = rest.strip(HTML_WHITESPACE) == "/"
-        tokens.append({"type": 3, "name": name, "data": raw_attrs, "raw_attrs": raw_attrs,
-                       "selfClosing": self_closing, "start": _NO_POS, "end": _NO_POS})
-        at += 1
-        text(el.text)
-        return foreign or name in _FOREIGN
-
-    def close_element(el, foreign: bool) -> None:
-        name = el.tag if el.tag.islower() else _lower(el.tag)
-        if el in implied:
-            pass
-        elif foreign or name not in _VOID:
-            end_tags(name)
-        text(el.tail)
-
-    # An explicit stack instead of recursion: documents nest thousands deep.
-    stack = [(root, open_element(root, False), iter(root))]
-    while stack:
-        el, foreign, children = stack[-1]
-        for child in children:
-            if not isinstance(child.tag, str):  # a comment: the engine skips them
-                text(child.tail)
-                continue
-            stack.append((child, open_element(child, foreign), iter(child)))
-            break
-        else:
-            stack.pop()
-            close_element(el, foreign)
-    end_tags(None)
-    if at != n_tags:
-        raise Unsure("source tags the tree does not hold")
-    if text_in_gap != gaps:
-        raise Unsure("text moved across a tag")
-    return tokens
+    append = tokens.append
+    find_markup = _MARKUP.search
+    pos = doctype.end()
+    while True:
+        markup = find_markup(html, pos)
+        at = markup.start() if markup is not None else len(html)
+        if at > pos:
+            append({"type": 1, "data": _decoded(html[pos:at])})
+        if markup is None:
+            return tokens
+        kind = html[at + 1]
+        if kind == "!":
+            if not html.startswith("<!--", at):
+                raise Unsure("a bogus comment, doctype or CDATA section")
+            end = html.find("-->", at + 4)
+            if (end < 0 or html.startswith((">", "->"), at + 4)
+                    or "--!>" in html[at + 4:end]):
+                raise Unsure("a comment the scan does not close as a tokenizer does")
+            pos = end + 3
+            continue
+        if kind == "?":
+            raise Unsure("a processing instruction (a bogus comment)")
+        if kind == "/":
+            tag = _END_TAG.match(html, at)
+            if tag is None:
+                raise Unsure("an end tag the scan cannot close")
+            if tag.group(2).strip(HTML_WHITESPACE):
+                raise Unsure("attributes on an end tag")
+            append({"type": 4, "name": _lower(tag.group(1)), "start": _NO_POS,
+                    "end": _NO_POS})
+            pos = tag.end()
+            continue
+        tag = _START_TAG.match(html, at)
+        if tag is None:
+            raise Unsure("a start tag the scan cannot close")
+        name = _lower(tag.group(1))
+        append(_start_tag(name, tag.group(2)))
+        pos = tag.end()
+        if name in _RAWTEXT or name in _RCDATA or name == "script" or name == "plaintext":
+            if name == "plaintext":
+                raise Unsure("<plaintext>")
+            close = _text_end(name).search(html, pos)
+            if close is None:
+                raise Unsure(f"<{name}> without its end tag")
+            text = html[pos:close.start()]
+            if name == "script" and "<!--" in text:
+                raise Unsure("<!-- in a script (the script data escape states)")
+            if text:
+                append({"type": 1, "data": _decoded(text) if name in _RCDATA else text})
+            pos = close.start()
