@@ -180,6 +180,17 @@ def test_what_a_tree_builder_repairs_is_judged_as_the_tokens_show(old, new, repo
     ("</body>", '<p title="a&amp;b&#169;" class=x&amp;y>t</p></body>'),
     ("</body>", '<p title="a&ampb" class="&copy=">t</p></body>'),
     ("</body>", '<div [class]="&quot;x&quot;">t</div></body>'),
+    # End tags of raw text matched in ASCII case only: a dotless i (U+0131), a dotted capital I
+    # (U+0130), a long s (U+017F) and the Kelvin sign (U+212A) fold to i, s and k in Python's
+    # case-insensitive matching, not in HTML's, so the title or script runs on to the next real
+    # end tag (found by a hostile-input run: the whole body vanished into a <title>).
+    ("<title>Rich</title>", "<title>Rich</t\u0131tle></title>"),
+    ("<title>Rich</title>", "<title>Rich</T\u0130TLE></title>"),
+    ("</head>", "<title>x</t\u0131tle></head>"),
+    ("}}</script>", "}}</scr\u0131pt></script>"),
+    ("}}</script>", "}}</scr\u0130pt>"),
+    ("</body>", "<noframes>a</noframe\u017f><p>b</p></noframes></body>"),
+    ("</body>", "<textarea>a</textarea\u212a><p>b</p></textarea></body>"),
     # Attribute syntax at the edges of the tokenizer's states.
     ("</body>", '<p class="a"title="b">t</p></body>'),
     ("</body>", "<p class = 'a' title= b>t</p></body>"),

@@ -76,7 +76,9 @@ _ATTR = re.compile(
 _ATTRS = re.compile(
     rf"(?:[\t\n\f\r /]*+{_NAME}(?:{_WS}*+={_WS}*+(?:\"[^\"]*+\"|'[^']*+'|{_UNQUOTED}))?+)*+"
     r"[\t\n\f\r /]*+")
-_DOCTYPE = re.compile(r"[\t\n\f\r ]*<!doctype html>", re.IGNORECASE)
+# re.ASCII: HTML compares these names in ASCII case only, where Python's case-insensitive
+# matching would also take U+0131, U+0130, U+017F and U+212A for i, s and k.
+_DOCTYPE = re.compile(r"[\t\n\f\r ]*<!doctype html>", re.IGNORECASE | re.ASCII)
 #: A ``&`` and what follows it: a named or numeric reference ending with ``;``, or a ``&`` that
 #: starts no reference (before whitespace, ``<``, ``&`` or the end of the text).
 _REFERENCE = re.compile(
@@ -124,8 +126,9 @@ def _lower(name: str) -> str:
 
 @cache
 def _text_end(name: str) -> re.Pattern[str]:
-    """Where the raw text after a ``name`` start tag ends: its "appropriate end tag"."""
-    return re.compile(rf"</{re.escape(name)}[\t\n\f\r />]", re.IGNORECASE)
+    """Where the raw text after a ``name`` start tag ends: its "appropriate end tag", the name
+    matched in ASCII case only (``</tıtle>``, with a dotless i, does not end a title)."""
+    return re.compile(rf"</{re.escape(name)}[\t\n\f\r />]", re.IGNORECASE | re.ASCII)
 
 
 def _start_tag(name: str, blob: str) -> dict:
