@@ -83,34 +83,28 @@ def _left_out(page_words: list[str], kept_words: list[str]) -> list[list[str]]:
     words in page order, so each page word is either the next kept word or left out).
 
     The diff is rapidfuzz's longest common subsequence (compiled, bit-parallel: about 3 ms for a
-    4,000-word page where :mod:`difflib` took 43 ms). A run is a stretch of the page with no kept
-    word in it: deletions separated only by insertions (words the extractor's text has and the
-    page's does not, such as a split at a tag) are one run."""
+    4,000-word page where :mod:`difflib` took 43 ms): its deletions are the page words left out.
+    A run is a stretch of consecutive page words left out (words the extractor's text has and
+    the page's does not, such as a split at a tag, do not break one)."""
     if max(len(page_words), len(kept_words)) <= DIFF_MAX_WORDS:
         from rapidfuzz.distance import LCSseq
 
-        spans: list[list[int]] = []
-        for op in LCSseq.opcodes(page_words, kept_words):
-            if op.tag not in ("delete", "replace") or op.src_start == op.src_end:
-                continue
-            if spans and spans[-1][1] == op.src_start:
-                spans[-1][1] = op.src_end
+        left = [op.src_pos for op in LCSseq.editops(page_words, kept_words)
+                if op.tag == "delete"]
+    else:
+        left, j = [], 0
+        for i, word in enumerate(page_words):
+            if j < len(kept_words) and word == kept_words[j]:
+                j += 1
             else:
-                spans.append([op.src_start, op.src_end])
-        return [page_words[start:end] for start, end in spans]
+                left.append(i)
     runs: list[list[str]] = []
-    current: list[str] = []
-    j = 0
-    for word in page_words:
-        if j < len(kept_words) and word == kept_words[j]:
-            j += 1
-            if current:
-                runs.append(current)
-                current = []
-        else:
-            current.append(word)
-    if current:
-        runs.append(current)
+    last = -2
+    for i in left:
+        if i != last + 1:
+            runs.append([])
+        runs[-1].append(page_words[i])
+        last = i
     return runs
 
 
