@@ -84,6 +84,8 @@ _DOCTYPE = re.compile(r"[\t\n\f\r ]*<!doctype html>", re.IGNORECASE | re.ASCII)
 _REFERENCE = re.compile(
     r"&(?:([A-Za-z][A-Za-z0-9]*;)|#([0-9]{1,7});|#[xX]([0-9A-Fa-f]{1,6});|(?=[\t\n\f\r <&]|$))")
 _NEWLINES = re.compile(r"\r\n?")
+#: Start tags after which the positioned tokenizer reads text up to the matching end tag.
+_TEXT_CONTENT = _RAWTEXT | _RCDATA | {"script"}
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _NO_POS = (1, 0)
 
@@ -211,9 +213,9 @@ def compiled_tokens(html: str) -> list[dict]:
         name = _lower(tag.group(1))
         append(_start_tag(name, tag.group(2)))
         pos = tag.end()
-        if name in _RAWTEXT or name in _RCDATA or name == "script" or name == "plaintext":
-            if name == "plaintext":
-                raise Unsure("<plaintext>")
+        if name == "plaintext":
+            raise Unsure("<plaintext>")
+        if name in _TEXT_CONTENT:
             close = _text_end(name).search(html, pos)
             if close is None:
                 raise Unsure(f"<{name}> without its end tag")
