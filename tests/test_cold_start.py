@@ -31,6 +31,43 @@ def test_every_client_comes_from_one_session(backend):
     assert storage.client("s3") is s3
 
 
+def test_the_session_reads_botocore_data_as_botocore_does_into_plain_dicts(backend):
+    """The session's data loader (storage._data_loader) parses botocore's data files without
+    OrderedDict, the cold start's costliest part of a client: the same data, plain and
+    gzipped files alike, in plain dicts."""
+    from botocore.loaders import create_loader
+
+    from amp_publisher.aws import storage
+
+    storage.reset_clients()
+    assert type(storage.client("s3")._loader.file_loader) is storage._PlainJSONFileLoader
+    # fresh loaders: botocore's clients change some of what they loaded in place
+    ours, stock = storage._data_loader(storage._botocore_session()), create_loader()
+    for name in ("endpoints", "partitions"):
+        data = ours.load_data(name)
+        assert type(data) is dict and data == stock.load_data(name), name
+    for service, kind in [("s3", "service-2"), ("s3", "endpoint-rule-set-1"),
+                          ("dynamodb", "service-2"), ("cloudfront", "service-2")]:
+        data = ours.load_service_model(service, kind)
+        assert type(data) is dict and data == stock.load_service_model(service, kind), service
+        assert list(data) == list(stock.load_service_model(service, kind))  # order kept
+    # botocore ships some of these gzipped: both kinds went through the loader
+    assert any(p.endswith(".json.gz") for p in _data_files(stock, "s3", "endpoint-rule-set-1"))
+    storage.reset_clients()
+
+
+def _data_files(loader, service, kind):
+    """The paths of ``service``'s ``kind`` data files on the loader's search path."""
+    import os
+
+    for base in loader.search_paths:
+        folder = os.path.join(base, service)
+        for version in (os.listdir(folder) if os.path.isdir(folder) else ()):
+            for ext in (".json", ".json.gz"):
+                if os.path.isfile(os.path.join(folder, version, kind + ext)):
+                    yield os.path.join(folder, version, kind + ext)
+
+
 def test_prime_builds_the_publisher_and_the_first_event_publishes(backend, event):
     from amp_publisher.aws import handler, storage
 
@@ -125,3 +162,4 @@ def test_in_lambda_the_import_primes_the_function(backend, amp_transform):
                           timeout=120, check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {
         "publisher": 1, "jinja": 1, "runtime_css": 1 if amp_transform == "on" else 0}
+
