@@ -163,3 +163,41 @@ def test_in_lambda_the_import_primes_the_function(backend, amp_transform):
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {
         "publisher": 1, "jinja": 1, "runtime_css": 1 if amp_transform == "on" else 0}
 
+_GC_AFTER_IMPORT = (
+    "import gc, json\n"
+    "try:\n"
+    "    from amp_publisher.aws import handler\n"
+    "    failed = None\n"
+    "except Exception as error:\n"
+    "    failed = type(error).__name__\n"
+    "print(json.dumps({'failed': failed, 'gc_on': gc.isenabled(),"
+    " 'frozen': gc.get_freeze_count()}))\n")
+
+
+def test_init_leaves_the_garbage_collector_on_with_what_it_built_frozen(backend):
+    """Init runs with the collector off; afterwards it is on again, and what init built is in
+    the permanent generation, out of the warm events' collections."""
+    env = dict(os.environ) | backend.function_environment() | {
+        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}
+    done = subprocess.run([sys.executable, "-c", _GC_AFTER_IMPORT], env=env,
+                          capture_output=True, text=True, timeout=120, check=True)
+    state = json.loads(done.stdout.strip().splitlines()[-1])
+    assert state["failed"] is None and state["gc_on"] is True
+    assert state["frozen"] > 50_000  # modules, botocore's models, the rules...
+    # Outside Lambda the import leaves the collector alone.
+    env.pop("AWS_LAMBDA_RUNTIME_API")
+    done = subprocess.run([sys.executable, "-c", _GC_AFTER_IMPORT], env=env,
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "failed": None, "gc_on": True, "frozen": 0}
+
+
+def test_a_failed_init_still_turns_the_garbage_collector_back_on(backend):
+    """Bad settings fail init (Lambda reports the error); the collector is not left off."""
+    env = dict(os.environ) | backend.function_environment() | {
+        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}
+    env.pop("SITE_BUCKET")
+    done = subprocess.run([sys.executable, "-c", _GC_AFTER_IMPORT], env=env,
+                          capture_output=True, text=True, timeout=120, check=True)
+    state = json.loads(done.stdout.strip().splitlines()[-1])
+    assert state["failed"] == "ValueError" and state["gc_on"] is True
