@@ -182,6 +182,64 @@ def test_one_invalidation_per_invocation_for_an_sqs_batch(deployment, monkeypatc
         p for i in range(3) for p in (f"/s-{i}/", f"/s-{i}/index.html"))
 
 
+def _sqs_message(i: int, event: dict) -> dict:
+    return {"messageId": f"m{i}", "receiptHandle": f"r{i}", "body": json.dumps(event),
+            "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+            "awsRegion": "us-east-1", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q"}
+
+
+def test_an_accepted_invalidation_the_manifest_cannot_note_fails_nothing(deployment, caplog):
+    """Found by the rebuild chaos test: CloudFront accepted the batch's invalidation, then
+    DynamoDB refused the write that clears the manifest's pending entries, and the whole SQS
+    batch failed, so Lambda would render all of it again and invalidate every path once more.
+    Now the batch succeeds, the entries stay pending (logged, counted), and the next change of
+    the article invalidates them again."""
+    from botocore.exceptions import ClientError
+
+    from amp_publisher.aws import handler
+
+    publisher = deployment.publisher()
+    refused = []
+
+    def refuse_the_note(params, model, **_):
+        if b"last_invalidation" in params["body"]:
+            refused.append(model.name)
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "injected"},
+                               "ResponseMetadata": {"HTTPStatusCode": 400}}, model.name)
+
+    deployment.dynamodb.meta.events.register_first("before-call.dynamodb.UpdateItem",
+                                                   refuse_the_note)
+    keys = [f"articles/n{i}.json" for i in range(2)]
+    messages = [_sqs_message(i, deployment.put_source(k, small_article(slug=f"n-{i}")))
+                for i, k in enumerate(keys)]
+
+    result = handler.handle_event({"Records": messages}, publisher)
+
+    assert result["batchItemFailures"] == [] and len(refused) == 2
+    assert [o["action"] for o in result["outcomes"]] == ["published", "published"]
+    (invalidation,) = deployment.invalidations()
+    assert _paths(invalidation) == ["/n-0/", "/n-0/index.html", "/n-1/", "/n-1/index.html"]
+    for i, key in enumerate(keys):
+        record = deployment.manifest().get(key)
+        assert {e.split("#")[0] for e in record["invalidation_pending"]} == {f"n-{i}/index.html"}
+        assert "last_invalidation" not in record
+    warnings = [r for r in caplog.records if r.getMessage().startswith("invalidation not rec")]
+    assert sorted(w.source_key for w in warnings) == keys
+    assert {w.invalidation_id for w in warnings} == {invalidation["Id"]}
+
+    # DynamoDB answers again: the next change of the article sends its pending paths once more.
+    deployment.dynamodb.meta.events.unregister("before-call.dynamodb.UpdateItem",
+                                               refuse_the_note)
+    event = deployment.put_source(keys[0], small_article(slug="n-0", headline="Edited"))
+    assert handler.handle_event({"Records": [_sqs_message(9, event)]},
+                                publisher)["batchItemFailures"] == []
+    latest = deployment.invalidations()[-1]
+    assert _paths(latest) == ["/n-0/", "/n-0/index.html"]
+    record = deployment.manifest().get(keys[0])
+    assert "invalidation_pending" not in record
+    assert record["last_invalidation"]["id"] == latest["Id"]
+
+
 def test_a_batch_over_the_path_limit_sends_one_wildcard(deployment):
     import dataclasses
 

@@ -143,7 +143,13 @@ class InvalidationBatch:
         max_paths: see :data:`DEFAULT_MAX_PATHS`.
         on_flushed: called after CloudFront accepted the invalidation with
             ``(source_key, pending entries, Invalidation)`` per source that registered entries
-            (the pipeline clears them from the manifest there).
+            (the pipeline clears them from the manifest there). An AWS error it raises is kept
+            in :attr:`unrecorded`, not raised: see :meth:`flush`.
+
+    Attributes:
+        unrecorded: after :meth:`flush`, ``(source_key, error)`` for each source whose
+            ``on_flushed`` failed with an AWS error (botocore ``ClientError`` or
+            ``BotoCoreError``); empty when all were recorded.
     """
 
     def __init__(self, distribution_id: str | None, *, cloudfront: Any = None,
@@ -161,6 +167,7 @@ class InvalidationBatch:
         self.sent: list[Invalidation] = []
         #: The site keys the last accepted invalidation covered (AMP Cache refresh reads them).
         self.flushed_keys: frozenset[str] = frozenset()
+        self.unrecorded: list[tuple[str, Exception]] = []
 
     @property
     def enabled(self) -> bool:
@@ -208,6 +215,14 @@ class InvalidationBatch:
     def flush(self, *, now: Callable[[], dt.datetime] | None = None) -> Invalidation | None:
         """Send one ``CreateInvalidation`` for everything added, then empty the batch.
 
+        Once CloudFront has accepted it, ``on_flushed`` runs for every source that registered
+        entries, each on its own: an AWS error there (the manifest could not be updated) goes
+        to :attr:`unrecorded` and the others still run. The paths are being invalidated; only
+        the record of it is missing, so its entries stay pending in the manifest and the next
+        change of that source invalidates them once more (DESIGN §10). Raising would fail the
+        invocation, and its retry would render every record of the batch and invalidate all
+        their paths again for a note of bookkeeping.
+
         Returns:
             The accepted :class:`Invalidation`, or ``None`` when nothing changed or there is no
             distribution.
@@ -216,6 +231,7 @@ class InvalidationBatch:
             InvalidationFailedError: CloudFront refused or could not be reached (transient).
         """
         self.flushed_keys = frozenset()
+        self.unrecorded = []
         if not self._paths or not self.enabled:
             self._paths.clear()
             self._keys.clear()
@@ -245,7 +261,10 @@ class InvalidationBatch:
         self._keys.clear()
         if self._on_flushed is not None:
             for source_key, entries in sorted(pending.items()):
-                self._on_flushed(source_key, entries, invalidation)
+                try:
+                    self._on_flushed(source_key, entries, invalidation)
+                except (ClientError, BotoCoreError) as exc:
+                    self.unrecorded.append((source_key, exc))
         return invalidation
 
     @property

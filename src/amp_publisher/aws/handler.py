@@ -281,6 +281,12 @@ def _flush(invalidations: InvalidationBatch, *, failing: bool,
             "paths": list(invalidation.paths), "created_at": invalidation.created_at})
         metrics.add_metric(name="InvalidationPaths", unit=MetricUnit.Count,
                            value=len(invalidation.paths))
+        for source_key, error in invalidations.unrecorded:
+            logger.warning("invalidation not recorded in the manifest; its entries stay "
+                           "pending and go out again with the next change of the source",
+                           extra={"source_key": source_key, "invalidation_id": invalidation.id,
+                                  "error_type": type(error).__name__, "error": str(error)[:500]})
+            metrics.add_metric(name="InvalidationNotRecorded", unit=MetricUnit.Count, value=1)
         if publisher is not None:
             _refresh_amp_caches(publisher, invalidations.flushed_keys)
 
