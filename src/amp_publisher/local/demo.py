@@ -228,6 +228,8 @@ def _rename_and_rebuild(backend: EmbeddedBackend, site_json: Path, out: Path,
     fingerprint = result["rebuilds"][0]["fingerprint"]
     manifest = ManifestTable(backend.names.manifest_table)
     with LocalWorkers(2) as workers:
+        print(f"{workers.count} local worker processes render the stale pages from RenderQueue "
+              "(Lambda's concurrency in AWS)", file=stream)
         last = watch(manifest, fingerprint, stream=stream, interval=0.5,
                      keep_going=lambda: workers.alive() > 0)
     backend.drain_site_index()  # the index pages, sitemaps and feeds follow the new name too
