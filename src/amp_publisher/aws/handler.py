@@ -39,7 +39,7 @@ if _IN_LAMBDA:
     # botocore's models, pydantic's validators, the AMP rules). The cyclic garbage collector
     # would walk them again and again as they pile up (about 40 ms of a cold start's CPU): it is
     # off until the end of init, which then moves them to the permanent generation
-    # (gc.freeze), out of every later collection's walk. See _finish_init.
+    # (gc.freeze), out of every later collection's walk. See _init_phase.
     gc.disable()
 
 import functools  # noqa: E402

@@ -337,7 +337,10 @@ class Publisher:
         Args:
             record: the source record of an event.
             invalidations: the invocation's batch, which the caller flushes once for all its
-                records; ``None``: a batch of its own, flushed before returning.
+                records; ``None``: a batch of its own, flushed before returning, and an AWS
+                error of the manifest note after CloudFront accepted it
+                (:attr:`InvalidationBatch.unrecorded`) is raised, there being no invocation
+                to log it (the handler's batches log and count it instead).
 
         Returns:
             The :class:`Outcome`; permanent input faults are recorded and returned as
@@ -354,6 +357,8 @@ class Publisher:
             finally:
                 batch.flush()
             self.refresh_amp_caches(batch.flushed_keys)
+            if batch.unrecorded:
+                raise batch.unrecorded[0][1]
             return outcome
         key = record.key
         if (not self.settings.is_source(key) or key.startswith(CLAIM_PREFIX)):

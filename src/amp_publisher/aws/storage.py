@@ -91,15 +91,18 @@ class _PlainJSONFileLoader:
         return any(os.path.isfile(file_path + ext) for ext, _ in self._EXTENSIONS)
 
     def load_file(self, file_path: str) -> Any:
-        """The parsed JSON of ``file_path`` + ``.json`` or ``.json.gz``; ``None`` when neither
-        exists."""
+        """The parsed JSON of ``file_path`` + ``.json`` or ``.json.gz``, the first that is a file
+        (as botocore checks); ``None`` when neither is.
+
+        Raises:
+            OSError: the file exists but cannot be read (as botocore's loader raises it).
+            ValueError: it is not JSON in UTF-8.
+        """
         for ext, opener in self._EXTENSIONS:
-            try:
-                with opener(file_path + ext, "rb") as fp:
-                    payload = fp.read()
-            except (FileNotFoundError, IsADirectoryError):
+            if not os.path.isfile(file_path + ext):
                 continue
-            return json.loads(payload.decode("utf-8"))
+            with opener(file_path + ext, "rb") as fp:
+                return json.loads(fp.read().decode("utf-8"))
         return None
 
 
