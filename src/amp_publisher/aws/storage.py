@@ -69,10 +69,10 @@ def _data_loader(core: Any) -> Any:
     reading its JSON files into plain dicts instead of ``OrderedDict`` objects.
 
     Why: botocore parses its data with ``object_pairs_hook=OrderedDict``, which makes the JSON
-    decoder build every object in Python; for ``endpoints.json`` (1.2 MB) and the S3 and
-    DynamoDB models that was about 50 ms of a cold start's CPU, against about 15 ms with the
-    decoder's own dicts. A dict keeps insertion order (Python 3.7+), which is all botocore
-    relies on (its model classes copy members into their own ``OrderedDict``)."""
+    decoder build every object in Python; for ``endpoints.json`` (1.2 MB) and the models of the
+    four clients a publish uses that is 27 ms of CPU, against 13 ms with the decoder's own dicts
+    (docs/benchmarks.md, issue 16). A dict keeps insertion order (Python 3.7+), which is all
+    botocore relies on (its model classes copy members into their own ``OrderedDict``)."""
     from botocore.loaders import create_loader
 
     loader = create_loader(core.get_config_variable("data_path"))
