@@ -53,6 +53,40 @@ def test_the_session_reads_botocore_data_as_botocore_does_into_plain_dicts(backe
     storage.reset_clients()
 
 
+def test_loading_a_model_looks_in_that_service_folder_only(backend, monkeypatch):
+    """botocore checks a service's name against every service folder of its data path (about
+    450 of them, listed once per model type) before loading a model; the session's loader
+    looks in that service's folder, and knows the same services as botocore's own."""
+    import botocore.loaders
+    from botocore.exceptions import UnknownServiceError
+    from botocore.loaders import create_loader
+
+    from amp_publisher.aws import storage
+
+    ours, stock = storage._data_loader(storage._botocore_session()), create_loader()
+    listed = []
+    real_listdir = os.listdir
+    monkeypatch.setattr(botocore.loaders.os, "listdir",
+                        lambda path: listed.append(path) or real_listdir(path))
+    for service in ("s3", "dynamodb", "cloudfront", "sqs"):
+        ours.load_service_model(service, "service-2")
+        ours.load_service_model(service, "endpoint-rule-set-1")
+    assert len(listed) <= 8  # each service's own folder, once per model type
+    monkeypatch.setattr(botocore.loaders.os, "listdir", real_listdir)
+
+    for kind in ("service-2", "endpoint-rule-set-1", "paginators-1"):
+        every = stock.list_available_services(kind)
+        assert list(ours.list_available_services(kind)) == every
+        assert len(ours.list_available_services(kind)) == len(every) > 400
+    known = ours.list_available_services("service-2")
+    assert "s3" in known and "dynamodb" in known
+    assert "no-such-service" not in known
+    for not_a_name in ("s3/2006-03-01", "..", ".", "", 3):
+        assert not_a_name not in known, not_a_name
+    with pytest.raises(UnknownServiceError, match="Valid service names are: .*dynamodb"):
+        ours.load_service_model("no-such-service", "service-2")
+
+
 def test_the_plain_loader_reads_both_kinds_of_file_as_botocore_does(tmp_path):
     """``.json`` first, then ``.json.gz`` (botocore's order), ``None`` when neither is a file,
     and a folder of that name is not a file."""

@@ -17,6 +17,7 @@ import functools
 import gzip
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,19 +66,85 @@ def _botocore_session() -> Any:
 
 
 def _data_loader(core: Any) -> Any:
-    """botocore's own data loader (``create_loader`` with the session's ``AWS_DATA_PATH``),
-    reading its JSON files into plain dicts instead of ``OrderedDict`` objects.
+    """botocore's data loader for the session's search path (``create_loader`` with its
+    ``AWS_DATA_PATH``), as :class:`_DataLoader`: its JSON files read into plain dicts instead of
+    ``OrderedDict`` objects, and a service's existence checked in that service's folder only.
 
-    Why: botocore parses its data with ``object_pairs_hook=OrderedDict``, which makes the JSON
-    decoder build every object in Python; for ``endpoints.json`` (1.2 MB) and the models of the
-    four clients a publish uses that is 27 ms of CPU, against 13 ms with the decoder's own dicts
-    (docs/benchmarks.md, issue 16). A dict keeps insertion order (Python 3.7+), which is all
+    Why plain dicts: botocore parses its data with ``object_pairs_hook=OrderedDict``, which makes
+    the JSON decoder build every object in Python; for ``endpoints.json`` (1.2 MB) and the models
+    of the four clients a publish uses that is 27 ms of CPU, against 13 ms with the decoder's own
+    dicts (docs/benchmarks.md, issue 16). A dict keeps insertion order (Python 3.7+), which is all
     botocore relies on (its model classes copy members into their own ``OrderedDict``)."""
     from botocore.loaders import create_loader
 
-    loader = create_loader(core.get_config_variable("data_path"))
-    loader.file_loader = _PlainJSONFileLoader()
-    return loader
+    search_paths = create_loader(core.get_config_variable("data_path")).search_paths
+    return _data_loader_class()(extra_search_paths=list(search_paths),
+                                include_default_search_paths=False)
+
+
+@functools.cache
+def _data_loader_class() -> type:
+    """:class:`_DataLoader`, defined on first use: botocore stays out of this module's import."""
+    from botocore.loaders import Loader
+
+    class _DataLoader(Loader):
+        """botocore's ``Loader`` with :class:`_PlainJSONFileLoader`, whose
+        ``list_available_services`` answers ``name in ...`` from that service's folder alone.
+
+        Why: before it loads a model (``load_service_model``), botocore checks that the service
+        is one of ``list_available_services(type_name)``, which lists every service folder of the
+        search path (about 450) and looks for the model file in each: about 9 ms of CPU per
+        model type, twice per cold start (``service-2``, ``endpoint-rule-set-1``), to find one
+        name. ``list_api_versions`` looks in that name's folder only, by the same rule (a folder
+        of the search path holding a version folder with the model file), and botocore calls it
+        next anyway (``determine_latest_version``; it is cached). Iterating, indexing or
+        comparing the answer lists every service as botocore does, so an unknown service still
+        raises ``UnknownServiceError`` naming the known ones."""
+
+        FILE_LOADER_CLASS = _PlainJSONFileLoader
+
+        def list_available_services(self, type_name: str) -> _ServiceNames:
+            return _ServiceNames(self, type_name)
+
+        def _every_service(self, type_name: str) -> list[str]:
+            return super().list_available_services(type_name)
+
+    return _DataLoader
+
+
+class _ServiceNames(Sequence):
+    """The sorted names of the services with a ``type_name`` model on ``loader``'s search path
+    (botocore's ``list_available_services``), listed only when iterated, indexed or measured;
+    membership looks in the one folder (``Loader.list_api_versions``)."""
+
+    def __init__(self, loader: Any, type_name: str) -> None:
+        self._loader, self._type_name = loader, type_name
+
+    def __contains__(self, name: object) -> bool:
+        from botocore.exceptions import DataNotFoundError
+
+        if not isinstance(name, str) or name in ("", ".", "..") or os.sep in name or (
+                os.altsep and os.altsep in name):
+            return False  # not a folder name: never one of botocore's listed services
+        try:
+            return bool(self._loader.list_api_versions(name, self._type_name))
+        except DataNotFoundError:
+            return False
+
+    @functools.cached_property
+    def _names(self) -> list[str]:
+        return self._loader._every_service(self._type_name)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._names[index]
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == other if isinstance(other, list) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # a list's, which is not hashable either
 
 
 class _PlainJSONFileLoader:
