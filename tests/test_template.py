@@ -34,7 +34,8 @@ FUNCTION_ENV = {
     "SITE_TAGLINE", "SITE_BASE_URL", "SITE_LANGUAGE", "SITE_BADGE", "PUBLISHER_NAME",
     "PUBLISHER_LOGO_URL", "PUBLISHER_LOGO_WIDTH", "PUBLISHER_LOGO_HEIGHT",
     "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_TRACE_DISABLED",
-    "ENDPOINT_URL_OVERRIDE", "DISTRIBUTION_ID", "INVALIDATION_MAX_PATHS", "ERROR_PAGE_KEY",
+    "PYDANTIC_DISABLE_PLUGINS", "ENDPOINT_URL_OVERRIDE", "DISTRIBUTION_ID",
+    "INVALIDATION_MAX_PATHS", "ERROR_PAGE_KEY",
     "AMP_CACHE_REFRESH", "AMP_CACHE_KEY_PARAMETER", "SCHEDULER_GROUP", "SCHEDULER_ROLE_ARN",
     "RENDER_QUEUE_URL", "SOURCE_BUCKET", "PAGE_MODE", "AMP_TRANSFORM",
 }
@@ -357,6 +358,7 @@ def test_function_environment_is_exactly_the_settings_the_code_reads(resources):
     assert env["MAX_SOURCE_BYTES"] == str(2 * 1024 * 1024)
     assert env["POWERTOOLS_TRACE_DISABLED"]["Fn::If"] == ["TracingEnabled", "false", "true"]
     assert env["ENDPOINT_URL_OVERRIDE"] == ""  # local runs only; ignored when empty
+    assert env["PYDANTIC_DISABLE_PLUGINS"] == "__all__"  # pydantic's own value for "none"
 
 
 def test_every_amp_publisher_setting_in_the_template_is_read_somewhere_in_the_package(resources):
@@ -366,7 +368,7 @@ def test_every_amp_publisher_setting_in_the_template_is_read_somewhere_in_the_pa
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 literals.add(node.value)
-    own = {name for name in env if not name.startswith("POWERTOOLS_")}
+    own = {name for name in env if not name.startswith(("POWERTOOLS_", "PYDANTIC_"))}
     assert own - literals == set()
 
 

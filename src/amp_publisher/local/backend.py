@@ -706,6 +706,7 @@ class EmbeddedBackend:
             "POWERTOOLS_SERVICE_NAME": "amp-publisher",
             "POWERTOOLS_METRICS_NAMESPACE": "AmpPublisher",
             "POWERTOOLS_TRACE_DISABLED": "true",
+            "PYDANTIC_DISABLE_PLUGINS": "__all__",
         }
 
     @property
