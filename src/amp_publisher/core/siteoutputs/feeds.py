@@ -39,7 +39,7 @@ _EPOCH = "1970-01-01T00:00:00Z"
 
 
 def _when(value: str) -> dt.datetime:
-    return dt.datetime.strptime(utc_iso(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    return dt.datetime.fromisoformat(utc_iso(value))  # ...Z: aware, in UTC
 
 
 def feeds(listing: str, term: str, entries: Sequence[IndexEntry], *,

@@ -85,7 +85,7 @@ def news_language(tag: str) -> str:
 def in_news_window(published: str, now: dt.datetime) -> bool:
     """Whether an article published at ``published`` (ISO) belongs in the news sitemap at
     ``now`` (aware): published within :data:`NEWS_WINDOW` before ``now``."""
-    when = dt.datetime.strptime(utc_iso(published), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    when = dt.datetime.fromisoformat(utc_iso(published))  # ...Z: aware, in UTC
     return now - NEWS_WINDOW <= when
 
 
