@@ -186,21 +186,28 @@ def test_the_snapstart_hooks_are_registered_with_the_runtime(monkeypatch):
 
 @pytest.mark.parametrize("amp_transform", ["on", "off"])
 def test_in_lambda_the_import_primes_the_function(backend, amp_transform):
-    """Init builds the publisher and the Jinja environment, and with transformed AMP (the
-    default) loads the packaged runtime CSS the first transformed page inlines."""
+    """Init builds the publisher and the Jinja environment, reads its article as a source
+    object is read (the adapters that recognise a document's shape), makes its listing slugs,
+    and with transformed AMP (the default) loads the packaged runtime CSS the first
+    transformed page inlines."""
     env = dict(os.environ) | backend.function_environment() | {
         "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "AMP_TRANSFORM": amp_transform}
     code = ("import json\n"
             "from amp_publisher.aws import handler\n"
             "from amp_publisher.core import rendering\n"
+            "import sys\n"
             "from amp_publisher.core.amp.transform import runtime\n"
+            "from amp_publisher.core.siteoutputs import entries\n"
             "print(json.dumps({'publisher': handler._publisher.cache_info().currsize,"
             " 'jinja': rendering._environment.cache_info().currsize,"
+            " 'adapters': 'amp_publisher.core.adapters' in sys.modules,"
+            " 'slugs': entries.term_slug.cache_info().currsize,"
             " 'runtime_css': runtime.packaged_runtime_styles.cache_info().currsize}))\n")
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=120, check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {
-        "publisher": 1, "jinja": 1, "runtime_css": 1 if amp_transform == "on" else 0}
+        "publisher": 1, "jinja": 1, "adapters": True, "slugs": 1,
+        "runtime_css": 1 if amp_transform == "on" else 0}
 
 _GC_AFTER_IMPORT = (
     "import gc, json\n"

@@ -103,10 +103,12 @@ def _image_sizes(settings: Settings) -> Any:
     return ProbingImageSizeResolver([s3, HttpRangeFetcher()], base_url=base)
 
 
-#: The body of the article :func:`prime` renders: a paragraph, inline markup and an image, so
-#: the converter, its CSS and image steps and the validator's rules are all loaded.
+#: The article :func:`prime` takes through a publish offline: a paragraph, inline markup and an
+#: image, so the converter, its CSS and image steps and the validator's rules are all loaded;
+#: a section and a tag, so its listing entry has slugs to make.
 _PRIME_ARTICLE = {
-    "slug": "prime", "headline": "Prime", "published": "2026-01-01",
+    "slug": "prime", "headline": "Prime", "published": "2026-01-01", "section": "Prime",
+    "tags": ["Prime"],
     "body_html": '<p style="color:red">Prime <b>the</b> converter.</p>'
                  '<img src="https://example.com/a.png" width="4" height="3" alt="">',
 }
@@ -115,10 +117,12 @@ _PRIME_ARTICLE = {
 def prime() -> None:
     """Build everything the first event would otherwise build, without I/O: settings, the
     publisher and its boto3 clients (:func:`_create_clients`), the
-    Tracer when tracing is on, and, by rendering and validating a small built-in article
-    offline, the models, the Jinja environment, the converter and the AMP rules; with
-    ``AMP_TRANSFORM`` on (the default) the page is transformed before it is validated, so the
-    transformation and its packaged runtime CSS are loaded too.
+    Tracer when tracing is on, and, by taking a small built-in article through a publish's
+    own pure steps offline (its JSON read as a source object is, rendered, validated, and its
+    listing entry made), the source adapters, the models, the Jinja environment, the
+    converter, the AMP rules and the listings' slugs; with ``AMP_TRANSFORM`` on (the default)
+    the page is transformed before it is validated, so the transformation and its packaged
+    runtime CSS are loaded too.
 
     Run at import in Lambda (the init phase) and as SnapStart's before-snapshot hook.
 
@@ -126,15 +130,26 @@ def prime() -> None:
         ValueError: the function's settings are invalid (:meth:`Settings.from_env`); init fails
             with it, as the first event would.
     """
+    import json
+
     from amp_publisher.core.amp.validator import validate
-    from amp_publisher.core.models import parse_article
     from amp_publisher.core.rendering import render
+    from amp_publisher.core.siteoutputs.entries import entry_from_article, listings_of
+    from amp_publisher.core.source import adapt_source, load_article
 
     publisher = _publisher()
     _create_clients(publisher)
     if _tracing_enabled():
         _tracer()
-    html = render(parse_article(dict(_PRIME_ARTICLE)), publisher.settings.site).html
+    site = publisher.settings.site
+    key = "articles/prime.json"
+    raw = json.dumps(_PRIME_ARTICLE).encode()
+    adapt_source(raw, key=key)  # the shape recognisers every source object goes through
+    article = load_article(raw, key=key)
+    page = render(article, site, source_key=key)
+    listings_of(entry_from_article(article, site, slug=page.slug, source_key=key,
+                                   description=page.description))
+    html = page.html
     if publisher.settings.amp_transform:
         from amp_publisher.core.amp.transform import transform
 
