@@ -97,6 +97,29 @@ def test_dates_must_be_iso_8601_strings(reference_data, value):
     assert "ISO 8601" in str(caught.value)
 
 
+@pytest.mark.parametrize("field, value", [
+    ("published", "0001-01-01T00:00:00Z"),  # Go's zero time, .NET's DateTime.MinValue
+    ("published", "0999-12-31"), ("published", "9999-12-31T23:59:59Z"),
+    ("updated", "9999-12-31")])
+def test_no_date_sentinels_are_refused_naming_the_field(reference_data, field, value):
+    """A "no date" value is not a publication date: refused as a schema error naming the
+    field, not published (its page could not show it in a time zone west of UTC)."""
+    with pytest.raises(SchemaError) as caught:
+        parse_article(dict(reference_data, **{field: value}))
+    assert caught.value.path == field
+    assert "the year must be 1000 to 9998" in str(caught.value)
+
+
+def test_an_old_archive_date_is_a_date(reference_data, site):
+    """A digitised archive's article from 1851 is published, and its page shows the date."""
+    from amp_publisher.core.rendering import render
+
+    article = parse_article(dict(reference_data, published="1851-09-18T06:00:00Z",
+                                 updated=None))
+    assert article.published.year == 1851
+    assert 'datetime="1851-09-18' in render(article, site).html
+
+
 def test_control_characters_are_dropped_from_text(reference_data):
     data = copy.deepcopy(reference_data)
     data["headline"] = "Met\u0000 gets\u000b extension\u007f"

@@ -72,24 +72,37 @@ _DATE_TIME = re.compile(
 _DATETIME = TypeAdapter(dt.datetime)
 
 
+#: The years a date may have. 0001-01-01 and 9999-12-31 are "no date" values in many content
+#: systems (Go's zero time, .NET's DateTime.MinValue and MaxValue), not publication dates; and a
+#: date at either end of Python's range cannot be shown in a site's time zone (the shift leaves
+#: the range). Archives of old newspapers stay well inside.
+YEARS = range(1000, 9999)
+
+
 def _parse_when(value: Any) -> Any:
     """ISO 8601 date or date-time. A bare date stays a :class:`datetime.date` (so the page can
     say ``<time datetime="2026-06-25">``); a date-time without a zone is taken as UTC.
 
-    Raises ``ValueError`` for anything that is not such a string."""
+    Raises ``ValueError`` for anything that is not such a string, or whose year is not in
+    :data:`YEARS` (1000 to 9998)."""
     if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
+        parsed = value
+    elif not isinstance(value, str):
         raise ValueError("must be an ISO 8601 date (2026-06-25) or date-time string "
                          "(2026-06-25T09:30:00+01:00)")
-    text = value.strip()
-    if _DATE_ONLY.match(text):
-        return dt.date.fromisoformat(text)
-    if not _DATE_TIME.match(text):
+    elif _DATE_ONLY.match(text := value.strip()):
+        parsed = dt.date.fromisoformat(text)
+    elif not _DATE_TIME.match(text):
         raise ValueError(f"{value[:40]!r} is not an ISO 8601 date (2026-06-25) or date-time "
                          "(2026-06-25T09:30:00+01:00)")
-    parsed = _DATETIME.validate_python(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    else:
+        parsed = _DATETIME.validate_python(text)
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    if parsed.year not in YEARS:
+        raise ValueError(f"{str(value)[:40]!r} is not a publication date: the year must be "
+                         f"{YEARS.start} to {YEARS.stop - 1} (0001-01-01 and 9999-12-31 mean "
+                         "'no date' in many systems)")
+    return parsed
 
 
 When = Annotated[dt.date | dt.datetime, BeforeValidator(_parse_when)]

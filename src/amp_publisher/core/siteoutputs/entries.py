@@ -85,7 +85,9 @@ def utc_iso(value: dt.date | str) -> str:
     """
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
-    return _as_datetime(value).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: glibc's %Y does not pad a year before 1000 to four digits
+    utc = _as_datetime(value).astimezone(dt.UTC).replace(microsecond=0, tzinfo=None)
+    return f"{utc.isoformat()}Z"
 
 
 def order_key(published: str, slug: str) -> str:
