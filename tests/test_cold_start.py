@@ -56,35 +56,60 @@ def test_the_session_reads_botocore_data_as_botocore_does_into_plain_dicts(backe
 def test_loading_a_model_looks_in_that_service_folder_only(backend, monkeypatch):
     """botocore checks a service's name against every service folder of its data path (about
     450 of them, listed once per model type) before loading a model; the session's loader
-    looks in that service's folder, and knows the same services as botocore's own."""
+    looks in that service's folder, and otherwise knows the same services as botocore's own,
+    listed as a list."""
     import botocore.loaders
     from botocore.exceptions import UnknownServiceError
-    from botocore.loaders import create_loader
+    from botocore.loaders import Loader, create_loader
 
     from amp_publisher.aws import storage
 
     ours, stock = storage._data_loader(storage._botocore_session()), create_loader()
+    for loader in (ours, stock):  # botocore's own data only: no ~/.aws/models of this machine
+        loader.search_paths[:] = [Loader.BUILTIN_DATA_PATH]
     listed = []
     real_listdir = os.listdir
     monkeypatch.setattr(botocore.loaders.os, "listdir",
                         lambda path: listed.append(path) or real_listdir(path))
+    monkeypatch.setattr(storage.os, "listdir",
+                        lambda path: listed.append(path) or real_listdir(path))
     for service in ("s3", "dynamodb", "cloudfront", "sqs"):
         ours.load_service_model(service, "service-2")
         ours.load_service_model(service, "endpoint-rule-set-1")
-    assert len(listed) <= 8  # each service's own folder, once per model type
-    monkeypatch.setattr(botocore.loaders.os, "listdir", real_listdir)
+    # the data folder once, then each service's own folder once per model type
+    assert len(listed) <= 1 + 8, len(listed)
+    monkeypatch.undo()
 
     for kind in ("service-2", "endpoint-rule-set-1", "paginators-1"):
         every = stock.list_available_services(kind)
-        assert list(ours.list_available_services(kind)) == every
-        assert len(ours.list_available_services(kind)) == len(every) > 400
-    known = ours.list_available_services("service-2")
-    assert "s3" in known and "dynamodb" in known
-    assert "no-such-service" not in known
-    for not_a_name in ("s3/2006-03-01", "..", ".", "", 3):
-        assert not_a_name not in known, not_a_name
+        assert len(every) > 400
+        assert ours.list_available_services(kind) == every
+        assert type(ours.list_available_services(kind)) is list
     with pytest.raises(UnknownServiceError, match="Valid service names are: .*dynamodb"):
         ours.load_service_model("no-such-service", "service-2")
+    assert type(storage.session().get_available_services()) is list
+
+
+def test_a_service_name_is_known_only_as_its_folder_is_spelled(backend, monkeypatch):
+    """The check inside a model load: a name is a service when a folder of the data path has
+    exactly that name; a case-insensitive disk answering for ``S3`` does not make it one."""
+    from botocore.loaders import Loader, create_loader
+
+    from amp_publisher.aws import storage
+
+    ours = storage._data_loader(storage._botocore_session())
+    ours.search_paths[:] = [Loader.BUILTIN_DATA_PATH]
+    known = storage._ServiceNames(ours, "service-2")
+    assert "s3" in known and "dynamodb" in known
+    for not_a_name in ("no-such-service", "s3/2006-03-01", "..", ".", "", "S3", "s3 ", 3):
+        assert not_a_name not in known, not_a_name
+    stock = create_loader()
+    stock.search_paths[:] = [Loader.BUILTIN_DATA_PATH]
+    every = stock.list_available_services("service-2")
+    assert list(known) == every and len(known) == len(every)
+    # a file system that finds a version folder for any spelling of a name
+    monkeypatch.setattr(ours, "list_api_versions", lambda name, kind: ["2006-03-01"])
+    assert "s3" in known and "S3" not in known and "Dynamodb" not in known
 
 
 def test_the_plain_loader_reads_both_kinds_of_file_as_botocore_does(tmp_path):

@@ -88,34 +88,67 @@ def _data_loader_class() -> type:
     from botocore.loaders import Loader
 
     class _DataLoader(Loader):
-        """botocore's ``Loader`` with :class:`_PlainJSONFileLoader`, whose
-        ``list_available_services`` answers ``name in ...`` from that service's folder alone.
+        """botocore's ``Loader`` with :class:`_PlainJSONFileLoader`, whose check that a
+        service exists, before a model is loaded, looks in that service's folder alone.
 
-        Why: before it loads a model (``load_service_model``), botocore checks that the service
-        is one of ``list_available_services(type_name)``, which lists every service folder of the
-        search path (about 450) and looks for the model file in each: about 9 ms of CPU per
-        model type, twice per cold start (``service-2``, ``endpoint-rule-set-1``), to find one
-        name. ``list_api_versions`` looks in that name's folder only, by the same rule (a folder
-        of the search path holding a version folder with the model file), and botocore calls it
-        next anyway (``determine_latest_version``; it is cached). Iterating, indexing or
-        comparing the answer lists every service as botocore does, so an unknown service still
-        raises ``UnknownServiceError`` naming the known ones."""
+        Why: ``load_service_model`` checks that the service is one of
+        ``list_available_services(type_name)``, which lists every service folder of the search
+        path (about 450) and looks for the model file in each: about 9 ms of CPU per model type,
+        twice per cold start (``service-2``, ``endpoint-rule-set-1``), to find one name. During
+        that call only, the list is :class:`_ServiceNames`, whose ``in`` asks whether the name
+        is a folder directly in the search path (one listing, kept) and then
+        ``list_api_versions``: a version folder in it holds the model file, which is
+        botocore's own rule and its next step anyway (``determine_latest_version``; cached).
+        Iterated, for the ``UnknownServiceError`` that names the known services, it lists
+        them all as botocore does. Everywhere else ``list_available_services`` is botocore's
+        own (a list)."""
 
         FILE_LOADER_CLASS = _PlainJSONFileLoader
 
-        def list_available_services(self, type_name: str) -> _ServiceNames:
-            return _ServiceNames(self, type_name)
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            import threading
 
-        def _every_service(self, type_name: str) -> list[str]:
+            super().__init__(*args, **kwargs)
+            self._checking = threading.local()  # inside load_service_model, in this thread
+            self._folders: tuple[tuple[str, ...], frozenset[str]] = ((), frozenset())
+
+        def load_service_model(self, service_name: str, type_name: str,
+                               api_version: str | None = None) -> Any:
+            self._checking.active = True
+            try:
+                return super().load_service_model(service_name, type_name, api_version)
+            finally:
+                self._checking.active = False
+
+        def list_available_services(self, type_name: str) -> Any:
+            if getattr(self._checking, "active", False):
+                return _ServiceNames(self, type_name)
             return super().list_available_services(type_name)
+
+        def every_service(self, type_name: str) -> list[str]:
+            """botocore's ``list_available_services``: every service with a ``type_name``
+            model, sorted."""
+            return super().list_available_services(type_name)
+
+        def folder_names(self) -> frozenset[str]:
+            """The names of the folders directly in the search path, as the file system spells
+            them (listed again when the search path changes)."""
+            paths = tuple(self.search_paths)
+            if self._folders[0] != paths:
+                names = {name for path in paths if os.path.isdir(path)
+                         for name in os.listdir(path)}
+                self._folders = (paths, frozenset(names))
+            return self._folders[1]
 
     return _DataLoader
 
 
 class _ServiceNames(Sequence):
     """The sorted names of the services with a ``type_name`` model on ``loader``'s search path
-    (botocore's ``list_available_services``), listed only when iterated, indexed or measured;
-    membership looks in the one folder (``Loader.list_api_versions``)."""
+    (botocore's ``list_available_services``), listed only when iterated, indexed or measured.
+    ``name in`` it: ``name`` is spelled exactly as a folder of the search path (so ``S3`` is
+    not ``s3`` on a case-insensitive disk either) and ``loader.list_api_versions`` finds a
+    version of that folder with the model file."""
 
     def __init__(self, loader: Any, type_name: str) -> None:
         self._loader, self._type_name = loader, type_name
@@ -123,9 +156,8 @@ class _ServiceNames(Sequence):
     def __contains__(self, name: object) -> bool:
         from botocore.exceptions import DataNotFoundError
 
-        if not isinstance(name, str) or name in ("", ".", "..") or os.sep in name or (
-                os.altsep and os.altsep in name):
-            return False  # not a folder name: never one of botocore's listed services
+        if not isinstance(name, str) or name not in self._loader.folder_names():
+            return False
         try:
             return bool(self._loader.list_api_versions(name, self._type_name))
         except DataNotFoundError:
@@ -133,18 +165,13 @@ class _ServiceNames(Sequence):
 
     @functools.cached_property
     def _names(self) -> list[str]:
-        return self._loader._every_service(self._type_name)
+        return self._loader.every_service(self._type_name)
 
     def __getitem__(self, index: Any) -> Any:
         return self._names[index]
 
     def __len__(self) -> int:
         return len(self._names)
-
-    def __eq__(self, other: object) -> bool:
-        return list(self) == other if isinstance(other, list) else NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # a list's, which is not hashable either
 
 
 class _PlainJSONFileLoader:
