@@ -119,6 +119,15 @@ def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env | LAMBDA_ENV | (extra or {})
 
 
+def _beside_previous(r: dict[str, Any], name: str) -> str:
+    """The note beside a cold-start figure: the previous commit's, run interleaved with it."""
+    before = r.get(f"previous_{name}_cpu_ms_median")
+    if before is None:
+        return "previous commit not measured (no git history)"
+    return (f"{r['previous_cold_start_commit']}, interleaved: {_fmt(before, 'ms')}; median of "
+            f"the pairwise differences {r[f'{name}_cpu_ms_change_median']:+.1f} ms")
+
+
 def _median(values: list[float]) -> float:
     return round(statistics.median(values), 3)
 
@@ -231,10 +240,19 @@ def warm(iterations: int, largest: str) -> dict[str, Any]:
     }
 
 
+#: The commit before the cold-start cuts of docs/benchmarks.md's section "botocore's service
+#: check, pydantic's plugin scan, a fuller prime": the "previous" code whose cold start the
+#: current one is reported beside, each run interleaved with the current one (the machine's
+#: speed moved the same code's median by 150 ms from one run to the next).
+PREVIOUS_COLD_START_COMMIT = "17f7505743b11c15b9dbbffa687a8a990b03dcd3"
+
+
 def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None,
             ) -> dict[str, Any]:
     """The Lambda entry point on the embedded backend, in ``cold_runs`` fresh processes of
-    ``events`` warm events each, after a first (cold) event."""
+    ``events`` warm events each, after a first (cold) event; each cold process and each
+    SnapStart restore is followed by the same of :data:`PREVIOUS_COLD_START_COMMIT` (its
+    ``src/`` first on ``PYTHONPATH``, the same environment), when the history is there."""
     from probes import edited
 
     from amp_publisher.local.backend import EmbeddedBackend
@@ -256,6 +274,9 @@ def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None
         env.update(extra_env or {})
         firsts, imports, warms, actions, errors, cpu = [], [], [], [], [], []
         restores, restore_firsts = [], []
+        previous_src = _previous_source(PREVIOUS_COLD_START_COMMIT)
+        previous_env = env | {"PYTHONPATH": str(previous_src)} if previous_src else None
+        previous_cpu, previous_restore_firsts = [], []
         for run in range(cold_runs):
             # A new version for each fresh process: its first event is a real publish too.
             event = backend.put_source(f"articles/{REFERENCE}",
@@ -280,7 +301,31 @@ def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None
             actions.extend(result["actions"])
             if result["error"]:
                 errors.append(result["error"])
+            if previous_env is None:
+                continue
+            for probe, out in (("handler", previous_cpu), ("restore", previous_restore_firsts)):
+                event = backend.put_source(f"articles/{REFERENCE}",
+                                           edited(article.read_bytes(), f"{probe} {run} before"))
+                event_file.write_text(json.dumps(event), encoding="utf-8")
+                extra = (("--article", str(article), "--events", "0") if probe == "handler"
+                         else ())
+                result, _ = _probe(probe, "--event", str(event_file), *extra, env=previous_env)
+                out.append(result["first_event_cpu_ms"] + (
+                    result["import_cpu_ms"] if probe == "handler"
+                    else result["after_restore_cpu_ms"]))
     warm_median = _median(warms)
+    previous = {}
+    if previous_cpu:
+        previous = {
+            "previous_cold_start_commit": PREVIOUS_COLD_START_COMMIT[:7],
+            "previous_cold_start_cpu_ms_median": _median(previous_cpu),
+            "previous_snapstart_restore_first_event_cpu_ms_median":
+                _median(previous_restore_firsts),
+            # the median of the run-by-run differences: each pair ran at the same time
+            "cold_start_cpu_ms_change_median": _median(
+                [a - b for a, b in zip(cpu, previous_cpu, strict=True)]),
+            "snapstart_restore_first_event_cpu_ms_change_median": _median(
+                [a - b for a, b in zip(restore_firsts, previous_restore_firsts, strict=True)])}
     return {
         "handler_event_ms_median": warm_median,
         "handler_event_ms_p95": _p95(warms),
@@ -300,7 +345,7 @@ def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None
         "snapstart_restore_first_event_cpu_ms_median": _median(restore_firsts),
         "handler_actions": {a: actions.count(a) for a in sorted(set(actions))},
         "handler_errors": errors[:3],
-    }
+    } | previous
 
 
 # --- 2b. validation alone, beside the validator before the complete rules ----------------------
@@ -328,18 +373,21 @@ def _validator_tool() -> Any:
     return module
 
 
-def _previous_source() -> Path | None:
-    """``src/`` of :data:`PREVIOUS_VALIDATOR_COMMIT`, extracted under ``WORK``; None when the
-    repository history is not available."""
-    dest = WORK / f"previous-validator-{PREVIOUS_VALIDATOR_COMMIT[:7]}"
+def _previous_source(commit: str = PREVIOUS_VALIDATOR_COMMIT) -> Path | None:
+    """``src/`` of ``commit`` (by default :data:`PREVIOUS_VALIDATOR_COMMIT`), extracted under
+    ``WORK``; None when the repository history is not available."""
+    dest = WORK / f"previous-{commit[:7]}"
     if (dest / "src" / "amp_publisher").is_dir():
         return dest / "src"
     dest.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", PREVIOUS_VALIDATOR_COMMIT, "src"],
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "src"],
                              capture_output=True, timeout=120)
     if archive.returncode != 0:
         return None
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True, timeout=120)
+    # its bytecode, as the current source has it: no probe pays for compiling
+    subprocess.run([PY, "-m", "compileall", "-q", str(dest / "src")], check=True, timeout=300,
+                   stdout=subprocess.DEVNULL)
     return dest / "src"
 
 
@@ -600,10 +648,14 @@ def table(r: dict[str, Any]) -> str:
               f"| cold start: import + first event | "
               f"{_fmt(r.get('cold_start_total_ms_median'), 'ms')} | | fresh processes on the "
               "embedded backend |",
+              "| cold start CPU: import (with init priming) + first event | "
+              f"{_fmt(r.get('cold_start_cpu_ms_median'), 'ms')} | | "
+              f"{_beside_previous(r, 'cold_start')} |",
               "| SnapStart: after-restore hook + first event (CPU) | "
               f"{_fmt(r.get('snapstart_restore_first_event_cpu_ms_median'), 'ms')} | | the hook "
               f"alone {_fmt(r.get('snapstart_after_restore_cpu_ms_median'), 'ms')}; Lambda's "
-              "restore of the snapshot is not included (not measurable here) |"]
+              "restore of the snapshot is not included (not measurable here); "
+              f"{_beside_previous(r, 'snapstart_restore_first_event')} |"]
     for name, row in w.items():
         before = (f" ({EVERY_BLOCK_RENDER_CPU_BEFORE} before the writer converted its media)"
                   if name == EVERY_BLOCK else "")
@@ -752,8 +804,10 @@ def main(argv: list[str] | None = None) -> int:
     log("verdict: render+validate with the fast verdict and on the positioned path alone")
     section("verdict", verdict, max(20, args.iterations // 4))
     log("handler: the Lambda entry point on the embedded backend")
-    section("handler", handler, cold_runs=3 if args.quick else 5,
-            events=20 if args.quick else 40)
+    # 15 fresh processes: the cold start's median of 5 moved by 150 ms between runs of the
+    # same code on this shared machine; the warm events are the same 200-odd in all.
+    section("handler", handler, cold_runs=3 if args.quick else 15,
+            events=20 if args.quick else 14)
     log(f"bulk: generating {args.articles:,} articles (seed {articles.DEFAULT_SEED})")
     generated = articles.generate(args.articles)
     src = WORK / "articles"
