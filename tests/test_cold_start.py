@@ -101,7 +101,8 @@ def test_a_service_name_is_known_only_as_its_folder_is_spelled(backend, monkeypa
     ours.search_paths[:] = [Loader.BUILTIN_DATA_PATH]
     known = storage._ServiceNames(ours, "service-2")
     assert "s3" in known and "dynamodb" in known
-    for not_a_name in ("no-such-service", "s3/2006-03-01", "..", ".", "", "S3", "s3 ", 3):
+    for not_a_name in ("no-such-service", "s3/2006-03-01", "..", ".", "", "S3", "s3 ", 3,
+                       "endpoints.json", "_retry.json"):  # files of the data folder
         assert not_a_name not in known, not_a_name
     stock = create_loader()
     stock.search_paths[:] = [Loader.BUILTIN_DATA_PATH]

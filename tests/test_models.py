@@ -89,7 +89,7 @@ def test_headline_is_plain_text_even_when_it_looks_like_markup(reference_data):
 
 
 @pytest.mark.parametrize("value", ["20260101", "2026", 2026, -1, 1767225600, "June 25, 2026",
-                                   "2026-06-25T9:30"])
+                                   "2026-06-25T9:30", "٢٠٢٦-٠٦-٢٥", "２０２６-０６-２５"])
 def test_dates_must_be_iso_8601_strings(reference_data, value):
     with pytest.raises(SchemaError) as caught:
         parse_article(dict(reference_data, published=value))
@@ -100,7 +100,8 @@ def test_dates_must_be_iso_8601_strings(reference_data, value):
 @pytest.mark.parametrize("field, value", [
     ("published", "0001-01-01T00:00:00Z"),  # Go's zero time, .NET's DateTime.MinValue
     ("published", "0999-12-31"), ("published", "9999-12-31T23:59:59Z"),
-    ("updated", "9999-12-31")])
+    ("updated", "9999-12-31"),
+    ("published", "1000-01-01T00:00:00+14:00")])  # in UTC, 31 December 999
 def test_no_date_sentinels_are_refused_naming_the_field(reference_data, field, value):
     """A "no date" value is not a publication date: refused as a schema error naming the
     field, not published (its page could not show it in a time zone west of UTC)."""
@@ -108,6 +109,15 @@ def test_no_date_sentinels_are_refused_naming_the_field(reference_data, field, v
         parse_article(dict(reference_data, **{field: value}))
     assert caught.value.path == field
     assert "the year must be 1000 to 9998" in str(caught.value)
+
+
+def test_a_naive_date_time_given_from_python_is_utc(reference_data):
+    """As for a string without a zone: the library's callers may pass datetime objects."""
+    import datetime as dt
+
+    article = parse_article(dict(reference_data, published=dt.datetime(2026, 6, 25, 9, 30),
+                                 updated="2026-06-25T10:00:00Z"))
+    assert article.published == dt.datetime(2026, 6, 25, 9, 30, tzinfo=dt.UTC)
 
 
 def test_an_old_archive_date_is_a_date(reference_data, site):

@@ -100,25 +100,31 @@ def test_a_sitemap_the_xsd_refuses_is_refused_here_too():
 
 
 def test_an_entry_dated_before_the_year_1000_still_builds_the_sitemaps_and_feeds(built):
-    """The article contract refuses years before 1000, but a listing may hold an entry
-    written before it did: the site's sitemaps and feeds are still built and valid (a year
-    is written with four digits, as xsd:dateTime wants)."""
+    """The article contract refuses years before 1000, but a listing may hold entries written
+    before it did, such as Go's zero time published by a site in UTC: the site's sitemaps,
+    feeds and index pages are still built and valid in the site's own time zone (a year is
+    written with four digits, as xsd:dateTime wants; a date the time zone cannot hold is shown
+    in UTC)."""
     import dataclasses
 
     import feedparser
 
     site, _ = built
-    entries = _entries(3)
+    assert site.timezone == "Europe/London"  # west of UTC in the year 1 (local mean time)
+    entries = _entries(4)
     entries[2] = dataclasses.replace(entries[2], published="0999-06-01T00:00:00+00:00",
+                                     updated=None)
+    entries[3] = dataclasses.replace(entries[3], published="0001-01-01T00:00:00+00:00",
                                      updated=None)
     outputs = build_site(entries, site, now=NOW)
     _assert_valid(_schema("siteindex.xsd"), outputs["sitemap.xml"].body)
     months = sorted(k for k in outputs if k.startswith("sitemaps/"))
-    assert months == ["sitemaps/0999-06.xml", "sitemaps/2026-06.xml"]
+    assert months == ["sitemaps/0001-01.xml", "sitemaps/0999-06.xml", "sitemaps/2026-06.xml"]
+    assert "1 January 1" in outputs["index.html"].body.decode()
     for month in months:
         _assert_valid(_schema("sitemap.xsd"), outputs[month].body)
     feed = feedparser.parse(outputs["atom.xml"].body)
-    assert not feed.bozo and len(feed.entries) == 3
+    assert not feed.bozo and len(feed.entries) == 4
     assert "<published>0999-06-01T00:00:00+00:00</published>" in outputs["atom.xml"].body.decode()
 
 

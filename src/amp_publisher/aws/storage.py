@@ -132,11 +132,13 @@ def _data_loader_class() -> type:
 
         def folder_names(self) -> frozenset[str]:
             """The names of the folders directly in the search path, as the file system spells
-            them (listed again when the search path changes)."""
+            them; files such as ``endpoints.json`` are not folders (listed again when the search
+            path changes)."""
             paths = tuple(self.search_paths)
             if self._folders[0] != paths:
                 names = {name for path in paths if os.path.isdir(path)
-                         for name in os.listdir(path)}
+                         for name in os.listdir(path)
+                         if os.path.isdir(os.path.join(path, name))}
                 self._folders = (paths, frozenset(names))
             return self._folders[1]
 

@@ -63,12 +63,13 @@ LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 #: Providers an ``embed`` block may name (DESIGN §3), each mapped to an AMP component.
 EMBED_PROVIDERS = ("youtube", "vimeo", "twitter", "instagram", "facebook", "soundcloud", "iframe")
 
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 #: ISO 8601 extended date-time: date, ``T`` (or a space), hours and minutes, optional seconds and
 #: fraction, optional ``Z`` or ±hh:mm. Anything else (``20260101``, ``2026``, Unix timestamps)
 #: is refused rather than guessed at: pydantic alone would read a number as seconds since 1970.
 _DATE_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:?\d{2})?$")
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:?\d{2})?$",
+    re.ASCII)
 _DATETIME = TypeAdapter(dt.datetime)
 
 
@@ -83,9 +84,11 @@ def _parse_when(value: Any) -> Any:
     """ISO 8601 date or date-time. A bare date stays a :class:`datetime.date` (so the page can
     say ``<time datetime="2026-06-25">``); a date-time without a zone is taken as UTC.
 
-    Raises ``ValueError`` for anything that is not such a string, or whose year is not in
-    :data:`YEARS` (1000 to 9998)."""
-    if isinstance(value, dt.date):
+    Raises ``ValueError`` for anything that is not such a string, or whose year (in UTC, for a
+    date-time) is not in :data:`YEARS` (1000 to 9998)."""
+    if isinstance(value, dt.datetime):  # from Python, not JSON: a naive one is UTC, as above
+        parsed = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    elif isinstance(value, dt.date):
         parsed = value
     elif not isinstance(value, str):
         raise ValueError("must be an ISO 8601 date (2026-06-25) or date-time string "
@@ -98,7 +101,9 @@ def _parse_when(value: Any) -> Any:
     else:
         parsed = _DATETIME.validate_python(text)
         parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-    if parsed.year not in YEARS:
+    # a date-time's year in UTC: what the sitemaps, the feeds and the listings' order write
+    if (parsed.astimezone(dt.UTC) if isinstance(parsed, dt.datetime) else parsed
+            ).year not in YEARS:
         raise ValueError(f"{str(value)[:40]!r} is not a publication date: the year must be "
                          f"{YEARS.start} to {YEARS.stop - 1} (0001-01-01 and 9999-12-31 mean "
                          "'no date' in many systems)")

@@ -319,7 +319,12 @@ def display_date(value: dt.date, *, language: str, timezone: str,
     zone = ZoneInfo(timezone)
 
     def local(when: dt.date) -> dt.date:
-        return when.astimezone(zone) if isinstance(when, dt.datetime) else when
+        if not isinstance(when, dt.datetime):
+            return when
+        try:
+            return when.astimezone(zone)
+        except OverflowError:  # year 1 or 9999, stored before the contract refused them
+            return when
 
     shown = local(value)
     day = shown.date() if isinstance(shown, dt.datetime) else shown
