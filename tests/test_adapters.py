@@ -66,6 +66,39 @@ def test_wordpress_dates_are_the_gmt_fields():
     assert article.updated.isoformat() == "2019-11-07T15:37:03+00:00"
 
 
+@pytest.mark.parametrize("relative, field, value, path", [
+    ("other-cms/blogger-api-posts.json", "published", "2016-12-31T23:59:60Z", "[0].published"),
+    ("wordpress/wp-post-bogus-sizes-wp-caption.json", "date_gmt", "07/11/2019 15:36",
+     "date_gmt"),
+    ("other-cms/jsonfeed-inessential.json", "date_published", "Mon, 25 Jun 2026 09:30:00 GMT",
+     "items[0].date_published")])
+def test_a_date_the_document_has_but_that_cannot_be_read_fails_naming_it(relative, field,
+                                                                         value, path):
+    """Not replaced by the object's upload time (the fallback for documents without a date),
+    which put a wrong date on the page and a note saying the document had none."""
+    document = load(relative)
+    item = {dict: lambda d: d.get("items", [d])[0], list: lambda d: d[0]}[type(document)](document)
+    item[field] = value
+    try:  # a collection's item fails alone; a single item fails the document
+        adapted = adapt_document(document, fallback_published="2026-12-07T19:16:58+00:00")
+    except SchemaError as exc:
+        error = exc
+    else:
+        if not adapted.failed:
+            pytest.fail(f"published as {[i.article.get('published') for i in adapted.items][:1]}")
+        error = adapted.failed[0].error
+    assert isinstance(error, SchemaError)
+    assert error.path.endswith(path) and value[:20] in error.message, (error.path, error.message)
+
+
+def test_wordpress_zero_date_is_no_date_and_the_local_date_is_used():
+    """``0000-00-00 00:00:00`` is WordPress's "no date" in its ``*_gmt`` fields."""
+    document = load("wordpress/wp-post-bogus-sizes-wp-caption.json")
+    document["date_gmt"] = "0000-00-00 00:00:00"
+    [article] = articles_from_document(document)
+    assert article["published"].startswith("2019-11-07T10:36:54")
+
+
 def test_wordpress_names_and_terms_are_decoded_exactly_once():
     article = one("wordpress/wp-post-bogus-sizes-wp-caption.json")
     assert article.headline == "My Awesome Post"

@@ -120,6 +120,21 @@ class JsonObject:
         """``key`` as a string, ``None`` when absent or null; SchemaError for other types."""
         return self._typed(key, "string")
 
+    def timestamp(self, key: str) -> str | None:
+        """``key`` as a timestamp (:func:`iso_utc`): ``None`` when absent, null, blank or
+        WordPress's zero date (``0000-00-00 00:00:00``, its "no date"); a SchemaError naming
+        the field when it holds text that is not an ISO 8601 date or date-time. A date the
+        document has but that cannot be read is refused, not replaced by the upload time."""
+        text = self.string(key)
+        if text is None or not text.strip() or text.strip().startswith("0000-00-00"):
+            return None
+        parsed = iso_utc(text)
+        if parsed is None:
+            where = self.path_of(key)
+            raise SchemaError(f"{where}: {text[:40]!r} is not an ISO 8601 date or date-time "
+                              "(2026-06-25T09:30:00Z)", path=where)
+        return parsed
+
     def number(self, key: str) -> int | float | None:
         """``key`` as a number (booleans are not numbers), ``None`` when absent or null."""
         return self._typed(key, "number")

@@ -52,7 +52,6 @@ from amp_publisher.core.adapters._common import (
     escape_text,
     finish_article,
     https_url,
-    iso_utc,
     not_before,
     plain_text,
     plain_text_line,
@@ -99,8 +98,8 @@ def article_from_story(obj: Mapping[str, Any], path: str,
     story = JsonObject(obj, path)
     story_id = story.ident("_id")
     published = next((d for key in ("first_publish_date", "publish_date", "display_date",
-                                    "created_date") if (d := iso_utc(story.string(key)))), None)
-    updated = iso_utc(story.string("last_updated_date"))
+                                    "created_date") if (d := story.timestamp(key))), None)
+    updated = story.timestamp("last_updated_date")
     taxonomy = story.object("taxonomy")
     section = (taxonomy.object("primary_section").string("name")
                or next((s.string("name") for s in taxonomy.objects("sections")

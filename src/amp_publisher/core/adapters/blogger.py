@@ -23,7 +23,6 @@ from amp_publisher.core.adapters._common import (
     SkippedPost,
     finish_article,
     https_url,
-    iso_utc,
     not_before,
     public_url,
     slug_from,
@@ -68,7 +67,7 @@ def article_from_post(obj: Mapping[str, Any], path: str,
     segment = urllib.parse.urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
     author = post.object("author")
     name = unescape_once(author.string("displayName"))
-    published = iso_utc(post.string("published"))
+    published = post.timestamp("published")
     images = post.objects("images")
     image = https_url(images[0].string("url")) if images else None
     article = {
@@ -79,7 +78,7 @@ def article_from_post(obj: Mapping[str, Any], path: str,
         "tags": [unescape_once(label) for label in post.array("labels")
                  if isinstance(label, str) and label.strip()],
         "published": published,
-        "updated": not_before(iso_utc(post.string("updated")), published),
+        "updated": not_before(post.timestamp("updated"), published),
         "authors": [{k: v for k, v in (("name", name),
                                        ("url", public_url(author.string("url"))),
                                        ("image", https_url(author.object("image")

@@ -31,7 +31,6 @@ from amp_publisher.core.adapters._common import (
     escape_text,
     finish_article,
     https_url,
-    iso_utc,
     not_before,
     plain_text,
     plain_text_line,
@@ -62,7 +61,7 @@ def article_from_entry(obj: Mapping[str, Any], path: str,
     segment = urllib.parse.urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
     names = [entry.object("author").string("fullOrUserName")]
     names += [c.string("fullOrUserName") for c in entry.objects("contributors")]
-    published = iso_utc(entry.string("publishDate")) or iso_utc(entry.string("createdAt"))
+    published = entry.timestamp("publishDate") or entry.timestamp("createdAt")
     lead = entry.object("leadImage")
     image = None
     if https_url(lead.string("url")):
@@ -80,7 +79,7 @@ def article_from_entry(obj: Mapping[str, Any], path: str,
         "tags": [t for g in entry.objects("communityGroups")
                  if (t := plain_text_line(g.string("name")))],
         "published": published,
-        "updated": not_before(iso_utc(entry.string("updatedAt")), published),
+        "updated": not_before(entry.timestamp("updatedAt"), published),
         "authors": [{"name": plain_text_line(n)} for n in names if n and n.strip()],
         "image": image,
         "body_html": body,

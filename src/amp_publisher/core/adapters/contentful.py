@@ -148,9 +148,9 @@ def article_from_entry(obj: Mapping[str, Any], path: str, context: MappingContex
                         if isinstance(fields.raw.get(k), str)
                         and (v := plain_text_line(fields.raw[k]))), None)
     published = next((d for k in ("publishDate", "publishedAt", "date")
-                      if (d := iso_utc(fields.raw.get(k)))), None) or iso_utc(
-        sys.string("createdAt"))
-    updated = iso_utc(sys.string("updatedAt"))
+                      if (d := iso_utc(fields.raw.get(k)))), None) or sys.timestamp(
+        "createdAt")
+    updated = sys.timestamp("updatedAt")
     authors = []
     people = fields.raw.get("author") or fields.raw.get("authors") or []
     for i, person in enumerate(people if isinstance(people, list) else [people]):

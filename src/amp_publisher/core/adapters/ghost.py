@@ -46,7 +46,6 @@ from amp_publisher.core.adapters._common import (
     SkippedPost,
     drop_empty,
     https_url,
-    iso_utc,
     not_before,
     plain_text,
     plain_text_line,
@@ -158,7 +157,7 @@ def article_from_ghost_post(post: Mapping[str, Any], *, path: str = "$",
     section = (primary.string("name") if primary.raw and _is_public_tag(primary)
                else (public_tags[0].string("name") if public_tags else None))
 
-    published = iso_utc(fields.string("published_at")) or iso_utc(fields.string("created_at"))
+    published = fields.timestamp("published_at") or fields.timestamp("created_at")
     fallback_id = f"ghost-{post_id}" if post_id else ""
     descriptions = (fields.string(k) for k in ("meta_description", "custom_excerpt", "excerpt"))
     return drop_empty({
@@ -171,7 +170,7 @@ def article_from_ghost_post(post: Mapping[str, Any], *, path: str = "$",
         "section": section,
         "tags": [name for t in public_tags if (name := t.string("name"))],
         "published": published,
-        "updated": not_before(iso_utc(fields.string("updated_at")), published),
+        "updated": not_before(fields.timestamp("updated_at"), published),
         "authors": [_author(a) for a in authors if a.string("name")],
         "image": _feature_image(fields),
         "body_html": body.replace(GHOST_URL_PLACEHOLDER, ""),

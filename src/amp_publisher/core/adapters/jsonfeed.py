@@ -38,7 +38,6 @@ from amp_publisher.core.adapters._common import (
     MappingContext,
     finish_article,
     https_url,
-    iso_utc,
     not_before,
     plain_text,
     plain_text_line,
@@ -105,8 +104,8 @@ def article_from_item(obj: Mapping[str, Any], path: str, context: MappingContext
     if url:
         segment = next((p for p in reversed(urllib.parse.urlsplit(url).path.split("/")) if p), "")
         segment = segment.rsplit(".", 1)[0] if segment.endswith((".html", ".htm")) else segment
-    published = iso_utc(item.string("date_published"))
-    updated = iso_utc(item.string("date_modified"))
+    published = item.timestamp("date_published")
+    updated = item.timestamp("date_modified")
     image = https_url(item.string("image")) or https_url(item.string("banner_image"))
     article = {
         "id": f"jsonfeed-{item.ident('id')}"[:200] if item.ident("id") else None,

@@ -20,7 +20,6 @@ from amp_publisher.core.adapters._common import (
     MappingContext,
     finish_article,
     https_url,
-    iso_utc,
     not_before,
     plain_text,
     plain_text_line,
@@ -49,7 +48,7 @@ def article_from_post(obj: Mapping[str, Any], path: str,
     post = JsonObject(obj, path)
     people = post.objects("authors") or ([post.object("author")] if post.raw.get("author")
                                           else [])
-    published = iso_utc(post.string("publishedOn"))
+    published = post.timestamp("publishedOn")
     cover = https_url(post.string("coverImage"))
     article = {
         "id": f"letterdrop-{post.ident('id')}" if post.ident("id") else None,
@@ -60,7 +59,7 @@ def article_from_post(obj: Mapping[str, Any], path: str,
         "canonical_url": public_url(post.string("url")),
         "tags": [plain_text_line(t) for t in post.array("tags") if isinstance(t, str)],
         "published": published,
-        "updated": not_before(iso_utc(post.string("updated")), published),
+        "updated": not_before(post.timestamp("updated"), published),
         "authors": [{k: v for k, v in (("name", plain_text_line(p.string("name"))),
                                        ("image", https_url(p.string("avatar")))) if v}
                     for p in people if p.string("name")],

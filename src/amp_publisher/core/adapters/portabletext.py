@@ -40,7 +40,6 @@ from amp_publisher.core.adapters._common import (
     escape_text,
     finish_article,
     https_url,
-    iso_utc,
     not_before,
     plain_text_line,
     slug_from,
@@ -109,8 +108,8 @@ def article_from_document(obj: Mapping[str, Any], path: str,
                      if (v := plain_text_line(doc.string(k)))), None)
     slug = doc.raw.get("slug")
     slug = slug.get("current") if isinstance(slug, Mapping) else slug
-    published = iso_utc(doc.string("publishedAt")) or iso_utc(doc.string("_createdAt"))
-    updated = iso_utc(doc.string("_updatedAt"))
+    published = doc.timestamp("publishedAt") or doc.timestamp("_createdAt")
+    updated = doc.timestamp("_updatedAt")
     people = doc.objects("authors") or ([doc.object("author")] if doc.raw.get("author") else [])
     authors = []
     for person in people:

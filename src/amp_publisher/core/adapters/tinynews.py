@@ -31,7 +31,6 @@ from amp_publisher.core.adapters._common import (
     escape_text,
     finish_article,
     https_url,
-    iso_utc,
     not_before,
     plain_text_line,
     public_url,
@@ -81,7 +80,7 @@ def article_from_article(obj: Mapping[str, Any], path: str,
     if https_url(featured.string("url")):
         image = {"src": https_url(featured.string("url")),
                  "alt": plain_text_line(featured.string("caption"))}
-    published = iso_utc(tr.string("first_published_at"))
+    published = tr.timestamp("first_published_at")
     body = "".join(_node(n, context) for n in tr.objects("content"))
     article = {
         "id": f"tinynews-{article_obj.ident('id')}" if article_obj.ident("id") else None,
@@ -95,7 +94,7 @@ def article_from_article(obj: Mapping[str, Any], path: str,
                  if (t := plain_text_line(tag.string("title")))],
         "language": tr.string("locale_code"),
         "published": published,
-        "updated": not_before(iso_utc(tr.string("last_published_at")), published),
+        "updated": not_before(tr.timestamp("last_published_at"), published),
         "authors": authors,
         "image": image,
         "body_html": body,

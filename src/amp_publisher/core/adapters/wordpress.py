@@ -47,7 +47,6 @@ from amp_publisher.core.adapters._common import (
     SkippedPost,
     drop_empty,
     https_url,
-    iso_utc,
     join_path,
     json_type,
     not_before,
@@ -105,8 +104,8 @@ def article_from_wordpress_post(post: Mapping[str, Any], *,
 
     embedded = fields.object("_embedded")
     yoast = fields.object("yoast_head_json")
-    published = iso_utc(fields.string("date_gmt")) or iso_utc(fields.string("date"))
-    updated = iso_utc(fields.string("modified_gmt")) or iso_utc(fields.string("modified"))
+    published = fields.timestamp("date_gmt") or fields.timestamp("date")
+    updated = fields.timestamp("modified_gmt") or fields.timestamp("modified")
     terms = _terms(embedded)
     description = (plain_text(yoast.string("description"))
                    or _READ_MORE.sub("", plain_text(fields.object("excerpt").string("rendered"))))
