@@ -111,6 +111,22 @@ def test_no_date_sentinels_are_refused_naming_the_field(reference_data, field, v
     assert "the year must be 1000 to 9998" in str(caught.value)
 
 
+@pytest.mark.parametrize("value", ["2016-12-31T23:59:60Z", "2026-02-30T09:30:00Z",
+                                   "2026-06-25T24:00:00Z", "2026-06-25T09:30:00+24:00"])
+def test_a_date_time_that_does_not_exist_is_refused_saying_so(reference_data, value):
+    with pytest.raises(SchemaError) as caught:
+        parse_article(dict(reference_data, published=value))
+    assert caught.value.path == "published"
+    assert "is not a date and time that exists" in str(caught.value)
+
+
+def test_a_lowercase_t_separates_date_and_time_as_rfc_3339_allows(reference_data):
+    import datetime as dt
+
+    article = parse_article(dict(reference_data, published="2026-06-25t09:30:00z", updated=None))
+    assert article.published == dt.datetime(2026, 6, 25, 9, 30, tzinfo=dt.UTC)
+
+
 def test_a_naive_date_time_given_from_python_is_utc(reference_data):
     """As for a string without a zone: the library's callers may pass datetime objects."""
     import datetime as dt

@@ -64,11 +64,12 @@ LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 EMBED_PROVIDERS = ("youtube", "vimeo", "twitter", "instagram", "facebook", "soundcloud", "iframe")
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
-#: ISO 8601 extended date-time: date, ``T`` (or a space), hours and minutes, optional seconds and
-#: fraction, optional ``Z`` or ±hh:mm. Anything else (``20260101``, ``2026``, Unix timestamps)
-#: is refused rather than guessed at: pydantic alone would read a number as seconds since 1970.
+#: ISO 8601 extended date-time: date, ``T`` (``t`` or a space, as RFC 3339 5.6 allows), hours
+#: and minutes, optional seconds and fraction, optional ``Z`` or ±hh:mm. Anything else
+#: (``20260101``, ``2026``, Unix timestamps) is refused rather than guessed at: pydantic alone
+#: would read a number as seconds since 1970.
 _DATE_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:?\d{2})?$",
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:?\d{2})?$",
     re.ASCII)
 _DATETIME = TypeAdapter(dt.datetime)
 
@@ -99,7 +100,12 @@ def _parse_when(value: Any) -> Any:
         raise ValueError(f"{value[:40]!r} is not an ISO 8601 date (2026-06-25) or date-time "
                          "(2026-06-25T09:30:00+01:00)")
     else:
-        parsed = _DATETIME.validate_python(text)
+        try:
+            parsed = _DATETIME.validate_python(text)
+        except ValidationError:  # the shape is right, the values are not
+            raise ValueError(f"{value[:40]!r} is not a date and time that exists (a leap "
+                             "second, 2026-02-30, 24:00 and offsets beyond ±23:59 are refused)"
+                             ) from None
         parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
     # a date-time's year in UTC: what the sitemaps, the feeds and the listings' order write
     if (parsed.astimezone(dt.UTC) if isinstance(parsed, dt.datetime) else parsed
