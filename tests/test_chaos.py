@@ -187,6 +187,21 @@ def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(
                         # faults: tests/test_rebuild_chaos.py)
                         amp_transform=False)
     too_many_calls: list[int] = []
+    # Sources whose accepted invalidation the manifest could not note (a DynamoDB fault on the
+    # note): their entries stay pending until the source changes again (docs/deploying.md).
+    from amp_publisher.aws import cdn
+
+    unrecorded: set[str] = set()
+    real_flush = cdn.InvalidationBatch.flush
+
+    def flush_noting_the_unrecorded(batch: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return real_flush(batch, *args, **kwargs)
+        finally:
+            with edge.lock:
+                unrecorded.update(key for key, _ in batch.unrecorded)
+
+    monkeypatch.setattr(cdn.InvalidationBatch, "flush", flush_noting_the_unrecorded)
 
     def invoke(event: dict, publisher: Publisher) -> dict:
         """One handler invocation; counts its CreateInvalidation calls."""
@@ -520,7 +535,10 @@ def test_random_edits_with_faults_and_concurrency_converge_on_the_final_sources(
         f"CloudFront never failed {faults.counts} {where}"
     pending = {k: r["invalidation_pending"] for k, r in records.items()
                if r.get("invalidation_pending")}
-    assert not pending, f"records still pending invalidation {pending} {where}"
+    # Left pending only where an accepted invalidation could not be noted and the source has
+    # not changed since; its pages were invalidated all the same (uncovered is empty above).
+    unexplained = {k: v for k, v in pending.items() if k not in unrecorded}
+    assert not unexplained, f"records still pending invalidation {unexplained} {where}"
     print(f"{len(edge.writes)} site writes, {len(edge.invalidations)} invalidations; "
           f"checks {time.monotonic() - indexed:.1f}s")
 
