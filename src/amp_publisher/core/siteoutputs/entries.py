@@ -45,7 +45,7 @@ from typing import Any
 __all__ = ["IndexEntry", "entry_from_article", "listings_of", "section_listing", "term_slug",
            "order_key",
            "entry_hash", "dirty_listings",
-           "utc_iso", "HOME", "LISTING_KINDS"]
+           "utc_iso", "utc_datetime", "HOME", "LISTING_KINDS"]
 
 #: The site-wide listing.
 HOME = "home"
@@ -75,6 +75,18 @@ def _as_datetime(value: dt.date) -> dt.datetime:
     return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
 
 
+def utc_datetime(value: dt.date | str) -> dt.datetime:
+    """A date or date-time (or its ISO string) as an aware datetime in UTC, in whole seconds:
+    the instant :func:`utc_iso` writes (a bare date is midnight UTC).
+
+    >>> utc_datetime("2026-06-25T09:30:12.5+02:00")
+    datetime.datetime(2026, 6, 25, 7, 30, 12, tzinfo=datetime.timezone.utc)
+    """
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+    return _as_datetime(value).astimezone(dt.UTC).replace(microsecond=0)
+
+
 def utc_iso(value: dt.date | str) -> str:
     """A date or date-time (or its ISO string) as ``YYYY-MM-DDTHH:MM:SSZ`` in UTC: whole
     seconds, because ``xsd:dateTime`` (sitemaps) needs the seconds and the order key must sort
@@ -83,11 +95,8 @@ def utc_iso(value: dt.date | str) -> str:
     >>> utc_iso("2026-06-25"), utc_iso("2026-06-25T09:30:12.5+02:00")
     ('2026-06-25T00:00:00Z', '2026-06-25T07:30:12Z')
     """
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
     # isoformat, not strftime: glibc's %Y does not pad a year before 1000 to four digits
-    utc = _as_datetime(value).astimezone(dt.UTC).replace(microsecond=0, tzinfo=None)
-    return f"{utc.isoformat()}Z"
+    return f"{utc_datetime(value).replace(tzinfo=None).isoformat()}Z"
 
 
 def order_key(published: str, slug: str) -> str:

@@ -17,12 +17,11 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any
 
-from amp_publisher.core.siteoutputs.entries import HOME, IndexEntry, utc_iso
+from amp_publisher.core.siteoutputs.entries import HOME, IndexEntry, utc_datetime, utc_iso
 from amp_publisher.core.siteoutputs.outputs import (
     Output,
     feed_paths,
@@ -36,10 +35,6 @@ FEED_SIZE = 50
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 #: The date of a feed without entries (a fixed value keeps the output deterministic).
 _EPOCH = "1970-01-01T00:00:00Z"
-
-
-def _when(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(utc_iso(value))  # ...Z: aware, in UTC
 
 
 def feeds(listing: str, term: str, entries: Sequence[IndexEntry], *,
@@ -71,8 +66,8 @@ def _rss_or_atom(kind: str, paths: dict[str, str], title: str, home_url: str, ne
     feed.description(site.tagline or site.name)
     feed.language(site.language)
     feed.generator("amp-publisher", version=__version__)
-    feed.updated(_when(newest))
-    feed.lastBuildDate(_when(newest))
+    feed.updated(utc_datetime(newest))
+    feed.lastBuildDate(utc_datetime(newest))
     for entry in entries:
         url = f"{site.base_url}{entry.path}"
         item = feed.add_entry(order="append")
@@ -82,8 +77,8 @@ def _rss_or_atom(kind: str, paths: dict[str, str], title: str, home_url: str, ne
         item.link(href=url)
         if entry.description:
             item.description(entry.description)
-        item.published(_when(entry.published))
-        item.updated(_when(entry.updated or entry.published))
+        item.published(utc_datetime(entry.published))
+        item.updated(utc_datetime(entry.updated or entry.published))
         for author in entry.authors:
             item.author({"name": author["name"], **({"uri": author["url"]}
                                                     if author.get("url") else {})})

@@ -25,7 +25,7 @@ from typing import Any
 
 from lxml import etree
 
-from amp_publisher.core.siteoutputs.entries import IndexEntry, utc_iso
+from amp_publisher.core.siteoutputs.entries import IndexEntry, utc_datetime, utc_iso
 from amp_publisher.core.siteoutputs.outputs import Output
 
 __all__ = ["SITEMAP_NS", "NEWS_NS", "MAX_URLS", "MAX_NEWS_URLS", "NEWS_WINDOW",
@@ -85,7 +85,7 @@ def news_language(tag: str) -> str:
 def in_news_window(published: str, now: dt.datetime) -> bool:
     """Whether an article published at ``published`` (ISO) belongs in the news sitemap at
     ``now`` (aware): published within :data:`NEWS_WINDOW` before ``now``."""
-    when = dt.datetime.fromisoformat(utc_iso(published))  # ...Z: aware, in UTC
+    when = utc_datetime(published)
     return now - NEWS_WINDOW <= when
 
 
