@@ -277,13 +277,18 @@ def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None
         previous_src = _previous_source(PREVIOUS_COLD_START_COMMIT)
         previous_env = env | {"PYTHONPATH": str(previous_src)} if previous_src else None
         previous_cpu, previous_restore_firsts = [], []
-        for run in range(cold_runs):
-            # A new version for each fresh process: its first event is a real publish too.
+        def first_event(probe: str, label: str, probe_env: dict[str, str],
+                        *extra: str) -> dict[str, Any]:
+            """``probe`` in a fresh process, its first event a new version of the article
+            (so a real publish, not a skip)."""
             event = backend.put_source(f"articles/{REFERENCE}",
-                                       edited(article.read_bytes(), f"cold start {run}"))
+                                       edited(article.read_bytes(), label))
             event_file.write_text(json.dumps(event), encoding="utf-8")
-            result, _ = _probe("handler", "--event", str(event_file), "--article", str(article),
-                               "--events", str(events), env=env)
+            return _probe(probe, "--event", str(event_file), *extra, env=probe_env)[0]
+
+        for run in range(cold_runs):
+            result = first_event("handler", f"cold start {run}", env, "--article", str(article),
+                                 "--events", str(events))
             firsts.append(result["first_event_ms"])
             imports.append(result["import_ms"])
             cpu.append(result["import_cpu_ms"] + result["first_event_cpu_ms"])
@@ -292,10 +297,7 @@ def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None
             if result["error"]:
                 errors.append(result["error"])
             # The same first event on a SnapStart container: primed, restored, then the event.
-            event = backend.put_source(f"articles/{REFERENCE}",
-                                       edited(article.read_bytes(), f"restore {run}"))
-            event_file.write_text(json.dumps(event), encoding="utf-8")
-            result, _ = _probe("restore", "--event", str(event_file), env=env)
+            result = first_event("restore", f"restore {run}", env)
             restores.append(result["after_restore_cpu_ms"])
             restore_firsts.append(result["after_restore_cpu_ms"] + result["first_event_cpu_ms"])
             actions.extend(result["actions"])
@@ -303,16 +305,12 @@ def handler(cold_runs: int, events: int, extra_env: dict[str, str] | None = None
                 errors.append(result["error"])
             if previous_env is None:
                 continue
-            for probe, out in (("handler", previous_cpu), ("restore", previous_restore_firsts)):
-                event = backend.put_source(f"articles/{REFERENCE}",
-                                           edited(article.read_bytes(), f"{probe} {run} before"))
-                event_file.write_text(json.dumps(event), encoding="utf-8")
-                extra = (("--article", str(article), "--events", "0") if probe == "handler"
-                         else ())
-                result, _ = _probe(probe, "--event", str(event_file), *extra, env=previous_env)
-                out.append(result["first_event_cpu_ms"] + (
-                    result["import_cpu_ms"] if probe == "handler"
-                    else result["after_restore_cpu_ms"]))
+            result = first_event("handler", f"cold start {run} before", previous_env,
+                                 "--article", str(article), "--events", "0")
+            previous_cpu.append(result["import_cpu_ms"] + result["first_event_cpu_ms"])
+            result = first_event("restore", f"restore {run} before", previous_env)
+            previous_restore_firsts.append(result["after_restore_cpu_ms"]
+                                           + result["first_event_cpu_ms"])
     warm_median = _median(warms)
     previous = {}
     if previous_cpu:
