@@ -40,15 +40,18 @@ DOC = REPO / "docs" / "conformance.md"
 
 
 def _oracle_dir() -> Path:
+    """``AMP_OFFICIAL_VALIDATOR``, else ``amp-validator-official`` in the shared reference folder
+    (``AMP_SHARED``, as the README and the other tests name it, else ``../shared``)."""
     env = os.environ.get("AMP_OFFICIAL_VALIDATOR")
-    return Path(env) if env else REPO.parent / "shared" / "amp-validator-official"
+    shared = Path(os.environ.get("AMP_SHARED", REPO.parent / "shared"))
+    return Path(env) if env else shared / "amp-validator-official"
 
 
 def _skip_reason() -> str | None:
     script = _oracle_dir() / "amp-official-validate"
     if not script.is_file():
         return (f"official AMP validator not found at {script} "
-                "(set AMP_OFFICIAL_VALIDATOR to its directory)")
+                "(set AMP_SHARED to the shared reference folder)")
     if shutil.which("node") is None:
         return "node is not installed: the official AMP validator needs it"
     return None

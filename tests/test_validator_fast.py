@@ -61,8 +61,8 @@ def test_official_pairs_agree_on_both_paths():
 def test_shared_official_pairs_agree_on_both_paths():
     pairs = _shared_pairs()
     if not pairs:
-        pytest.skip("the official AMP spec tests (../shared/amp-spec/tests; AMP_SHARED=...) "
-                    "are not here")
+        pytest.skip("the official AMP spec tests (amp-spec/tests in the shared reference "
+                    "folder: set AMP_SHARED to it) are not here")
     for p in pairs:
         agree(p.read_text(encoding="utf-8"))
 
