@@ -220,12 +220,12 @@ def test_in_lambda_the_import_primes_the_function(backend, amp_transform):
         "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "AMP_TRANSFORM": amp_transform}
     code = ("import json\n"
             "from amp_publisher.aws import handler\n"
-            "from amp_publisher.core import rendering\n"
+            "from amp_publisher.core import theme\n"
             "import sys\n"
             "from amp_publisher.core.amp.transform import runtime\n"
             "from amp_publisher.core.siteoutputs import entries\n"
             "print(json.dumps({'publisher': handler._publisher.cache_info().currsize,"
-            " 'jinja': rendering._environment.cache_info().currsize,"
+            " 'jinja': theme._environment.cache_info().currsize,"
             " 'adapters': 'amp_publisher.core.adapters' in sys.modules,"
             " 'slugs': entries.term_slug.cache_info().currsize,"
             " 'runtime_css': runtime.packaged_runtime_styles.cache_info().currsize}))\n")

@@ -142,16 +142,16 @@ def test_status_counts_current_stale_failed_and_deleted(deployment, quiet):  # n
 
 def test_article_failing_under_the_new_config_keeps_its_old_page(  # noqa: F811
         deployment, quiet, tmp_path, monkeypatch):  # noqa: F811
-    from amp_publisher.core import rendering
+    from amp_publisher.core import theme as themes
 
     # A theme that cannot render articles of the section "Legacy" (it needs a field they lack).
     theme = tmp_path / "themes" / "strict"
     theme.mkdir(parents=True)
-    default = Path(rendering.__file__).parent / "templates" / "default" / "article.html"
+    default = themes.TEMPLATES_DIR / "default" / "article.html"
     theme.joinpath("article.html").write_text(
         '{% if article.section == "Legacy" %}{{ article.legacy_banner }}{% endif %}\n'
         + default.read_text(encoding="utf-8"), encoding="utf-8")
-    monkeypatch.setenv(rendering.THEME_PATH_ENV, str(tmp_path / "themes"))
+    monkeypatch.setenv(themes.THEME_PATH_ENV, str(tmp_path / "themes"))
     d = deployment
     publisher = _publisher(d)
     handler.handle_event(d.put_source("articles/old.json",

@@ -484,6 +484,33 @@ def test_python_functions_are_built_with_their_bytecode(resources, function, tmp
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
+    # The packaged themes' templates, compiled by the layer's Jinja2 release for CPython 3.12
+    # (the build loads each back from there, or fails), so no container compiles them again.
+    compiled = out / "amp_publisher" / "core" / "compiled_templates"
+    assert [p.name for p in compiled.iterdir()] == [f"jinja2-{_layer_pin('jinja2')}-cp312"]
+    templates = list((ROOT / "src" / "amp_publisher" / "core" / "templates").rglob("*.html"))
+    assert len(list(compiled.glob("*/*.cache"))) == len(templates) > 0
+
+
+def _layer_pin(name: str) -> str:
+    """The version layers/requirements.txt pins ``name`` to."""
+    for line in (ROOT / "layers" / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if requirement and canonicalize_name(Requirement(requirement).name) == name:
+            (spec,) = Requirement(requirement).specifier
+            return spec.version
+    raise AssertionError(f"{name} is not pinned in layers/requirements.txt")
+
+
+def test_the_function_build_compiles_templates_with_the_layers_jinja2():
+    """Compiled templates are only read by the Jinja2 release that wrote them: the function's
+    build (which sees src/ alone) pins the release the layer ships."""
+    lines = [line.split("#", 1)[0].strip() for line in
+             (ROOT / "src" / "build-requirements.txt").read_text(encoding="utf-8").splitlines()]
+    (requirement,) = [Requirement(line) for line in lines if line]
+    (spec,) = requirement.specifier
+    assert requirement.name.lower() == "jinja2" and spec.operator == "=="
+    assert spec.version == _layer_pin("jinja2")
 
 
 def test_layer_pins_exactly_the_runtime_dependencies_of_pyproject():

@@ -198,7 +198,7 @@ def test_every_variant_passes_the_official_validator(reference_data, site, tmp_p
 
 def test_custom_theme_overrides_a_partial_and_its_css_and_inherits_the_rest(
         reference_data, site, tmp_path, monkeypatch):
-    from amp_publisher.core import rendering
+    from amp_publisher.core import theme
 
     folder = tmp_path / "themes" / "gazette-override"
     (folder / "partials").mkdir(parents=True)
@@ -207,7 +207,7 @@ def test_custom_theme_overrides_a_partial_and_its_css_and_inherits_the_rest(
         '{{ _("Related") }}</p></header>\n', encoding="utf-8")
     (folder / "style.css").write_text("/* the gazette's own */\n.masthead { color: #036; }\n",
                                       encoding="utf-8")
-    monkeypatch.setenv(rendering.THEME_PATH_ENV, str(tmp_path / "themes"))
+    monkeypatch.setenv(theme.THEME_PATH_ENV, str(tmp_path / "themes"))
     plain = _page(reference_data, site)  # the default theme first, in the same process
     custom_site = _site(site, theme="gazette-override")
     custom = _page(dict(reference_data, language="de"), custom_site)

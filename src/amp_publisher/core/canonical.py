@@ -129,7 +129,7 @@ def _head(root: etree._Element, *, amp_url: str, theme: str) -> None:
     """Step 2: runtime, component scripts and boilerplate out; plain ``<style>`` with
     ``canonical.css``; ``<link rel=amphtml>`` after the canonical link."""
     from amp_publisher.core.conversion.tree import detach, new_element
-    from amp_publisher.core.rendering import theme_css
+    from amp_publisher.core.theme import theme_css
 
     head = root.find("head")
     if head is None:

@@ -16,8 +16,9 @@ Example:
 from __future__ import annotations
 
 from amp_publisher.core.i18n import gettext_for
-from amp_publisher.core.rendering import page_chrome, theme_environment
+from amp_publisher.core.rendering import page_chrome
 from amp_publisher.core.site import SiteConfig
+from amp_publisher.core.theme import theme_environment
 
 __all__ = ["render_not_found", "ERROR_PAGE_KEY"]
 

@@ -54,9 +54,9 @@ def theme_digest(theme: str, *, paired: bool = True) -> str:
     Raises:
         jinja2.TemplateNotFound: a listed file disappeared while it was read.
     """
-    from amp_publisher.core.rendering import _environment
+    from amp_publisher.core.theme import theme_environment
 
-    env = _environment(theme)
+    env = theme_environment(theme)
     digest = hashlib.sha256()
     for name in sorted(env.loader.list_templates()):
         if not paired and name in PAIRED_ONLY_FILES:

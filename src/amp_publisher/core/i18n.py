@@ -95,7 +95,7 @@ def _catalog_source(theme: str, locale: str) -> str | None:
     loader (a custom theme's own, else the default theme's), or ``None``."""
     import jinja2
 
-    from amp_publisher.core.rendering import theme_environment
+    from amp_publisher.core.theme import theme_environment
 
     env = theme_environment(theme)
     try:

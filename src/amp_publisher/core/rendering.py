@@ -12,8 +12,9 @@ The default theme's templates: ``base.html`` (the layout every page type extends
 context of :func:`page_chrome`), ``article.html``, and ``partials/`` (site header with the logo,
 footer, share buttons, analytics, consent).
 
-One compiled Jinja2 environment per theme and process (a Lambda container renders many events).
-Autoescaping is on for every template whatever its file extension, and undefined variables raise.
+One compiled Jinja2 environment per theme and process (a Lambda container renders many events;
+:mod:`amp_publisher.core.theme`). Autoescaping is on for every template whatever its file
+extension, and undefined variables raise.
 
 Example:
     >>> from amp_publisher.core.models import parse_article
@@ -33,12 +34,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -50,14 +48,9 @@ from amp_publisher.core.image_sizes import ImageSizeResolver
 from amp_publisher.core.keys import slug_from_key, stem
 from amp_publisher.core.models import Article, Paragraph, unknown_field_paths
 from amp_publisher.core.site import SiteConfig
+from amp_publisher.core.theme import iso_date, theme_css, theme_environment
 
-__all__ = ["render", "Page", "ImageSizeResolver", "THEME_PATH_ENV", "RelatedArticle",
-           "page_chrome", "display_date", "theme_environment", "theme_css"]
-
-#: Environment variable naming a directory with more themes (e.g. ``/opt/themes`` from a Lambda
-#: layer); a theme there shadows the packaged one of the same name.
-THEME_PATH_ENV = "AMP_PUBLISHER_THEME_PATH"
-
+__all__ = ["render", "Page", "ImageSizeResolver", "RelatedArticle", "page_chrome", "display_date"]
 
 
 @dataclass(frozen=True)
@@ -170,7 +163,7 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
     canonical = article.canonical_url or site.page_url(slug)
     context = _page_context(article, site, slug, canonical, body, hero, source_key,
                             tuple(related))
-    html = _environment(site.theme).get_template("article.html").render(context)
+    html = theme_environment(site.theme).get_template("article.html").render(context)
     done = time.perf_counter()
     canonical_html = None
     timings = {"convert": round((converted - started) * 1000, 3),
@@ -197,86 +190,9 @@ def render(article: Article, site: SiteConfig, *, source_key: str | None = None,
 # --- the theme --------------------------------------------------------------------------------
 
 
-def theme_environment(theme: str) -> Any:
-    """The compiled Jinja2 environment of ``theme`` (a :class:`jinja2.Environment`, cached per
-    process): the theme's own folder first (from :data:`THEME_PATH_ENV`, then the packaged
-    one), then the default theme, so a custom theme overrides any template or partial and
-    inherits the rest. Templates of other page types (index pages, the 404 page) extend
-    ``base.html`` and render with :func:`page_chrome`'s context."""
-    return _environment(theme)
-
-
-@functools.cache
-def _environment(theme: str) -> Any:
-    """The compiled Jinja2 environment for ``theme`` (cached per process)."""
-    import jinja2
-
-    loaders: list[jinja2.BaseLoader] = []
-    extra = os.environ.get(THEME_PATH_ENV)
-    if extra and (Path(extra) / theme).is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(Path(extra) / theme)))
-    packaged = resources.files("amp_publisher.core") / "templates" / theme
-    if packaged.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(packaged)))
-    if theme != "default":
-        loaders.append(jinja2.FileSystemLoader(str(resources.files("amp_publisher.core") /
-                                                   "templates" / "default")))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        autoescape=True,  # every template, whatever its extension
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-        auto_reload=False,
-        # A theme has a dozen templates: keep them all in a plain dict, without the bounded
-        # cache's least-recently-used bookkeeping on each lookup (every page looks up its
-        # template and the partials it includes).
-        cache_size=-1,
-    )
-    env.filters["human_date"] = _human_date  # kept for custom themes; see display_date
-    env.filters["iso_date"] = _iso_date
-    from amp_publisher.core.i18n import install
-
-    install(env, theme)  # _() in templates: the page's language (core/i18n.py)
-    return env
-
-
-@functools.cache
-def theme_css(theme: str, name: str = "style.css") -> str:
-    """A stylesheet of the theme (read once, comments and indentation dropped), checked so it
-    cannot close its ``<style>``.
-
-    Raises:
-        ValueError: the file contains ``</``.
-        jinja2.TemplateNotFound: the theme has no such file.
-    """
-    env = _environment(theme)
-    source, _, _ = env.loader.get_source(env, name)
-    if "</" in source:
-        raise ValueError(f"theme {theme!r}: {name} must not contain '</'")
-    return _minify_css(source)
-
-
 def _theme_css(theme: str) -> str:
     """The article page's stylesheet, ``style.css``."""
     return theme_css(theme)
-
-
-def _minify_css(css: str) -> str:
-    """Drop comments and indentation (bytes count against AMP's 75,000-byte CSS budget).
-
-    A whitespace squeeze, not a CSS minifier: it keeps every declaration as written."""
-    import re
-
-    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
-    lines = (line.strip() for line in css.splitlines())
-    return "".join(line for line in lines if line)
-
-
-def _human_date(value: dt.date, language: str = "en", timezone: str = "UTC") -> str:
-    """A date as readers of ``language`` write it, in ``timezone`` (:func:`display_date`)."""
-    return display_date(value, language=language, timezone=timezone)["text"]
 
 
 @functools.cache
@@ -337,9 +253,9 @@ def display_date(value: dt.date, *, language: str, timezone: str,
                     and shown.replace(second=0, microsecond=0)
                     != before.replace(second=0, microsecond=0)):
                 return None
-            return {"iso": _iso_date(value),
+            return {"iso": iso_date(value),
                     "text": format_time(shown, format="short", locale=locale), "kind": "time"}
-    return {"iso": _iso_date(value), "text": text, "kind": "date"}
+    return {"iso": iso_date(value), "text": text, "kind": "date"}
 
 
 @functools.lru_cache(maxsize=1024)
@@ -349,11 +265,6 @@ def _long_date(day: dt.date, language: str) -> str:
     from babel.dates import format_date
 
     return format_date(day, format="long", locale=_babel_locale(language))
-
-
-def _iso_date(value: dt.date) -> str:
-    """The ``<time datetime>`` value: the date as given, or the full date-time with its zone."""
-    return value.isoformat()
 
 
 def _json_ld_date(value: dt.date) -> str:

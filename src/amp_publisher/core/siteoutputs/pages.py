@@ -119,7 +119,8 @@ def render_listing_page(listing: str, term: str, slot: PageSlot, entries: Sequen
     Returns:
         The :class:`Output` (``text/html; charset=utf-8``) at the page's key.
     """
-    from amp_publisher.core.rendering import page_chrome, theme_css, theme_environment
+    from amp_publisher.core.rendering import page_chrome
+    from amp_publisher.core.theme import theme_css, theme_environment
 
     last = numbered_pages(total, size)
     path = listing_path(listing, slot.number)
