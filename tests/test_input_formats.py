@@ -103,6 +103,43 @@ def test_ninjs_headline_role_main_language_and_byline():
     assert article["authors"] == [{"name": "Christian Hollmann"}]  # "Von …, dpa"
 
 
+def _ninjs_with(**fields) -> dict:
+    item = json.loads((RAW / "ninjs-dpa-text-de.json").read_text(encoding="utf-8"))
+    return {**item, **fields}
+
+
+@pytest.mark.parametrize("field", ["embargoed", "embargoedUntil"])
+@pytest.mark.parametrize("value", ["Tue, 08 Dec 2099 09:00:00 +0100", "08.12.2099 09:00",
+                                   4099000000])
+def test_a_ninjs_embargo_that_cannot_be_read_is_refused_not_ignored(field, value):
+    """An item held back until its embargo must not be published early because the embargo is
+    written in a form the adapter does not read."""
+    body = json.dumps(_ninjs_with(**{field: value})).encode()
+    with pytest.raises(SchemaError) as caught:
+        adapt_source(body, key="articles/dpa.json", fallback_published=FALLBACK_DATE,
+                     base_url="https://news.example.com/", language_hint="en")
+    assert caught.value.path.endswith(field)
+
+
+def test_a_ninjs_embargo_in_the_future_skips_the_item_and_a_past_one_publishes_it():
+    future = adapt_source(json.dumps(_ninjs_with(embargoed="2099-12-08T09:00:00+01:00")).encode(),
+                          key="articles/dpa.json", fallback_published=FALLBACK_DATE,
+                          base_url="https://news.example.com/", language_hint="en")
+    assert future.items == [] and "embargoed until 2099-12-08T09:00:00+01:00" in str(future.skipped)
+    past = adapt_source(json.dumps(_ninjs_with(embargoed="2020-12-08T09:00:00Z")).encode(),
+                        key="articles/dpa.json", fallback_published=FALLBACK_DATE,
+                        base_url="https://news.example.com/", language_hint="en")
+    assert len(past.items) == 1
+
+
+def test_a_ninjs_creation_date_that_cannot_be_read_is_refused_not_replaced():
+    body = json.dumps(_ninjs_with(firstcreated="gestern, 14 Uhr")).encode()
+    with pytest.raises(SchemaError) as caught:
+        adapt_source(body, key="articles/dpa.json", fallback_published=FALLBACK_DATE,
+                     base_url="https://news.example.com/", language_hint="en")
+    assert caught.value.path.endswith("firstcreated") and "ISO 8601" in caught.value.message
+
+
 def test_ans_headline_keeps_the_thin_space_and_credits_become_authors():
     article = one("arc-ans-story-tiny-house.json")
     assert article["headline"].startswith("Tiny house, big benefits:\u2009Freedom")

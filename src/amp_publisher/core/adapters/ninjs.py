@@ -33,7 +33,9 @@ the richest body                            ``body_html``: ``body_html5`` / ``bo
 
 Dropped: ``urgency``, ``pubstatus`` (``withheld``/``canceled`` items are *skipped*),
 ``copyrightnotice`` (the site footer says who owns the site), ``located``, ``place``, ``genre``,
-``embargoed`` (an embargoed item is skipped until the embargo has passed), video associations.
+``embargoed`` (an embargoed item is skipped until the embargo has passed; an embargo, or a
+``firstcreated``/``versioncreated``, that is not an ISO 8601 date-time is refused with a
+SchemaError naming the field, never read as "no embargo"), video associations.
 """
 
 from __future__ import annotations
@@ -50,7 +52,6 @@ from amp_publisher.core.adapters._common import (
     escape_text,
     finish_article,
     https_url,
-    iso_utc,
     not_before,
     plain_text,
     plain_text_line,
@@ -90,6 +91,15 @@ def _get(item: JsonObject, *names: str) -> Any:
     return next((item.raw[n] for n in names if item.raw.get(n) is not None), None)
 
 
+def _timestamp(item: JsonObject, *names: str) -> str | None:
+    """The first of ``names`` (ninjs 1.x, then 2.x/3.x spelling) that the item has, as a
+    timestamp (:meth:`JsonObject.timestamp`): ``None`` when none is there, a SchemaError naming
+    the field when it is not an ISO 8601 date-time, as the ninjs schema requires. An embargo
+    that cannot be read must not let the item out early."""
+    name = next((n for n in names if item.raw.get(n) is not None), None)
+    return None if name is None else item.timestamp(name)
+
+
 def _role_value(item: JsonObject, plural: str, singular: str, roles: tuple[str, ...]) -> str | None:
     for role in roles:
         for entry in item.objects(plural):
@@ -104,21 +114,22 @@ def article_from_ninjs(obj: Mapping[str, Any], path: str,
     """Map one ninjs item onto the article contract (see the module docstring).
 
     Raises:
-        SchemaError: a field read holds the wrong JSON type; ``path`` names it.
+        SchemaError: a field read holds the wrong JSON type, or a date that is not ISO 8601;
+            ``path`` names it.
     """
     item = JsonObject(obj, path)
     uri = item.string("uri")
     status = (item.string("pubstatus") or item.string("pubStatus") or "usable").lower()
     if status != "usable":
         return SkippedPost(path, uri, f"pubStatus {status!r}: only usable items are published")
-    embargo = iso_utc(_get(item, "embargoed", "embargoedUntil"))
+    embargo = _timestamp(item, "embargoed", "embargoedUntil")
     if embargo and dt.datetime.fromisoformat(embargo) > dt.datetime.now(dt.UTC):
         return SkippedPost(path, uri, f"embargoed until {embargo}")
     headline = _role_value(item, "headlines", "headline", ("main", "title"))
     description = _role_value(item, "descriptions", "description_text",
                               ("lead", "summary", "main"))
-    published = iso_utc(_get(item, "firstcreated", "firstCreated"))
-    updated = iso_utc(_get(item, "versioncreated", "versionCreated"))
+    published = _timestamp(item, "firstcreated", "firstCreated")
+    updated = _timestamp(item, "versioncreated", "versionCreated")
     tags = []
     for key in ("subject", "subjects"):
         for subject in item.objects(key):
