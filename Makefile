@@ -141,10 +141,11 @@ rules: $(STAMP)
 	$(PY) tools/build_rules.py
 
 rules-check: $(STAMP)
-	@tmp=$$(mktemp) && $(PY) tools/build_rules.py -o $$tmp && \
-	  diff -u src/amp_publisher/core/amp/rules.json $$tmp > /dev/null || \
-	  { echo "rules.json is stale: run 'make rules' and commit it"; rm -f $$tmp; exit 1; }; \
-	  rm -f $$tmp
+	@tmp=$$(mktemp) && out=$$($(PY) tools/build_rules.py -o $$tmp 2>&1) \
+	  || { echo "$$out" >&2; rm -f $$tmp; exit 1; }; \
+	  if diff -q src/amp_publisher/core/amp/rules.json $$tmp > /dev/null; then rm -f $$tmp; \
+	    echo "rules.json is current (generated again from third_party/amp-spec)"; \
+	  else rm -f $$tmp; echo "rules.json is stale: run 'make rules' and commit it" >&2; exit 1; fi
 
 # The floor is the PASS/FAIL agreement reached so far (docs/conformance.md); raise it, never lower.
 CONFORMANCE_FLOOR ?= 0.95
