@@ -120,3 +120,22 @@ def test_templates_compiled_by_another_jinja2_release_are_not_read(
     assert _pages(reference_data, site) == from_source
     assert "article.html" in compiles and "404.html" in compiles
 
+
+
+@pytest.mark.parametrize("keep", ["nothing", "the header and part of the checksum",
+                                  "all but the end of the code"])
+def test_a_truncated_compiled_template_is_compiled_from_source(
+        reference_data, site, from_source, compiles, monkeypatch, tmp_path, keep):
+    theme.compile_packaged_themes(tmp_path / "compiled")
+    folder = tmp_path / "compiled" / theme.cache_tag()
+    article = folder / (theme.ShippedTemplateBytecode(folder).get_cache_key(
+        "article.html", str(theme.TEMPLATES_DIR / "default" / "article.html")) + ".cache")
+    good = article.read_bytes()
+    cut = {"nothing": 0, "the header and part of the checksum": len(jinja2.bccache.bc_magic) + 5,
+           "all but the end of the code": len(good) - 10}[keep]
+    article.write_bytes(good[:cut])
+    monkeypatch.setattr(theme, "COMPILED_TEMPLATES_DIR", tmp_path / "compiled")
+    compiles.clear()
+
+    assert _pages(reference_data, site) == from_source
+    assert compiles == ["article.html"]

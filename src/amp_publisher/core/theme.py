@@ -27,6 +27,7 @@ import datetime as dt
 import functools
 import hashlib
 import os
+import pickle
 import re
 import sys
 from pathlib import Path
@@ -186,12 +187,17 @@ class ShippedTemplateBytecode(jinja2.BytecodeCache):
         return self.directory / f"{key}.cache"
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        """Fill ``bucket`` from its file, if the build wrote one."""
+        """Fill ``bucket`` from its file, if the build wrote one. A file that cannot be read
+        whole (damaged, truncated) leaves the bucket empty: the template compiles from source.
+        (Jinja2's own reader discards a wrong header or checksum, but lets a truncated
+        checksum's unpickling error through.)"""
         try:
             with open(self._file(bucket.key), "rb") as f:
                 bucket.load_bytecode(f)
         except FileNotFoundError:
             return
+        except (OSError, EOFError, ValueError, pickle.UnpicklingError):
+            bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         """Write ``bucket`` (the build only; a no-op when reading)."""
