@@ -394,7 +394,8 @@ def _previous_source(commit: str = PREVIOUS_VALIDATOR_COMMIT) -> Path | None:
 def _compile_as_built(package: Path) -> None:
     """Bytecode for ``package`` as src/Makefile writes it, for this interpreter: hash-based and
     unchecked, so no probe pays for compiling, nor for checking a source's time."""
-    subprocess.run([PY, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash",
+    # -f: a timestamp .pyc left by an earlier run would otherwise be kept as it is
+    subprocess.run([PY, "-m", "compileall", "-q", "-f", "--invalidation-mode", "unchecked-hash",
                     str(package)], check=True, timeout=300, stdout=subprocess.DEVNULL)
 
 

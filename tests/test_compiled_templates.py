@@ -6,6 +6,7 @@ custom theme's, another Jinja2 release) is compiled from its own source, never t
 from __future__ import annotations
 
 import shutil
+import traceback
 
 import jinja2
 import pytest
@@ -89,6 +90,29 @@ def test_a_template_edited_after_the_build_is_compiled_from_its_new_source(
 
     assert _pages(reference_data, site) == from_source
     assert compiles == ["article.html"]  # the others matched their compiled code
+
+
+def test_a_compiled_template_names_its_file_where_it_is_loaded_not_where_it_was_built(
+        fresh_environment, compiles, monkeypatch, tmp_path):
+    """Tracebacks of a template error point at the deployed file (and show its line), as
+    Python's own tracebacks do for modules loaded from a .pyc written elsewhere."""
+    built = tmp_path / "build" / "templates"
+    shutil.copytree(theme.TEMPLATES_DIR, built)
+    with monkeypatch.context() as building:
+        building.setattr(theme, "TEMPLATES_DIR", built)
+        theme.compile_packaged_themes(tmp_path / "compiled")
+    monkeypatch.setattr(theme, "COMPILED_TEMPLATES_DIR", tmp_path / "compiled")
+    compiles.clear()
+    env = theme.theme_environment("default")
+    article = env.get_template("article.html")
+    assert article.filename == str(theme.TEMPLATES_DIR / "default" / "article.html")
+
+    with pytest.raises(jinja2.UndefinedError) as caught:
+        article.render({})
+    files = [frame.filename for frame in traceback.extract_tb(caught.value.__traceback__)]
+    assert str(theme.TEMPLATES_DIR / "default" / "base.html") in files
+    assert not any(f.startswith(str(built)) for f in files)
+    assert compiles == []
 
 
 def test_a_custom_theme_template_is_compiled_from_its_own_source(

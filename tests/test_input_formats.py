@@ -132,6 +132,14 @@ def test_a_ninjs_embargo_in_the_future_skips_the_item_and_a_past_one_publishes_i
     assert len(past.items) == 1
 
 
+@pytest.mark.parametrize("blank", ["", "  ", None])
+def test_a_blank_ninjs_embargo_does_not_hide_the_other_spelling(blank):
+    body = json.dumps(_ninjs_with(embargoed=blank, embargoedUntil="2099-12-08T09:00:00Z")).encode()
+    held = adapt_source(body, key="articles/dpa.json", fallback_published=FALLBACK_DATE,
+                        base_url="https://news.example.com/", language_hint="en")
+    assert held.items == [] and "embargoed until 2099-12-08T09:00:00" in str(held.skipped)
+
+
 def test_a_ninjs_creation_date_that_cannot_be_read_is_refused_not_replaced():
     body = json.dumps(_ninjs_with(firstcreated="gestern, 14 Uhr")).encode()
     with pytest.raises(SchemaError) as caught:

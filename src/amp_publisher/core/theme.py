@@ -7,12 +7,12 @@ shadow a packaged one of the same name file by file. :mod:`amp_publisher.core.re
 pages with it.
 
 Why compiled templates ship with the function: Jinja2 parses a template, generates Python source
-from it and compiles that source the first time the template is loaded: about 28 ms of CPU for
+from it and compiles that source the first time the template is loaded: about 25 ms of CPU for
 the default theme's nine templates, paid by every new Lambda container (issue 16; a reader may be
 waiting on it). The function's build (``src/Makefile``) runs :func:`compile_packaged_themes`
 with CPython 3.12 and the Jinja2 release the layer pins, and ships the result beside the
 templates: at run time :class:`ShippedTemplateBytecode` hands Jinja2 the compiled code (about
-1.5 ms for all nine). It is Jinja2's own bytecode cache mechanism (:class:`jinja2.BytecodeCache`):
+3 ms for all nine). It is Jinja2's own bytecode cache mechanism (:class:`jinja2.BytecodeCache`):
 Jinja2 keeps a compiled template only when the SHA-1 of its current source matches the one it was
 compiled from, and when the Python version matches (``jinja2.bccache.bc_magic``), so a custom
 theme's template, an edited file or another Python compiles as before. The folder is also named
@@ -29,8 +29,10 @@ import hashlib
 import os
 import pickle
 import re
+import shutil
 import sys
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import jinja2
@@ -183,6 +185,17 @@ class ShippedTemplateBytecode(jinja2.BytecodeCache):
                 where = path.relative_to(self._root).as_posix()
         return hashlib.sha1(where.encode("utf-8")).hexdigest()
 
+    def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None,
+                   source: str) -> jinja2.bccache.Bucket:
+        """Jinja2's bucket for the template, its compiled code (if any) given the template's
+        file name where it is now: the code carries the name it was compiled under, in the
+        build's folder, and Jinja2 takes ``Template.filename`` and its tracebacks' file from
+        it (Python's import does the same for a ``.pyc``)."""
+        bucket = super().get_bucket(environment, name, filename, source)
+        if bucket.code is not None and filename and bucket.code.co_filename != filename:
+            bucket.code = _renamed(bucket.code, filename)
+        return bucket
+
     def _file(self, key: str) -> Path:
         return self.directory / f"{key}.cache"
 
@@ -206,6 +219,14 @@ class ShippedTemplateBytecode(jinja2.BytecodeCache):
                 bucket.write_bytecode(f)
 
 
+def _renamed(code: CodeType, filename: str) -> CodeType:
+    """``code`` and the code objects nested in it (a template's blocks and macros) with
+    ``co_filename`` set to ``filename``."""
+    consts = tuple(_renamed(c, filename) if isinstance(c, CodeType) else c
+                   for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
 def compile_packaged_themes(directory: Path) -> list[str]:
     """Compile every ``.html`` template of every packaged theme into ``directory``/
     :func:`cache_tag`, with the environment the function uses (:func:`_make_environment`), then
@@ -218,7 +239,8 @@ def compile_packaged_themes(directory: Path) -> list[str]:
         jinja2.TemplateSyntaxError: a template does not compile.
     """
     folder = Path(directory) / cache_tag()
-    folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)  # nothing left from an earlier build
+    folder.mkdir(parents=True)
     compiled: list[str] = []
     for theme_dir in sorted(p for p in TEMPLATES_DIR.iterdir() if p.is_dir()):
         names = sorted(p.relative_to(theme_dir).as_posix() for p in theme_dir.rglob("*.html"))

@@ -92,11 +92,12 @@ def _get(item: JsonObject, *names: str) -> Any:
 
 
 def _timestamp(item: JsonObject, *names: str) -> str | None:
-    """The first of ``names`` (ninjs 1.x, then 2.x/3.x spelling) that the item has, as a
-    timestamp (:meth:`JsonObject.timestamp`): ``None`` when none is there, a SchemaError naming
-    the field when it is not an ISO 8601 date-time, as the ninjs schema requires. An embargo
-    that cannot be read must not let the item out early."""
-    name = next((n for n in names if item.raw.get(n) is not None), None)
+    """The first of ``names`` (ninjs 1.x, then 2.x/3.x spelling) that the item has, blank
+    ones skipped, as a timestamp (:meth:`JsonObject.timestamp`): ``None`` when none is there,
+    a SchemaError naming the field when it is not an ISO 8601 date-time, as the ninjs schema
+    requires. An embargo that cannot be read must not let the item out early."""
+    name = next((n for n in names if item.raw.get(n) is not None
+                 and not (isinstance(item.raw[n], str) and not item.raw[n].strip())), None)
     return None if name is None else item.timestamp(name)
 
 
