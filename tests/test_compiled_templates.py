@@ -5,6 +5,9 @@ custom theme's, another Jinja2 release) is compiled from its own source, never t
 
 from __future__ import annotations
 
+import io
+import marshal
+import pickle
 import shutil
 import traceback
 
@@ -163,3 +166,43 @@ def test_a_truncated_compiled_template_is_compiled_from_source(
 
     assert _pages(reference_data, site) == from_source
     assert compiles == ["article.html"]
+
+
+def test_a_compiled_file_holding_no_code_is_compiled_from_source(
+        reference_data, site, from_source, compiles, monkeypatch, tmp_path):
+    """A file with the right header and checksum but no code object after them (a tuple here)
+    is not handed to Jinja2, which would fail every page."""
+    theme.compile_packaged_themes(tmp_path / "compiled")
+    folder = tmp_path / "compiled" / theme.cache_tag()
+    article = folder / (theme.ShippedTemplateBytecode(folder).get_cache_key(
+        "article.html", str(theme.TEMPLATES_DIR / "default" / "article.html")) + ".cache")
+    good = article.read_bytes()
+    stream = io.BytesIO(good)
+    stream.read(len(jinja2.bccache.bc_magic))
+    pickle.load(stream)  # the source checksum, which still matches
+    article.write_bytes(good[:stream.tell()] + marshal.dumps(("not", "code")))
+    monkeypatch.setattr(theme, "COMPILED_TEMPLATES_DIR", tmp_path / "compiled")
+    compiles.clear()
+
+    assert _pages(reference_data, site) == from_source
+    assert compiles == ["article.html"]
+
+
+def test_an_unreadable_compiled_folder_compiles_from_source(
+        reference_data, site, from_source, compiles, monkeypatch, tmp_path):
+    """The folder of a build whose permissions went wrong (is_dir raises EACCES)."""
+    compiled = tmp_path / "compiled"
+    is_dir = type(tmp_path).is_dir
+
+    def unreadable(self):
+        if self.is_relative_to(compiled):
+            raise PermissionError(13, "Permission denied", str(self))
+        return is_dir(self)
+
+    theme.compile_packaged_themes(compiled)
+    monkeypatch.setattr(theme, "COMPILED_TEMPLATES_DIR", compiled)
+    monkeypatch.setattr(type(tmp_path), "is_dir", unreadable)
+    compiles.clear()
+
+    assert _pages(reference_data, site) == from_source
+    assert "article.html" in compiles

@@ -27,7 +27,6 @@ import datetime as dt
 import functools
 import hashlib
 import os
-import pickle
 import re
 import shutil
 import sys
@@ -156,7 +155,10 @@ def _shipped_bytecode() -> ShippedTemplateBytecode | None:
     """The build's compiled templates for this Jinja2 and Python, or ``None`` (the source tree,
     or a build for another release)."""
     folder = COMPILED_TEMPLATES_DIR / cache_tag()
-    return ShippedTemplateBytecode(folder) if folder.is_dir() else None
+    try:
+        return ShippedTemplateBytecode(folder) if folder.is_dir() else None
+    except OSError:  # unreadable: compile at first use, as without the folder
+        return None
 
 
 class ShippedTemplateBytecode(jinja2.BytecodeCache):
@@ -201,15 +203,23 @@ class ShippedTemplateBytecode(jinja2.BytecodeCache):
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         """Fill ``bucket`` from its file, if the build wrote one. A file that cannot be read
-        whole (damaged, truncated) leaves the bucket empty: the template compiles from source.
-        (Jinja2's own reader discards a wrong header or checksum, but lets a truncated
-        checksum's unpickling error through.)"""
+        as a whole template's code (truncated, damaged so that unpickling or unmarshalling
+        fails) leaves the bucket empty: the template compiles from source. Jinja2's own reader
+        discards a wrong header or checksum, but lets a truncated checksum's unpickling error
+        through.
+
+        The files are code shipped with the function, trusted as the ``.pyc`` files beside
+        them are (hash-based and unchecked): a change that still unmarshals is not detected.
+        """
         try:
             with open(self._file(bucket.key), "rb") as f:
                 bucket.load_bytecode(f)
         except FileNotFoundError:
             return
-        except (OSError, EOFError, ValueError, pickle.UnpicklingError):
+        except Exception:  # noqa: BLE001 - any failure to read it: compile from source
+            bucket.reset()
+            return
+        if bucket.code is not None and not isinstance(bucket.code, CodeType):
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
