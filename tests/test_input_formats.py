@@ -140,6 +140,34 @@ def test_a_blank_ninjs_embargo_does_not_hide_the_other_spelling(blank):
     assert held.items == [] and "embargoed until 2099-12-08T09:00:00" in str(held.skipped)
 
 
+@pytest.mark.parametrize("embargoed", ["0000-00-00 00:00:00", "2020-01-01T00:00:00Z",
+                                       "2099-12-08T09:00:00Z"])
+def test_a_ninjs_item_with_both_embargo_spellings_waits_for_the_later(embargoed):
+    body = json.dumps(_ninjs_with(embargoed=embargoed, embargoedUntil="2099-12-08T10:00:00+01:00")
+                      ).encode()
+    held = adapt_source(body, key="articles/dpa.json", fallback_published=FALLBACK_DATE,
+                        base_url="https://news.example.com/", language_hint="en")
+    assert held.items == [] and "embargoed until 2099-12-08T" in str(held.skipped)
+
+
+def test_a_blank_ninjs_date_does_not_hide_the_other_spelling():
+    item = _ninjs_with(firstcreated="", firstCreated="2019-05-10T10:00:00Z",
+                       versioncreated=" ", versionCreated="2019-05-10T16:02:28+02:00")
+    [adapted] = adapt_source(json.dumps(item).encode(), key="articles/dpa.json",
+                             fallback_published=FALLBACK_DATE,
+                             base_url="https://news.example.com/", language_hint="en").items
+    assert adapted.article["published"] == "2019-05-10T10:00:00+00:00"
+    assert adapted.article["updated"] == "2019-05-10T16:02:28+02:00"
+
+
+def test_only_the_whole_zero_date_counts_as_no_date():
+    body = json.dumps(_ninjs_with(embargoed="0000-00-00T99 2099-12-08")).encode()
+    with pytest.raises(SchemaError) as caught:
+        adapt_source(body, key="articles/dpa.json", fallback_published=FALLBACK_DATE,
+                     base_url="https://news.example.com/", language_hint="en")
+    assert caught.value.path.endswith("embargoed")
+
+
 def test_a_ninjs_creation_date_that_cannot_be_read_is_refused_not_replaced():
     body = json.dumps(_ninjs_with(firstcreated="gestern, 14 Uhr")).encode()
     with pytest.raises(SchemaError) as caught:

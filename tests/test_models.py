@@ -101,7 +101,9 @@ def test_dates_must_be_iso_8601_strings(reference_data, value):
     ("published", "0001-01-01T00:00:00Z"),  # Go's zero time, .NET's DateTime.MinValue
     ("published", "0999-12-31"), ("published", "9999-12-31T23:59:59Z"),
     ("updated", "9999-12-31"),
-    ("published", "1000-01-01T00:00:00+14:00")])  # in UTC, 31 December 999
+    ("published", "1000-01-01T00:00:00+14:00"),  # in UTC, 31 December 999
+    ("published", "9999-12-31T23:59:59-05:00"),  # in UTC, year 10,000: beyond datetime
+    ("updated", "0001-01-01T00:00:00+05:00")])  # in UTC, year 0: the same
 def test_no_date_sentinels_are_refused_naming_the_field(reference_data, field, value):
     """A "no date" value is not a publication date: refused as a schema error naming the
     field, not published (its page could not show it in a time zone west of UTC)."""

@@ -108,8 +108,12 @@ def _parse_when(value: Any) -> Any:
                              ) from None
         parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
     # a date-time's year in UTC: what the sitemaps, the feeds and the listings' order write
-    if (parsed.astimezone(dt.UTC) if isinstance(parsed, dt.datetime) else parsed
-            ).year not in YEARS:
+    # (9999-12-31T23:59:59-05:00 is in year 10,000 there, beyond what datetime can hold)
+    try:
+        year = (parsed.astimezone(dt.UTC) if isinstance(parsed, dt.datetime) else parsed).year
+    except OverflowError:
+        year = None
+    if year not in YEARS:
         raise ValueError(f"{str(value)[:40]!r} is not a publication date: the year must be "
                          f"{YEARS.start} to {YEARS.stop - 1} (0001-01-01 and 9999-12-31 mean "
                          "'no date' in many systems)")

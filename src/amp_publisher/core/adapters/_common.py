@@ -126,7 +126,7 @@ class JsonObject:
         the field when it holds text that is not an ISO 8601 date or date-time. A date the
         document has but that cannot be read is refused, not replaced by the upload time."""
         text = self.string(key)
-        if text is None or not text.strip() or text.strip().startswith("0000-00-00"):
+        if text is None or not text.strip() or _ZERO_DATE.match(text.strip()):
             return None
         parsed = iso_utc(text)
         if parsed is None:
@@ -230,6 +230,10 @@ def unescape_once(value: str | None) -> str:
     ('Bar & Baz', 'Bar &amp; Baz')
     """
     return collapse_spaces(_CONTROL_CHARS.sub("", html.unescape(value or "")))
+
+
+#: WordPress's "no date" (``0000-00-00 00:00:00``), and its date part alone.
+_ZERO_DATE = re.compile(r"0000-00-00(?:[ T]00:00:00)?\Z")
 
 
 def iso_utc(value: Any) -> str | None:

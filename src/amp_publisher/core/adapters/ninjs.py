@@ -91,14 +91,21 @@ def _get(item: JsonObject, *names: str) -> Any:
     return next((item.raw[n] for n in names if item.raw.get(n) is not None), None)
 
 
-def _timestamp(item: JsonObject, *names: str) -> str | None:
-    """The first of ``names`` (ninjs 1.x, then 2.x/3.x spelling) that the item has, blank
-    ones skipped, as a timestamp (:meth:`JsonObject.timestamp`): ``None`` when none is there,
-    a SchemaError naming the field when it is not an ISO 8601 date-time, as the ninjs schema
-    requires. An embargo that cannot be read must not let the item out early."""
-    name = next((n for n in names if item.raw.get(n) is not None
-                 and not (isinstance(item.raw[n], str) and not item.raw[n].strip())), None)
-    return None if name is None else item.timestamp(name)
+def _timestamps(item: JsonObject, *names: str) -> list[str]:
+    """Every one of ``names`` (ninjs 1.x, then 2.x/3.x spelling) that the item holds a date in,
+    in that order, as timestamps (:meth:`JsonObject.timestamp`; a blank value or WordPress's
+    zero date holds none).
+
+    Raises:
+        SchemaError: a value is not an ISO 8601 date-time, as the ninjs schema requires; it
+            names the field. An embargo that cannot be read must not let the item out early.
+    """
+    return [when for name in names if (when := item.timestamp(name)) is not None]
+
+
+def _latest(timestamps: list[str]) -> str | None:
+    """The latest of ``timestamps`` (as instants: they may carry different offsets)."""
+    return max(timestamps, key=dt.datetime.fromisoformat, default=None)
 
 
 def _role_value(item: JsonObject, plural: str, singular: str, roles: tuple[str, ...]) -> str | None:
@@ -123,14 +130,15 @@ def article_from_ninjs(obj: Mapping[str, Any], path: str,
     status = (item.string("pubstatus") or item.string("pubStatus") or "usable").lower()
     if status != "usable":
         return SkippedPost(path, uri, f"pubStatus {status!r}: only usable items are published")
-    embargo = _timestamp(item, "embargoed", "embargoedUntil")
+    # both spellings in one item that disagree: held back until the later one
+    embargo = _latest(_timestamps(item, "embargoed", "embargoedUntil"))
     if embargo and dt.datetime.fromisoformat(embargo) > dt.datetime.now(dt.UTC):
         return SkippedPost(path, uri, f"embargoed until {embargo}")
     headline = _role_value(item, "headlines", "headline", ("main", "title"))
     description = _role_value(item, "descriptions", "description_text",
                               ("lead", "summary", "main"))
-    published = _timestamp(item, "firstcreated", "firstCreated")
-    updated = _timestamp(item, "versioncreated", "versionCreated")
+    published = next(iter(_timestamps(item, "firstcreated", "firstCreated")), None)
+    updated = next(iter(_timestamps(item, "versioncreated", "versionCreated")), None)
     tags = []
     for key in ("subject", "subjects"):
         for subject in item.objects(key):
