@@ -168,6 +168,19 @@ def test_only_the_whole_zero_date_counts_as_no_date():
     assert caught.value.path.endswith("embargoed")
 
 
+def test_a_date_without_a_time_is_shown_as_that_day_west_of_utc(site):
+    """A ninjs or Contentful date with no time names a day: a New York site shows that day,
+    not the evening before (midnight UTC)."""
+    [adapted] = adapt_source(json.dumps(_ninjs_with(firstcreated="2019-05-10",
+                                                    versioncreated="2019-05-10")).encode(),
+                             key="articles/dpa.json", fallback_published=FALLBACK_DATE,
+                             base_url="https://news.example.com/", language_hint="en").items
+    page = render(parse_article(adapted.article), site.merged({"timezone": "America/New_York"}),
+                  source_key="articles/dpa.json").html
+    assert '<time datetime="2019-05-10"' in page  # the item is German (dpa)
+    assert "10. Mai 2019" in page and "9. Mai 2019" not in page
+
+
 def test_a_ninjs_creation_date_that_cannot_be_read_is_refused_not_replaced():
     body = json.dumps(_ninjs_with(firstcreated="gestern, 14 Uhr")).encode()
     with pytest.raises(SchemaError) as caught:

@@ -240,17 +240,24 @@ def iso_utc(value: Any) -> str | None:
     """A CMS timestamp as ISO 8601 with an explicit UTC offset, or ``None`` when absent.
 
     WordPress ``*_gmt`` fields and Ghost exports (``"2015-03-01 21:08:20"``) are UTC without a
-    zone designator; values that carry an offset keep it.
+    zone designator; values that carry an offset keep it. A date without a time (Contentful's
+    Date field, a date-only ninjs value) stays a date, ``YYYY-MM-DD``, as in the article
+    contract: it names a day, which a page shows as that day in any time zone, where midnight
+    UTC would be the day before west of Greenwich.
 
     >>> iso_utc("2019-11-07T15:36:54"), iso_utc("2015-03-01 21:08:20")
     ('2019-11-07T15:36:54+00:00', '2015-03-01T21:08:20+00:00')
-    >>> iso_utc("2012-11-27T15:30:00.000+00:00")
-    '2012-11-27T15:30:00+00:00'
+    >>> iso_utc("2012-11-27T15:30:00.000+00:00"), iso_utc("2019-05-10"), iso_utc("20190510")
+    ('2012-11-27T15:30:00+00:00', '2019-05-10', '2019-05-10')
     >>> iso_utc(None), iso_utc("0000-00-00 00:00:00")
     (None, None)
     """
     if not isinstance(value, str) or not value.strip():
         return None
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        pass
     text = value.strip().replace(" ", "T", 1)
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
@@ -263,12 +270,23 @@ def iso_utc(value: Any) -> str | None:
     return parsed.isoformat()
 
 
+def instant(timestamp: str) -> dt.datetime:
+    """An :func:`iso_utc` value as an aware datetime, to compare or order: a bare date is the
+    start of its day in UTC.
+
+    >>> instant("2019-05-10") < instant("2019-05-10T08:00:00-05:00")
+    True
+    """
+    parsed = dt.datetime.fromisoformat(timestamp)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
 def not_before(updated: str | None, published: str | None) -> str | None:
     """``updated`` unless it is earlier than ``published`` (imports often rewrite one of them;
     the contract refuses ``updated < published``, and the later date is then meaningless)."""
     if updated is None or published is None:
         return updated
-    if dt.datetime.fromisoformat(updated) < dt.datetime.fromisoformat(published):
+    if instant(updated) < instant(published):
         return None
     return updated
 

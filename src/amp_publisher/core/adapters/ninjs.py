@@ -52,6 +52,7 @@ from amp_publisher.core.adapters._common import (
     escape_text,
     finish_article,
     https_url,
+    instant,
     not_before,
     plain_text,
     plain_text_line,
@@ -104,8 +105,9 @@ def _timestamps(item: JsonObject, *names: str) -> list[str]:
 
 
 def _latest(timestamps: list[str]) -> str | None:
-    """The latest of ``timestamps`` (as instants: they may carry different offsets)."""
-    return max(timestamps, key=dt.datetime.fromisoformat, default=None)
+    """The latest of ``timestamps`` (as instants: they may carry different offsets; a bare
+    date is the start of its day in UTC)."""
+    return max(timestamps, key=instant, default=None)
 
 
 def _role_value(item: JsonObject, plural: str, singular: str, roles: tuple[str, ...]) -> str | None:
@@ -132,7 +134,7 @@ def article_from_ninjs(obj: Mapping[str, Any], path: str,
         return SkippedPost(path, uri, f"pubStatus {status!r}: only usable items are published")
     # both spellings in one item that disagree: held back until the later one
     embargo = _latest(_timestamps(item, "embargoed", "embargoedUntil"))
-    if embargo and dt.datetime.fromisoformat(embargo) > dt.datetime.now(dt.UTC):
+    if embargo and instant(embargo) > dt.datetime.now(dt.UTC):
         return SkippedPost(path, uri, f"embargoed until {embargo}")
     headline = _role_value(item, "headlines", "headline", ("main", "title"))
     description = _role_value(item, "descriptions", "description_text",
