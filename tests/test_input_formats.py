@@ -160,6 +160,28 @@ def test_a_blank_ninjs_date_does_not_hide_the_other_spelling():
     assert adapted.article["updated"] == "2019-05-10T16:02:28+02:00"
 
 
+@pytest.mark.parametrize("zero", ["0000-00-00T00:00:00Z", "0000-00-00 00:00:00.000000",
+                                  "0000-00-00T00:00:00+00:00"])
+def test_a_zero_date_with_a_utc_designator_or_fraction_is_still_no_date(zero):
+    """Exports rewrite WordPress's zero date; the post falls back to its local date as with
+    the plain form, rather than failing."""
+    post = json.loads((RAW.parent / "wordpress" / "wp-post-bogus-sizes-wp-caption.json")
+                      .read_text(encoding="utf-8"))
+    [adapted] = adapt_source(json.dumps(dict(post, date_gmt=zero)).encode(),
+                             key="articles/wp.json", fallback_published=FALLBACK_DATE,
+                             base_url="https://news.example.com/", language_hint="en").items
+    assert adapted.article["published"] == "2019-11-07T10:36:54+00:00"
+
+
+@pytest.mark.parametrize("text", ["2019-05-10-05:00", "2019-05-10x10:00"])
+def test_a_date_with_a_stray_separator_is_refused_not_misread(text):
+    body = json.dumps(_ninjs_with(firstcreated=text)).encode()
+    with pytest.raises(SchemaError) as caught:
+        adapt_source(body, key="articles/dpa.json", fallback_published=FALLBACK_DATE,
+                     base_url="https://news.example.com/", language_hint="en")
+    assert caught.value.path.endswith("firstcreated")
+
+
 def test_only_the_whole_zero_date_counts_as_no_date():
     body = json.dumps(_ninjs_with(embargoed="0000-00-00T99 2099-12-08")).encode()
     with pytest.raises(SchemaError) as caught:

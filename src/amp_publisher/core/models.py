@@ -39,6 +39,7 @@ from amp_publisher.core.errors import SchemaError
 
 __all__ = [
     "SCHEMA_VERSION",
+    "ISO_DATE_TIME",
     "Article",
     "Author",
     "Image",
@@ -68,7 +69,7 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 #: and minutes, optional seconds and fraction, optional ``Z`` or ±hh:mm. Anything else
 #: (``20260101``, ``2026``, Unix timestamps) is refused rather than guessed at: pydantic alone
 #: would read a number as seconds since 1970.
-_DATE_TIME = re.compile(
+ISO_DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:?\d{2})?$",
     re.ASCII)
 _DATETIME = TypeAdapter(dt.datetime)
@@ -96,7 +97,7 @@ def _parse_when(value: Any) -> Any:
                          "(2026-06-25T09:30:00+01:00)")
     elif _DATE_ONLY.match(text := value.strip()):
         parsed = dt.date.fromisoformat(text)
-    elif not _DATE_TIME.match(text):
+    elif not ISO_DATE_TIME.match(text):
         raise ValueError(f"{value[:40]!r} is not an ISO 8601 date (2026-06-25) or date-time "
                          "(2026-06-25T09:30:00+01:00)")
     else:

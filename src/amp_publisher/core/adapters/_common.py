@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amp_publisher.core.errors import SchemaError
+from amp_publisher.core.models import ISO_DATE_TIME
 
 #: Host suffixes that can never be a public page (RFC 6761/6762 special-use names, and the
 #: ``.internal`` names of cloud VPCs). A canonical URL pointing there would tell search engines
@@ -232,25 +233,29 @@ def unescape_once(value: str | None) -> str:
     return collapse_spaces(_CONTROL_CHARS.sub("", html.unescape(value or "")))
 
 
-#: WordPress's "no date" (``0000-00-00 00:00:00``), and its date part alone.
-_ZERO_DATE = re.compile(r"0000-00-00(?:[ T]00:00:00)?\Z")
+#: WordPress's "no date" (``0000-00-00 00:00:00``), its date part alone, and the same with a
+#: zero fraction or a UTC designator, as exports rewrite it.
+_ZERO_DATE = re.compile(r"0000-00-00(?:[ Tt]00:00:00(?:\.0+)?(?:[Zz]|[+-]00:?00)?)?\Z")
 
 
 def iso_utc(value: Any) -> str | None:
-    """A CMS timestamp as ISO 8601 with an explicit UTC offset, or ``None`` when absent.
+    """A CMS timestamp as ISO 8601: a date-time with an explicit offset, or a bare date;
+    ``None`` when absent or not ISO 8601.
 
     WordPress ``*_gmt`` fields and Ghost exports (``"2015-03-01 21:08:20"``) are UTC without a
     zone designator; values that carry an offset keep it. A date without a time (Contentful's
     Date field, a date-only ninjs value) stays a date, ``YYYY-MM-DD``, as in the article
     contract: it names a day, which a page shows as that day in any time zone, where midnight
-    UTC would be the day before west of Greenwich.
+    UTC would be the day before west of Greenwich. A date-time must have the shape the
+    contract reads (:data:`amp_publisher.core.models.ISO_DATE_TIME`: ``T``, ``t`` or a space
+    between date and time), which Python 3.11's ``fromisoformat`` alone does not check.
 
     >>> iso_utc("2019-11-07T15:36:54"), iso_utc("2015-03-01 21:08:20")
     ('2019-11-07T15:36:54+00:00', '2015-03-01T21:08:20+00:00')
     >>> iso_utc("2012-11-27T15:30:00.000+00:00"), iso_utc("2019-05-10"), iso_utc("20190510")
     ('2012-11-27T15:30:00+00:00', '2019-05-10', '2019-05-10')
-    >>> iso_utc(None), iso_utc("0000-00-00 00:00:00")
-    (None, None)
+    >>> iso_utc(None), iso_utc("0000-00-00 00:00:00"), iso_utc("2019-05-10-05:00")
+    (None, None, None)
     """
     if not isinstance(value, str) or not value.strip():
         return None
@@ -258,6 +263,8 @@ def iso_utc(value: Any) -> str | None:
         return dt.date.fromisoformat(value.strip()).isoformat()
     except ValueError:
         pass
+    if not ISO_DATE_TIME.match(value.strip()):
+        return None
     text = value.strip().replace(" ", "T", 1)
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"

@@ -98,8 +98,9 @@ def _timestamps(item: JsonObject, *names: str) -> list[str]:
     zero date holds none).
 
     Raises:
-        SchemaError: a value is not an ISO 8601 date-time, as the ninjs schema requires; it
-            names the field. An embargo that cannot be read must not let the item out early.
+        SchemaError: a value is not an ISO 8601 date-time (or date), as the ninjs schema
+            requires; it names the field. An embargo that cannot be read must not let the item
+            out early.
     """
     return [when for name in names if (when := item.timestamp(name)) is not None]
 
