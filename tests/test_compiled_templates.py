@@ -149,38 +149,29 @@ def test_templates_compiled_by_another_jinja2_release_are_not_read(
 
 
 
-@pytest.mark.parametrize("keep", ["nothing", "the header and part of the checksum",
-                                  "all but the end of the code"])
-def test_a_truncated_compiled_template_is_compiled_from_source(
-        reference_data, site, from_source, compiles, monkeypatch, tmp_path, keep):
-    theme.compile_packaged_themes(tmp_path / "compiled")
-    folder = tmp_path / "compiled" / theme.cache_tag()
-    article = folder / (theme.ShippedTemplateBytecode(folder).get_cache_key(
-        "article.html", str(theme.TEMPLATES_DIR / "default" / "article.html")) + ".cache")
-    good = article.read_bytes()
-    cut = {"nothing": 0, "the header and part of the checksum": len(jinja2.bccache.bc_magic) + 5,
-           "all but the end of the code": len(good) - 10}[keep]
-    article.write_bytes(good[:cut])
-    monkeypatch.setattr(theme, "COMPILED_TEMPLATES_DIR", tmp_path / "compiled")
-    compiles.clear()
-
-    assert _pages(reference_data, site) == from_source
-    assert compiles == ["article.html"]
-
-
-def test_a_compiled_file_holding_no_code_is_compiled_from_source(
-        reference_data, site, from_source, compiles, monkeypatch, tmp_path):
-    """A file with the right header and checksum but no code object after them (a tuple here)
-    is not handed to Jinja2, which would fail every page."""
-    theme.compile_packaged_themes(tmp_path / "compiled")
-    folder = tmp_path / "compiled" / theme.cache_tag()
-    article = folder / (theme.ShippedTemplateBytecode(folder).get_cache_key(
-        "article.html", str(theme.TEMPLATES_DIR / "default" / "article.html")) + ".cache")
-    good = article.read_bytes()
+def _code_replaced_by_a_tuple(good: bytes) -> bytes:
+    """The file with its header and (matching) checksum, then a marshalled tuple, not code."""
     stream = io.BytesIO(good)
     stream.read(len(jinja2.bccache.bc_magic))
-    pickle.load(stream)  # the source checksum, which still matches
-    article.write_bytes(good[:stream.tell()] + marshal.dumps(("not", "code")))
+    pickle.load(stream)  # the source checksum
+    return good[:stream.tell()] + marshal.dumps(("not", "code"))
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda good: b"", id="empty"),
+    pytest.param(lambda good: good[:len(jinja2.bccache.bc_magic) + 5], id="cut in the checksum"),
+    pytest.param(lambda good: good[:-10], id="cut in the code"),
+    pytest.param(_code_replaced_by_a_tuple, id="no code after a matching checksum"),
+])
+def test_a_damaged_compiled_template_is_compiled_from_source(
+        reference_data, site, from_source, compiles, monkeypatch, tmp_path, damage):
+    """Jinja2 would fail every page on some of these (an unpickling error, a tuple where it
+    expects code); none may cost more than compiling that template again."""
+    theme.compile_packaged_themes(tmp_path / "compiled")
+    folder = tmp_path / "compiled" / theme.cache_tag()
+    article = folder / (theme.ShippedTemplateBytecode(folder).get_cache_key(
+        "article.html", str(theme.TEMPLATES_DIR / "default" / "article.html")) + ".cache")
+    article.write_bytes(damage(article.read_bytes()))
     monkeypatch.setattr(theme, "COMPILED_TEMPLATES_DIR", tmp_path / "compiled")
     compiles.clear()
 
