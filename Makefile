@@ -119,11 +119,12 @@ checkov: $(CHECKOV_STAMP)
 	  --quiet --skip-download 2>/dev/null
 
 # The function code exactly as `sam build` makes it (src/Makefile): the package with its bytecode
-# compiled by CPython 3.12.
-function:
+# compiled by CPython 3.12, and the theme's templates compiled (pip from our virtualenv fetches
+# the layer's Jinja2 release for that).
+function: $(STAMP)
 	rm -rf build/function
 	$(MAKE) -f src/Makefile build-RenderFunction ARTIFACTS_DIR=$(CURDIR)/build/function \
-		PYTHON312="$(SAM_PYTHON)"
+		PYTHON312="$(SAM_PYTHON)" PIP="$(CURDIR)/$(PY) -m pip"
 
 # The DependencyLayer content exactly as `sam build` makes it (layers/Makefile), zipped; fails if
 # it exceeds Lambda's unzipped limit for a function and its layers (262,144,000 bytes).

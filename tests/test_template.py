@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -464,7 +465,8 @@ def test_python_functions_are_built_with_their_bytecode(resources, function, tmp
         pytest.skip("needs make and a CPython 3.12 interpreter (python3.12) to build the function")
     out = tmp_path / "artifacts"
     subprocess.run(["make", "-f", str(ROOT / "src" / "Makefile"), f"build-{function}",
-                    f"ARTIFACTS_DIR={out}", f"PYTHON312={' '.join(python312)}"],
+                    f"ARTIFACTS_DIR={out}", f"PYTHON312={' '.join(python312)}",
+                    f"PIP={sys.executable} -m pip"],  # a fresh machine's python3 may lack pip
                    check=True, capture_output=True, timeout=600)
     sources = sorted(p.relative_to(out) for p in out.rglob("*.py"))
     expected = sorted(p.relative_to(ROOT / "src") for p in (ROOT / "src").rglob("*.py")
