@@ -173,6 +173,20 @@ def test_a_zero_date_with_a_utc_designator_or_fraction_is_still_no_date(zero):
     assert adapted.article["published"] == "2019-11-07T10:36:54+00:00"
 
 
+def test_a_wordpress_post_without_date_gmt_says_its_local_date_is_read_as_utc():
+    post = json.loads((RAW.parent / "wordpress" / "wp-post-bogus-sizes-wp-caption.json")
+                      .read_text(encoding="utf-8"))
+    adapted = adapt_source(json.dumps(dict(post, date_gmt=None)).encode(),
+                           key="articles/wp.json", fallback_published=FALLBACK_DATE,
+                           base_url="https://news.example.com/", language_hint="en")
+    assert adapted.items[0].article["published"] == "2019-11-07T10:36:54+00:00"
+    assert any(n.path.endswith("date") and "read as UTC" in n.message for n in adapted.notes)
+    with_gmt = adapt_source(json.dumps(post).encode(), key="articles/wp.json",
+                            fallback_published=FALLBACK_DATE,
+                            base_url="https://news.example.com/", language_hint="en")
+    assert not any("read as UTC" in n.message for n in with_gmt.notes)
+
+
 @pytest.mark.parametrize("text", ["2019-05-10-05:00", "2019-05-10x10:00"])
 def test_a_date_with_a_stray_separator_is_refused_not_misread(text):
     body = json.dumps(_ninjs_with(firstcreated=text)).encode()

@@ -186,7 +186,7 @@ def _native(obj: Any, path: str, context: MappingContext) -> dict[str, Any]:
 
 
 def _wordpress(obj: Any, path: str, context: MappingContext):
-    return article_from_wordpress_post(obj, path=path)
+    return article_from_wordpress_post(obj, path=path, context=context)
 
 
 def _ghost(obj: Any, path: str, context: MappingContext, export: GhostExportIndex | None = None):

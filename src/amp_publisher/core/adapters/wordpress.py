@@ -14,7 +14,8 @@ Field mapping (WordPress → article):
 ``excerpt.rendered``                   ``description``: plain text, trailing ``[…]`` removed;
                                        ``yoast_head_json.description`` wins when present
 ``date_gmt`` / ``modified_gmt``        ``published`` / ``updated`` (UTC); ``date``/``modified``
-                                       only when the GMT fields are missing
+                                       only when the GMT fields are missing, read as UTC
+                                       with a note (they are the site's local time)
 ``yoast_head_json.canonical``, ``link``  ``canonical_url`` (when on a public host)
 ``_embedded.author[]``                 ``authors[]``: ``name``, ``url`` = author archive
                                        ``link``, ``image`` = 96 px avatar
@@ -44,6 +45,7 @@ from typing import Any
 
 from amp_publisher.core.adapters._common import (
     JsonObject,
+    MappingContext,
     SkippedPost,
     drop_empty,
     https_url,
@@ -72,13 +74,29 @@ def is_wordpress_post(obj: Any) -> bool:
             and isinstance(obj.get("content"), Mapping) and "rendered" in obj["content"])
 
 
-def article_from_wordpress_post(post: Mapping[str, Any], *,
-                                path: str = "$") -> dict[str, Any] | SkippedPost:
+def _utc_or_local(fields: JsonObject, name: str, context: MappingContext | None) -> str | None:
+    """``<name>_gmt``, else ``<name>``: the site's local time without its zone, which the post
+    does not carry, so it is read as UTC and a note says so (the page's time may be hours off).
+    WordPress leaves ``date_gmt`` empty or zero for a post whose date was never fixed."""
+    if (utc := fields.timestamp(f"{name}_gmt")) is not None:
+        return utc
+    local = fields.timestamp(name)
+    if local is not None and context is not None:
+        context.note(fields.path_of(name), f"{name}: {name}_gmt is empty, so {name}, the site's "
+                     "local time without its zone, is read as UTC")
+    return local
+
+
+def article_from_wordpress_post(post: Mapping[str, Any], *, path: str = "$",
+                                context: MappingContext | None = None,
+                                ) -> dict[str, Any] | SkippedPost:
     """Map one ``wp/v2`` post or page onto the article contract.
 
     Args:
         post: the decoded post object (see the module docstring for the fields read).
         path: its JSON path in the source document, for errors and skip records.
+        context: collects notes on what the mapping could not keep as it was (a date read
+            from the site's local time); ``None`` drops them.
 
     Returns:
         The article as a ``dict`` (validate with ``Article.model_validate``), or a
@@ -104,8 +122,8 @@ def article_from_wordpress_post(post: Mapping[str, Any], *,
 
     embedded = fields.object("_embedded")
     yoast = fields.object("yoast_head_json")
-    published = fields.timestamp("date_gmt") or fields.timestamp("date")
-    updated = fields.timestamp("modified_gmt") or fields.timestamp("modified")
+    published = _utc_or_local(fields, "date", context)
+    updated = _utc_or_local(fields, "modified", context)
     terms = _terms(embedded)
     description = (plain_text(yoast.string("description"))
                    or _READ_MORE.sub("", plain_text(fields.object("excerpt").string("rendered"))))
