@@ -40,6 +40,7 @@ from amp_publisher.core.errors import SchemaError
 __all__ = [
     "SCHEMA_VERSION",
     "ISO_DATE_TIME",
+    "instant",
     "Article",
     "Author",
     "Image",
@@ -363,7 +364,7 @@ class Article(_Model):
                   self.body_markdown is not None]
         if sum(bodies) != 1:
             raise _PathError("body", "exactly one of body, body_html, body_markdown is required")
-        if self.updated is not None and _as_datetime(self.updated) < _as_datetime(self.published):
+        if self.updated is not None and instant(self.updated) < instant(self.published):
             raise _PathError("updated", "must not be before published")
         return self
 
@@ -376,9 +377,21 @@ class _PathError(ValueError):
         self.path = path
 
 
-def _as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
+def instant(value: dt.date | str) -> dt.datetime:
+    """A contract date (:class:`datetime.date`, :class:`datetime.datetime` or its ISO 8601
+    text) as an aware datetime, to compare or order: a bare date is the start of its day in UTC
+    (as in the page's JSON-LD), a date-time without a zone is UTC (as :data:`When` reads it).
+
+    >>> instant("2019-05-10") < instant("2019-05-10T08:00:00-05:00")
+    True
+
+    Raises:
+        ValueError: text that ``fromisoformat`` cannot read.
+    """
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
     if isinstance(value, dt.datetime):
-        return value
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
 
 

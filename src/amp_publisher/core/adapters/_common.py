@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amp_publisher.core.errors import SchemaError
-from amp_publisher.core.models import ISO_DATE_TIME
+from amp_publisher.core.models import ISO_DATE_TIME, instant
 
 #: Host suffixes that can never be a public page (RFC 6761/6762 special-use names, and the
 #: ``.internal`` names of cloud VPCs). A canonical URL pointing there would tell search engines
@@ -275,17 +275,6 @@ def iso_utc(value: Any) -> str | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.isoformat()
-
-
-def instant(timestamp: str) -> dt.datetime:
-    """An :func:`iso_utc` value as an aware datetime, to compare or order: a bare date is the
-    start of its day in UTC.
-
-    >>> instant("2019-05-10") < instant("2019-05-10T08:00:00-05:00")
-    True
-    """
-    parsed = dt.datetime.fromisoformat(timestamp)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def not_before(updated: str | None, published: str | None) -> str | None:

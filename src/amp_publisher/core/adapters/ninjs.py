@@ -52,7 +52,6 @@ from amp_publisher.core.adapters._common import (
     escape_text,
     finish_article,
     https_url,
-    instant,
     not_before,
     plain_text,
     plain_text_line,
@@ -60,6 +59,7 @@ from amp_publisher.core.adapters._common import (
     slug_from,
     text_paragraphs,
 )
+from amp_publisher.core.models import instant
 
 __all__ = ["recognise", "article_from_ninjs"]
 

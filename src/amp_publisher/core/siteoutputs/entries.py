@@ -68,13 +68,6 @@ def term_slug(term: str) -> str:
     return slugify(term, max_length=80, lowercase=True)
 
 
-def _as_datetime(value: dt.date) -> dt.datetime:
-    """A date as an aware datetime (a bare date is midnight UTC, as in the page's JSON-LD)."""
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
-
-
 def utc_datetime(value: dt.date | str) -> dt.datetime:
     """A date or date-time (or its ISO string) as an aware datetime in UTC, in whole seconds:
     the instant :func:`utc_iso` writes (a bare date is midnight UTC).
@@ -82,9 +75,9 @@ def utc_datetime(value: dt.date | str) -> dt.datetime:
     >>> utc_datetime("2026-06-25T09:30:12.5+02:00")
     datetime.datetime(2026, 6, 25, 7, 30, 12, tzinfo=datetime.timezone.utc)
     """
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
-    return _as_datetime(value).astimezone(dt.UTC).replace(microsecond=0)
+    from amp_publisher.core.models import instant
+
+    return instant(value).astimezone(dt.UTC).replace(microsecond=0)
 
 
 def utc_iso(value: dt.date | str) -> str:
