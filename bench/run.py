@@ -378,24 +378,25 @@ def _previous_source(commit: str = PREVIOUS_VALIDATOR_COMMIT) -> Path | None:
     """``src/`` of ``commit`` (by default :data:`PREVIOUS_VALIDATOR_COMMIT`), extracted under
     ``WORK`` with its bytecode as the function's build writes it (:func:`_compile_as_built`);
     None when the repository history is not available."""
-    dest = WORK / f"previous-{commit[:7]}"
-    if not (dest / "src" / "amp_publisher").is_dir():
-        dest.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "src"],
-                                 capture_output=True, timeout=120)
-        if archive.returncode != 0:
-            return None
-        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True,
-                       timeout=120)
+    # "-built": extracted by an earlier bench, a "previous-<sha>" folder has timestamp bytecode
+    dest = WORK / f"previous-{commit[:7]}-built"
+    if (dest / "src" / "amp_publisher").is_dir():
+        return dest / "src"
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "src"],
+                             capture_output=True, timeout=120)
+    if archive.returncode != 0:
+        return None
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True, timeout=120)
     _compile_as_built(dest / "src" / "amp_publisher")
     return dest / "src"
 
 
 def _compile_as_built(package: Path) -> None:
     """Bytecode for ``package`` as src/Makefile writes it, for this interpreter: hash-based and
-    unchecked, so no probe pays for compiling, nor for checking a source's time."""
-    # -f: a timestamp .pyc left by an earlier run would otherwise be kept as it is
-    subprocess.run([PY, "-m", "compileall", "-q", "-f", "--invalidation-mode", "unchecked-hash",
+    unchecked, so no probe pays for compiling, nor for checking a source's time. ``package``
+    holds no bytecode yet (a fresh extraction or copy)."""
+    subprocess.run([PY, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash",
                     str(package)], check=True, timeout=300, stdout=subprocess.DEVNULL)
 
 
