@@ -494,25 +494,29 @@ def test_python_functions_are_built_with_their_bytecode(resources, function, tmp
     assert len(list(compiled.glob("*/*.cache"))) == len(templates) > 0
 
 
+def _pins(path: Path) -> dict[str, tuple[str, set[str]]]:
+    """A requirements file's pins: canonical name → (version, extras); each must be ``==``."""
+    pinned = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            requirement = Requirement(line)
+            (spec,) = requirement.specifier
+            assert spec.operator == "==", f"{path.name}: {line}: pin with =="
+            pinned[canonicalize_name(requirement.name)] = (spec.version, requirement.extras)
+    return pinned
+
+
 def _layer_pin(name: str) -> str:
     """The version layers/requirements.txt pins ``name`` to."""
-    for line in (ROOT / "layers" / "requirements.txt").read_text(encoding="utf-8").splitlines():
-        requirement = line.split("#", 1)[0].strip()
-        if requirement and canonicalize_name(Requirement(requirement).name) == name:
-            (spec,) = Requirement(requirement).specifier
-            return spec.version
-    raise AssertionError(f"{name} is not pinned in layers/requirements.txt")
+    return _pins(ROOT / "layers" / "requirements.txt")[name][0]
 
 
 def test_the_function_build_compiles_templates_with_the_layers_jinja2():
     """Compiled templates are only read by the Jinja2 release that wrote them: the function's
     build (which sees src/ alone) pins the release the layer ships."""
-    lines = [line.split("#", 1)[0].strip() for line in
-             (ROOT / "src" / "build-requirements.txt").read_text(encoding="utf-8").splitlines()]
-    (requirement,) = [Requirement(line) for line in lines if line]
-    (spec,) = requirement.specifier
-    assert requirement.name.lower() == "jinja2" and spec.operator == "=="
-    assert spec.version == _layer_pin("jinja2")
+    assert _pins(ROOT / "src" / "build-requirements.txt") == {
+        "jinja2": (_layer_pin("jinja2"), set())}
 
 
 def test_layer_pins_exactly_the_runtime_dependencies_of_pyproject():
@@ -521,14 +525,7 @@ def test_layer_pins_exactly_the_runtime_dependencies_of_pyproject():
         canonicalize_name(r.name): r
         for r in map(Requirement, pyproject["project"]["dependencies"])
     }
-    pinned = {}
-    for line in (ROOT / "layers" / "requirements.txt").read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            requirement = Requirement(line)
-            (spec,) = requirement.specifier
-            assert spec.operator == "==", f"{line}: pin with =="
-            pinned[canonicalize_name(requirement.name)] = (spec.version, requirement.extras)
+    pinned = _pins(ROOT / "layers" / "requirements.txt")
     assert set(pinned) == set(declared)
     for name, (version, extras) in pinned.items():
         assert declared[name].specifier.contains(version), (name, version)
