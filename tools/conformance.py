@@ -143,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
             both_fail += 1
             both_fail_positions += r.positions_agree
         mark = "ok  " if r.verdict_agrees else "MISS"
-        pos = "errors match" if r.positions_agree else "errors differ"
+        # where the errors are, not the verdict (an official FAIL whose errors carry no position
+        # and our PASS have the same, empty, set of positions)
+        pos = ("error positions differ" if not r.positions_agree
+               else "same error positions" if r.expected.errors
+               else "no error positions on either side")
         print(f"{mark} {r.name}: expected {r.expected.verdict}, got {r.actual_verdict} ({pos})")
         if args.verbose and not (r.verdict_agrees and r.positions_agree):
             for line, col, msg in r.expected.errors:
