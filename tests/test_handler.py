@@ -91,6 +91,47 @@ def test_duplicate_event_is_harmless(backend, event):
     assert _site_keys(backend) == [PAGE_KEY]
 
 
+def _metrics_of(invoke, monkeypatch, capsys) -> tuple[dict, list[str]]:
+    """``invoke()`` through the Lambda entry point with metrics on, as deployed: the counts of
+    the CloudWatch embedded-metric-format line it prints, and the warnings it raised."""
+    import warnings
+
+    from amp_publisher.aws import handler
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    handler.metrics.clear_metrics()  # what earlier tests added without an entry point's flush
+    capsys.readouterr()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        invoke()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+             if line.startswith('{"_aws"')]
+    metrics = [m["Name"] for line in lines for d in line["_aws"]["CloudWatchMetrics"]
+               for m in d["Metrics"]]
+    counts = {name: sum(line[name]) if isinstance(line[name], list) else line[name]
+              for line in lines for name in metrics if name in line}
+    return counts, [str(w.message) for w in caught]
+
+
+def test_every_invocation_counts_what_it_did_without_an_empty_metrics_warning(
+        backend, event, monkeypatch, capsys):
+    """A redelivered S3 event, a late delete event of a source still published as it is, the
+    S3 test event and a key outside the articles each publish a count (an operator sees how
+    many events did nothing), so Powertools never warns of an invocation with no metrics."""
+    _put(backend, REF_KEY, REFERENCE.read_bytes())
+    _invoke(event("s3-put-reference"))
+    _put(backend, "drafts/a.json", REFERENCE.read_bytes())
+    foreign = backend.s3_event("ObjectCreated:Put", "drafts/a.json", size=1, etag="x")
+    for invocation, metric in [(event("s3-put-reference"), "DuplicateEvent"),
+                               # a late delete event: the object is there, as published
+                               (event("s3-delete-reference"), "ArticleUnchanged"),
+                               (event("s3-test-event"), "EventIgnored"),
+                               (foreign, "EventIgnored")]:
+        counts, warned = _metrics_of(lambda e=invocation: _invoke(e), monkeypatch, capsys)
+        assert counts == {metric: 1.0}, invocation
+        assert not [w for w in warned if "No application metrics" in w]
+
+
 def test_encoded_key_event_finds_its_object(backend, event):
     data = json.loads(REFERENCE.read_text())
     data.pop("slug")

@@ -253,6 +253,10 @@ def _record_outcome(outcome: Outcome) -> None:
                            value=outcome.timings_ms.get("total", 0.0))
     elif outcome.action == "unpublished":
         metrics.add_metric(name="PageDeleted", unit=MetricUnit.Count, value=1)
+    elif outcome.action == "unchanged":  # the source (and site) as already published
+        metrics.add_metric(name="ArticleUnchanged", unit=MetricUnit.Count, value=1)
+    elif outcome.action == "skipped":  # an S3 event already processed (a redelivery)
+        metrics.add_metric(name="DuplicateEvent", unit=MetricUnit.Count, value=1)
 
 
 def _process(record: Any, publisher: Publisher, invalidations: InvalidationBatch) -> Outcome:
@@ -271,6 +275,7 @@ def _process(record: Any, publisher: Publisher, invalidations: InvalidationBatch
     if outcome.action == "ignored":
         logger.info("key outside the article prefix/suffix ignored",
                     extra={"source_key": record.key})
+        metrics.add_metric(name="EventIgnored", unit=MetricUnit.Count, value=1)
     else:
         _record_outcome(outcome)
     return outcome
@@ -431,6 +436,15 @@ def _summary(outcomes: list[Outcome], ignored: list[Any],
     return summary
 
 
+def _log_ignored(notes: list[Any], **extra: Any) -> None:
+    """One ``event ignored`` log line and one ``EventIgnored`` count per note of what
+    :func:`parse_event` left out (a test event, an event type or record it does not handle)."""
+    for note in notes:
+        logger.info("event ignored", extra={"reason": note.reason, "detail": note.detail,
+                                            **extra})
+        metrics.add_metric(name="EventIgnored", unit=MetricUnit.Count, value=1)
+
+
 def _is_sqs_batch(event: Any) -> bool:
     records = event.get("Records") if isinstance(event, dict) else None
     return bool(records) and all(r.get("eventSource") == "aws:sqs" for r in records)
@@ -462,9 +476,7 @@ def handle_sqs_batch(event: dict[str, Any], publisher: Publisher | None = None,
     def record_handler(record: Any) -> None:  # Powertools passes the SQSRecord as record=
         message = record
         parsed = parse_event({"Records": [message.raw_event]})
-        for note in parsed.ignored:
-            logger.info("event ignored", extra={"reason": note.reason, "detail": note.detail,
-                                                "message_id": message.message_id})
+        _log_ignored(parsed.ignored, message_id=message.message_id)
         ignored.extend(parsed.ignored)
         _dispatch(parsed, publisher, context, invalidations, outcomes, rebuilds)
 
@@ -500,8 +512,7 @@ def handle_event(event: dict[str, Any], publisher: Publisher | None = None,
         return handle_sqs_batch(event, publisher, context)
     publisher = publisher or _publisher()
     parsed = parse_event(event)
-    for ignored in parsed.ignored:
-        logger.info("event ignored", extra={"reason": ignored.reason, "detail": ignored.detail})
+    _log_ignored(parsed.ignored)
     rebuilds: list[dict[str, Any]] = []
     outcomes = _process_all(parsed, publisher, context, rebuilds)
     return _summary(outcomes, parsed.ignored, rebuilds)
