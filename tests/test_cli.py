@@ -86,6 +86,7 @@ def test_demo_publishes_the_samples_then_unpublishes_one(demo_run):
         assert 'transformed="self;v=1"' in (out / page).read_text(encoding="utf-8"), page
     assert "unpublished" in text and "status deleted" in text
     assert "source key" in text and "render ms" in text
+    assert [line for line in text.splitlines() if line.endswith(" ")] == []  # copy-pastable
     # The rename at the end starts a rebuild, which the local workers render, as the README says.
     assert ("2 local worker processes render the stale pages from RenderQueue (Lambda's "
             "concurrency in AWS)") in text

@@ -263,11 +263,12 @@ def _print_table(rows: list[DemoRow], stream: TextIO) -> None:
              for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-    print("\n" + line, file=stream)
+    print("\n" + line.rstrip(), file=stream)  # the last column is padded: no trailing spaces
     print("  ".join("-" * w for w in widths), file=stream)
     for c in cells:
         print("  ".join(v.rjust(w) if i in (2, 3) else v.ljust(w)
-                        for i, (v, w) in enumerate(zip(c, widths, strict=True))), file=stream)
+                        for i, (v, w) in enumerate(zip(c, widths, strict=True))).rstrip(),
+              file=stream)
 
 
 def main(argv: list[str] | None = None) -> int:
