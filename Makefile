@@ -100,6 +100,7 @@ lint-template: $(STAMP) $(SAM_STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --template-file template.yaml --lint
 	$(SAM_ENV) $(SAM_VENV)/bin/sam validate --template-file template.yaml
+	@echo "(plain sam validate checks the SAM translation; the \"--lint\" it suggests ran above)"
 
 # Security and best-practice checks of template.yaml. checkov pins boto3 below the version the
 # package uses, so it lives in its own virtualenv, at this pinned version, created on first use.
