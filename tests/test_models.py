@@ -169,3 +169,20 @@ def test_invalid_unicode_is_named(reference_data):
     data = json.loads(json.dumps(reference_data)[:-1] + ', "\\ud800": 1}')
     with pytest.raises(SchemaError, match="not valid Unicode"):
         parse_article(data)
+
+
+@pytest.mark.parametrize("field", ["text", "language"])
+def test_a_lone_surrogate_in_a_code_block_is_named(field):
+    """A code block keeps its white space; a lone surrogate in it was let through and crashed
+    the renderer when the page was encoded."""
+    block = {"type": "code", "text": "print(1)", "language": "python"}
+    block[field] = "a\ud800b"
+    data = json.loads(json.dumps({"headline": "x", "published": "2026-01-01",
+                                  "body": [{"type": "paragraph", "text": "p"}, block]}))
+    with pytest.raises(SchemaError, match="not valid Unicode") as caught:
+        parse_article(data)
+    assert caught.value.path == f"body[1].{field}"
+    block[field] = "emoji \U0001f600 and   spaces  "  # a valid pair is kept, spaces too
+    assert getattr(parse_article(json.loads(json.dumps(
+        {"headline": "x", "published": "2026-01-01", "body": [block]}))).body[0], field) \
+        == "emoji \U0001f600 and   spaces  "

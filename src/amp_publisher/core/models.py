@@ -34,6 +34,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from amp_publisher.core.errors import SchemaError
 
@@ -128,6 +129,10 @@ When = Annotated[dt.date | dt.datetime, BeforeValidator(_parse_when)]
 #: C0 and C1 control characters other than tab, line feed and carriage return: invisible, and a
 #: parse error or worse in HTML (a NUL in a title), so they are dropped from every string.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+#: A UTF-16 surrogate code point: JSON can spell one (``\\ud800``), UTF-8 cannot encode it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _without_controls(value: Any) -> Any:
@@ -281,6 +286,17 @@ class Code(_Model):
     type: Literal["code"]
     text: str
     language: str | None = None
+
+    @field_validator("text", "language")
+    @classmethod
+    def _valid_unicode(cls, value: str | None) -> str | None:
+        """pydantic refuses a lone surrogate (``\\ud800`` in the JSON) as ``string_unicode``
+        only while it strips the string; this block keeps its white space, so the check is
+        made here, with the same error (a lone surrogate cannot be written as UTF-8)."""
+        if value is not None and _LONE_SURROGATE.search(value):
+            raise PydanticCustomError("string_unicode", "Input should be a valid string, "
+                                      "unable to parse raw data as a unicode string")
+        return value
 
 
 class Table(_Model):
