@@ -106,6 +106,22 @@ def test_json_ld_is_the_source_of_truth_for_a_substack_page():
                                 "cb4ecbcf-582b-46db-b72b-bcd9fa3630a0_5472x3648.jpeg")
 
 
+def test_a_json_ld_block_too_deep_to_read_is_ignored_and_the_next_one_read():
+    """A block nested past json's ~1,000 levels raised RecursionError out of the extraction (a
+    "renderer bug"); it is now ignored as a broken block is, as search engines do."""
+    deep = "[" * 5000 + "]" * 5000
+    article = ('{"@type": "NewsArticle", "headline": "From JSON-LD", '
+               '"datePublished": "2024-11-06T17:37:50Z"}')
+    page = ("<html><head><title>Title tag</title>"
+            f'<script type="application/ld+json">{deep}</script>'
+            f'<script type="application/ld+json">{article}</script></head>'
+            "<body><article><h1>Heading</h1><p>" + "Some words of the story. " * 20 +
+            "</p></article></body></html>")
+    meta = extract_page(page).metadata
+    assert (meta.headline, meta.published) == ("From JSON-LD", "2024-11-06T17:37:50Z")
+    assert meta.sources["headline"] == "json-ld"
+
+
 @pytest.mark.parametrize("document", [
     "<!DOCTYPE html><html><head><title>Leak</title><meta name=x content=y></head>"
     "<body><p>Story</p></body></html>",

@@ -334,17 +334,19 @@ def _json_ld_objects(root) -> Iterator[Mapping[str, Any]]:
             continue
         try:
             data = json.loads(script.text or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested ~1,000 levels deep
             continue  # a broken JSON-LD block is ignored, like search engines do
+        # Document order, depth first; the stack holds what is left in reverse, so each step
+        # pops from its end (a pop from the front made a long array quadratic).
         stack: list[Any] = [data]
         while stack:
-            item = stack.pop(0)
+            item = stack.pop()
             if isinstance(item, list):
-                stack[:0] = item
+                stack.extend(reversed(item))
             elif isinstance(item, Mapping):
                 yield item
                 if isinstance(item.get("@graph"), list):
-                    stack[:0] = item["@graph"]
+                    stack.extend(reversed(item["@graph"]))
 
 
 def _types(obj: Mapping[str, Any]) -> set[str]:
