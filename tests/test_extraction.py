@@ -106,6 +106,36 @@ def test_json_ld_is_the_source_of_truth_for_a_substack_page():
                                 "cb4ecbcf-582b-46db-b72b-bcd9fa3630a0_5472x3648.jpeg")
 
 
+@pytest.mark.parametrize("text", [
+    "The class of 1995 meets again at the old school.",
+    "Story text. <footer>© 2003–2026 Example News</footer>",
+    "Updated 2026-02-30, after the council meeting.",
+])
+def test_a_page_without_a_stated_date_takes_the_upload_time_not_a_number_in_its_text(text):
+    """Year-like numbers in the text were read as the publication date (1995-01-01,
+    2003-01-01, and the impossible 30 February as 2026-02-01)."""
+    from amp_publisher.core.source import adapt_source
+
+    page = ("<html><head><title>A story without a date</title></head><body><article><p>"
+            + text + "</p><p>" + "More words of the story. " * 20 + "</p></article></body></html>")
+    adapted = adapt_source(page.encode(), key="articles/story.html",
+                           fallback_published="2026-06-01T08:00:00Z")
+    (item,) = adapted.items
+    assert item.article["published"] == "2026-06-01T08:00:00Z"
+    assert any("modification time" in note.message for note in adapted.notes)
+
+
+def test_a_date_the_markup_states_is_still_found_without_tags_for_it():
+    from amp_publisher.core.source import adapt_source
+
+    page = ("<html><head><title>A story</title></head><body><article><p>"
+            '<time datetime="2024-05-06">6 May</time> — ' + "Words of the story. " * 20 +
+            "</p></article></body></html>")
+    (item,) = adapt_source(page.encode(), key="articles/story.html",
+                           fallback_published="2026-06-01T08:00:00Z").items
+    assert item.article["published"].startswith("2024-05-06")
+
+
 def test_a_json_ld_block_too_deep_to_read_is_ignored_and_the_next_one_read():
     """A block nested past json's ~1,000 levels raised RecursionError out of the extraction (a
     "renderer bug"); it is now ignored as a broken block is, as search engines do."""

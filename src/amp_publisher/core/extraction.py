@@ -583,12 +583,17 @@ def _drop_repeated_headline(body, headline: str | None) -> None:
 
 def _with_fallbacks(metadata: PageMetadata, text: str, url: str | None) -> PageMetadata:
     """Fill headline, authors and dates the page's tags did not give from trafilatura's own
-    metadata extraction (htmldate finds dates in ``<time>`` elements and URLs)."""
+    metadata extraction (htmldate finds dates in ``<time>`` elements and URLs).
+
+    htmldate's extensive search is off: it reads a date out of any year-like number in the
+    text ("the class of 1995" became 1995-01-01, a "© 2003–2026" footer 2003-01-01, an
+    impossible "2026-02-30" the 1st of February). A page without a date the markup states
+    takes its object's modification time, with a note, as every format without a date does."""
     if metadata.headline and metadata.published and metadata.authors:
         return metadata
     import trafilatura
 
-    found = trafilatura.extract_metadata(text, default_url=url)
+    found = trafilatura.extract_metadata(text, default_url=url, extensive=False)
     if found is None:
         return metadata
     changes: dict[str, Any] = {}
