@@ -182,6 +182,28 @@ def test_a_body_of_180000_tiny_elements_is_a_permanent_conversion_error(site):
     assert "180,000 start tags" in str(caught.value)
     assert f"{MAX_ELEMENTS:,}" in str(caught.value)
     assert caught.value.code == "conversion_error"
+    assert caught.value.path == "body_html"  # logged and stored with the error
+
+
+@pytest.mark.parametrize(("body", "path"), [
+    ([{"type": "paragraph", "text": "p"},
+      {"type": "embed", "provider": "youtube", "id": "bad id!"}], "body[1].id"),
+    ([{"type": "embed", "provider": "iframe", "url": "http://example.com/x"}], "body[0].url"),
+    ([{"type": "paragraph", "text": "p"}, {"type": "paragraph", "text": "q"},
+      {"type": "html", "html": "<i>a</i>" * 25_000}], "body[2]"),
+])
+def test_a_block_that_cannot_be_converted_is_named_by_its_index(site, body, path):
+    """The converter knows only the block it was given: its errors said ``id`` or nothing,
+    which names no field of the article."""
+    from amp_publisher.core.errors import ConversionError
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.rendering import render
+
+    article = parse_article({"headline": "Blocks", "slug": "blocks", "published": "2026-01-01",
+                             "body": body})
+    with pytest.raises(ConversionError) as caught:
+        render(article, site)
+    assert caught.value.path == path
 
 
 def test_formatting_elements_the_parser_recreates_count_against_the_element_budget():

@@ -34,12 +34,14 @@ HTML bodies resolve relative URLs against the site's base URL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup, escape
 
+from amp_publisher.core.errors import ConversionError
 from amp_publisher.core.image_sizes import ImageSizeResolver
 from amp_publisher.core.models import (
     Article,
@@ -137,18 +139,35 @@ def convert_body(article: Article, site: SiteConfig, image_sizes: ImageSizeResol
 
             html, entries = extract_article(html, url=article.canonical_url)
             body.report.extend(entries)
-        body.parts.append(body.convert(html, base_url=site.base_url, image_sizes=image_sizes))
+        with _located("body_html"):
+            body.parts.append(body.convert(html, base_url=site.base_url,
+                                           image_sizes=image_sizes))
     elif article.body_markdown is not None:
         from amp_publisher.core.conversion.markdown import markdown_to_html
 
-        body.parts.append(body.convert(markdown_to_html(article.body_markdown),
-                                       base_url=site.base_url, image_sizes=image_sizes))
+        html = markdown_to_html(article.body_markdown)
+        with _located("body_markdown"):
+            body.parts.append(body.convert(html, base_url=site.base_url,
+                                           image_sizes=image_sizes))
     else:
         _convert_blocks(body, article, site, image_sizes, hero_sizes)
         return body
     if article.image is not None:
-        body.hero = convert_hero(body, article.image, image_sizes, sizes=hero_sizes)
+        with _located("image"):
+            body.hero = convert_hero(body, article.image, image_sizes, sizes=hero_sizes)
     return body
+
+
+@contextlib.contextmanager
+def _located(prefix: str) -> Iterator[None]:
+    """A :class:`ConversionError` raised while converting the part of the article at JSON path
+    ``prefix`` gets the article's path: ``body_html``, or ``body[3].id`` for the ``id`` of the
+    fourth block (the converter knows only the part it was given)."""
+    try:
+        yield
+    except ConversionError as exc:
+        exc.path = f"{prefix}.{exc.path}" if exc.path else prefix
+        raise
 
 
 def _convert_blocks(body: Body, article: Article, site: SiteConfig,
@@ -163,8 +182,9 @@ def _convert_blocks(body: Body, article: Article, site: SiteConfig,
     hero = (image_html(article.image, css_class="hero-image", sizes=hero_sizes, hero=True)
             if article.image is not None else None)
     fragments = [*media.values(), *([hero] if hero is not None else [])]
-    together = (convert_fragments(fragments, image_sizes=image_sizes)
-                if len(fragments) > 1 else None)
+    with _located("body"):  # one call for all of them: no one block to name
+        together = (convert_fragments(fragments, image_sizes=image_sizes)
+                    if len(fragments) > 1 else None)
     if together is not None:
         body.extensions.update(together.extensions)
     converted = iter(range(len(fragments)))
@@ -177,12 +197,14 @@ def _convert_blocks(body: Body, article: Article, site: SiteConfig,
         return together.html[k]
 
     for i, block in enumerate(blocks):
-        if i in media:
-            body.parts.append(take(media[i], type(block) in _MEASURED))
-        else:
-            body.parts.append(_BLOCKS[type(block)](body, block, site, image_sizes))
+        with _located(f"body[{i}]"):
+            if i in media:
+                body.parts.append(take(media[i], type(block) in _MEASURED))
+            else:
+                body.parts.append(_BLOCKS[type(block)](body, block, site, image_sizes))
     if hero is not None:
-        body.hero = Markup(take(hero, True))
+        with _located("image"):
+            body.hero = Markup(take(hero, True))
 
 
 def convert_hero(body: Body, image: Image, image_sizes: ImageSizeResolver | None, *,
