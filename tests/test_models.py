@@ -186,3 +186,27 @@ def test_a_lone_surrogate_in_a_code_block_is_named(field):
     assert getattr(parse_article(json.loads(json.dumps(
         {"headline": "x", "published": "2026-01-01", "body": [block]}))).body[0], field) \
         == "emoji \U0001f600 and   spaces  "
+
+
+@pytest.mark.parametrize(("extra", "path"), [
+    ({"canonical_url": 'https://example.com"><b>'}, "canonical_url"),
+    ({"canonical_url": "https://example.com:99999/story"}, "canonical_url"),
+    ({"authors": [{"name": "A", "url": "https://exa<mple.com/a"}]}, "authors[0].url"),
+    ({"body": [{"type": "embed", "provider": "iframe", "url": "https://x<y/"}]}, "body[0].url"),
+])
+def test_a_url_the_amp_validator_calls_malformed_is_refused_at_its_field(extra, path):
+    """Such a URL passed the contract, then failed the page at the publish gate as
+    amp_validation_failed, naming no field."""
+    data = {"headline": "x", "published": "2026-01-01", "body_html": "<p>x</p>", **extra}
+    if "body" in extra:
+        del data["body_html"]
+    with pytest.raises(SchemaError, match="not a well-formed URL") as caught:
+        parse_article(data)
+    assert caught.value.path == path
+
+
+def test_urls_with_characters_escaped_in_the_page_are_kept():
+    url = "https://example.com/a<b?q=1&r=\"2\"#f"  # after the host: escaped in href, valid
+    article = parse_article({"headline": "x", "published": "2026-01-01",
+                             "body_html": "<p>x</p>", "canonical_url": url})
+    assert article.canonical_url == url

@@ -25,6 +25,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -158,6 +159,22 @@ class _Model(BaseModel):
         return data
 
 
+def _well_formed_url(value: str) -> str:
+    """``value`` if the AMP validator accepts it as a URL (:func:`amp_publisher.core.amp.urls.
+    malformed_url`: a host without ``"``, ``<``, ``>``, spaces…, a valid port); a canonical
+    URL, an author's or an embed's the validator calls "Malformed URL" would fail every page
+    it is on at the publish gate, with no field named."""
+    from amp_publisher.core.amp.urls import malformed_url
+
+    if malformed_url(value):
+        raise ValueError("is not a well-formed URL: its host or port is not valid")
+    return value
+
+
+#: An absolute http(s) URL the AMP validator accepts (author and embed URLs).
+WebURL = Annotated[str, Field(pattern=r"^https?://\S+$"), AfterValidator(_well_formed_url)]
+
+
 def _check_src(value: str) -> str:
     if value.startswith("https://") or (value.startswith("/") and not value.startswith("//")):
         return value
@@ -184,7 +201,7 @@ class Author(_Model):
     """An author: ``{name, url?, image?}``; ``url`` becomes the JSON-LD ``author.url``."""
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    url: WebURL | None = None
     image: str | None = None
 
 
@@ -249,7 +266,7 @@ class Embed(_Model):
     provider: Literal["youtube", "vimeo", "twitter", "instagram", "facebook", "soundcloud",
                       "iframe"]
     id: str | None = None
-    url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    url: WebURL | None = None
     caption: str | None = None
 
     @model_validator(mode="after")
@@ -348,7 +365,8 @@ class Article(_Model):
     headline: Annotated[str, Field(min_length=1, max_length=300)]
     alternative_headline: str | None = None
     description: str | None = None
-    canonical_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+\S*$")] | None = None
+    canonical_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+\S*$"),
+                             AfterValidator(_well_formed_url)] | None = None
     section: str | None = None
     tags: list[str] = []
     language: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] | None = None
