@@ -58,6 +58,26 @@ def test_css_over_the_budget_is_dropped_style_blocks_first():
     assert nothing.css == "" and nothing.html == "<p>Kept</p>"
 
 
+def test_css_far_over_the_budget_is_removed_unread_and_what_came_first_is_kept():
+    """A pasted 300 KB stylesheet took seconds to sanitise (15 s at 2 MB) only to be dropped
+    by the budget: past CSS_READ_FACTOR × the budget, CSS is removed without being read (its
+    forbidden !important is never even reported), and CSS before it is kept as usual."""
+    from amp_publisher.core.conversion.styles import CSS_READ_FACTOR
+
+    budget = 10_000
+    pasted = "".join(f".c{i}{{color:red !important}}" for i in range(12_000))  # ~300 KB
+    assert len(pasted) > CSS_READ_FACTOR * budget
+    html = (f'<p style="text-align:center">Kept</p><style>{pasted}</style>'
+            f'<p style="color:blue">After</p>')
+    result = convert_html(html, css_budget=budget)
+    unread = [e for e in result.report if e.code == "STYLESHEET_TOO_LONG"]
+    assert [(e.element, e.attribute) for e in unread] == [("style", None), ("p", "style")]
+    assert all("removed unread" in e.detail for e in unread)
+    assert not [e for e in result.report if e.code == "CSS_SYNTAX_DISALLOWED_IMPORTANT"]
+    assert "text-align:center" in result.css and "color:blue" not in result.css
+    assert "After" in result.html and "style=" not in result.html
+
+
 def test_css_cannot_close_the_style_element():
     result = convert_html('<style>p::after { content: "</style><script>x()</script>" }</style>'
                           '<style>a[title="</x"] { color: red }</style>')
