@@ -36,10 +36,18 @@ become AMP components in conversion), ``raw_html`` → as is (converted like any
 ``link_list`` → links, ``element_group`` → its elements. **Dropped and reported**: ``reference``
 (a reference without a payload: nothing to show), ``custom_embed`` (no known player),
 ``numeric_rating``, ``endorsement``, and any other type.
+
+A field holding the wrong JSON type, a table row that is not an array, or a header ``level`` or
+video ``width``/``height`` that is not a finite number (``1e999`` reads as infinity) is a
+:class:`~amp_publisher.core.errors.SchemaError` naming the field. Quotes, element groups and
+lists nested deeper than the converter's
+:data:`~amp_publisher.core.conversion.tree.MAX_ELEMENT_DEPTH` are replaced by their text (noted),
+as the converter does with deep HTML.
 """
 
 from __future__ import annotations
 
+import math
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -52,12 +60,15 @@ from amp_publisher.core.adapters._common import (
     escape_text,
     finish_article,
     https_url,
+    join_path,
+    json_type,
     not_before,
     plain_text,
     plain_text_line,
     public_url,
     slug_from,
 )
+from amp_publisher.core.errors import SchemaError
 
 __all__ = ["recognise", "recognise_results", "result_items", "article_from_story"]
 
@@ -93,7 +104,8 @@ def article_from_story(obj: Mapping[str, Any], path: str,
     """Map one ANS story onto the article contract (see the module docstring).
 
     Raises:
-        SchemaError: a field read holds the wrong JSON type; ``path`` names it.
+        SchemaError: a field read holds the wrong JSON type, a table row is not an array, or a
+            header level or video size is not a finite number; ``path`` names it.
     """
     story = JsonObject(obj, path)
     story_id = story.ident("_id")
@@ -190,11 +202,54 @@ def _figure(image: JsonObject, context: MappingContext) -> str:
     return element("figure", img + (element("figcaption", caption) if caption else ""))
 
 
-def _list(items: list[JsonObject], ordered: bool, context: MappingContext) -> str:
+def _finite(obj: JsonObject, key: str) -> int | float | None:
+    """``key`` as a finite number (``None`` when absent or null): JSON has no infinity, but
+    Python reads ``1e999`` as one, and ``NaN`` as not a number."""
+    value = obj.number(key)
+    if value is not None and not math.isfinite(value):
+        where = obj.path_of(key)
+        raise SchemaError(f"{where} must be a finite number, not {value!r}", path=where)
+    return value
+
+
+def _text_of(elements: list[Any]) -> str:
+    """The text of content elements and everything nested in them, without recursion (any
+    depth)."""
+    parts: list[str] = []
+    stack = list(reversed(elements))
+    while stack:
+        el = stack.pop()
+        if not isinstance(el, Mapping):
+            continue
+        if isinstance(el.get("content"), str):
+            parts.append(plain_text(el["content"]))
+        for key in ("content_elements", "items"):
+            if isinstance(el.get(key), list):
+                stack.extend(reversed(el[key]))
+    return " ".join(part for part in parts if part)
+
+
+def _flattened(el: JsonObject, key: str, depth: int, context: MappingContext) -> str | None:
+    """``el``'s ``key`` elements as their text (noted) when ``el``, at nesting level ``depth``,
+    is as deep as the converter keeps elements; ``None`` when they are rendered."""
+    from amp_publisher.core.conversion.tree import MAX_ELEMENT_DEPTH  # deferred: lxml
+
+    if depth < MAX_ELEMENT_DEPTH or not el.array(key):
+        return None
+    context.note(el.path, f"content nested deeper than {MAX_ELEMENT_DEPTH} levels replaced by "
+                          "its text")
+    return escape_text(_text_of(el.array(key)))
+
+
+def _list(items: list[JsonObject], ordered: bool, context: MappingContext,
+          depth: int = 1) -> str:
     inner = []
     for item in items:
         if item.string("type") == "list":
-            nested = _list(item.objects("items"), item.string("list_type") == "ordered", context)
+            nested = _flattened(item, "items", depth, context)
+            if nested is None:
+                nested = _list(item.objects("items"), item.string("list_type") == "ordered",
+                               context, depth + 1)
             if inner:
                 inner[-1] = inner[-1][:-len("</li>")] + nested + "</li>"
             else:
@@ -204,13 +259,24 @@ def _list(items: list[JsonObject], ordered: bool, context: MappingContext) -> st
     return element("ol" if ordered else "ul", "".join(inner))
 
 
-def _element(el: JsonObject, context: MappingContext) -> str:
+def _children(el: JsonObject, context: MappingContext, depth: int) -> str:
+    """The HTML of ``el``'s ``content_elements`` (``el`` at nesting level ``depth``)."""
+    flat = _flattened(el, "content_elements", depth, context)
+    if flat is not None:
+        return flat
+    html = []
+    for child in el.objects("content_elements"):  # a loop: a generator costs a frame a level
+        html.append(_element(child, context, depth + 1))
+    return "".join(html)
+
+
+def _element(el: JsonObject, context: MappingContext, depth: int = 1) -> str:
     kind = el.string("type") or ""
     if kind == "text":
         content = el.string("content") or ""
         return element("p", content) if content.strip() else ""
     if kind == "header":
-        level = el.number("level") or 2
+        level = _finite(el, "level") or 2
         level = min(max(int(level), 2), 6)
         return element(f"h{level}", el.string("content") or "")
     if kind == "image":
@@ -218,12 +284,13 @@ def _element(el: JsonObject, context: MappingContext) -> str:
     if kind == "gallery":
         return "".join(_figure(image, context) for image in el.objects("content_elements"))
     if kind == "list":
-        return _list(el.objects("items"), el.string("list_type") == "ordered", context)
+        return _list(el.objects("items"), el.string("list_type") == "ordered", context,
+                     depth)
     if kind in ("quote", "blockquote"):
         if kind == "blockquote" and el.string("content"):
             inner = element("p", el.string("content"))
         else:
-            inner = "".join(_element(c, context) for c in el.objects("content_elements"))
+            inner = _children(el, context, depth)
         citation = el.object("citation").string("content")
         if citation:
             inner += element("footer", citation)
@@ -256,7 +323,7 @@ def _element(el: JsonObject, context: MappingContext) -> str:
         return ((element("h3", escape_text(title)) if title else "")
                 + (element("ul", "".join(links)) if links else ""))
     if kind == "element_group":
-        return "".join(_element(c, context) for c in el.objects("content_elements"))
+        return _children(el, context, depth)
     if kind == "reference":
         referent = el.object("referent")
         context.note(el.path, "reference without a payload skipped (unresolved "
@@ -276,7 +343,7 @@ def _video(el: JsonObject, context: MappingContext) -> str:
         return ""
     best = max(streams, key=lambda s: s.number("bitrate") or 0)
     poster = https_url(el.object("promo_image").string("url"))
-    width, height = best.number("width"), best.number("height")
+    width, height = _finite(best, "width"), _finite(best, "height")
     return element("video", "", src=best.string("url"), poster=poster, controls="",
                    width=int(width) if width else None, height=int(height) if height else None)
 
@@ -285,7 +352,11 @@ def _table(el: JsonObject) -> str:
     head = "".join(element("th", c.string("content") or "") for c in el.objects("header"))
     rows = []
     for i, row in enumerate(el.array("rows")):
-        cells = [JsonObject(c, f"{el.path_of('rows')}[{i}]") for c in (row or [])]
+        where = join_path(el.path_of("rows"), i)
+        if row is not None and not isinstance(row, list):
+            raise SchemaError(f"{where} must be a JSON array, not a JSON {json_type(row)}",
+                              path=where)
+        cells = [JsonObject(c, join_path(where, j)) for j, c in enumerate(row or [])]
         rows.append(element("tr", "".join(element("td", c.string("content") or "")
                                           for c in cells)))
     return element("table", (element("thead", element("tr", head)) if head else "")

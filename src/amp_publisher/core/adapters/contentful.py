@@ -20,6 +20,13 @@ entry has no URL on this site); ``embedded-entry-block``/``embedded-entry-inline
 entry's ``title`` when resolved. **Unresolvable links** (no ``includes`` entry for the id) are
 skipped and reported, never rendered as an empty element.
 
+A field of a node, a link or a linked asset holding the wrong JSON type (``marks`` that is not
+an array, a ``nodeType`` that is not a string, a hyperlink's ``data`` that is not an object…) is
+a :class:`~amp_publisher.core.errors.SchemaError` naming it (``fields.body.content[2].marks``);
+in a collection that entry fails alone. Content nested deeper than the converter's
+:data:`~amp_publisher.core.conversion.tree.MAX_ELEMENT_DEPTH` is replaced by its text (noted),
+as the converter does with deep HTML.
+
 Entry fields: ``title``/``headline``/``name`` → ``headline``; ``slug`` → ``slug``;
 ``description``/``excerpt``/``summary`` (strings) → ``description``; ``publishDate``/
 ``publishedAt``/``date`` (else ``sys.createdAt``) → ``published``; ``sys.updatedAt`` →
@@ -37,6 +44,7 @@ from typing import Any
 from amp_publisher.core.adapters._common import (
     JsonObject,
     MappingContext,
+    collapse_spaces,
     element,
     escape_text,
     finish_article,
@@ -93,27 +101,40 @@ def recognise_collection(obj: Any) -> str | None:
 
 
 class Includes:
-    """Linked entries and assets of a collection response, by id."""
+    """Linked entries and assets of a collection response, by id.
+
+    Raises:
+        SchemaError: ``includes.Entry`` or ``includes.Asset`` is not an array.
+    """
 
     def __init__(self, includes: Mapping[str, Any] | None) -> None:
-        self.entries: dict[str, Mapping[str, Any]] = {}
-        self.assets: dict[str, Mapping[str, Any]] = {}
+        self.entries: dict[str, JsonObject] = {}
+        self.assets: dict[str, JsonObject] = {}
+        linked = JsonObject(includes or {}, "includes")
         for kind, table in (("Entry", self.entries), ("Asset", self.assets)):
-            for item in (includes or {}).get(kind) or []:
+            for i, item in enumerate(linked.array(kind)):
                 if isinstance(item, Mapping) and isinstance(item.get("sys"), Mapping):
-                    table[str(item["sys"].get("id"))] = item
+                    table[str(item["sys"].get("id"))] = JsonObject(
+                        item, join_path(linked.path_of(kind), i))
 
-    def resolve(self, node: Mapping[str, Any], kind: str) -> Mapping[str, Any] | None:
-        target = (node.get("data") or {}).get("target") or {}
-        sys = target.get("sys") or {} if isinstance(target, Mapping) else {}
-        if isinstance(target, Mapping) and isinstance(target.get("fields"), Mapping):
+    def resolve(self, target: JsonObject, kind: str) -> JsonObject | None:
+        """The entry or asset a link's ``target`` points at (``None`` when not included).
+
+        Raises:
+            SchemaError: the link's ``sys`` is not an object; ``path`` names it.
+        """
+        if isinstance(target.raw.get("fields"), Mapping):
             return target  # already resolved (as the JavaScript SDK does)
         table = self.entries if kind == "Entry" else self.assets
-        return table.get(str(sys.get("id")))
+        return table.get(str(target.object("sys").raw.get("id")))
 
 
 def collection_items(doc: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
-    """The collection's entries, mapped with its ``includes``."""
+    """The collection's entries, mapped with its ``includes``.
+
+    Raises:
+        SchemaError: ``includes`` holds a table that is not an array (:class:`Includes`).
+    """
     includes = Includes(doc.get("includes") if isinstance(doc.get("includes"), Mapping)
                         else None)
     mapper = functools.partial(article_from_entry, includes=includes)
@@ -122,7 +143,11 @@ def collection_items(doc: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
 
 def article_from_document(obj: Mapping[str, Any], path: str,
                           context: MappingContext) -> dict[str, Any]:
-    """A rich text document alone (headline and date from the fallbacks)."""
+    """A rich text document alone (headline and date from the fallbacks).
+
+    Raises:
+        SchemaError: a node holds the wrong JSON type (:func:`rich_text_to_html`).
+    """
     body = rich_text_to_html(obj, path, context, Includes(None))
     return finish_article({"body_html": body}, context, path)
 
@@ -132,7 +157,8 @@ def article_from_entry(obj: Mapping[str, Any], path: str, context: MappingContex
     """Map an entry onto the article contract (see the module docstring).
 
     Raises:
-        SchemaError: a field read holds the wrong JSON type; ``path`` names it.
+        SchemaError: a field read holds the wrong JSON type (in the rich text too: see
+            :func:`rich_text_to_html`); ``path`` names it.
     """
     includes = includes or Includes(None)
     entry = JsonObject(obj, path)
@@ -152,16 +178,18 @@ def article_from_entry(obj: Mapping[str, Any], path: str, context: MappingContex
         "createdAt")
     updated = sys.timestamp("updatedAt")
     authors = []
-    people = fields.raw.get("author") or fields.raw.get("authors") or []
+    key = "author" if fields.raw.get("author") else "authors"
+    people = fields.raw.get(key) or []
     for i, person in enumerate(people if isinstance(people, list) else [people]):
-        resolved = includes.resolve({"data": {"target": person}}, "Entry") \
+        where = join_path(fields.path_of(key), i) if isinstance(people, list) \
+            else fields.path_of(key)
+        resolved = includes.resolve(JsonObject(person, where), "Entry") \
             if isinstance(person, Mapping) else None
-        name = resolved and (resolved.get("fields") or {}).get("name")
+        name = resolved and resolved.object("fields").raw.get("name")
         if isinstance(name, str) and name.strip():
             authors.append({"name": plain_text_line(name)})
         else:
-            context.note(f"{fields.path_of('author')}[{i}]", "author link not resolved in "
-                                                              "includes; skipped")
+            context.note(where, "author link not resolved in includes; skipped")
     article = {
         "id": f"contentful-{sys.string('id')}" if sys.string("id") else None,
         "slug": slug_from(fields.string("slug"), "") or None,
@@ -176,34 +204,70 @@ def article_from_entry(obj: Mapping[str, Any], path: str, context: MappingContex
     return finish_article(article, context, path)
 
 
-def _asset_file(asset: Mapping[str, Any]) -> tuple[str | None, Mapping[str, Any]]:
-    fields = asset.get("fields") or {}
-    file = fields.get("file") or {}
-    url = https_url(file.get("url")) if isinstance(file, Mapping) else None
-    return url, fields
+def _asset_file(asset: JsonObject) -> tuple[str | None, JsonObject]:
+    fields = asset.object("fields")
+    return https_url(fields.object("file").string("url")), fields
+
+
+def _text_of(content: list[Any]) -> str:
+    """The text of rich text nodes and all their descendants, without recursion (any depth);
+    blocks separated by a space."""
+    parts: list[str] = []
+    stack = list(reversed(content))
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Mapping):
+            continue
+        if isinstance(node.get("value"), str):
+            parts.append(node["value"])
+        elif isinstance(node.get("content"), list):
+            parts.append(" ")
+            stack.extend(reversed(node["content"]))
+    return collapse_spaces("".join(parts))
 
 
 def rich_text_to_html(node: Mapping[str, Any], path: str, context: MappingContext,
-                      includes: Includes) -> str:
+                      includes: Includes, *, depth: int = 0) -> str:
     """A rich text node and its content → HTML (see the module docstring).
+
+    ``depth`` is the node's nesting level (0 for the document); a node at
+    :data:`~amp_publisher.core.conversion.tree.MAX_ELEMENT_DEPTH` holding more than text has
+    its content replaced by its text, noted, as the converter does with deeper HTML.
+
+    Raises:
+        SchemaError: a node, link or linked asset field holds the wrong JSON type (``marks``
+            not an array, ``nodeType`` or a mark's ``type`` not a string, a link's ``data``,
+            ``target`` or ``sys`` not an object, an asset's ``fields``, ``file``, ``details``
+            or ``image`` not an object…); ``path`` names it (``fields.body.content[2].marks``).
 
     >>> rich_text_to_html({"nodeType": "document", "content": [{"nodeType": "paragraph",
     ...     "content": [{"nodeType": "text", "value": "<b>&", "marks": [{"type": "bold"}]}]}]},
     ...     "$", MappingContext([]), Includes(None))
     '<p><strong>&lt;b&gt;&amp;</strong></p>'
     """
-    kind = node.get("nodeType")
+    typed = JsonObject(node, path)
+    kind = typed.string("nodeType")
     content = node.get("content") if isinstance(node.get("content"), list) else []
 
     def inner() -> str:
-        where = join_path(path, "content")
-        return "".join(rich_text_to_html(child, join_path(where, i), context, includes)
-                       for i, child in enumerate(content) if isinstance(child, Mapping))
+        from amp_publisher.core.conversion.tree import MAX_ELEMENT_DEPTH  # deferred: lxml
+
+        if depth >= MAX_ELEMENT_DEPTH and any(isinstance(child, Mapping) and child.get(
+                "nodeType") != "text" for child in content):
+            context.note(path, f"rich text nested deeper than {MAX_ELEMENT_DEPTH} levels "
+                               "replaced by its text")
+            return escape_text(_text_of(content))
+        where, html = join_path(path, "content"), []
+        for i, child in enumerate(content):  # a loop: a generator would cost a frame a level
+            if isinstance(child, Mapping):
+                html.append(rich_text_to_html(child, join_path(where, i), context, includes,
+                                              depth=depth + 1))
+        return "".join(html)
 
     if kind == "text":
         text = escape_text(node.get("value") if isinstance(node.get("value"), str) else "")
-        for mark in node.get("marks") or []:
-            tag = _MARKS.get(mark.get("type")) if isinstance(mark, Mapping) else None
+        for mark in typed.objects("marks"):
+            tag = _MARKS.get(mark.string("type"))
             if tag and text:
                 text = f"<{tag}>{text}</{tag}>"
         return text
@@ -220,32 +284,32 @@ def rich_text_to_html(node: Mapping[str, Any], path: str, context: MappingContex
     if kind == "hr":
         return "<hr>"
     if kind == "hyperlink":
-        uri = ((node.get("data") or {}).get("uri") or "").strip()
+        uri = (typed.object("data").string("uri") or "").strip()
         return element("a", inner(), href=uri) if uri.lower().startswith(_SAFE_SCHEMES) \
             else inner()
     if kind in ("asset-hyperlink", "embedded-asset-block"):
-        asset = includes.resolve(node, "Asset")
-        url, fields = _asset_file(asset) if asset else (None, {})
+        asset = includes.resolve(typed.object("data").object("target"), "Asset")
+        url, fields = _asset_file(asset) if asset else (None, None)
         if not url:
             context.note(path, f"{kind} to an asset not in includes skipped")
             return inner() if kind == "asset-hyperlink" else ""
         if kind == "asset-hyperlink":
             return element("a", inner(), href=url)
-        image = ((fields.get("file") or {}).get("details") or {}).get("image") or {}
-        title = fields.get("description") or fields.get("title") or ""
-        img = element("img", src=url, alt=str(title), width=image.get("width"),
-                      height=image.get("height"))
-        caption = fields.get("title")
+        image = fields.object("file").object("details").object("image")
+        title = fields.raw.get("description") or fields.raw.get("title") or ""
+        img = element("img", src=url, alt=str(title), width=image.raw.get("width"),
+                      height=image.raw.get("height"))
+        caption = fields.raw.get("title")
         return element("figure", img + (element("figcaption", escape_text(caption))
                                         if isinstance(caption, str) and caption else ""))
     if kind in ("entry-hyperlink", "embedded-entry-block", "embedded-entry-inline"):
-        entry = includes.resolve(node, "Entry")
+        entry = includes.resolve(typed.object("data").object("target"), "Entry")
         if entry is None:
             context.note(path, f"{kind} to an entry not in includes skipped")
             return inner() if kind == "entry-hyperlink" else ""
         if kind == "entry-hyperlink":
             return inner()
-        title = (entry.get("fields") or {}).get("title")
+        title = entry.object("fields").raw.get("title")
         text = escape_text(title) if isinstance(title, str) else ""
         if not text:
             return ""
