@@ -24,6 +24,23 @@ REFERENCE_HTML = ARTICLES / "met-palantir-extension.body-html.json"
 REFERENCE_SLUG = "met-gets-extension-to-palantir-ai-project"
 
 
+@pytest.fixture(autouse=True)
+def _metrics_of_one_invocation():
+    """Start each test with the functions' metrics empty, as each Lambda invocation does.
+
+    Tests that call ``handle_event`` directly add metrics that no entry point flushes; Powertools
+    keeps them (in one set shared by every ``Metrics`` object) and flushes by itself at 100, so
+    an entry point called later could find its set just emptied and warn "No application
+    metrics to publish". Only when the function's modules are already imported."""
+    import sys
+
+    for name in ("amp_publisher.aws.handler", "amp_publisher.aws.site_index"):
+        module = sys.modules.get(name)
+        if module is not None:
+            module.metrics.clear_metrics()
+    yield
+
+
 def pytest_collection_modifyitems(config, items):
     """Put the tests marked ``slow`` first, in their collection order.
 
