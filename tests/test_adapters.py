@@ -156,6 +156,44 @@ def test_unpublished_wordpress_posts_are_skipped_with_a_reason(change, reason):
     assert reason in skipped.reason
 
 
+@pytest.mark.parametrize(("excerpt", "description"), [
+    ("<p>Spring is here [&hellip;]</p>\n", "Spring is here"),
+    ("<p>Spring is here\u00a0[...]\u00a0</p>", "Spring is here"),
+    ("<p>Spring is here&#8230;</p>", "Spring is here"),
+    ("<p>Spring \u2026 is here</p>", "Spring \u2026 is here"),
+    ("<p>Spring is here\u00a0</p>", "Spring is here\u00a0"),
+])
+def test_wordpress_excerpt_loses_its_read_more_mark_and_the_spaces_around_it(excerpt,
+                                                                             description):
+    post = load("wordpress/wp-post-co-authors.json") | {"excerpt": {"rendered": excerpt}}
+    [article] = articles_from_document(post)
+    assert article["description"] == description
+
+
+def test_a_wordpress_excerpt_of_200000_no_break_spaces_is_kept_whole():
+    """``\\s`` matches U+00A0, which plain text keeps: removing ``\\s*[…]\\s*$`` by a regular
+    expression search tried each position of a run of them not followed by the mark and
+    rescanned it, O(n²), minutes of CPU for this excerpt (14 s at 40,000). A regression shows
+    as this test hanging (no timing is asserted)."""
+    excerpt = "Spring" + "\u00a0" * 200_000 + "is here"
+    post = load("wordpress/wp-post-co-authors.json") | {"excerpt": {"rendered": excerpt}}
+    [article] = articles_from_document(post)
+    assert article["description"] == excerpt
+    marked = post | {"excerpt": {"rendered": excerpt + "\u00a0" * 200_000 + "[…]"}}
+    assert articles_from_document(marked)[0]["description"] == excerpt
+
+
+def test_a_wordpress_title_of_500000_unclosed_tags_is_read_in_one_pass():
+    """lxml refuses text that starts with a noncharacter (U+FFFE), so the title's text comes
+    from the fallback, which removed tags by searching ``<[^>]*>``: from each ``<`` with no
+    ``>`` after it to the end of the title, O(n²), minutes of CPU here. A regression shows as
+    this test hanging (no timing is asserted)."""
+    post = load("wordpress/wp-post-co-authors.json")
+    post["title"]["rendered"] = "\ufffeFish &amp; <b>chips</b> " + "<" * 500_000
+    [article] = articles_from_document(post)
+    assert article["headline"] == "\ufffeFish & chips " + "<" * 500_000
+
+
 def test_wordpress_non_ascii_slug_is_transliterated():
     slug = "%e6%96%b0%e5%ae%bf%e5%be%a1%e8%8b%91"  # 新宿御苑, as WordPress stores it
     post = load("wordpress/wp-post-co-authors.json") | {"slug": slug}

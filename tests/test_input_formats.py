@@ -258,6 +258,59 @@ def test_chorus_author_and_contributors_and_tinynews_trimmed_headline():
     assert "Images" in headlines  # "Images " in the file
 
 
+def _untitled_feed(content_html: str) -> dict:
+    return {"version": "https://jsonfeed.org/version/1.1", "title": "Notes",
+            "items": [{"id": "1", "content_html": content_html,
+                       "date_published": "2026-01-01T00:00:00Z"}]}
+
+
+@pytest.mark.parametrize(("body", "headline", "used"), [
+    ('<p>Intro</p><h2 class="x">Spring &amp;amp; <b>summer</b></h2>', "Spring &amp; summer",
+     "heading"),
+    ("<!-- <h1>Draft title</h1> --><p>The final text. More.</p>", "The final text.",
+     "sentence"),
+    ('<script>var t = "<h2>code</h2>";</script><p>Shown. Rest.</p>', "Shown.", "sentence"),
+    ("<h1></h1><p>First sentence. Second.</p>", "First sentence.", "sentence"),
+])
+def test_an_untitled_item_takes_the_first_heading_a_reader_sees_else_its_first_sentence(
+        body, headline, used):
+    """The heading is found by parsing the body as the page will be parsed, so markup in a
+    comment or a script is no heading; the note says which of the two was used."""
+    result = adapt_document(_untitled_feed(body))
+    assert result.articles[0]["headline"] == headline
+    assert [note.message for note in result.notes] == [
+        f"headline: the document has none; its first {used} is used"]
+
+
+def test_an_untitled_item_of_15000_headings_and_1_mb_of_text_takes_its_first_heading():
+    """A regular expression for ``<hN …>…</hN>`` found no end tag written ``</h3 >`` and
+    rescanned the rest of the body from each start tag: O(n²), minutes of CPU for this body
+    (3 s for 40 KB of ``<h1>``). Parsed once, it takes milliseconds; a regression shows as this
+    test hanging (no timing is asserted)."""
+    body = ("<h2>Spring notes</h2 >" + "<h3>Part</h3 >" * 15_000
+            + "<p>" + "word " * 200_000 + "</p>")
+    result = adapt_document(_untitled_feed(body))
+    assert result.articles[0]["headline"] == "Spring notes"
+
+
+def test_a_ninjs_byline_splits_on_a_conjunction_or_semicolon_between_any_spaces():
+    article = adapt_document(_ninjs_with(by="Von Anna Berg\u00a0und\u00a0Ben Kohl;  Cem Aydin "
+                                            "and Dana Li, dpa")).articles[0]
+    assert article["authors"] == [{"name": "Anna Berg"}, {"name": "Ben Kohl"},
+                                  {"name": "Cem Aydin"}, {"name": "Dana Li"}]
+
+
+def test_a_ninjs_byline_with_200000_no_break_spaces_between_two_names_is_one_author():
+    """``\\s`` matches U+00A0; splitting on ``\\s+and\\s+`` tried every position of the run
+    and rescanned it: O(n²), minutes of CPU for this byline (21 s at 40,000). A separator now
+    starts only where a run of spaces starts; a regression shows as this test hanging."""
+    by = "Anna" + "\u00a0" * 200_000 + "Berg"
+    article = adapt_document(_ninjs_with(by=by)).articles[0]
+    assert article["authors"] == [{"name": by}]
+    split = adapt_document(_ninjs_with(by="Anna" + "\u00a0" * 200_000 + "and Ben")).articles[0]
+    assert split["authors"] == [{"name": "Anna"}, {"name": "Ben"}]
+
+
 # --------------------------------------------------------------------------- dates
 
 
@@ -387,6 +440,36 @@ def test_nitf_xml_declaration_and_head_never_reach_the_page(site):
     assert "<?xml" not in page.html and "tobject" not in page.html
     assert "du-key" not in page.html and "DopingWatch" not in visible_text(page.html)
     assert page.html.count("<head>") == 1
+
+
+@pytest.mark.parametrize("bodies", [
+    {"bodies": [],
+     "body_xml": "<nitf><body><body.content><p>a\ud800</p></body.content></body></nitf>"},
+    {"bodies": [{"role": "text", "value": "plain"},
+                {"role": "nitf", "value": "<nitf><body><body.content><p>\udfff</p>"
+                                         "</body.content></body></nitf>"}]},
+])
+def test_a_lone_surrogate_in_a_nitf_body_is_a_schema_error_naming_the_field(bodies):
+    """JSON may spell half a surrogate pair (``\\ud800``); it is no text, UTF-8 cannot encode it
+    for the XML parser, and it used to escape as a bare ``UnicodeEncodeError``."""
+    with pytest.raises(SchemaError) as caught:
+        adapt_source(json.dumps(_ninjs_with(**bodies)).encode(), key="articles/n.json",
+                     fallback_published=FALLBACK_DATE, base_url="https://news.example.com/",
+                     language_hint="en")
+    path = "body_xml" if "body_xml" in bodies else "bodies[1].value"
+    assert caught.value.path == path
+    assert caught.value.message == (f"{path}: text that is not valid Unicode (a lone surrogate "
+                                    "escape such as \\ud800)")
+
+
+@pytest.mark.parametrize("encoding", ["iso-8859-1", "UTF-16"])
+def test_a_nitf_body_declaring_another_encoding_keeps_its_characters(encoding):
+    """The JSON string is already text; its XML declaration names the encoding of a file it once
+    was, and read as such it turned "Café" into "CafÃ©" (iso-8859-1) or lost the body (UTF-16)."""
+    xml = (f'<?xml version="1.0" encoding="{encoding}"?><nitf><body><body.content>'
+           "<p>Café für 3 €</p></body.content></body></nitf>")
+    article = adapt_document(_ninjs_with(bodies=[], body_xml=xml)).articles[0]
+    assert article["body_html"] == "<p>Café für 3 €</p>"
 
 
 # --------------------------------------------------------------------------- references

@@ -59,6 +59,7 @@ from amp_publisher.core.adapters._common import (
     slug_from,
     text_paragraphs,
 )
+from amp_publisher.core.errors import SchemaError
 from amp_publisher.core.models import instant
 
 __all__ = ["recognise", "article_from_ninjs"]
@@ -170,24 +171,31 @@ _AGENCY_SUFFIX = re.compile(r",\s*(dpa|ap|afp|reuters|tt|ntb|apa|ansa|efe|sda|an
                             re.IGNORECASE)
 
 
+#: Between two names of a byline: a conjunction between spaces, or ``;``. A separator starts
+#: only where a run of spaces starts (``(?<!\s)``), as the leftmost match always did: without
+#: that, a run of n spaces not followed by a conjunction (n no-break spaces, which
+#: :func:`plain_text_line` keeps) was tried from each of its n positions, O(n²): 21 s for 80 KB.
+_BY_SEPARATOR = re.compile(r"(?<!\s)\s+(?:and|und|et|och|og|y|e)\s+|;")
+
+
 def _authors(item: JsonObject) -> list[dict[str, str]]:
     by = _get(item, "by", "byline")
     if not isinstance(by, str) or not by.strip():
         return []
     text = _AGENCY_SUFFIX.sub("", _BY_PREFIX.sub("", plain_text_line(by)))
-    names = [n.strip() for n in re.split(r"\s+(?:and|und|et|och|og|y|e)\s+|;", text)
-             if n.strip()]
+    names = [n.strip() for n in _BY_SEPARATOR.split(text) if n.strip()]
     return [{"name": n} for n in names]
 
 
-def _bodies(item: JsonObject) -> list[tuple[str, str]]:
-    """``(kind, value)`` of every body, kind one of :data:`_BODY_RANK`."""
+def _bodies(item: JsonObject) -> list[tuple[str, str, str]]:
+    """``(kind, value, path)`` of every body, kind one of :data:`_BODY_RANK`, path the JSON path
+    of the value (``"body_xml"``, ``"bodies[1].value"``)."""
     found = []
     for field, kind in (("body_html5", "html5"), ("body_html", "html"), ("body_xhtml", "xhtml"),
                         ("body_xml", "nitf"), ("body_text", "text")):
         value = item.string(field)
         if value and value.strip():
-            found.append((kind, value))
+            found.append((kind, value, item.path_of(field)))
     for entry in item.objects("bodies"):
         value = entry.string("value")
         if not value or not value.strip():
@@ -204,8 +212,8 @@ def _bodies(item: JsonObject) -> list[tuple[str, str]]:
             kind = "text"
         else:
             continue
-        found.append((kind, value))
-    return sorted(found, key=lambda kv: _BODY_RANK.index(kv[0]))
+        found.append((kind, value, entry.path_of("value")))
+    return sorted(found, key=lambda body: _BODY_RANK.index(body[0]))
 
 
 def _body(item: JsonObject, context: MappingContext) -> str | None:
@@ -214,14 +222,14 @@ def _body(item: JsonObject, context: MappingContext) -> str | None:
     bodies = _bodies(item)
     if not bodies:
         return None
-    kind, value = bodies[0]
+    kind, value, where = bodies[0]
     if len(bodies) > 1:
-        context.note(item.path, f"body: {kind} used; {', '.join(k for k, _ in bodies[1:])} "
+        context.note(item.path, f"body: {kind} used; {', '.join(b[0] for b in bodies[1:])} "
                                 "left out")
     if kind == "text":
         return text_paragraphs(value)
     if kind == "nitf":
-        return nitf_body(value)
+        return nitf_body(value, where)
     if is_whole_document(value):
         context.note(item.path, "body: a whole HTML document; only its <body> is used")
         value = document_body(value)
@@ -240,9 +248,17 @@ _NITF_DROPPED = {"media", "media-reference", "media-metadata", "media-caption", 
                  "note", "body.head", "body.end", "fn"}
 
 
-def nitf_body(xml: str) -> str:
+def nitf_body(xml: str, path: str = "body_xml") -> str:
     """The HTML of an NITF document's ``body.content`` (XML declaration and ``<head>`` never
     kept). Text is escaped; unknown NITF elements are unwrapped, media references dropped.
+
+    Args:
+        xml: the NITF document.
+        path: its JSON path in the source document, for errors.
+
+    Raises:
+        SchemaError: ``xml`` holds a lone surrogate (a JSON escape such as ``\\ud800`` that is
+            half of a pair): it is not text, so it cannot be encoded for the XML parser.
 
     >>> nitf_body('<?xml version="1.0"?><nitf><head><title>T</title></head><body>'
     ...           '<body.content><block><hl2>Sub</hl2><p lede="true">A &amp; B</p></block>'
@@ -251,9 +267,16 @@ def nitf_body(xml: str) -> str:
     """
     from lxml import etree
 
+    try:
+        data = xml.strip().encode("utf-8")
+    except UnicodeEncodeError:
+        raise SchemaError(f"{path}: text that is not valid Unicode (a lone surrogate escape "
+                          "such as \\ud800)", path=path) from None
+    # the bytes are UTF-8 whatever the XML declaration says: it names the encoding of a file
+    # the JSON string once was (read as iso-8859-1, "Café" became "CafÃ©"; as UTF-16, nothing)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True,
-                             remove_comments=True, remove_pis=True)
-    root = etree.fromstring(xml.strip().encode("utf-8"), parser)
+                             remove_comments=True, remove_pis=True, encoding="utf-8")
+    root = etree.fromstring(data, parser)
     if root is None:
         return ""
     content = root.find(".//body.content")
