@@ -116,7 +116,8 @@ def _metrics_of(invoke, monkeypatch, capsys) -> tuple[dict, list[str]]:
 def test_every_invocation_counts_what_it_did_without_an_empty_metrics_warning(
         backend, event, monkeypatch, capsys):
     """A redelivered S3 event, a late delete event of a source still published as it is, the
-    S3 test event and a key outside the articles each publish a count (an operator sees how
+    S3 test event, a rerender message naming no page and a key outside the articles each
+    publish a count (an operator sees how
     many events did nothing), so Powertools never warns of an invocation with no metrics."""
     _put(backend, REF_KEY, REFERENCE.read_bytes())
     _invoke(event("s3-put-reference"))
@@ -126,6 +127,8 @@ def test_every_invocation_counts_what_it_did_without_an_empty_metrics_warning(
                                # a late delete event: the object is there, as published
                                (event("s3-delete-reference"), "ArticleUnchanged"),
                                (event("s3-test-event"), "EventIgnored"),
+                               ({"rerender": {"bucket": backend.names.source_bucket,
+                                              "keys": [], "reason": "x"}}, "EventIgnored"),
                                (foreign, "EventIgnored")]:
         counts, warned = _metrics_of(lambda e=invocation: _invoke(e), monkeypatch, capsys)
         assert counts == {metric: 1.0}, invocation

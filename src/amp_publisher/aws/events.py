@@ -157,6 +157,9 @@ def parse_event(event: Any, *, message_id: str | None = None) -> ParsedEvent:
             SourceRecord(bucket=body.get("bucket", ""), key=key, kind="created",
                          event_name="Rerender", message_id=message_id, force=True)
             for key in body.get("keys") or ())
+        if not parsed.records:
+            parsed.ignored.append(Ignored("rerender message without keys",
+                                          str(body.get("reason", ""))[:200]))
         return parsed
     if isinstance(event.get("rebuild"), dict):
         parsed.source = "rebuild"
