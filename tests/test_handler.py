@@ -117,8 +117,8 @@ def test_every_invocation_counts_what_it_did_without_an_empty_metrics_warning(
         backend, event, monkeypatch, capsys):
     """A redelivered S3 event, a late delete event of a source still published as it is, the
     S3 test event, a rerender message naming no page and a key outside the articles each
-    publish a count (an operator sees how
-    many events did nothing), so Powertools never warns of an invocation with no metrics."""
+    publish a count (an operator sees how many events did nothing), so Powertools never warns
+    of an invocation with no metrics."""
     _put(backend, REF_KEY, REFERENCE.read_bytes())
     _invoke(event("s3-put-reference"))
     _put(backend, "drafts/a.json", REFERENCE.read_bytes())
