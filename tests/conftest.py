@@ -24,6 +24,21 @@ REFERENCE_HTML = ARTICLES / "met-palantir-extension.body-html.json"
 REFERENCE_SLUG = "met-gets-extension-to-palantir-ai-project"
 
 
+def replaced(doc, path, new):
+    """A deep copy of the JSON value ``doc`` with the value at ``path`` (a sequence of keys and
+    indexes) replaced by ``new``; ``new`` itself when ``path`` is empty."""
+    import copy
+
+    if not path:
+        return new
+    doc = copy.deepcopy(doc)
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = new
+    return doc
+
+
 @pytest.fixture(autouse=True)
 def _metrics_of_one_invocation():
     """Start each test with the functions' metrics empty, as each Lambda invocation does.

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from amp_publisher.core.adapters import articles_from_document
 from amp_publisher.core.errors import ArticleError, SchemaError
+from conftest import replaced
 
 ROOT = Path(__file__).parent.parent
 RAW = ROOT / "tests/corpus/raw"
@@ -38,16 +39,6 @@ def _paths(value, prefix=()):
             yield from _paths(child, (*prefix, index))
 
 
-def _replaced(doc, path, new):
-    if not path:
-        return new
-    doc = copy.deepcopy(doc)
-    parent = doc
-    for key in path[:-1]:
-        parent = parent[key]
-    parent[path[-1]] = new
-    return doc
-
 
 LEAVES = [(name, path) for name, doc in DOCS.items() for path in _paths(doc) if path]
 
@@ -58,7 +49,7 @@ LEAVES = [(name, path) for name, doc in DOCS.items() for path in _paths(doc) if 
 def test_any_field_of_a_cms_document_replaced_by_any_json_value_gives_articles_or_an_article_error(
         leaf, new):
     name, path = leaf
-    doc = _replaced(DOCS[name], path, new)
+    doc = replaced(DOCS[name], path, new)
     try:
         articles = articles_from_document(doc, source_key=f"articles/{name}")
     except ArticleError as exc:
