@@ -2,9 +2,9 @@
 number JSON cannot hold, content nested hundreds of levels deep.
 
 Each gives a typed error naming the field (in a collection, that entry fails alone and the
-others publish) or a page with its text kept and a note, never a bare ``TypeError``,
-``AttributeError``, ``OverflowError``, ``ValueError`` or ``RecursionError`` (which the handler
-reports as a renderer bug, ``render_crashed``). The inputs are the corpus files of
+others publish), never a bare ``TypeError``, ``AttributeError``, ``OverflowError``,
+``ValueError`` or ``RecursionError`` (which the handler reports as a renderer bug,
+``render_crashed``). The inputs are the corpus files of
 ``tests/corpus/raw/other-cms/`` with one field changed.
 """
 
@@ -18,11 +18,11 @@ import pytest
 
 from amp_publisher.core.adapters import adapt_document
 from amp_publisher.core.amp.validator import validate
-from amp_publisher.core.conversion.tree import MAX_ELEMENT_DEPTH
-from amp_publisher.core.errors import SchemaError
+from amp_publisher.core.errors import InvalidJSONError, SchemaError
 from amp_publisher.core.models import parse_article
 from amp_publisher.core.rendering import render
 from amp_publisher.core.source import adapt_source
+from conftest import replaced
 
 RAW = Path(__file__).parent / "corpus" / "raw" / "other-cms"
 FALLBACK_DATE = "2024-01-01T00:00:00+00:00"
@@ -47,15 +47,6 @@ def collection(*entries: dict, asset: dict = ASSET) -> dict:
     return {"sys": {"type": "Array"}, "items": list(entries), "includes": {"Asset": [asset]}}
 
 
-def changed(doc: dict, path: tuple, value) -> dict:
-    """``doc`` with the value at ``path`` (keys and indexes) replaced."""
-    doc = copy.deepcopy(doc)
-    parent = doc
-    for key in path[:-1]:
-        parent = parent[key]
-    parent[path[-1]] = value
-    return doc
-
 
 def published_and_failed(doc: dict, site) -> tuple[list[str], list[tuple[str, SchemaError]]]:
     """Publish ``doc`` as the function does: the paths of the items rendered to valid pages,
@@ -70,7 +61,7 @@ def published_and_failed(doc: dict, site) -> tuple[list[str], list[tuple[str, Sc
 
 def test_a_contentful_entry_whose_marks_are_a_number_fails_alone_and_the_good_one_publishes(
         site):
-    bad_body = changed(DOCUMENT, ("content", 8, "content", 0, "content", 2, "marks"), 3)
+    bad_body = replaced(DOCUMENT, ("content", 8, "content", 0, "content", 2, "marks"), 3)
     doc = collection(entry("e1", "Good", DOCUMENT), entry("e2", "Bad", bad_body))
     published, [(path, error)] = published_and_failed(doc, site)
     assert published == ["items[0]"]
@@ -94,7 +85,7 @@ def test_a_contentful_entry_whose_marks_are_a_number_fails_alone_and_the_good_on
         "asset-block-data-array", "asset-block-sys-array"])
 def test_a_contentful_node_field_of_the_wrong_type_fails_its_entry_naming_the_field(
         node, field, value):
-    bad_body = changed(DOCUMENT, node + field, value)
+    bad_body = replaced(DOCUMENT, node + field, value)
     doc = collection(entry("e1", "Good", DOCUMENT), entry("e2", "Bad", bad_body))
     result = adapt_document(doc, source_key="articles/feed.json")
     assert [item.path for item in result.items] == ["items[0]"]
@@ -116,32 +107,12 @@ def test_an_included_contentful_asset_of_the_wrong_shape_fails_the_entries_showi
     that does not link to it publishes."""
     text_only = {"nodeType": "document", "data": {}, "content": [DOCUMENT["content"][2]]}
     doc = collection(entry("e1", "Text only", text_only), entry("e2", "With asset", DOCUMENT),
-                     asset=changed(ASSET, field, value))
+                     asset=replaced(ASSET, field, value))
     result = adapt_document(doc, source_key="articles/feed.json")
     assert [item.path for item in result.items] == ["items[0]"]
     [failure] = result.failed
     assert failure.path == "items[1]" and failure.error.code == "schema_error"
     assert failure.error.path == "includes.Asset[0]." + ".".join(field)
-
-
-def test_contentful_blockquotes_nested_330_deep_keep_their_text_and_say_so(site):
-    """Deeper than the converter keeps HTML (``MAX_ELEMENT_DEPTH``), content is replaced by
-    its text, as the converter does. (A source object this deep is refused when read, for
-    nesting JSON more than 100 levels; the adapter is also called on decoded documents.)"""
-    node = {"nodeType": "paragraph", "data": {}, "content": [
-        {"nodeType": "text", "value": "The innermost words.", "marks": [], "data": {}}]}
-    for _ in range(330):
-        node = {"nodeType": "blockquote", "data": {}, "content": [node]}
-    doc = {"nodeType": "document", "data": {}, "content": [DOCUMENT["content"][2], node]}
-    result = adapt_document(doc, fallback_published=FALLBACK_DATE)
-    [item] = result.items
-    body = item.article["body_html"]
-    assert body.count("<blockquote>") == MAX_ELEMENT_DEPTH
-    assert "<blockquote>The innermost words.</blockquote>" in body
-    [note] = [n for n in result.notes if "nested deeper" in n.message]
-    assert note.path == "content[1]" + ".content[0]" * (MAX_ELEMENT_DEPTH - 1)
-    page = render(parse_article(item.article), site, source_key="articles/deep.json")
-    assert "The innermost words." in page.html and validate(page.html).passed
 
 
 # --------------------------------------------------------------------------- Arc XP ANS
@@ -184,16 +155,34 @@ def test_an_ans_number_json_cannot_hold_is_a_schema_error_naming_the_field(
     assert caught.value.key == "articles/story.json"
 
 
-def test_ans_quotes_nested_400_deep_keep_their_text_and_say_so(site):
+def _contentful_blockquotes(depth: int) -> dict:
+    node = {"nodeType": "paragraph", "data": {}, "content": [
+        {"nodeType": "text", "value": "The innermost words.", "marks": [], "data": {}}]}
+    for _ in range(depth):
+        node = {"nodeType": "blockquote", "data": {}, "content": [node]}
+    return {"nodeType": "document", "data": {}, "content": [DOCUMENT["content"][2], node]}
+
+
+def _ans_quotes(depth: int) -> dict:
     quote = {"type": "text", "content": "The innermost <em>words</em>."}
-    for _ in range(400):
+    for _ in range(depth):
         quote = {"type": "quote", "content_elements": [quote]}
-    result = adapt_document(story_with(quote))
-    [item] = result.items
-    body = item.article["body_html"]
-    assert body.count("<blockquote>") == MAX_ELEMENT_DEPTH
-    assert "<blockquote>The innermost words.</blockquote>" in body
-    [note] = [n for n in result.notes if "nested deeper" in n.message]
-    assert note.path == "content_elements[8]" + ".content_elements[0]" * (MAX_ELEMENT_DEPTH - 1)
+    return story_with(quote)
+
+
+@pytest.mark.parametrize("doc", [_contentful_blockquotes(330), _ans_quotes(400)],
+                         ids=["contentful-330-blockquotes", "ans-400-quotes"])
+def test_a_document_nested_hundreds_deep_is_refused_before_any_adapter_reads_it(doc):
+    """Handed to the adapters directly (not read from bytes), such a document reached their
+    recursive walks and raised RecursionError; it is refused as the bytes would be."""
+    with pytest.raises(InvalidJSONError, match="more than 100 levels deep") as caught:
+        adapt_document(doc, source_key="articles/deep.json")
+    assert caught.value.key == "articles/deep.json"
+
+
+@pytest.mark.parametrize("doc", [_contentful_blockquotes(45), _ans_quotes(45)],
+                         ids=["contentful-45-blockquotes", "ans-45-quotes"])
+def test_a_document_nested_as_deep_as_allowed_is_read_to_its_innermost_words(doc, site):
+    [item] = adapt_document(doc, fallback_published=FALLBACK_DATE).items
     page = render(parse_article(item.article), site, source_key="articles/deep.json")
-    assert "The innermost words." in page.html and validate(page.html).passed
+    assert "The innermost" in page.html and validate(page.html).passed

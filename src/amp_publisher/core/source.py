@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from amp_publisher.core.adapters._common import MAX_JSON_DEPTH, check_json_depth
 from amp_publisher.core.errors import (
     ArticleError,
     InvalidEncodingError,
@@ -32,12 +33,6 @@ from amp_publisher.core.models import Article, parse_article
 
 __all__ = ["load_article", "decode_json", "adapt_source", "HTML_SUFFIXES", "MAX_JSON_DEPTH"]
 
-#: The deepest nesting of arrays and objects a source document may have. Real exports stay far
-#: below it (the deepest in the corpus: a Contentful rich-text document, 26 levels); the input
-#: adapters and the contract walk documents recursively, and Python's recursion limit (1,000
-#: frames) would otherwise turn a few hundred levels of ``[[[…]]]`` (a 1 KB object) into a
-#: ``RecursionError``, reported as a renderer bug instead of an input error.
-MAX_JSON_DEPTH = 100
 
 #: File name endings read as whole HTML pages (:mod:`amp_publisher.core.adapters.html_page`).
 HTML_SUFFIXES = (".html", ".htm")
@@ -66,31 +61,8 @@ def decode_json(raw: bytes, *, key: str) -> Any:
                                key=key) from None
     except ValueError as exc:  # e.g. an integer over Python's 4,300-digit conversion limit
         raise InvalidJSONError(f"{key} is not usable JSON: {exc}", key=key) from None
-    _check_depth(data, key)
+    check_json_depth(data, key)
     return data
-
-
-def _check_depth(data: Any, key: str) -> None:
-    """Raise :class:`InvalidJSONError` naming the JSON path where ``data`` nests arrays and
-    objects more than :data:`MAX_JSON_DEPTH` levels deep. One iterative walk: linear in the
-    document's size, whatever its depth."""
-    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
-    while stack:
-        value, path, depth = stack.pop()
-        if isinstance(value, dict):
-            items: Any = ((f"{path}.{name}" if path else str(name), item)
-                          for name, item in value.items())
-        elif isinstance(value, list):
-            items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
-        else:
-            continue
-        if depth > MAX_JSON_DEPTH:
-            shown = path if len(path) <= 80 else f"{path[:40]}…{path[-37:]}"  # names can be long
-            raise InvalidJSONError(
-                f"{key} nests arrays or objects more than {MAX_JSON_DEPTH} levels deep "
-                f"(at {shown}); no article needs that many", key=key, path=shown or None)
-        stack.extend((item, item_path, depth + 1) for item_path, item in items
-                     if isinstance(item, (dict, list)))
 
 
 def load_article(raw: bytes, *, key: str, fallback_published: str | None = None,

@@ -52,6 +52,7 @@ from amp_publisher.core.adapters._common import (
     AdapterNote,
     MappingContext,
     SkippedPost,
+    check_json_depth,
     json_type,
     slug_from,
 )
@@ -349,9 +350,12 @@ def adapt_document(doc: object, *, source_key: str | None = None, format: str | 
             the formats tried); :class:`AmbiguousShapeError` when several do; or a collection
             none of whose items could be read (the first item's error).
         SchemaError: a single-item document lacks what its adapter needs, with the JSON path.
+        InvalidJSONError: ``doc`` nests arrays and objects more than
+            :data:`~amp_publisher.core.adapters._common.MAX_JSON_DEPTH` levels deep.
         ValueError: ``format`` is not a :data:`FORMATS` name.
     """
     try:
+        check_json_depth(doc, source_key or "the document")
         return _adapt(doc, format, MappingContext([], fallback_published, base_url), source_key)
     except ArticleError as exc:
         if source_key and exc.key is None:

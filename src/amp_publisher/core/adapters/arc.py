@@ -39,15 +39,12 @@ become AMP components in conversion), ``raw_html`` → as is (converted like any
 
 A field holding the wrong JSON type, a table row that is not an array, or a header ``level`` or
 video ``width``/``height`` that is not a finite number (``1e999`` reads as infinity) is a
-:class:`~amp_publisher.core.errors.SchemaError` naming the field. Quotes, element groups and
-lists nested deeper than the converter's
-:data:`~amp_publisher.core.conversion.tree.MAX_ELEMENT_DEPTH` are replaced by their text (noted),
-as the converter does with deep HTML.
+:class:`~amp_publisher.core.errors.SchemaError` naming the field. (Nesting is bounded before any
+adapter runs: :func:`~amp_publisher.core.adapters.adapt_document`.)
 """
 
 from __future__ import annotations
 
-import math
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -202,54 +199,11 @@ def _figure(image: JsonObject, context: MappingContext) -> str:
     return element("figure", img + (element("figcaption", caption) if caption else ""))
 
 
-def _finite(obj: JsonObject, key: str) -> int | float | None:
-    """``key`` as a finite number (``None`` when absent or null): JSON has no infinity, but
-    Python reads ``1e999`` as one, and ``NaN`` as not a number."""
-    value = obj.number(key)
-    if value is not None and not math.isfinite(value):
-        where = obj.path_of(key)
-        raise SchemaError(f"{where} must be a finite number, not {value!r}", path=where)
-    return value
-
-
-def _text_of(elements: list[Any]) -> str:
-    """The text of content elements and everything nested in them, without recursion (any
-    depth)."""
-    parts: list[str] = []
-    stack = list(reversed(elements))
-    while stack:
-        el = stack.pop()
-        if not isinstance(el, Mapping):
-            continue
-        if isinstance(el.get("content"), str):
-            parts.append(plain_text(el["content"]))
-        for key in ("content_elements", "items"):
-            if isinstance(el.get(key), list):
-                stack.extend(reversed(el[key]))
-    return " ".join(part for part in parts if part)
-
-
-def _flattened(el: JsonObject, key: str, depth: int, context: MappingContext) -> str | None:
-    """``el``'s ``key`` elements as their text (noted) when ``el``, at nesting level ``depth``,
-    is as deep as the converter keeps elements; ``None`` when they are rendered."""
-    from amp_publisher.core.conversion.tree import MAX_ELEMENT_DEPTH  # deferred: lxml
-
-    if depth < MAX_ELEMENT_DEPTH or not el.array(key):
-        return None
-    context.note(el.path, f"content nested deeper than {MAX_ELEMENT_DEPTH} levels replaced by "
-                          "its text")
-    return escape_text(_text_of(el.array(key)))
-
-
-def _list(items: list[JsonObject], ordered: bool, context: MappingContext,
-          depth: int = 1) -> str:
+def _list(items: list[JsonObject], ordered: bool, context: MappingContext) -> str:
     inner = []
     for item in items:
         if item.string("type") == "list":
-            nested = _flattened(item, "items", depth, context)
-            if nested is None:
-                nested = _list(item.objects("items"), item.string("list_type") == "ordered",
-                               context, depth + 1)
+            nested = _list(item.objects("items"), item.string("list_type") == "ordered", context)
             if inner:
                 inner[-1] = inner[-1][:-len("</li>")] + nested + "</li>"
             else:
@@ -259,24 +213,13 @@ def _list(items: list[JsonObject], ordered: bool, context: MappingContext,
     return element("ol" if ordered else "ul", "".join(inner))
 
 
-def _children(el: JsonObject, context: MappingContext, depth: int) -> str:
-    """The HTML of ``el``'s ``content_elements`` (``el`` at nesting level ``depth``)."""
-    flat = _flattened(el, "content_elements", depth, context)
-    if flat is not None:
-        return flat
-    html = []
-    for child in el.objects("content_elements"):  # a loop: a generator costs a frame a level
-        html.append(_element(child, context, depth + 1))
-    return "".join(html)
-
-
-def _element(el: JsonObject, context: MappingContext, depth: int = 1) -> str:
+def _element(el: JsonObject, context: MappingContext) -> str:
     kind = el.string("type") or ""
     if kind == "text":
         content = el.string("content") or ""
         return element("p", content) if content.strip() else ""
     if kind == "header":
-        level = _finite(el, "level") or 2
+        level = el.number("level") or 2
         level = min(max(int(level), 2), 6)
         return element(f"h{level}", el.string("content") or "")
     if kind == "image":
@@ -284,13 +227,12 @@ def _element(el: JsonObject, context: MappingContext, depth: int = 1) -> str:
     if kind == "gallery":
         return "".join(_figure(image, context) for image in el.objects("content_elements"))
     if kind == "list":
-        return _list(el.objects("items"), el.string("list_type") == "ordered", context,
-                     depth)
+        return _list(el.objects("items"), el.string("list_type") == "ordered", context)
     if kind in ("quote", "blockquote"):
         if kind == "blockquote" and el.string("content"):
             inner = element("p", el.string("content"))
         else:
-            inner = _children(el, context, depth)
+            inner = "".join(_element(c, context) for c in el.objects("content_elements"))
         citation = el.object("citation").string("content")
         if citation:
             inner += element("footer", citation)
@@ -323,7 +265,7 @@ def _element(el: JsonObject, context: MappingContext, depth: int = 1) -> str:
         return ((element("h3", escape_text(title)) if title else "")
                 + (element("ul", "".join(links)) if links else ""))
     if kind == "element_group":
-        return _children(el, context, depth)
+        return "".join(_element(c, context) for c in el.objects("content_elements"))
     if kind == "reference":
         referent = el.object("referent")
         context.note(el.path, "reference without a payload skipped (unresolved "
@@ -343,7 +285,7 @@ def _video(el: JsonObject, context: MappingContext) -> str:
         return ""
     best = max(streams, key=lambda s: s.number("bitrate") or 0)
     poster = https_url(el.object("promo_image").string("url"))
-    width, height = _finite(best, "width"), _finite(best, "height")
+    width, height = best.number("width"), best.number("height")
     return element("video", "", src=best.string("url"), poster=poster, controls="",
                    width=int(width) if width else None, height=int(height) if height else None)
 

@@ -23,9 +23,8 @@ skipped and reported, never rendered as an empty element.
 A field of a node, a link or a linked asset holding the wrong JSON type (``marks`` that is not
 an array, a ``nodeType`` that is not a string, a hyperlink's ``data`` that is not an object…) is
 a :class:`~amp_publisher.core.errors.SchemaError` naming it (``fields.body.content[2].marks``);
-in a collection that entry fails alone. Content nested deeper than the converter's
-:data:`~amp_publisher.core.conversion.tree.MAX_ELEMENT_DEPTH` is replaced by its text (noted),
-as the converter does with deep HTML.
+in a collection that entry fails alone. (Nesting is bounded before any adapter runs:
+:func:`~amp_publisher.core.adapters.adapt_document`.)
 
 Entry fields: ``title``/``headline``/``name`` → ``headline``; ``slug`` → ``slug``;
 ``description``/``excerpt``/``summary`` (strings) → ``description``; ``publishDate``/
@@ -44,7 +43,6 @@ from typing import Any
 from amp_publisher.core.adapters._common import (
     JsonObject,
     MappingContext,
-    collapse_spaces,
     element,
     escape_text,
     finish_article,
@@ -209,30 +207,9 @@ def _asset_file(asset: JsonObject) -> tuple[str | None, JsonObject]:
     return https_url(fields.object("file").string("url")), fields
 
 
-def _text_of(content: list[Any]) -> str:
-    """The text of rich text nodes and all their descendants, without recursion (any depth);
-    blocks separated by a space."""
-    parts: list[str] = []
-    stack = list(reversed(content))
-    while stack:
-        node = stack.pop()
-        if not isinstance(node, Mapping):
-            continue
-        if isinstance(node.get("value"), str):
-            parts.append(node["value"])
-        elif isinstance(node.get("content"), list):
-            parts.append(" ")
-            stack.extend(reversed(node["content"]))
-    return collapse_spaces("".join(parts))
-
-
 def rich_text_to_html(node: Mapping[str, Any], path: str, context: MappingContext,
-                      includes: Includes, *, depth: int = 0) -> str:
+                      includes: Includes) -> str:
     """A rich text node and its content → HTML (see the module docstring).
-
-    ``depth`` is the node's nesting level (0 for the document); a node at
-    :data:`~amp_publisher.core.conversion.tree.MAX_ELEMENT_DEPTH` holding more than text has
-    its content replaced by its text, noted, as the converter does with deeper HTML.
 
     Raises:
         SchemaError: a node, link or linked asset field holds the wrong JSON type (``marks``
@@ -250,19 +227,9 @@ def rich_text_to_html(node: Mapping[str, Any], path: str, context: MappingContex
     content = node.get("content") if isinstance(node.get("content"), list) else []
 
     def inner() -> str:
-        from amp_publisher.core.conversion.tree import MAX_ELEMENT_DEPTH  # deferred: lxml
-
-        if depth >= MAX_ELEMENT_DEPTH and any(isinstance(child, Mapping) and child.get(
-                "nodeType") != "text" for child in content):
-            context.note(path, f"rich text nested deeper than {MAX_ELEMENT_DEPTH} levels "
-                               "replaced by its text")
-            return escape_text(_text_of(content))
-        where, html = join_path(path, "content"), []
-        for i, child in enumerate(content):  # a loop: a generator would cost a frame a level
-            if isinstance(child, Mapping):
-                html.append(rich_text_to_html(child, join_path(where, i), context, includes,
-                                              depth=depth + 1))
-        return "".join(html)
+        where = join_path(path, "content")
+        return "".join(rich_text_to_html(child, join_path(where, i), context, includes)
+                       for i, child in enumerate(content) if isinstance(child, Mapping))
 
     if kind == "text":
         text = escape_text(node.get("value") if isinstance(node.get("value"), str) else "")
