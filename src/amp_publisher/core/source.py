@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from amp_publisher.core.adapters._common import MAX_JSON_DEPTH, check_json_depth
 from amp_publisher.core.errors import (
     ArticleError,
     InvalidEncodingError,
@@ -31,7 +30,8 @@ from amp_publisher.core.errors import (
 )
 from amp_publisher.core.models import Article, parse_article
 
-__all__ = ["load_article", "decode_json", "adapt_source", "HTML_SUFFIXES", "MAX_JSON_DEPTH"]
+__all__ = ["load_article", "decode_json", "check_json_depth", "adapt_source", "HTML_SUFFIXES",
+           "MAX_JSON_DEPTH"]
 
 
 #: File name endings read as whole HTML pages (:mod:`amp_publisher.core.adapters.html_page`).
@@ -63,6 +63,40 @@ def decode_json(raw: bytes, *, key: str) -> Any:
         raise InvalidJSONError(f"{key} is not usable JSON: {exc}", key=key) from None
     check_json_depth(data, key)
     return data
+
+
+#: The deepest nesting of arrays and objects a source document may have. Real exports stay far
+#: below it (the deepest in the corpus: a Contentful rich-text document, 26 levels); the input
+#: adapters and the contract walk documents recursively, and Python's recursion limit (1,000
+#: frames) would otherwise turn a few hundred levels of ``[[[…]]]`` (a 1 KB object) into a
+#: ``RecursionError``, reported as a renderer bug instead of an input error.
+MAX_JSON_DEPTH = 100
+
+
+def check_json_depth(data: Any, key: str) -> None:
+    """Raise :class:`~amp_publisher.core.errors.InvalidJSONError` naming the JSON path where
+    ``data`` (a decoded JSON value) nests arrays and objects more than :data:`MAX_JSON_DEPTH`
+    levels deep; ``key`` names the source in the message. One iterative walk: linear in the
+    document's size, whatever its depth. Called on every document before it is read
+    (:func:`decode_json`, :func:`~amp_publisher.core.adapters.adapt_document`), so no reader
+    of the contract or of a format needs a depth rule of its own."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, dict):
+            items: Any = ((f"{path}.{name}" if path else str(name), item)
+                          for name, item in value.items())
+        elif isinstance(value, list):
+            items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
+        else:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            shown = path if len(path) <= 80 else f"{path[:40]}…{path[-37:]}"  # names can be long
+            raise InvalidJSONError(
+                f"{key} nests arrays or objects more than {MAX_JSON_DEPTH} levels deep "
+                f"(at {shown}); no article needs that many", key=key, path=shown or None)
+        stack.extend((item, item_path, depth + 1) for item_path, item in items
+                     if isinstance(item, (dict, list)))
 
 
 def load_article(raw: bytes, *, key: str, fallback_published: str | None = None,

@@ -52,7 +52,6 @@ from amp_publisher.core.adapters._common import (
     AdapterNote,
     MappingContext,
     SkippedPost,
-    check_json_depth,
     json_type,
     slug_from,
 )
@@ -351,9 +350,11 @@ def adapt_document(doc: object, *, source_key: str | None = None, format: str | 
             none of whose items could be read (the first item's error).
         SchemaError: a single-item document lacks what its adapter needs, with the JSON path.
         InvalidJSONError: ``doc`` nests arrays and objects more than
-            :data:`~amp_publisher.core.adapters._common.MAX_JSON_DEPTH` levels deep.
+            :data:`~amp_publisher.core.source.MAX_JSON_DEPTH` levels deep.
         ValueError: ``format`` is not a :data:`FORMATS` name.
     """
+    from amp_publisher.core.source import check_json_depth  # source imports us lazily too
+
     try:
         check_json_depth(doc, source_key or "the document")
         return _adapt(doc, format, MappingContext([], fallback_published, base_url), source_key)

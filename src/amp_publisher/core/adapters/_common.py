@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from amp_publisher.core.errors import ConversionError, InvalidJSONError, SchemaError
+from amp_publisher.core.errors import ConversionError, SchemaError
 from amp_publisher.core.models import ISO_DATE_TIME, instant
 
 #: Host suffixes that can never be a public page (RFC 6761/6762 special-use names, and the
@@ -171,40 +171,6 @@ class JsonObject:
         """``key`` as a list of objects; ``[]`` when absent; SchemaError for a non-object item."""
         where = self.path_of(key)
         return [JsonObject(item, join_path(where, i)) for i, item in enumerate(self.array(key))]
-
-
-#: The deepest nesting of arrays and objects a source document may have. Real exports stay far
-#: below it (the deepest in the corpus: a Contentful rich-text document, 26 levels); the input
-#: adapters and the contract walk documents recursively, and Python's recursion limit (1,000
-#: frames) would otherwise turn a few hundred levels of ``[[[…]]]`` (a 1 KB object) into a
-#: ``RecursionError``, reported as a renderer bug instead of an input error.
-MAX_JSON_DEPTH = 100
-
-
-def check_json_depth(data: Any, key: str) -> None:
-    """Raise :class:`~amp_publisher.core.errors.InvalidJSONError` naming the JSON path where
-    ``data`` (a decoded JSON value) nests arrays and objects more than :data:`MAX_JSON_DEPTH`
-    levels deep; ``key`` names the source in the message. One iterative walk: linear in the
-    document's size, whatever its depth. Called on every document before it is read
-    (:func:`amp_publisher.core.source.decode_json`, :func:`~amp_publisher.core.adapters.
-    adapt_document`), so no reader of the contract or of a format needs a depth rule."""
-    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
-    while stack:
-        value, path, depth = stack.pop()
-        if isinstance(value, dict):
-            items: Any = ((f"{path}.{name}" if path else str(name), item)
-                          for name, item in value.items())
-        elif isinstance(value, list):
-            items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
-        else:
-            continue
-        if depth > MAX_JSON_DEPTH:
-            shown = path if len(path) <= 80 else f"{path[:40]}…{path[-37:]}"  # names can be long
-            raise InvalidJSONError(
-                f"{key} nests arrays or objects more than {MAX_JSON_DEPTH} levels deep "
-                f"(at {shown}); no article needs that many", key=key, path=shown or None)
-        stack.extend((item, item_path, depth + 1) for item_path, item in items
-                     if isinstance(item, (dict, list)))
 
 
 _SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
