@@ -203,3 +203,29 @@ def _parse(html: str):
     import lxml.html
 
     return lxml.html.fragment_fromstring(html, create_parent="div")
+
+
+def test_sizes_entries_are_read_from_their_end():
+    from amp_publisher.core.amp.layout import valid_sizes
+
+    assert valid_sizes("(min-width: 600px) calc(50vw - 2em), 100vw")
+    assert valid_sizes("(max-width: 480px) 0, 1.5em") and valid_sizes("auto, 640PX")
+    assert not valid_sizes("600px 100vw") and not valid_sizes("100vw,") and not valid_sizes("5.")
+    assert not valid_sizes("calc()") and not valid_sizes("(a) 100vw 5")
+
+
+def test_hostile_lengths_are_read_in_one_pass():
+    """Three regular expressions backtracked over runs of digits or spaces: an 800-digit
+    ``sizes`` took 15 s (cubic), a ``width`` or ``style`` width with 100,000 spaces 80–107 s.
+    With them back, this test would not end."""
+    spaces = " " * 100_000
+    result = convert_html(f'<img src="https://cdn.example/a.jpg" width="600" height="400" '
+                          f'alt="x" sizes="{"1" * 50_000}">'
+                          f'<img src="https://cdn.example/b.jpg" width="1{spaces}x" height="400" '
+                          f'alt="y" style="width:1{spaces}x">'
+                          f'<img src="https://cdn.example/c.jpg" width="1 {spaces}PX" '
+                          f'height="1" alt="">')
+    assert "sizes=" not in result.html  # not a list of sizes: dropped, as before
+    assert 'src="https://cdn.example/b.jpg"' in result.html
+    # "1 … PX" is still read as one pixel: a tracking pixel, removed and reported
+    assert "c.jpg" not in result.html

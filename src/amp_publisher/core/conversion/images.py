@@ -111,9 +111,7 @@ _LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
 _DROPPED = ("loading", "decoding", "fetchpriority")
 _BROWSER_IMAGE_TYPES = frozenset({"", "image/jpeg", "image/jpg", "image/png", "image/gif",
                                   "image/webp"})
-_DIMENSION = re.compile(r"^\s*(\d+)(?:\.\d+)?\s*(?:px)?\s*$", re.IGNORECASE)
-_STYLE_DIMENSION = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*(?:;|$)",
-                              re.IGNORECASE)
+_PX_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _RULE_IMG = "https://amp.dev/documentation/components/amp-img/"
 _RULE_ANIM = "https://amp.dev/documentation/components/amp-anim/"
 _RULE_LAYOUT = "https://amp.dev/documentation/guides-and-tutorials/learn/amp-html-layout/"
@@ -128,16 +126,29 @@ def _srcset_url_spec():
     return rules.attr_spec("amp-img", "srcset").value_url
 
 
+def _px_number(value: str) -> str | None:
+    """The number of a ``"<number>"`` or ``"<number> px"`` length (spaces around, any case),
+    else ``None``. String methods, not one regular expression: ``\\s*(?:px)?\\s*$`` retried
+    its two runs of spaces from every space of a long run (100 KB: 107 s)."""
+    text = value.strip()
+    if text[-2:].lower() == "px":
+        text = text[:-2].rstrip()
+    return text if _PX_NUMBER.fullmatch(text) else None
+
+
 def _pixel_size(img: etree._Element) -> str | None:
     """Why ``img`` is a tracking pixel by its markup (``'width="1"'``), or ``None``: a
     ``width``/``height`` attribute or inline ``style`` length of at most :data:`PIXEL_MAX_PX`."""
     for name in ("width", "height"):
-        match = _DIMENSION.match(img.get(name) or "")
-        if match and int(match.group(1)) <= PIXEL_MAX_PX:
+        number = _px_number(img.get(name) or "")
+        if number is not None and int(number.partition(".")[0]) <= PIXEL_MAX_PX:
             return f'{name}="{img.get(name)}"'
-    for match in _STYLE_DIMENSION.finditer(img.get("style") or ""):
-        if float(match.group(2)) <= PIXEL_MAX_PX:
-            return f"style {match.group(1)}:{match.group(2)}"
+    for declaration in (img.get("style") or "").split(";"):
+        prop, colon, value = declaration.partition(":")
+        number = _px_number(value) if colon else None
+        if prop.strip().lower() in ("width", "height") and number is not None \
+                and float(number) <= PIXEL_MAX_PX:
+            return f"style {prop.strip()}:{number}"
     return None
 
 
