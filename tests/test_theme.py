@@ -103,6 +103,14 @@ def test_unknown_time_zone_is_refused(site):
         _site(site, timezone="Mars/Olympus")
 
 
+@pytest.mark.parametrize("field", ["tagline", "badge", "output_prefix"])
+def test_a_lone_surrogate_in_a_site_text_is_refused_naming_the_field(site, field):
+    """Plain text settings took it, and every page of the site then failed to encode: each
+    article reported as a renderer bug."""
+    with pytest.raises(ValueError, match=rf"{field}\n.*valid string"):
+        site.merged({field: "Weekly \ud800"})
+
+
 def test_share_buttons_follow_the_settings(reference_data, site):
     page = _page(reference_data, site)
     buttons = _doc(page.html).xpath("//amp-social-share")

@@ -51,7 +51,7 @@ DEFAULT_CACHE_CONTROL = ("public, max-age=60, s-maxage=300, stale-while-revalida
 class Logo(BaseModel):
     """The publisher logo for NewsArticle JSON-LD: an absolute https URL and its size in px."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
     src: Annotated[str, Field(pattern=r"^https://\S+$")]
     width: Annotated[int, Field(gt=0)]
@@ -62,7 +62,7 @@ class Organization(BaseModel):
     """The organisation named as JSON-LD ``publisher`` (schema.org ``Organization``), and the
     default author."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
     name: Annotated[str, Field(min_length=1)]
     logo: Logo | None = None
@@ -87,7 +87,7 @@ class Share(BaseModel):
         ValueError: an unknown network, or ``facebook`` without ``facebook_app_id``.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
     networks: tuple[str, ...] = ("email", "linkedin", "twitter", "whatsapp")
     facebook_app_id: str | None = None
@@ -119,7 +119,7 @@ class Analytics(BaseModel):
             ``triggers``, ``requests``...); for ``gtag`` it is built from ``id`` when empty.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
     vendor: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")] = "gtag"
     id: str | None = None
@@ -146,7 +146,7 @@ class Consent(BaseModel):
     """``amp-consent``: when :attr:`required`, analytics waits for the reader's choice
     (``data-block-on-consent``), asked for in a bottom banner with these texts."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
     required: bool = False
     # The defaults are translated into each page's language (core/i18n.py); a site's own texts
@@ -184,7 +184,7 @@ class SiteConfig(BaseModel):
             ``<prefix>amp/index.html`` could not be told apart from an AMP twin.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
     name: Annotated[str, Field(min_length=1)] = "amp-publisher site"
     tagline: str = ""
