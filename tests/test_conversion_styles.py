@@ -78,6 +78,27 @@ def test_css_far_over_the_budget_is_removed_unread_and_what_came_first_is_kept()
     assert "After" in result.html and "style=" not in result.html
 
 
+def test_the_css_reading_bound_is_the_whole_bodys_not_each_blocks(site):
+    """Each block was converted with a fresh bound of four times the budget, so six blocks of
+    CSS just under it read six times as much (1.7 MB: 7.5 s). The blocks now share one."""
+    from amp_publisher.core.body import convert_body
+    from amp_publisher.core.conversion.styles import CSS_READ_FACTOR
+    from amp_publisher.core.models import parse_article
+
+    budget = 10_000
+    css = "".join(f".c{i}{{color:red !important}}" for i in range(1_300))  # ~33 KB each
+    assert 0.75 * CSS_READ_FACTOR * budget < len(css) < CSS_READ_FACTOR * budget
+    article = parse_article({"headline": "x", "published": "2026-01-01", "slug": "x", "body": [
+        {"type": "html", "html": f"<style>{css}</style><p>block {i}</p>"} for i in range(6)]})
+    body = convert_body(article, site, None, css_budget=budget)
+    assert body.css_read <= CSS_READ_FACTOR * budget
+    read = [e for e in body.report if e.code == "CSS_SYNTAX_DISALLOWED_IMPORTANT"]
+    unread = [e for e in body.report if e.code == "STYLESHEET_TOO_LONG"
+              and "removed unread" in e.detail]
+    assert len(unread) == 5 and read  # the first block read, the five others not
+    assert all(f"block {i}" in "".join(body.parts) for i in range(6))
+
+
 def test_css_cannot_close_the_style_element():
     result = convert_html('<style>p::after { content: "</style><script>x()</script>" }</style>'
                           '<style>a[title="</x"] { color: red }</style>')

@@ -76,6 +76,9 @@ class Body:
         report: the converter's report entries, in the order made, for every block (and the
             hero image's last).
         css_budget: UTF-8 bytes of CSS the whole body may add (AMP's budget minus the theme's).
+        css_read: UTF-8 bytes of raw CSS the conversions read so far: the whole body may read
+            :data:`~amp_publisher.core.conversion.styles.CSS_READ_FACTOR` × ``css_budget``,
+            however many blocks it has.
         hero: the article's lead image, converted (:func:`convert_hero`), or ``None`` (none, or
             not converted yet).
     """
@@ -85,6 +88,7 @@ class Body:
     css: list[str] = field(default_factory=list)
     report: list[Any] = field(default_factory=list)
     css_budget: int | None = None
+    css_read: int = 0
     hero: Markup | None = None
 
     def add_converted(self, result: Any) -> str:
@@ -99,15 +103,20 @@ class Body:
     def convert(self, html: str, *, inline: bool = False, base_url: str | None = None,
                 image_sizes: ImageSizeResolver | None = None) -> str:
         """Convert ``html`` (:func:`amp_publisher.core.conversion.convert_html`) within what is
-        left of the CSS budget, and take the result in; returns the AMP HTML."""
+        left of the CSS budget and of the raw CSS the body may read, and take the result in;
+        returns the AMP HTML."""
         from amp_publisher.core.amp.css import utf8_bytes
         from amp_publisher.core.conversion import convert_html
+        from amp_publisher.core.conversion.styles import CSS_READ_FACTOR
 
-        budget = None
+        budget = read_limit = None
         if self.css_budget is not None:
             budget = max(self.css_budget - sum(utf8_bytes(css) for css in self.css), 0)
-        return self.add_converted(convert_html(html, inline=inline, base_url=base_url,
-                                               image_sizes=image_sizes, css_budget=budget))
+            read_limit = max(CSS_READ_FACTOR * self.css_budget - self.css_read, 0)
+        result = convert_html(html, inline=inline, base_url=base_url, image_sizes=image_sizes,
+                              css_budget=budget, css_read_limit=read_limit)
+        self.css_read += result.css_read
+        return self.add_converted(result)
 
 
 def convert_body(article: Article, site: SiteConfig, image_sizes: ImageSizeResolver | None,

@@ -63,17 +63,20 @@ class ConversionResult:
             must load exactly these extension scripts (plus the theme's).
         css: CSS moved from the body, for ``<style amp-custom>`` after the theme's ("" if none).
         report: every removal and rewrite, in the order made.
+        css_read: UTF-8 bytes of raw CSS (``<style>`` text, ``style`` attributes) read.
     """
 
     html: str
     extensions: frozenset[str]
     css: str
     report: tuple[ReportEntry, ...]
+    css_read: int = 0
 
 
 def convert_html(html: str, *, inline: bool = False, base_url: str | None = None,
                  image_sizes: ImageSizeResolver | None = None,
-                 css_budget: int | None = None) -> ConversionResult:
+                 css_budget: int | None = None,
+                 css_read_limit: int | None = None) -> ConversionResult:
     """Convert body HTML into an AMP-ready fragment.
 
     Args:
@@ -86,6 +89,9 @@ def convert_html(html: str, *, inline: bool = False, base_url: str | None = None
             (:data:`~amp_publisher.core.conversion.images.FALLBACK_SIZE`, ``layout="responsive"``).
         css_budget: UTF-8 bytes the body's CSS may take (75,000 minus the theme's CSS), or
             ``None`` to return it all (see :mod:`~amp_publisher.core.conversion.styles`).
+        css_read_limit: UTF-8 bytes of raw CSS to read before the rest is removed unread;
+            ``None``: :data:`~amp_publisher.core.conversion.styles.CSS_READ_FACTOR` ×
+            ``css_budget`` (no limit without a budget).
 
     Returns:
         A :class:`ConversionResult`. Deterministic (same input, same bytes) and idempotent
@@ -109,13 +115,14 @@ def convert_html(html: str, *, inline: bool = False, base_url: str | None = None
     from amp_publisher.core.conversion.tree import ParseNotes, parse_fragment
 
     ctx = ConversionContext(inline=inline, base_url=base_url, image_sizes=image_sizes,
-                            css_budget=css_budget)
+                            css_budget=css_budget, css_read_limit=css_read_limit)
     notes = ParseNotes()
     root = parse_fragment(html, notes)
     _report_parse_notes(ctx.reporter, notes)
     html_out, _ = _converge(root, ctx)
     return ConversionResult(html=html_out, extensions=frozenset(ctx.extensions),
-                            css="".join(ctx.css), report=ctx.reporter.entries)
+                            css="".join(ctx.css), report=ctx.reporter.entries,
+                            css_read=ctx.css_read)
 
 
 def _converge(root, ctx, *, watch=None) -> tuple[str, object]:

@@ -26,6 +26,11 @@ class ConversionContext:
         image_sizes: resolver of image dimensions, or ``None`` (fallback size then).
         css_budget: bytes of CSS (UTF-8) the body may add to ``<style amp-custom>``, or ``None``
             for no limit here (the renderer enforces the page total then).
+        css_read_limit: UTF-8 bytes of raw CSS this conversion may read before it removes the
+            rest unread, or ``None`` for :data:`~amp_publisher.core.conversion.styles.
+            CSS_READ_FACTOR` × ``css_budget`` (a body converted in parts passes what its
+            earlier parts left).
+        css_read: UTF-8 bytes of raw CSS read so far.
         rules: the AMP rule source the generic pass reads, or ``None`` for the package's own.
         reporter: where every change is recorded.
         extensions: AMP component names the converted fragment uses.
@@ -36,6 +41,8 @@ class ConversionContext:
     base_url: str | None = None
     image_sizes: ImageSizeResolver | None = None
     css_budget: int | None = None
+    css_read_limit: int | None = None
+    css_read: int = 0
     rules: RuleSource | None = None
     reporter: Reporter = field(default_factory=Reporter)
     extensions: set[str] = field(default_factory=set)

@@ -368,23 +368,28 @@ CSS_READ_FACTOR = 4
 
 
 class _ReadingBound:
-    """The raw CSS a body has given so far, against ``CSS_READ_FACTOR × ctx.css_budget`` UTF-8
-    bytes (no bound when the budget is ``None``)."""
+    """The raw CSS the conversion has read (``ctx.css_read``), against ``ctx.css_read_limit``,
+    else ``CSS_READ_FACTOR × ctx.css_budget`` UTF-8 bytes (no bound without either)."""
 
     def __init__(self, ctx: ConversionContext) -> None:
+        self.ctx = ctx
         budget = ctx.css_budget
-        self.limit = None if budget is None else CSS_READ_FACTOR * budget
-        self.detail = (f"the body's CSS passed {self.limit:,} bytes, {CSS_READ_FACTOR} times "
-                       f"the {budget:,}-byte CSS budget left by the theme"
-                       if budget is not None else "")
-        self.read = 0
+        self.limit = ctx.css_read_limit
+        if self.limit is None and budget is not None:
+            self.limit = CSS_READ_FACTOR * budget
+        self.detail = (f"the body's CSS passed {CSS_READ_FACTOR} times the CSS budget left by "
+                       "the theme")
 
     def past(self, css: str) -> bool:
         """Count ``css`` as read; True when it goes past the bound (so it is not read)."""
         if self.limit is None:
             return False
-        self.read += utf8_bytes(css)
-        return self.read > self.limit
+        size = utf8_bytes(css)
+        if self.ctx.css_read + size > self.limit:
+            self.ctx.css_read = self.limit  # what follows is not read either
+            return True
+        self.ctx.css_read += size
+        return False
 
 
 class StyleStep:
