@@ -139,6 +139,24 @@ def test_wordpress_collection_yields_one_article_per_post_in_order():
     assert [a.name for a in articles[3].authors] == ["Alan Martin"]
 
 
+@pytest.mark.parametrize("url", ['https://exa"mple.com/story', "https://example.com:99999/x"])
+@pytest.mark.parametrize(("name", "field"), [
+    ("wordpress/wp-post-co-authors.json", "link"),
+    ("ghost/ghost-v6-content-api-page.json", ("posts", 0, "url")),
+])
+def test_a_cms_url_the_amp_validator_calls_malformed_is_left_out_like_a_private_one(
+        name, field, url):
+    """It reached the contract, which refuses it: the whole post failed, naming
+    ``canonical_url``, a field the post does not have."""
+    doc = load(name)
+    if isinstance(field, str):
+        doc[field] = url
+    else:
+        doc[field[0]][field[1]][field[2]] = url
+    article = parse_article(articles_from_document(doc)[0])
+    assert article.canonical_url is None  # self-canonical, as for an unreachable host
+
+
 @pytest.mark.parametrize(("change", "reason"), [
     ({"status": "draft"}, "status 'draft'"),
     ({"status": "future"}, "status 'future'"),

@@ -330,16 +330,25 @@ def public_url(value: Any) -> str | None:
 
     Used for canonical and author URLs: a CMS running on a laptop or in a test harness reports
     ``http://127.0.0.1:2368/post/`` or ``https://fixture.invalid/``; such a URL must never reach
-    the page.
+    the page. Nor must one the AMP validator calls malformed
+    (:func:`~amp_publisher.core.amp.urls.malformed_url`: a quote in the host, a port over
+    65535), which the article contract refuses: the item would fail for a field it does not
+    have, where an unusable URL of a CMS is only left out.
 
     >>> public_url("https://demo.ghost.io/welcome/"), public_url("http://127.0.0.1:23689/x/")
     ('https://demo.ghost.io/welcome/', None)
     >>> public_url("https://cms.invalid/x"), public_url("/relative"), public_url("")
     (None, None, None)
+    >>> public_url('https://exa"mple.com/a'), public_url("https://example.com:99999/a")
+    (None, None)
     """
     if not isinstance(value, str) or not value.strip():
         return None
     url = value.strip()
+    from amp_publisher.core.amp.urls import malformed_url  # deferred with the AMP rules
+
+    if malformed_url(url):
+        return None
     try:
         parts = urllib.parse.urlsplit(url)
         host = (parts.hostname or "").rstrip(".").lower()
