@@ -136,6 +136,25 @@ def test_a_date_the_markup_states_is_still_found_without_tags_for_it():
     assert item.article["published"].startswith("2024-05-06")
 
 
+@pytest.mark.parametrize("width", ["100001", "99999999999999999999999", "²", "-3", "0"])
+def test_an_open_graph_image_size_the_contract_refuses_is_left_to_measuring(width):
+    """A width over the contract's 100,000 px failed the whole page (schema_error
+    image.width), and a superscript digit raised ValueError from int()."""
+    from amp_publisher.core.models import parse_article
+    from amp_publisher.core.source import adapt_source
+
+    page = ("<html><head><title>A story</title>"
+            '<meta property="og:image" content="https://cdn.example/lead.jpg">'
+            f'<meta property="og:image:width" content="{width}">'
+            '<meta property="og:image:height" content="800"></head><body><article><p>'
+            + "Words of the story. " * 20 + "</p></article></body></html>")
+    (item,) = adapt_source(page.encode(), key="articles/story.html",
+                           fallback_published="2026-06-01T08:00:00Z").items
+    image = parse_article(item.article).image
+    assert image.src == "https://cdn.example/lead.jpg"
+    assert (image.width, image.height) == (None, 800)
+
+
 def test_a_json_ld_block_too_deep_to_read_is_ignored_and_the_next_one_read():
     """A block nested past json's ~1,000 levels raised RecursionError out of the extraction (a
     "renderer bug"); it is now ignored as a broken block is, as search engines do."""

@@ -50,6 +50,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from amp_publisher.core.models import IMAGE_DIMENSION_MAX
+
 __all__ = [
     "HEADER_BYTES_FIRST",
     "HEADER_BYTES_MAX",
@@ -119,8 +121,9 @@ PROBE_TOTAL_S = 3.0
 Past it the unfinished images get the fallback size: with the function's 30 s timeout, a render
 never waits on image hosts for more than this."""
 
-DIMENSION_MAX = 100_000
-"""Dimensions above this (px) are treated as a corrupt header, not as a real image."""
+DIMENSION_MAX = IMAGE_DIMENSION_MAX
+"""Dimensions above this (px) are treated as a corrupt header, not as a real image (the
+article contract's own limit)."""
 
 Size = tuple[int, int]
 

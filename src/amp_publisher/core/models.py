@@ -159,6 +159,11 @@ class _Model(BaseModel):
         return data
 
 
+#: The largest image width or height the contract takes (px): beyond it a size is a corrupt
+#: header or a typo, not a picture (:data:`amp_publisher.core.image_sizes.DIMENSION_MAX`).
+IMAGE_DIMENSION_MAX = 100_000
+
+
 def _well_formed_url(value: str) -> str:
     """``value`` if the AMP validator accepts it as a URL (:func:`amp_publisher.core.amp.urls.
     malformed_url`: a host without ``"``, ``<``, ``>``, spaces…, a valid port); a canonical
@@ -190,8 +195,8 @@ class Image(_Model):
     """
 
     src: Annotated[str, BeforeValidator(lambda v: _check_src(v) if isinstance(v, str) else v)]
-    width: Annotated[int, Field(gt=0, le=100_000)] | None = None
-    height: Annotated[int, Field(gt=0, le=100_000)] | None = None
+    width: Annotated[int, Field(gt=0, le=IMAGE_DIMENSION_MAX)] | None = None
+    height: Annotated[int, Field(gt=0, le=IMAGE_DIMENSION_MAX)] | None = None
     alt: str
     caption: str | None = None
     credit: str | None = None
