@@ -78,6 +78,17 @@ def test_css_far_over_the_budget_is_removed_unread_and_what_came_first_is_kept()
     assert "After" in result.html and "style=" not in result.html
 
 
+def test_a_style_repeated_on_every_span_of_a_long_paste_is_kept():
+    """Docs and Word put the same long style on every span; it becomes one class rule, so
+    its repeats must not use up the reading bound (2,400 spans lost their bold)."""
+    style = "font-weight:700;color:#1f1f1f;font-family:Arial,sans-serif;" * 4
+    span = f'<span style="{style}">words of a long pasted article, </span>'
+    body = "".join(f"<p>{span * 5}</p>" for _ in range(400))  # ~500 KB of style attributes
+    result = convert_html(body, css_budget=10_000)
+    assert not [e for e in result.report if e.code == "STYLESHEET_TOO_LONG"]
+    assert result.html.count("class=\"amp-s-") == 2_000 and result.css.count("{") == 1
+
+
 def test_the_css_reading_bound_is_the_whole_bodys_not_each_blocks(site):
     """Each block was converted with a fresh bound of four times the budget, so six blocks of
     CSS just under it read six times as much (1.7 MB: 7.5 s). The blocks now share one."""

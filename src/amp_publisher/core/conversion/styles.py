@@ -46,10 +46,11 @@ price of an invalid page or of the theme's own styles. So:
   must check the total.
 * **Reading bound**: sanitising costs about 7 ms of CPU per KB of CSS (tokenizing, then the
   validator's checks per rule), so a 2 MB pasted stylesheet took 15 s. CSS is read in document
-  order until its raw text passes :data:`CSS_READ_FACTOR` times ``css_budget``; what comes after
-  (a ``<style>`` block, a ``style`` attribute) is removed unread and reported as
-  ``STYLESHEET_TOO_LONG``: that much CSS could not fit the budget after sanitising anyway, short
-  of being mostly comments or rules AMP refuses.
+  order until its raw text passes :data:`CSS_READ_FACTOR` times ``css_budget`` (a ``style``
+  value repeated on many elements counts once: it becomes one shared class rule); what comes
+  after (a ``<style>`` block, a ``style`` attribute) is removed unread and reported as
+  ``STYLESHEET_TOO_LONG``: that much distinct CSS could not fit the budget after sanitising
+  anyway, short of being mostly comments or rules AMP refuses.
 
 Example:
     >>> from amp_publisher.core.conversion.tree import parse_fragment, serialize_children
@@ -64,6 +65,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from typing import Any
 
 from lxml import etree
 
@@ -404,6 +406,9 @@ class StyleStep:
         classes: dict[str, str] = {}  # class name -> rule, in first-use order
         users: dict[str, list[etree._Element]] = {}
         unread = _ReadingBound(ctx)
+        # style value -> (declarations kept, dropped, fitted): Word and Docs repeat one style on
+        # every span, which then costs one class rule, so only its first use counts as read
+        read_styles: dict[str, tuple[str, list[Any], list[str]]] = {}
         for el in iter_elements(root):
             if el.getparent() is None:
                 continue
@@ -429,16 +434,19 @@ class StyleStep:
             style = el.get("style")
             if style is None:
                 continue
-            if unread.past(style):
-                ctx.reporter.record("STYLESHEET_TOO_LONG", "removed", tag_of(el),
-                                    attribute="style", el=el,
-                                    detail=f"style attribute removed unread: {unread.detail}",
-                                    rule=_RULE)
-                del el.attrib["style"]
-                continue
-            decls, dropped = sanitize_declarations(style)
+            known = read_styles.get(style)
+            if known is None:  # a value met before is neither counted nor read again
+                if unread.past(style):
+                    ctx.reporter.record("STYLESHEET_TOO_LONG", "removed", tag_of(el),
+                                        attribute="style", el=el, detail="style attribute "
+                                        f"removed unread: {unread.detail}", rule=_RULE)
+                    del el.attrib["style"]
+                    continue
+                decls, dropped = sanitize_declarations(style)
+                decls, fitted = fit_declarations(decls) if decls else (decls, [])
+                known = read_styles[style] = (decls, dropped, fitted)
+            decls, dropped, fitted = known
             _report_dropped(ctx, el, dropped, "style")
-            decls, fitted = fit_declarations(decls) if decls else (decls, [])
             _report_fitted(ctx, el, fitted, "style")
             if not decls:
                 ctx.reporter.record("MOVED_CSS", "removed", tag_of(el), attribute="style", el=el,
