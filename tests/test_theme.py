@@ -111,6 +111,14 @@ def test_a_lone_surrogate_in_a_site_text_is_refused_naming_the_field(site, field
         site.merged({field: "Weekly \ud800"})
 
 
+def test_a_lone_surrogate_in_the_analytics_configuration_is_refused_naming_its_place(site):
+    """The vendor configuration is free-form JSON pydantic does not look into: a surrogate in it
+    made every event fail (fingerprinting the site), retried as transient until it gave up."""
+    with pytest.raises(ValueError, match=r"config\.vars\.x holds a lone surrogate"):
+        site.merged({"analytics": {"vendor": "parsely",
+                                   "config": {"vars": {"x": "a\ud800"}}}})
+
+
 def test_share_buttons_follow_the_settings(reference_data, site):
     page = _page(reference_data, site)
     buttons = _doc(page.html).xpath("//amp-social-share")

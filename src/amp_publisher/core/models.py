@@ -133,7 +133,7 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 #: A UTF-16 surrogate code point: JSON can spell one (``\\ud800``), UTF-8 cannot encode it.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _without_controls(value: Any) -> Any:
@@ -315,7 +315,7 @@ class Code(_Model):
         """pydantic refuses a lone surrogate (``\\ud800`` in the JSON) as ``string_unicode``
         only while it strips the string; this block keeps its white space, so the check is
         made here, with the same error (a lone surrogate cannot be written as UTF-8)."""
-        if value is not None and _LONE_SURROGATE.search(value):
+        if value is not None and LONE_SURROGATE.search(value):
             raise PydanticCustomError("string_unicode", "Input should be a valid string, "
                                       "unable to parse raw data as a unicode string")
         return value

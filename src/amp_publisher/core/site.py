@@ -125,6 +125,26 @@ class Analytics(BaseModel):
     id: str | None = None
     config: dict[str, Any] = {}
 
+    @field_validator("config")
+    @classmethod
+    def _config_is_text(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """A free-form object pydantic does not look into: a lone surrogate (``\\ud800``) in
+        it would make every page fail to encode (or to fingerprint), so it is refused here
+        with its place named."""
+        from amp_publisher.core.models import LONE_SURROGATE
+
+        stack: list[tuple[Any, str]] = [(value, "config")]
+        while stack:
+            item, path = stack.pop()
+            if isinstance(item, str) and LONE_SURROGATE.search(item):
+                raise ValueError(f"{path} holds a lone surrogate (\\ud800…): not valid Unicode")
+            if isinstance(item, dict):
+                stack.extend((k, f"{path} (a key)") for k in item)
+                stack.extend((v, f"{path}.{k}") for k, v in item.items())
+            elif isinstance(item, list):
+                stack.extend((v, f"{path}[{i}]") for i, v in enumerate(item))
+        return value
+
     @model_validator(mode="after")
     def _gtag_needs_id(self) -> Analytics:
         if self.vendor == "gtag" and not (self.id or self.config):
