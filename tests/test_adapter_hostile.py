@@ -155,6 +155,20 @@ def test_an_ans_number_json_cannot_hold_is_a_schema_error_naming_the_field(
     assert caught.value.key == "articles/story.json"
 
 
+@pytest.mark.parametrize("bitrate", ["NaN", "1e999", "-1e999"])
+def test_an_ans_stream_bitrate_json_cannot_hold_only_ranks_it_last(bitrate):
+    """A bitrate only chooses the stream; refusing NaN there failed a story that published
+    before, so it ranks as 0 instead and the other stream is used."""
+    video = {"type": "video", "streams": [
+        {"stream_type": "mp4", "url": "https://v.example/low.mp4", "bitrate": 600,
+         "width": 640, "height": 360},
+        {"stream_type": "mp4", "url": "https://v.example/odd.mp4", "bitrate": 7,
+         "width": 1920, "height": 1080}]}
+    raw = json.dumps(story_with(video)).replace('"bitrate": 7', '"bitrate": ' + bitrate)
+    [item] = adapt_source(raw.encode(), key="articles/story.json").items
+    assert 'src="https://v.example/low.mp4"' in item.article["body_html"]
+
+
 def _contentful_blockquotes(depth: int) -> dict:
     node = {"nodeType": "paragraph", "data": {}, "content": [
         {"nodeType": "text", "value": "The innermost words.", "marks": [], "data": {}}]}

@@ -149,6 +149,13 @@ class JsonObject:
             raise SchemaError(f"{where} must be a finite number, not {value!r}", path=where)
         return value
 
+    def rank(self, key: str) -> int | float:
+        """``key`` as a number to order items by (a stream's bitrate, an author's sort order):
+        absent, null, NaN or infinite ranks as 0, since nothing is built from it; a value of
+        another JSON type is a SchemaError naming the field."""
+        value = self._typed(key, "number")
+        return value if value is not None and math.isfinite(value) else 0
+
     def boolean(self, key: str) -> bool | None:
         """``key`` as a boolean, ``None`` when absent or null."""
         return self._typed(key, "boolean")

@@ -283,7 +283,7 @@ def _video(el: JsonObject, context: MappingContext) -> str:
     if not streams:
         context.note(el.path, "video without an https MP4 stream skipped")
         return ""
-    best = max(streams, key=lambda s: s.number("bitrate") or 0)
+    best = max(streams, key=lambda s: s.rank("bitrate"))
     poster = https_url(el.object("promo_image").string("url"))
     width, height = best.number("width"), best.number("height")
     return element("video", "", src=best.string("url"), poster=poster, controls="",

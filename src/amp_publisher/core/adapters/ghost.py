@@ -94,7 +94,7 @@ class GhostExportIndex:
             row = table.get(link.ident(key))
             if row is not None:
                 joined.setdefault(link.ident("post_id"), []).append(
-                    (link.number("sort_order") or 0, row))
+                    (link.rank("sort_order"), row))
         return {post: [row for _, row in sorted(rows, key=lambda r: r[0])]
                 for post, rows in joined.items()}
 
