@@ -139,6 +139,16 @@ def test_wordpress_collection_yields_one_article_per_post_in_order():
     assert [a.name for a in articles[3].authors] == ["Alan Martin"]
 
 
+@pytest.mark.parametrize("width", [150_000, 0, -5, True, "625"])
+def test_a_featured_image_size_the_contract_refuses_is_left_to_measuring(width):
+    """A media width over the contract's 100,000 px failed the whole post (image.width); any
+    size the contract refuses is now left out, and the image measured, as for no size."""
+    doc = load("wordpress/wp-post-linked-images.json")
+    doc["_embedded"]["wp:featuredmedia"][0]["media_details"]["width"] = width
+    image = parse_article(articles_from_document(doc)[0]).image
+    assert image is not None and (image.width, image.height) == (None, None)
+
+
 @pytest.mark.parametrize("url", ['https://exa"mple.com/story', "https://example.com:99999/x"])
 @pytest.mark.parametrize(("name", "field"), [
     ("wordpress/wp-post-co-authors.json", "link"),

@@ -393,17 +393,13 @@ def _int(value: Any) -> int | None:
     """An image size from page metadata, when it is one the contract takes (1 to
     :data:`~amp_publisher.core.models.IMAGE_DIMENSION_MAX` px); else ``None``, and the
     renderer measures the image: a bad ``og:image:width`` failed the whole page."""
-    from amp_publisher.core.models import IMAGE_DIMENSION_MAX
+    from amp_publisher.core.models import image_dimension
 
     if isinstance(value, Mapping):
         value = value.get("value")
-    if isinstance(value, bool):
-        return None
     if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) <= 6:
         value = int(value.strip())
-    if isinstance(value, int):
-        return value if 0 < value <= IMAGE_DIMENSION_MAX else None
-    return None
+    return image_dimension(value)
 
 
 def _keywords(value: Any) -> list[str]:

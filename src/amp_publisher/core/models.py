@@ -164,6 +164,19 @@ class _Model(BaseModel):
 IMAGE_DIMENSION_MAX = 100_000
 
 
+def image_dimension(value: Any) -> int | None:
+    """``value`` when it is an image width or height the contract takes (an integer, not a
+    boolean, from 1 to :data:`IMAGE_DIMENSION_MAX` px), else ``None``: what a source says
+    beyond that is left out and the image measured, rather than failing the article.
+
+    >>> image_dimension(1200), image_dimension(150_000), image_dimension(0), image_dimension(True)
+    (1200, None, None, None)
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= IMAGE_DIMENSION_MAX:
+        return value
+    return None
+
+
 def _well_formed_url(value: str) -> str:
     """``value`` if the AMP validator accepts it as a URL (:func:`amp_publisher.core.amp.urls.
     malformed_url`: a host without ``"``, ``<``, ``>``, spaces…, a valid port); a canonical

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amp_publisher.core.errors import ConversionError, SchemaError
-from amp_publisher.core.models import ISO_DATE_TIME, instant
+from amp_publisher.core.models import ISO_DATE_TIME, image_dimension, instant
 
 #: Host suffixes that can never be a public page (RFC 6761/6762 special-use names, and the
 #: ``.internal`` names of cloud VPCs). A canonical URL pointing there would tell search engines
@@ -330,6 +330,18 @@ def https_url(value: Any) -> str | None:
     if sep and scheme.lower() in ("http", "https") and rest:
         return "https://" + rest
     return None
+
+
+def image_size(width: Any, height: Any) -> dict[str, int]:
+    """``{"width": w, "height": h}`` when both are sizes the contract takes
+    (:func:`~amp_publisher.core.models.image_dimension`), else ``{}``: the renderer then
+    measures the image. A CMS's ``width: 150000`` failed the whole post at the contract.
+
+    >>> image_size(1200, 800), image_size(150_000, 800), image_size(1200, None)
+    ({'width': 1200, 'height': 800}, {}, {})
+    """
+    w, h = image_dimension(width), image_dimension(height)
+    return {"width": w, "height": h} if w and h else {}
 
 
 def public_url(value: Any) -> str | None:

@@ -57,6 +57,7 @@ from amp_publisher.core.adapters._common import (
     escape_text,
     finish_article,
     https_url,
+    image_size,
     join_path,
     json_type,
     not_before,
@@ -170,9 +171,7 @@ def _image(image: JsonObject, context: MappingContext) -> dict[str, Any] | None:
         return None
     result: dict[str, Any] = {"src": src, "alt": plain_text(image.string("alt_text")
                                                             or image.string("caption")) or ""}
-    width, height = image.raw.get("width"), image.raw.get("height")
-    if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
-        result.update(width=width, height=height)
+    result.update(image_size(image.raw.get("width"), image.raw.get("height")))
     caption = plain_text(image.string("caption"))
     if caption:
         result["caption"] = caption

@@ -31,6 +31,7 @@ from amp_publisher.core.adapters._common import (
     escape_text,
     finish_article,
     https_url,
+    image_size,
     not_before,
     plain_text,
     plain_text_line,
@@ -66,8 +67,7 @@ def article_from_entry(obj: Mapping[str, Any], path: str,
     image = None
     if https_url(lead.string("url")):
         image = {"src": https_url(lead.string("url")), "alt": plain_text(lead.string("caption"))}
-        if isinstance(lead.raw.get("width"), int) and isinstance(lead.raw.get("height"), int):
-            image.update(width=lead.raw["width"], height=lead.raw["height"])
+        image.update(image_size(lead.raw.get("width"), lead.raw.get("height")))
     body = "".join(_component(c, context)
                    for c in entry.object("body").objects("components"))
     article = {

@@ -52,6 +52,7 @@ from amp_publisher.core.adapters._common import (
     escape_text,
     finish_article,
     https_url,
+    image_size,
     not_before,
     plain_text,
     plain_text_line,
@@ -317,8 +318,8 @@ def _picture(item: JsonObject) -> dict[str, Any] | None:
         renditions_raw = assoc.raw.get("renditions")
         renditions = ([assoc.object("renditions").object(k) for k in renditions_raw]
                       if isinstance(renditions_raw, Mapping) else assoc.objects("renditions"))
-        sized = [r for r in renditions if isinstance(r.raw.get("width"), int)
-                 and isinstance(r.raw.get("height"), int) and https_url(r.string("href"))
+        sized = [r for r in renditions if image_size(r.raw.get("width"), r.raw.get("height"))
+                 and https_url(r.string("href"))
                  and not (r.string("contentType") or r.string("mimetype") or "image/")
                  .startswith(("image/tiff", "video/"))]
         if sized:

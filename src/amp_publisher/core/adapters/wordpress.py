@@ -48,6 +48,7 @@ from amp_publisher.core.adapters._common import (
     SkippedPost,
     drop_empty,
     https_url,
+    image_size,
     join_path,
     json_type,
     not_before,
@@ -229,14 +230,12 @@ def _featured_image(embedded: JsonObject) -> dict[str, Any] | None:
         details.object("sizes").object("full").string("source_url"))
     if src is None:
         return None
-    width, height = details.raw.get("width"), details.raw.get("height")
-    sized = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (width, height))
+    size = image_size(details.raw.get("width"), details.raw.get("height"))
     credit = (details.object("image_meta").string("credit") or "").strip()
     alt = plain_text(media.string("alt_text"))
     return drop_empty({
         "src": src,
-        "width": width if sized else None,
-        "height": height if sized else None,
+        **size,
         "alt": alt,
         "caption": plain_text(media.object("caption").string("rendered")),
         "credit": credit,
