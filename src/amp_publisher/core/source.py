@@ -80,22 +80,23 @@ def check_json_depth(data: Any, key: str) -> None:
     document's size, whatever its depth. Called on every document before it is read
     (:func:`decode_json`, :func:`~amp_publisher.core.adapters.adapt_document`), so no reader
     of the contract or of a format needs a depth rule of its own."""
-    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
+    # (container, its depth, its place as (parent's place, key or index)); the path text is
+    # built only for the error, and only containers are visited
+    stack: list[tuple[Any, int, Any]] = [(data, 1, None)]
     while stack:
-        value, path, depth = stack.pop()
-        if isinstance(value, dict):
-            items: Any = ((f"{path}.{name}" if path else str(name), item)
-                          for name, item in value.items())
-        elif isinstance(value, list):
-            items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
-        else:
-            continue
+        value, depth, place = stack.pop()
         if depth > MAX_JSON_DEPTH:
+            parts = []
+            while place is not None:
+                place, step = place
+                parts.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+            path = "".join(reversed(parts)).lstrip(".")
             shown = path if len(path) <= 80 else f"{path[:40]}…{path[-37:]}"  # names can be long
             raise InvalidJSONError(
                 f"{key} nests arrays or objects more than {MAX_JSON_DEPTH} levels deep "
                 f"(at {shown}); no article needs that many", key=key, path=shown or None)
-        stack.extend((item, item_path, depth + 1) for item_path, item in items
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        stack.extend((item, depth + 1, (place, step)) for step, item in items
                      if isinstance(item, (dict, list)))
 
 
