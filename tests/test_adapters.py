@@ -198,6 +198,7 @@ def test_wordpress_excerpt_loses_its_read_more_mark_and_the_spaces_around_it(exc
     assert article["description"] == description
 
 
+@pytest.mark.timeout(60)  # linear now; the quadratic code ran for minutes
 def test_a_wordpress_excerpt_of_200000_no_break_spaces_is_kept_whole():
     """``\\s`` matches U+00A0, which plain text keeps: removing ``\\s*[…]\\s*$`` by a regular
     expression search tried each position of a run of them not followed by the mark and
@@ -211,6 +212,7 @@ def test_a_wordpress_excerpt_of_200000_no_break_spaces_is_kept_whole():
     assert articles_from_document(marked)[0]["description"] == excerpt
 
 
+@pytest.mark.timeout(60)  # linear now; the quadratic code ran for minutes
 def test_a_wordpress_title_of_500000_unclosed_tags_is_read_in_one_pass():
     """lxml refuses text that starts with a noncharacter (U+FFFE), so the title's text comes
     from the fallback, which removed tags by searching ``<[^>]*>``: from each ``<`` with no

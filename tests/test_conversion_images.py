@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from amp_publisher.core.conversion import convert_html
 from amp_publisher.core.conversion.images import FALLBACK_SIZE
 
@@ -214,6 +216,7 @@ def test_sizes_entries_are_read_from_their_end():
     assert not valid_sizes("calc()") and not valid_sizes("(a) 100vw 5")
 
 
+@pytest.mark.timeout(60)  # linear now; the quadratic code ran for minutes
 def test_hostile_lengths_are_read_in_one_pass():
     """Three regular expressions backtracked over runs of digits or spaces: an 800-digit
     ``sizes`` took 15 s (cubic), a ``width`` or ``style`` width with 100,000 spaces 80–107 s.

@@ -282,6 +282,7 @@ def test_an_untitled_item_takes_the_first_heading_a_reader_sees_else_its_first_s
         f"headline: the document has none; its first {used} is used"]
 
 
+@pytest.mark.timeout(60)  # linear now; the quadratic code ran for minutes
 def test_an_untitled_item_of_15000_headings_and_1_mb_of_text_takes_its_first_heading():
     """A regular expression for ``<hN …>…</hN>`` found no end tag written ``</h3 >`` and
     rescanned the rest of the body from each start tag: O(n²), minutes of CPU for this body
@@ -300,6 +301,7 @@ def test_a_ninjs_byline_splits_on_a_conjunction_or_semicolon_between_any_spaces(
                                   {"name": "Cem Aydin"}, {"name": "Dana Li"}]
 
 
+@pytest.mark.timeout(60)  # linear now; the quadratic code ran for minutes
 def test_a_ninjs_byline_with_200000_no_break_spaces_between_two_names_is_one_author():
     """``\\s`` matches U+00A0; splitting on ``\\s+and\\s+`` tried every position of the run
     and rescanned it: O(n²), minutes of CPU for this byline (21 s at 40,000). A separator now
