@@ -82,7 +82,7 @@ def check_json_depth(data: Any, key: str) -> None:
     of the contract or of a format needs a depth rule of its own."""
     # (container, its depth, its place as (parent's place, key or index)); the path text is
     # built only for the error, and only containers are visited
-    stack: list[tuple[Any, int, Any]] = [(data, 1, None)]
+    stack: list[tuple[Any, int, Any]] = [(data, 1, None)] if isinstance(data, (dict, list)) else []
     while stack:
         value, depth, place = stack.pop()
         if depth > MAX_JSON_DEPTH:
