@@ -310,13 +310,14 @@ class Publisher:
         if cached and now - cached[0] < self.SITE_CONFIG_TTL_S \
                 and (want is None or want == cached[2]):
             return cached[1], cached[2]
-        from amp_publisher.core.source import decode_json
+        from amp_publisher.core.source import check_json_depth, decode_json
 
         key = self.settings.site_config_key
         site = self.settings.site
         raw = storage.read_json_object(bucket, key, s3=self.s3)
         if raw is not None:
             overrides = decode_json(raw, key=key)
+            check_json_depth(overrides, key)
             try:
                 if not isinstance(overrides, dict):
                     raise ValueError("must be a JSON object")

@@ -43,8 +43,9 @@ def decode_json(raw: bytes, *, key: str) -> Any:
 
     Raises:
         InvalidEncodingError: not UTF-8 (the message gives the byte offset).
-        InvalidJSONError: not JSON (the message gives line and column), or nested more than
-            :data:`MAX_JSON_DEPTH` levels deep (the message and ``path`` say where).
+        InvalidJSONError: not JSON (the message gives line and column).
+
+    The document's nesting is checked by its reader (:func:`check_json_depth`), once.
     """
     try:
         text = raw.decode("utf-8-sig")
@@ -61,7 +62,6 @@ def decode_json(raw: bytes, *, key: str) -> Any:
                                key=key) from None
     except ValueError as exc:  # e.g. an integer over Python's 4,300-digit conversion limit
         raise InvalidJSONError(f"{key} is not usable JSON: {exc}", key=key) from None
-    check_json_depth(data, key)
     return data
 
 
@@ -77,9 +77,10 @@ def check_json_depth(data: Any, key: str) -> None:
     """Raise :class:`~amp_publisher.core.errors.InvalidJSONError` naming the JSON path where
     ``data`` (a decoded JSON value) nests arrays and objects more than :data:`MAX_JSON_DEPTH`
     levels deep; ``key`` names the source in the message. One iterative walk: linear in the
-    document's size, whatever its depth. Called on every document before it is read
-    (:func:`decode_json`, :func:`~amp_publisher.core.adapters.adapt_document`), so no reader
-    of the contract or of a format needs a depth rule of its own."""
+    document's size, whatever its depth. Called once on every document before it is read (a
+    native article in :func:`load_article`, every other document in
+    :func:`~amp_publisher.core.adapters.adapt_document`, the site configuration where the
+    function reads it), so no reader of the contract or of a format needs a depth rule."""
     # (container, its depth, its place as (parent's place, key or index)); the path text is
     # built only for the error, and only containers are visited
     stack: list[tuple[Any, int, Any]] = [(data, 1, None)] if isinstance(data, (dict, list)) else []
@@ -133,6 +134,7 @@ def _single_document(data: Any, key: str, fallback_published: str | None = None,
         if draft:
             raise NotPublishedError(f"{key} is a draft (status 'draft'): it is not published",
                                     path="status", key=key)
+        check_json_depth(data, key)  # adapt_document checks every other document
         return data
     from amp_publisher.core.adapters import adapt_document
 
