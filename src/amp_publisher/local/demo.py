@@ -141,7 +141,8 @@ def run_demo(articles: Path, site_json: Path | None, out: Path, *, delete: str |
                                 f"{rebuilds} listings", output, (out / output).stat().st_size,
                                 0.0, _output_status(output), kind="site output"))
         _print_table(rows, stream)
-        print(f"\nsite bucket mirrored into {out}/ ({len(pages)} page(s)):", file=stream)
+        print(f"\nsite bucket mirrored into {out}/; its {len(pages)} HTML page(s) (the feeds, "
+              "sitemaps and images are beside them):", file=stream)
         for page in pages:
             print(f"  {out / page}", file=stream)
 
